@@ -1,0 +1,169 @@
+#include "protocol/socketio_packet.hpp"
+
+#include <cctype>
+
+namespace resync::protocol::socketio {
+
+namespace {
+
+bool is_digit(char character) { return character >= '0' && character <= '9'; }
+
+// Rejects nesting beyond the limit in one linear pass, before the recursive parser sees it.
+bool nesting_within_limit(std::string_view text) {
+  std::size_t depth = 0;
+  bool inside_string = false;
+  bool escaped = false;
+  for (const char character : text) {
+    if (inside_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (character == '\\') {
+        escaped = true;
+      } else if (character == '"') {
+        inside_string = false;
+      }
+      continue;
+    }
+    if (character == '"') {
+      inside_string = true;
+    } else if (character == '[' || character == '{') {
+      if (++depth > json_nesting_depth_max) return false;
+    } else if ((character == ']' || character == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
+std::string validate_payload(const Packet& packet) {
+  const auto& payload = packet.payload;
+  switch (packet.type) {
+    case PacketType::connect:
+      if (payload && !payload->is_object()) return "CONNECT payload must be a JSON object";
+      return {};
+    case PacketType::disconnect:
+      if (payload) return "DISCONNECT carries no payload";
+      return {};
+    case PacketType::connect_error:
+      if (!payload || !(payload->is_object() || payload->is_string())) return "CONNECT_ERROR payload must be an object or a string";
+      return {};
+    case PacketType::event:
+    case PacketType::binary_event:
+      if (!payload || !payload->is_array() || payload->empty()) return "EVENT payload must be a non-empty JSON array";
+      if (!payload->front().is_string()) return "EVENT payload's first element (the event name) must be a string";
+      return {};
+    case PacketType::ack:
+    case PacketType::binary_ack:
+      if (!payload || !payload->is_array()) return "ACK payload must be a JSON array";
+      if (!packet.ack_id) return "ACK packet needs an ack id";
+      return {};
+  }
+  return "unknown packet type";
+}
+
+}  // namespace
+
+ParseResult<nlohmann::json> parse_untrusted_json(std::string_view text) {
+  if (!nesting_within_limit(text)) {
+    return ParseResult<nlohmann::json>::failure("JSON nested deeper than " + std::to_string(json_nesting_depth_max) +
+                                                " levels");
+  }
+  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return ParseResult<nlohmann::json>::failure("payload is not valid JSON");
+  return ParseResult<nlohmann::json>::success(std::move(parsed));
+}
+
+ParseResult<Packet> parse_packet(std::string_view text) {
+  using Result = ParseResult<Packet>;
+  if (text.empty()) return Result::failure("empty Socket.IO packet");
+  if (text.front() < '0' || text.front() > '6') {
+    return Result::failure(std::string("unknown Socket.IO packet type '") + text.front() + "' (expected 0-6)");
+  }
+  Packet packet;
+  packet.type = static_cast<PacketType>(text.front() - '0');
+  std::size_t position = 1;
+
+  if (packet.type == PacketType::binary_event || packet.type == PacketType::binary_ack) {
+    const std::size_t dash = text.find('-', position);
+    if (dash == std::string_view::npos || dash == position || dash - position > 6) {
+      return Result::failure("binary packet without a valid attachment count");
+    }
+    std::uint32_t attachments = 0;
+    for (std::size_t index = position; index < dash; ++index) {
+      if (!is_digit(text[index])) return Result::failure("attachment count is not a number");
+      attachments = attachments * 10 + static_cast<std::uint32_t>(text[index] - '0');
+    }
+    packet.attachments = attachments;
+    position = dash + 1;
+  }
+
+  if (position < text.size() && text[position] == '/') {
+    const std::size_t comma = text.find(',', position);
+    const std::size_t end = comma == std::string_view::npos ? text.size() : comma;
+    packet.namespace_name = std::string(text.substr(position, end - position));
+    position = comma == std::string_view::npos ? text.size() : comma + 1;
+  }
+
+  if (position < text.size() && is_digit(text[position])) {
+    std::uint64_t ack_id = 0;
+    while (position < text.size() && is_digit(text[position])) {
+      ack_id = ack_id * 10 + static_cast<std::uint64_t>(text[position] - '0');
+      if (ack_id > ack_id_max) return Result::failure("ack id larger than 2^53-1");
+      ++position;
+    }
+    packet.ack_id = ack_id;
+  }
+
+  if (position < text.size()) {
+    auto payload = parse_untrusted_json(text.substr(position));
+    if (!payload) return Result::failure(payload.error());
+    packet.payload = std::move(payload).value();
+  }
+
+  if (std::string problem = validate_payload(packet); !problem.empty()) return Result::failure(std::move(problem));
+  return Result::success(std::move(packet));
+}
+
+std::string encode_packet(const Packet& packet) {
+  std::string text;
+  text.push_back(static_cast<char>('0' + static_cast<int>(packet.type)));
+  if (packet.type == PacketType::binary_event || packet.type == PacketType::binary_ack) {
+    text += std::to_string(packet.attachments);
+    text.push_back('-');
+  }
+  if (packet.namespace_name != "/") {
+    text += packet.namespace_name;
+    text.push_back(',');
+  }
+  if (packet.ack_id) text += std::to_string(*packet.ack_id);
+  // Replacing invalid UTF-8 keeps encoding total: the server never sends what it cannot encode.
+  if (packet.payload) text += packet.payload->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return text;
+}
+
+ParseResult<std::string> event_name(const Packet& packet) {
+  if ((packet.type != PacketType::event && packet.type != PacketType::binary_event) || !packet.payload ||
+      !packet.payload->is_array() || packet.payload->empty() || !packet.payload->front().is_string()) {
+    return ParseResult<std::string>::failure("not an EVENT with a string name");
+  }
+  return ParseResult<std::string>::success(packet.payload->front().get<std::string>());
+}
+
+std::string encode_event(const nlohmann::json& arguments, std::optional<std::uint64_t> ack_id) {
+  return encode_packet(Packet{PacketType::event, "/", ack_id, arguments, 0});
+}
+
+std::string encode_ack(std::uint64_t ack_id, const nlohmann::json& arguments) {
+  return encode_packet(Packet{PacketType::ack, "/", ack_id, arguments, 0});
+}
+
+std::string encode_connect(const nlohmann::json& data) {
+  return encode_packet(Packet{PacketType::connect, "/", std::nullopt, data, 0});
+}
+
+std::string encode_connect_error(std::string_view namespace_name, std::string_view message) {
+  return encode_packet(Packet{PacketType::connect_error, std::string(namespace_name), std::nullopt,
+                              nlohmann::json{{"message", message}}, 0});
+}
+
+}  // namespace resync::protocol::socketio

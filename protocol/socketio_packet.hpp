@@ -1,0 +1,53 @@
+#pragma once
+// Socket.IO v5 packets, carried inside Engine.IO "message" packets. Pure functions, no I/O.
+// Encoding: <type>[<attachments>-][<namespace>,][<ack id>][JSON payload]
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/parse_result.hpp"
+
+namespace resync::protocol::socketio {
+
+enum class PacketType : int {
+  connect = 0,
+  disconnect = 1,
+  event = 2,
+  ack = 3,
+  connect_error = 4,
+  binary_event = 5,
+  binary_ack = 6,
+};
+
+struct Packet {
+  PacketType type = PacketType::event;
+  std::string namespace_name = "/";
+  std::optional<std::uint64_t> ack_id;
+  std::optional<nlohmann::json> payload;  // absent when the packet carries none
+  std::uint32_t attachments = 0;          // binary packets only
+};
+
+// Limits on untrusted input: JSON nesting deeper than this is rejected before it is
+// parsed, because a recursive parser would otherwise overflow the stack.
+inline constexpr std::size_t json_nesting_depth_max = 64;
+inline constexpr std::uint64_t ack_id_max = (std::uint64_t{1} << 53) - 1;
+
+ParseResult<Packet> parse_packet(std::string_view text);
+std::string encode_packet(const Packet& packet);
+
+// EVENT payloads must be a non-empty array whose first element is a string (the event name).
+ParseResult<std::string> event_name(const Packet& packet);
+
+// Parses JSON from untrusted text with the nesting limit above; never throws.
+ParseResult<nlohmann::json> parse_untrusted_json(std::string_view text);
+
+// Builders for the packets the server and the clients send.
+std::string encode_event(const nlohmann::json& arguments, std::optional<std::uint64_t> ack_id = std::nullopt);
+std::string encode_ack(std::uint64_t ack_id, const nlohmann::json& arguments = nlohmann::json::array());
+std::string encode_connect(const nlohmann::json& data);
+std::string encode_connect_error(std::string_view namespace_name, std::string_view message);
+
+}  // namespace resync::protocol::socketio

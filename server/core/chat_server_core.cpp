@@ -1,0 +1,340 @@
+#include "server/core/chat_server_core.hpp"
+
+#include <algorithm>
+
+#include "protocol/socketio_packet.hpp"
+#include "protocol/utf8.hpp"
+
+namespace resync::server {
+
+namespace engineio = protocol::engineio;
+namespace socketio = protocol::socketio;
+
+namespace {
+
+constexpr std::size_t random_id_length = 20;
+constexpr std::int64_t server_offset_max = (std::int64_t{1} << 53) - 1;  // what a JS number holds exactly
+
+// Reads auth.serverOffset the way the tutorial's `serverOffset || 0` does for good input,
+// but refuses what is not an offset instead of silently catching up from the wrong place.
+protocol::ParseResult<std::int64_t> parse_server_offset(const std::optional<nlohmann::json>& auth) {
+  using Result = protocol::ParseResult<std::int64_t>;
+  if (!auth) return Result::success(0);
+  const auto field = auth->find("serverOffset");
+  if (field == auth->end() || field->is_null()) return Result::success(0);
+  const std::string expected = "auth.serverOffset must be a non-negative integer up to 2^53-1 (the id of the last "
+                               "message received, or 0), got ";
+  if (field->is_number_unsigned() || field->is_number_integer()) {
+    if (field->is_number_unsigned() ? field->get<std::uint64_t>() > static_cast<std::uint64_t>(server_offset_max)
+                                    : (field->get<std::int64_t>() < 0 || field->get<std::int64_t>() > server_offset_max)) {
+      return Result::failure(expected + field->dump());
+    }
+    return Result::success(field->get<std::int64_t>());
+  }
+  if (field->is_string()) {
+    // The tutorial's SQL comparison accepts a numeric string; so do we.
+    const std::string& text = field->get_ref<const std::string&>();
+    if (text.empty() || text.size() > 16 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return Result::failure(expected + field->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    const std::int64_t value = std::stoll(text);
+    if (value > server_offset_max) return Result::failure(expected + field->dump());
+    return Result::success(value);
+  }
+  return Result::failure(expected + field->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+nlohmann::json chat_event(const std::string& event_name, const std::string& content, std::int64_t id) {
+  return nlohmann::json::array({event_name, content, id});
+}
+
+}  // namespace
+
+ChatServerCore::ChatServerCore(ServerConfig config, MessageStore& store)
+    : config_(std::move(config)), store_(store), random_(config_.seed) {}
+
+ChatServerCore::Session* ChatServerCore::find(SessionId session) {
+  const auto found = sessions_.find(session);
+  return found == sessions_.end() ? nullptr : &found->second;
+}
+
+std::string ChatServerCore::random_id() {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string id;
+  id.reserve(random_id_length);
+  for (std::size_t index = 0; index < random_id_length; ++index) id.push_back(alphabet[random_() % 64]);
+  return id;
+}
+
+void ChatServerCore::on_session_opened(SessionId session_id, const engineio::HandshakeQuery& /*query*/,
+                                       std::int64_t now_ms) {
+  Session session;
+  session.id = session_id;
+  session.engine_session_id = random_id();
+  session.connect_deadline_ms = now_ms + config_.connect_timeout_ms;
+  session.next_ping_ms = now_ms + config_.ping_interval_ms;
+  sessions_[session_id] = session;
+  engineio::OpenPacket open;
+  open.session_id = session.engine_session_id;
+  open.ping_interval_ms = config_.ping_interval_ms;
+  open.ping_timeout_ms = config_.ping_timeout_ms;
+  open.max_payload_bytes = config_.max_payload_bytes;
+  actions_.push_back(SendPacket{session_id, engineio::encode_open_packet(open)});
+}
+
+void ChatServerCore::on_text_frame(SessionId session_id, std::string_view text, std::int64_t now_ms) {
+  Session* session = find(session_id);
+  if (!session) return;  // already closed by us; the shell may still deliver a late frame
+  if (static_cast<std::int64_t>(text.size()) > config_.max_payload_bytes) {
+    return protocol_error(*session, "frame of " + std::to_string(text.size()) + " bytes exceeds maxPayload " +
+                                        std::to_string(config_.max_payload_bytes));
+  }
+  if (!protocol::is_valid_utf8(text)) return protocol_error(*session, "text frame is not valid UTF-8");
+  const auto packet = engineio::parse_packet(text);
+  if (!packet) return protocol_error(*session, packet.error());
+  handle_engine_packet(*session, packet.value(), now_ms);
+}
+
+void ChatServerCore::on_binary_frame(SessionId session_id, std::size_t size_bytes, std::int64_t /*now_ms*/) {
+  if (Session* session = find(session_id)) {
+    protocol_error(*session, "binary frame of " + std::to_string(size_bytes) +
+                                 " bytes: this server accepts text frames only (no binary attachments)");
+  }
+}
+
+void ChatServerCore::on_session_closed(SessionId session_id, std::int64_t /*now_ms*/) { sessions_.erase(session_id); }
+
+void ChatServerCore::on_output_drained(SessionId session_id, std::int64_t /*now_ms*/) {
+  Session* session = find(session_id);
+  if (session && session->catch_up == CatchUpState::waiting_for_drain) continue_catch_up(*session);
+}
+
+void ChatServerCore::handle_engine_packet(Session& session, const engineio::Packet& packet, std::int64_t now_ms) {
+  switch (packet.type) {
+    case engineio::PacketType::pong:
+      session.pong_deadline_ms.reset();
+      // Engine.IO v4 schedules the next ping one interval after the pong.
+      session.next_ping_ms = now_ms + config_.ping_interval_ms;
+      return;
+    case engineio::PacketType::ping:
+      // Only an upgrade probe ("2probe") or an old client pings; answering is harmless.
+      return send_engine_packet(session.id, engineio::PacketType::pong, packet.data);
+    case engineio::PacketType::message:
+      return handle_socket_packet(session, packet.data, now_ms);
+    case engineio::PacketType::close:
+      return close_session(session, "client sent an Engine.IO close packet");
+    case engineio::PacketType::noop:
+    case engineio::PacketType::upgrade:
+      return;
+    case engineio::PacketType::open:
+      return protocol_error(session, "client sent an Engine.IO open packet (only the server opens)");
+  }
+}
+
+void ChatServerCore::handle_socket_packet(Session& session, std::string_view text, std::int64_t now_ms) {
+  auto parsed = socketio::parse_packet(text);
+  if (!parsed) return protocol_error(session, "bad Socket.IO packet: " + parsed.error());
+  const socketio::Packet& packet = parsed.value();
+
+  if (packet.namespace_name != "/") {
+    // Only "/" exists. socket.io answers a CONNECT to any other namespace with CONNECT_ERROR
+    // and ignores other packets for namespaces the client has not joined.
+    if (packet.type == socketio::PacketType::connect) {
+      send_socket_packet(session.id, socketio::encode_connect_error(packet.namespace_name, "Invalid namespace"));
+    }
+    return;
+  }
+
+  switch (packet.type) {
+    case socketio::PacketType::connect:
+      if (session.socket_state == SocketState::connected) return;  // already connected: nothing to redo
+      return handle_connect(session, packet.payload, now_ms);
+    case socketio::PacketType::disconnect:
+      session.socket_state = SocketState::awaiting_connect;
+      session.catch_up = CatchUpState::none;
+      session.receives_live_broadcasts = false;
+      session.connect_deadline_ms = now_ms + config_.connect_timeout_ms;
+      return;
+    case socketio::PacketType::event: {
+      if (session.socket_state != SocketState::connected) return;  // socket.io ignores these too
+      if (socketio::event_name(packet).value() != config_.chat_event_name) return;
+      return handle_chat_message(session, *packet.payload, packet.ack_id);
+    }
+    case socketio::PacketType::ack:
+      return;  // this server never asks clients for acknowledgements
+    case socketio::PacketType::binary_event:
+    case socketio::PacketType::binary_ack:
+      return protocol_error(session, "binary Socket.IO packets are not supported by this server");
+    case socketio::PacketType::connect_error:
+      return protocol_error(session, "client sent CONNECT_ERROR (only the server sends it)");
+  }
+}
+
+void ChatServerCore::handle_connect(Session& session, const std::optional<nlohmann::json>& auth, std::int64_t /*now_ms*/) {
+  const auto offset = parse_server_offset(auth);
+  if (!offset) {
+    // A CONNECT_ERROR leaves the Engine.IO session open; the client decides what to do.
+    send_socket_packet(session.id, socketio::encode_connect_error("/", offset.error()));
+    return;
+  }
+  session.socket_id = random_id();
+  session.socket_state = SocketState::connected;
+  send_socket_packet(session.id, socketio::encode_connect(nlohmann::json{{"sid", session.socket_id}}));
+
+  session.catch_up_cursor_id = offset.value();
+  session.catch_up = CatchUpState::running;
+  // strict: live broadcasts wait until the catch-up has reached the committed head, so
+  // every id goes out once and in order. tutorial: live broadcasts start at once and race
+  // the catch-up, as in the tutorial's Node server.
+  session.receives_live_broadcasts = config_.delivery == DeliveryMode::tutorial;
+  continue_catch_up(session);
+}
+
+void ChatServerCore::continue_catch_up(Session& session) {
+  std::vector<StoredMessage> rows;
+  try {
+    rows = store_.read_range(session.catch_up_cursor_id, store_.last_committed_id(), config_.catch_up_rows_per_batch);
+  } catch (const StorageError& error) {
+    actions_.push_back(LogLine{LogLine::Level::error, std::string("catch-up read failed: ") + error.what()});
+    return close_session(session, "catch-up read failed");  // the client reconnects from its offset
+  }
+  for (const StoredMessage& row : rows) {
+    send_socket_packet(session.id, socketio::encode_event(chat_event(config_.chat_event_name, row.content, row.id)));
+    session.catch_up_cursor_id = row.id;
+  }
+  if (rows.size() < config_.catch_up_rows_per_batch) {
+    session.catch_up = CatchUpState::none;
+    session.receives_live_broadcasts = true;
+  } else {
+    // Continue once this batch is written: a slow reader slows its own catch-up only.
+    session.catch_up = CatchUpState::waiting_for_drain;
+  }
+}
+
+void ChatServerCore::handle_chat_message(Session& session, const nlohmann::json& arguments,
+                                         std::optional<std::uint64_t> ack_id) {
+  if (arguments.size() < 2 || !arguments[1].is_string()) {
+    actions_.push_back(LogLine{LogLine::Level::warning,
+                               "session " + std::to_string(session.id) + ": \"" + config_.chat_event_name +
+                                   "\" without a string message; ignored (expected [\"" + config_.chat_event_name +
+                                   "\", text, clientOffset?])"});
+    return;
+  }
+  std::optional<std::string> client_offset;
+  if (arguments.size() > 2 && !arguments[2].is_null()) {
+    if (arguments[2].is_string()) {
+      client_offset = arguments[2].get<std::string>();
+    } else if (arguments[2].is_number_integer()) {
+      client_offset = arguments[2].dump();
+    } else {
+      actions_.push_back(LogLine{LogLine::Level::warning, "session " + std::to_string(session.id) +
+                                                              ": clientOffset must be a string or an integer; message ignored"});
+      return;
+    }
+  }
+  const std::string& content = arguments[1].get_ref<const std::string&>();
+  InsertResult result;
+  try {
+    result = store_.insert(content, client_offset);
+  } catch (const StorageError& error) {
+    // Nothing in this transaction is acknowledged: senders with acks retry, and the rest
+    // were never promised anything.
+    actions_.push_back(LogLine{LogLine::Level::error, std::string("insert failed, rolling back: ") + error.what()});
+    store_.rollback();
+    held_until_commit_.clear();
+    return;
+  }
+  if (result.outcome == InsertOutcome::inserted) held_until_commit_.push_back(HeldBroadcast{result.id, content});
+  if (ack_id) held_until_commit_.push_back(HeldAck{session.id, *ack_id});
+}
+
+void ChatServerCore::commit_pending(std::int64_t /*now_ms*/) {
+  if (!has_pending_commit()) return;
+  try {
+    store_.commit();
+  } catch (const StorageError& error) {
+    actions_.push_back(LogLine{LogLine::Level::error, std::string("commit failed; nothing acknowledged: ") + error.what()});
+    held_until_commit_.clear();
+    return;
+  }
+  std::vector<HeldAction> released;
+  released.swap(held_until_commit_);
+  for (const HeldAction& held : released) {
+    if (const auto* ack = std::get_if<HeldAck>(&held)) {
+      const Session* session = find(ack->session);
+      if (session && session->socket_state == SocketState::connected) {
+        send_socket_packet(ack->session, socketio::encode_ack(ack->ack_id));
+      }
+    } else {
+      broadcast(std::get<HeldBroadcast>(held));
+    }
+  }
+}
+
+void ChatServerCore::broadcast(const HeldBroadcast& message) {
+  const std::string packet = socketio::encode_event(chat_event(config_.chat_event_name, message.content, message.id));
+  for (auto& [id, session] : sessions_) {
+    if (session.socket_state != SocketState::connected || !session.receives_live_broadcasts) continue;
+    if (config_.delivery == DeliveryMode::strict) {
+      if (message.id <= session.catch_up_cursor_id) continue;  // already sent by the catch-up
+      session.catch_up_cursor_id = message.id;
+    }
+    send_socket_packet(id, packet);
+  }
+}
+
+void ChatServerCore::on_timer(std::int64_t now_ms) {
+  std::vector<std::pair<SessionId, std::string>> to_close;
+  for (auto& [id, session] : sessions_) {
+    if (session.socket_state == SocketState::awaiting_connect && now_ms >= session.connect_deadline_ms) {
+      to_close.emplace_back(id, "no Socket.IO CONNECT within " + std::to_string(config_.connect_timeout_ms) + " ms");
+    } else if (session.pong_deadline_ms && now_ms >= *session.pong_deadline_ms) {
+      to_close.emplace_back(id, "ping timeout");
+    } else if (!session.pong_deadline_ms && now_ms >= session.next_ping_ms) {
+      send_engine_packet(id, engineio::PacketType::ping);
+      session.pong_deadline_ms = now_ms + config_.ping_timeout_ms;
+    }
+  }
+  for (auto& [id, reason] : to_close) {
+    if (Session* session = find(id)) close_session(*session, std::move(reason));
+  }
+}
+
+std::optional<std::int64_t> ChatServerCore::next_deadline_ms() const {
+  std::optional<std::int64_t> earliest;
+  const auto consider = [&earliest](std::int64_t deadline) {
+    if (!earliest || deadline < *earliest) earliest = deadline;
+  };
+  for (const auto& [id, session] : sessions_) {
+    if (session.socket_state == SocketState::awaiting_connect) consider(session.connect_deadline_ms);
+    consider(session.pong_deadline_ms ? *session.pong_deadline_ms : session.next_ping_ms);
+  }
+  return earliest;
+}
+
+std::vector<Action> ChatServerCore::take_actions() {
+  std::vector<Action> taken;
+  taken.swap(actions_);
+  return taken;
+}
+
+void ChatServerCore::send_socket_packet(SessionId session, std::string socket_packet) {
+  send_engine_packet(session, engineio::PacketType::message, socket_packet);
+}
+
+void ChatServerCore::send_engine_packet(SessionId session, engineio::PacketType type, std::string_view data) {
+  actions_.push_back(SendPacket{session, engineio::encode_packet(type, data)});
+}
+
+void ChatServerCore::protocol_error(Session& session, std::string_view what) {
+  actions_.push_back(LogLine{LogLine::Level::warning,
+                             "session " + std::to_string(session.id) + ": protocol error by the client: " + std::string(what)});
+  close_session(session, "protocol error: " + std::string(what));
+}
+
+void ChatServerCore::close_session(Session& session, std::string reason) {
+  actions_.push_back(CloseSession{session.id, std::move(reason)});
+  sessions_.erase(session.id);
+}
+
+}  // namespace resync::server

@@ -1,0 +1,169 @@
+#include "server/core/sqlite_message_store.hpp"
+
+#include <sqlite3.h>
+
+namespace resync::server {
+
+namespace {
+
+// The tutorial's schema, verbatim, so a database written by its Node server opens unchanged.
+constexpr const char* create_table_sql =
+    "CREATE TABLE IF NOT EXISTS messages ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " client_offset TEXT UNIQUE,"
+    " content TEXT"
+    ");";
+
+// A second writer (for example a tutorial Node server on the same file) may hold the lock
+// briefly; wait instead of failing at once.
+constexpr int busy_timeout_ms = 5000;
+
+}  // namespace
+
+SqliteMessageStore::SqliteMessageStore(const SqliteOptions& options) : path_(options.path) {
+  const int open_status = sqlite3_open_v2(path_.c_str(), &database_,
+                                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (open_status != SQLITE_OK) {
+    const std::string reason = database_ ? sqlite3_errmsg(database_) : sqlite3_errstr(open_status);
+    sqlite3_close(database_);
+    database_ = nullptr;
+    throw StorageError("cannot open database '" + path_ + "': " + reason +
+                       " (check that the directory exists and is writable)");
+  }
+  try {
+    sqlite3_busy_timeout(database_, busy_timeout_ms);
+    execute("PRAGMA journal_mode=WAL;");
+    execute(options.durability == Durability::full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+    execute(create_table_sql);
+    insert_statement_ = prepare("INSERT INTO messages (content, client_offset) VALUES (?1, ?2);");
+    find_by_client_offset_statement_ = prepare("SELECT id FROM messages WHERE client_offset = ?1;");
+    read_range_statement_ = prepare("SELECT id, content, client_offset FROM messages WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3;");
+    sqlite3_stmt* max_id = prepare("SELECT COALESCE(MAX(id), 0) FROM messages;");
+    if (sqlite3_step(max_id) == SQLITE_ROW) last_committed_id_ = sqlite3_column_int64(max_id, 0);
+    sqlite3_finalize(max_id);
+  } catch (...) {
+    sqlite3_finalize(insert_statement_);
+    sqlite3_finalize(find_by_client_offset_statement_);
+    sqlite3_finalize(read_range_statement_);
+    sqlite3_close(database_);
+    throw;
+  }
+}
+
+SqliteMessageStore::~SqliteMessageStore() {
+  if (in_transaction_) sqlite3_exec(database_, "ROLLBACK;", nullptr, nullptr, nullptr);
+  sqlite3_finalize(insert_statement_);
+  sqlite3_finalize(find_by_client_offset_statement_);
+  sqlite3_finalize(read_range_statement_);
+  sqlite3_close(database_);
+}
+
+void SqliteMessageStore::fail(const std::string& what) {
+  throw StorageError(what + " on database '" + path_ + "': " + sqlite3_errmsg(database_));
+}
+
+void SqliteMessageStore::execute(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(database_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string reason = message ? message : "unknown error";
+    sqlite3_free(message);
+    throw StorageError(std::string("'") + sql + "' failed on database '" + path_ + "': " + reason);
+  }
+}
+
+sqlite3_stmt* SqliteMessageStore::prepare(const char* sql) {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v3(database_, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement, nullptr) != SQLITE_OK) {
+    fail(std::string("preparing '") + sql + "'");
+  }
+  return statement;
+}
+
+InsertResult SqliteMessageStore::insert(std::string_view content, std::optional<std::string_view> client_offset) {
+  if (!in_transaction_) {
+    execute("BEGIN IMMEDIATE;");
+    in_transaction_ = true;
+  }
+  sqlite3_reset(insert_statement_);
+  sqlite3_bind_text(insert_statement_, 1, content.data(), static_cast<int>(content.size()), SQLITE_TRANSIENT);
+  if (client_offset) {
+    sqlite3_bind_text(insert_statement_, 2, client_offset->data(), static_cast<int>(client_offset->size()),
+                      SQLITE_TRANSIENT);
+  } else {
+    sqlite3_bind_null(insert_statement_, 2);
+  }
+  const int status = sqlite3_step(insert_statement_);
+  sqlite3_reset(insert_statement_);
+  sqlite3_clear_bindings(insert_statement_);
+  if (status == SQLITE_DONE) {
+    last_inserted_id_ = sqlite3_last_insert_rowid(database_);
+    return {InsertOutcome::inserted, last_inserted_id_};
+  }
+  if (status == SQLITE_CONSTRAINT && client_offset) {
+    // The UNIQUE client_offset says "already stored": exactly-once storage of retried sends.
+    sqlite3_reset(find_by_client_offset_statement_);
+    sqlite3_bind_text(find_by_client_offset_statement_, 1, client_offset->data(),
+                      static_cast<int>(client_offset->size()), SQLITE_TRANSIENT);
+    std::int64_t existing_id = 0;
+    if (sqlite3_step(find_by_client_offset_statement_) == SQLITE_ROW) {
+      existing_id = sqlite3_column_int64(find_by_client_offset_statement_, 0);
+    }
+    sqlite3_reset(find_by_client_offset_statement_);
+    sqlite3_clear_bindings(find_by_client_offset_statement_);
+    return {InsertOutcome::duplicate_client_offset, existing_id};
+  }
+  fail("inserting a message");
+}
+
+void SqliteMessageStore::commit() {
+  if (!in_transaction_) return;
+  const int status = sqlite3_exec(database_, "COMMIT;", nullptr, nullptr, nullptr);
+  if (status != SQLITE_OK) {
+    const std::string reason = sqlite3_errmsg(database_);
+    // A failed COMMIT may leave the transaction open; roll it back so nothing half-done stays.
+    if (!sqlite3_get_autocommit(database_)) sqlite3_exec(database_, "ROLLBACK;", nullptr, nullptr, nullptr);
+    in_transaction_ = false;
+    throw StorageError("COMMIT failed on database '" + path_ + "': " + reason);
+  }
+  in_transaction_ = false;
+  last_committed_id_ = std::max(last_committed_id_, last_inserted_id_);
+}
+
+void SqliteMessageStore::rollback() {
+  if (!in_transaction_) return;
+  sqlite3_exec(database_, "ROLLBACK;", nullptr, nullptr, nullptr);
+  in_transaction_ = false;
+  last_inserted_id_ = last_committed_id_;
+}
+
+std::vector<StoredMessage> SqliteMessageStore::read_range(std::int64_t after_id, std::int64_t up_to_id,
+                                                          std::size_t limit) {
+  std::vector<StoredMessage> rows;
+  sqlite3_reset(read_range_statement_);
+  sqlite3_bind_int64(read_range_statement_, 1, after_id);
+  sqlite3_bind_int64(read_range_statement_, 2, up_to_id);
+  sqlite3_bind_int64(read_range_statement_, 3, static_cast<sqlite3_int64>(limit));
+  int status = SQLITE_ROW;
+  while ((status = sqlite3_step(read_range_statement_)) == SQLITE_ROW) {
+    StoredMessage row;
+    row.id = sqlite3_column_int64(read_range_statement_, 0);
+    // The tutorial's Node server may have stored non-text content; read it as text either way.
+    if (const auto* text = sqlite3_column_text(read_range_statement_, 1)) {
+      row.content.assign(reinterpret_cast<const char*>(text),
+                         static_cast<std::size_t>(sqlite3_column_bytes(read_range_statement_, 1)));
+    }
+    if (sqlite3_column_type(read_range_statement_, 2) != SQLITE_NULL) {
+      const auto* offset = sqlite3_column_text(read_range_statement_, 2);
+      row.client_offset = std::string(reinterpret_cast<const char*>(offset),
+                                      static_cast<std::size_t>(sqlite3_column_bytes(read_range_statement_, 2)));
+    }
+    rows.push_back(std::move(row));
+  }
+  sqlite3_reset(read_range_statement_);
+  if (status != SQLITE_DONE) fail("reading messages");
+  return rows;
+}
+
+std::int64_t SqliteMessageStore::last_committed_id() { return last_committed_id_; }
+
+}  // namespace resync::server

@@ -1,0 +1,58 @@
+#pragma once
+// The tutorial's table in SQLite:
+//   messages(id INTEGER PRIMARY KEY AUTOINCREMENT, client_offset TEXT UNIQUE, content TEXT)
+// A database written by the tutorial's Node server opens unchanged.
+#include <memory>
+#include <string>
+
+#include "server/core/message_store.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace resync::server {
+
+enum class Durability {
+  // WAL + synchronous=FULL: a committed row survives a process kill and a power loss.
+  full,
+  // WAL + synchronous=NORMAL: a committed row survives a process kill (SIGKILL), but the
+  // last commits may be lost if the machine itself loses power.
+  process_crash,
+};
+
+struct SqliteOptions {
+  std::string path = "chat.db";  // ":memory:" for the simulator
+  Durability durability = Durability::full;
+};
+
+class SqliteMessageStore final : public MessageStore {
+ public:
+  // Throws StorageError with the path and SQLite's message when the file cannot be opened.
+  explicit SqliteMessageStore(const SqliteOptions& options);
+  ~SqliteMessageStore() override;
+  SqliteMessageStore(const SqliteMessageStore&) = delete;
+  SqliteMessageStore& operator=(const SqliteMessageStore&) = delete;
+
+  InsertResult insert(std::string_view content, std::optional<std::string_view> client_offset) override;
+  void commit() override;
+  void rollback() override;
+  bool has_uncommitted_writes() const override { return in_transaction_; }
+  std::vector<StoredMessage> read_range(std::int64_t after_id, std::int64_t up_to_id, std::size_t limit) override;
+  std::int64_t last_committed_id() override;
+
+ private:
+  void execute(const char* sql);
+  sqlite3_stmt* prepare(const char* sql);
+  [[noreturn]] void fail(const std::string& what);
+
+  std::string path_;
+  sqlite3* database_ = nullptr;
+  sqlite3_stmt* insert_statement_ = nullptr;
+  sqlite3_stmt* find_by_client_offset_statement_ = nullptr;
+  sqlite3_stmt* read_range_statement_ = nullptr;
+  bool in_transaction_ = false;
+  std::int64_t last_committed_id_ = 0;
+  std::int64_t last_inserted_id_ = 0;
+};
+
+}  // namespace resync::server

@@ -1,0 +1,321 @@
+#include "server/core/chat_server_core.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "protocol/socketio_packet.hpp"
+#include "server/core/sqlite_message_store.hpp"
+
+namespace resync::server {
+namespace {
+
+// Drives the core the way a shell does and records what each session was sent.
+class CoreDriver {
+ public:
+  explicit CoreDriver(ServerConfig config = {}) : store_({":memory:", Durability::full}), core_(config, store_) {}
+
+  void open(SessionId session) {
+    core_.on_session_opened(session, {}, now_ms);
+    drain();
+  }
+  void text(SessionId session, std::string_view frame) {
+    core_.on_text_frame(session, frame, now_ms);
+    drain();
+  }
+  void connect(SessionId session, std::int64_t server_offset = 0) {
+    open(session);
+    text(session, "40{\"serverOffset\":" + std::to_string(server_offset) + "}");
+  }
+  void send(SessionId session, const std::string& message, std::optional<std::string> client_offset = std::nullopt,
+            std::optional<std::uint64_t> ack_id = std::nullopt) {
+    nlohmann::json arguments = nlohmann::json::array({"chat message", message});
+    if (client_offset) arguments.push_back(*client_offset);
+    text(session, "4" + protocol::socketio::encode_event(arguments, ack_id));
+  }
+  void commit() {
+    core_.commit_pending(now_ms);
+    drain();
+  }
+  void drained(SessionId session) {
+    core_.on_output_drained(session, now_ms);
+    drain();
+  }
+  void advance_to(std::int64_t time_ms) {
+    now_ms = time_ms;
+    core_.on_timer(now_ms);
+    drain();
+  }
+  void store_messages(int count) {
+    for (int index = 0; index < count; ++index) store_.insert("stored " + std::to_string(index), std::nullopt);
+    store_.commit();
+  }
+
+  // Ids of "chat message" events a session received, in order.
+  std::vector<std::int64_t> received_ids(SessionId session) const {
+    std::vector<std::int64_t> ids;
+    for (const auto& packet : sent(session)) {
+      if (packet.rfind("42[", 0) != 0) continue;
+      const auto arguments = nlohmann::json::parse(packet.substr(2));
+      if (arguments[0] == "chat message") ids.push_back(arguments[2].get<std::int64_t>());
+    }
+    return ids;
+  }
+  std::vector<std::string> sent(SessionId session) const {
+    const auto found = packets_.find(session);
+    return found == packets_.end() ? std::vector<std::string>{} : found->second;
+  }
+  bool closed(SessionId session) const { return closed_.count(session) > 0; }
+  std::int64_t stored_count() { return static_cast<std::int64_t>(store_.read_range(0, 1'000'000, 1'000'000).size()); }
+  ChatServerCore& core() { return core_; }
+
+  std::int64_t now_ms = 0;
+
+ private:
+  void drain() {
+    for (auto& action : core_.take_actions()) {
+      if (auto* send = std::get_if<SendPacket>(&action)) packets_[send->session].push_back(send->text);
+      if (auto* close = std::get_if<CloseSession>(&action)) {
+        closed_[close->session] = close->reason;
+        core_.on_session_closed(close->session, now_ms);
+      }
+    }
+  }
+
+  SqliteMessageStore store_;
+  ChatServerCore core_;
+  std::map<SessionId, std::vector<std::string>> packets_;
+  std::map<SessionId, std::string> closed_;
+};
+
+std::vector<std::int64_t> ids_between(std::int64_t first, std::int64_t last) {
+  std::vector<std::int64_t> ids;
+  for (std::int64_t id = first; id <= last; ++id) ids.push_back(id);
+  return ids;
+}
+
+TEST(ChatServerCore, OpenPacketCarriesTheConfiguredHeartbeat) {
+  ServerConfig config;
+  config.ping_interval_ms = 300;
+  config.ping_timeout_ms = 200;
+  CoreDriver driver(config);
+  driver.open(1);
+  const auto open = protocol::engineio::parse_open_packet_data(driver.sent(1).at(0).substr(1));
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->ping_interval_ms, 300);
+  EXPECT_EQ(open->ping_timeout_ms, 200);
+  EXPECT_TRUE(open->upgrades.empty());
+}
+
+TEST(ChatServerCore, ConnectRepliesWithSidThenCatchesUpFromTheOffset) {
+  CoreDriver driver;
+  driver.store_messages(10);
+  driver.connect(1, 4);
+  ASSERT_GE(driver.sent(1).size(), 2u);
+  EXPECT_EQ(driver.sent(1)[1].rfind("40{\"sid\":", 0), 0u);
+  EXPECT_EQ(driver.received_ids(1), ids_between(5, 10));
+  EXPECT_EQ(driver.sent(1)[2], R"(42["chat message","stored 4",5])");
+}
+
+TEST(ChatServerCore, BroadcastGoesToEveryClientOnlyAfterCommit) {
+  CoreDriver driver;
+  driver.connect(1);
+  driver.connect(2);
+  driver.send(1, "hello");
+  EXPECT_TRUE(driver.received_ids(1).empty()) << "nothing may go out before the row is durable";
+  driver.commit();
+  EXPECT_EQ(driver.received_ids(1), std::vector<std::int64_t>{1});
+  EXPECT_EQ(driver.received_ids(2), std::vector<std::int64_t>{1});
+  EXPECT_EQ(driver.sent(2).back(), R"(42["chat message","hello",1])");
+}
+
+TEST(ChatServerCore, RepeatedClientOffsetIsAcknowledgedAgainButStoredAndBroadcastOnce) {
+  CoreDriver driver;
+  driver.connect(1);
+  driver.connect(2);
+  driver.send(1, "once", "client-1-0", 7);
+  driver.send(1, "once", "client-1-0", 8);  // a retry in the same group commit
+  driver.commit();
+  driver.send(1, "once", "client-1-0", 9);  // a retry after the commit
+  driver.commit();
+  const auto packets = driver.sent(1);
+  EXPECT_NE(std::find(packets.begin(), packets.end(), "437[]"), packets.end());
+  EXPECT_NE(std::find(packets.begin(), packets.end(), "438[]"), packets.end());
+  EXPECT_NE(std::find(packets.begin(), packets.end(), "439[]"), packets.end());
+  EXPECT_EQ(driver.received_ids(2), std::vector<std::int64_t>{1});
+  EXPECT_EQ(driver.stored_count(), 1);
+}
+
+TEST(ChatServerCore, StrictCatchUpInterleavedWithLiveTrafficSendsEachIdOnceInOrder) {
+  ServerConfig config;
+  config.catch_up_rows_per_batch = 10;
+  CoreDriver driver(config);
+  driver.store_messages(95);
+  driver.connect(1);  // the sender, already caught up after its own catch-up
+  while (driver.core().has_pending_commit()) driver.commit();
+  for (int batch = 0; batch < 20; ++batch) driver.drained(1);
+  driver.connect(2);  // catching up in batches of 10
+  for (int round = 0; round < 30; ++round) {
+    driver.send(1, "live " + std::to_string(round));
+    driver.commit();
+    driver.drained(2);
+  }
+  EXPECT_EQ(driver.received_ids(2), ids_between(1, 125));
+}
+
+TEST(ChatServerCore, TutorialCatchUpRacesLiveTrafficAndShowsTheBug) {
+  ServerConfig config;
+  config.delivery = DeliveryMode::tutorial;
+  config.catch_up_rows_per_batch = 10;
+  CoreDriver driver(config);
+  driver.store_messages(95);
+  driver.connect(1);
+  for (int batch = 0; batch < 20; ++batch) driver.drained(1);
+  driver.connect(2);
+  for (int round = 0; round < 30; ++round) {
+    driver.send(1, "live " + std::to_string(round));
+    driver.commit();
+    driver.drained(2);
+  }
+  const auto ids = driver.received_ids(2);
+  EXPECT_FALSE(std::is_sorted(ids.begin(), ids.end())) << "a live id must overtake the catch-up";
+  std::set<std::int64_t> unique(ids.begin(), ids.end());
+  EXPECT_LT(unique.size(), ids.size()) << "the catch-up must resend a live id";
+}
+
+TEST(ChatServerCore, BadServerOffsetGetsConnectErrorAndTheSessionStaysOpen) {
+  for (const std::string auth : {R"({"serverOffset":-1})", R"({"serverOffset":"abc"})",
+                                 R"({"serverOffset":9007199254740992})",
+                                 R"({"serverOffset":99999999999999999999999})", R"({"serverOffset":[1]})",
+                                 R"({"serverOffset":1.5})"}) {
+    CoreDriver driver;
+    driver.open(1);
+    driver.text(1, "40" + auth);
+    ASSERT_FALSE(driver.closed(1)) << auth;
+    EXPECT_EQ(driver.sent(1).back().rfind("44{\"message\":\"auth.serverOffset must be", 0), 0u)
+        << auth << " -> " << driver.sent(1).back();
+    driver.text(1, R"(40{"serverOffset":"0"})");
+    EXPECT_EQ(driver.sent(1).back().rfind("40{\"sid\":", 0), 0u) << "a good CONNECT still works after " << auth;
+  }
+}
+
+TEST(ChatServerCore, UnknownNamespaceGetsInvalidNamespace) {
+  CoreDriver driver;
+  driver.open(1);
+  driver.text(1, "40/admin,{}");
+  EXPECT_EQ(driver.sent(1).back(), R"(44/admin,{"message":"Invalid namespace"})");
+  EXPECT_FALSE(driver.closed(1));
+}
+
+TEST(ChatServerCore, ProtocolErrorsCloseOnlyTheOffendingSession) {
+  const std::vector<std::string> bad_frames = {
+      "",  "9", "4", "4x", R"(42{"a":1})", R"(42[1,"x"])", R"(42[])", R"(42["chat message")", "0",
+      "451-[\"chat message\",{\"_placeholder\":true,\"num\":0}]", "4\xC3", "44{\"message\":\"x\"}"};
+  for (const auto& frame : bad_frames) {
+    CoreDriver driver;
+    driver.connect(1);
+    driver.connect(2);
+    driver.text(1, frame);
+    EXPECT_TRUE(driver.closed(1)) << "frame: " << frame;
+    driver.send(2, "still serving");
+    driver.commit();
+    EXPECT_EQ(driver.received_ids(2), std::vector<std::int64_t>{1}) << "frame: " << frame;
+  }
+}
+
+TEST(ChatServerCore, OversizeAndBinaryFramesClose) {
+  ServerConfig config;
+  config.max_payload_bytes = 100;
+  CoreDriver driver(config);
+  driver.connect(1);
+  driver.connect(2);
+  driver.text(1, "42[\"chat message\",\"" + std::string(200, 'x') + "\"]");
+  EXPECT_TRUE(driver.closed(1));
+  driver.core().on_binary_frame(2, 10, 0);
+  EXPECT_EQ(driver.core().session_count(), 0u);
+}
+
+TEST(ChatServerCore, MessagesThatAreNotTextAreIgnoredAndNotStored) {
+  CoreDriver driver;
+  driver.connect(1);
+  driver.text(1, R"(425["chat message",{"html":true}])");
+  driver.text(1, R"(42["chat message"])");
+  driver.text(1, R"(42["other event","x"])");
+  driver.commit();
+  EXPECT_FALSE(driver.closed(1));
+  EXPECT_EQ(driver.stored_count(), 0);
+}
+
+TEST(ChatServerCore, NoConnectWithinTheTimeoutCloses) {
+  ServerConfig config;
+  config.connect_timeout_ms = 300;
+  CoreDriver driver(config);
+  driver.open(1);
+  driver.connect(2);
+  EXPECT_EQ(driver.core().next_deadline_ms(), 300);
+  driver.advance_to(299);
+  EXPECT_FALSE(driver.closed(1));
+  driver.advance_to(300);
+  EXPECT_TRUE(driver.closed(1));
+  EXPECT_FALSE(driver.closed(2));
+}
+
+TEST(ChatServerCore, HeartbeatPingsAndClosesWithoutPong) {
+  ServerConfig config;
+  config.ping_interval_ms = 1000;
+  config.ping_timeout_ms = 500;
+  CoreDriver driver(config);
+  driver.connect(1);
+  driver.connect(2);
+  driver.advance_to(1000);
+  EXPECT_EQ(driver.sent(1).back(), "2");
+  EXPECT_EQ(driver.sent(2).back(), "2");
+  driver.text(1, "3");
+  EXPECT_EQ(driver.core().next_deadline_ms(), 1500);  // session 2's pong deadline
+  driver.advance_to(1500);
+  EXPECT_TRUE(driver.closed(2));
+  EXPECT_FALSE(driver.closed(1));
+  driver.advance_to(2000);
+  EXPECT_EQ(driver.sent(1).back(), "2") << "the next ping comes one interval after the pong";
+}
+
+// The strict guarantee as a property: whatever the interleaving of sends, commits, drains
+// and new clients, every client receives each committed id once, in increasing order, and
+// ends with all of them.
+RC_GTEST_PROP(ChatServerCore, StrictDeliveryGivesEveryClientEachIdOnceInOrder, ()) {
+  ServerConfig config;
+  config.catch_up_rows_per_batch = *rc::gen::inRange<std::size_t>(1, 8);
+  CoreDriver driver(config);
+  driver.store_messages(*rc::gen::inRange(0, 30));
+  std::vector<SessionId> sessions{1};
+  driver.connect(1);
+  const int steps = *rc::gen::inRange(1, 120);
+  for (int step = 0; step < steps; ++step) {
+    const int choice = *rc::gen::inRange(0, 10);
+    const SessionId session = *rc::gen::elementOf(sessions);
+    if (choice < 4) {
+      driver.send(session, "m" + std::to_string(step));
+    } else if (choice < 6) {
+      driver.commit();
+    } else if (choice < 9) {
+      driver.drained(session);
+    } else {
+      const SessionId fresh = sessions.size() + 1;
+      sessions.push_back(fresh);
+      driver.connect(fresh, *rc::gen::inRange<std::int64_t>(0, 10));
+    }
+  }
+  driver.commit();
+  for (int round = 0; round < 200; ++round) {
+    for (SessionId session : sessions) driver.drained(session);
+  }
+  const std::int64_t total = driver.stored_count();
+  for (SessionId session : sessions) {
+    const auto ids = driver.received_ids(session);
+    RC_ASSERT(std::adjacent_find(ids.begin(), ids.end(), [](auto a, auto b) { return a >= b; }) == ids.end());
+    RC_ASSERT(ids.empty() || ids.back() == total);
+  }
+  RC_ASSERT(driver.received_ids(1) == ids_between(1, total));
+}
+
+}  // namespace
+}  // namespace resync::server
