@@ -1,0 +1,327 @@
+#include "sim/client/chat_client.hpp"
+
+#include "protocol/engineio_packet.hpp"
+#include "protocol/socketio_packet.hpp"
+
+namespace resync::sim {
+
+namespace engineio = protocol::engineio;
+namespace socketio = protocol::socketio;
+
+ChatClient::ChatClient(ClientSpec spec, ClientProtocolNames names, std::uint64_t seed)
+    : spec_(std::move(spec)),
+      names_(std::move(names)),
+      random_(seed),
+      backoff_(spec_.reconnection.delay_ms, spec_.reconnection.delay_max_ms, spec_.reconnection.randomization_factor) {}
+
+// ---- what the app does ----
+
+void ChatClient::connect(std::int64_t now_ms) {
+  if (state_ != State::idle) return;  // socket.connect() on a live socket does nothing
+  attempt_ = 0;
+  backoff_.reset();
+  open_transport(now_ms);
+}
+
+void ChatClient::disconnect(std::int64_t now_ms) {
+  if (state_ == State::idle) return;
+  if (state_ == State::connected) send_engine(engineio::encode_packet(engineio::PacketType::message, "1"));
+  if (state_ == State::connected || state_ == State::awaiting_socket_connect || state_ == State::opening) {
+    actions_.push_back(CloseTransport{transport_});
+  }
+  // Acked emits fail with "socket has been disconnected"; a disconnect counts as one try.
+  lose_transport("io client disconnect", now_ms);
+  state_ = State::idle;
+  reconnect_at_ms_.reset();
+}
+
+void ChatClient::reload(std::int64_t now_ms) {
+  if (state_ == State::connected || state_ == State::awaiting_socket_connect || state_ == State::opening) {
+    actions_.push_back(CloseTransport{transport_});
+  }
+  transport_ = 0;
+  state_ = State::idle;
+  reconnect_at_ms_.reset();
+  open_deadline_ms_.reset();
+  heartbeat_deadline_ms_.reset();
+  abandon_pending_sends("reload");
+  const std::optional<std::int64_t> kept_offset =
+      spec_.keeps_offset_on_reload ? std::optional<std::int64_t>(server_offset_) : std::nullopt;
+  rendered_.clear();
+  seen_ids_.clear();
+  server_offset_ = kept_offset.value_or(0);
+  ++page_incarnation_;
+  client_offset_counter_ = 0;
+  record({{"type", "reloaded"}, {"kept_offset", kept_offset ? nlohmann::json(*kept_offset) : nlohmann::json()}});
+  connect(now_ms);
+}
+
+void ChatClient::send(const std::string& content, std::int64_t now_ms) {
+  if (spec_.send_mode == SendMode::plain) {
+    if (state_ == State::connected) {
+      emit_plain(content);
+    } else {
+      plain_send_buffer_.push_back(content);  // socket.io-client's sendBuffer
+    }
+    return;
+  }
+  // The tutorial's client delivery: clientOffset = `${socket.id}-${counter++}`; a page
+  // incarnation stands in for the socket id so offsets stay unique across reloads.
+  QueuedSend queued;
+  queued.content = content;
+  queued.client_offset = spec_.name + "-" + std::to_string(page_incarnation_) + "-" + std::to_string(client_offset_counter_++);
+  acked_queue_.push_back(std::move(queued));
+  drain_acked_queue(/*force=*/false, now_ms);
+}
+
+// ---- what the transport reports ----
+
+void ChatClient::on_transport_open(TransportId transport, std::int64_t /*now_ms*/) {
+  if (transport != transport_ || state_ != State::opening) return;
+  // The Engine.IO open packet is the first frame; nothing to do until it arrives.
+}
+
+void ChatClient::on_text_frame(TransportId transport, std::string_view text, std::int64_t now_ms) {
+  if (transport != transport_ || transport_ == 0) return;  // a late frame from an old transport
+  handle_engine_packet(text, now_ms);
+}
+
+void ChatClient::on_transport_closed(TransportId transport, std::string_view reason, std::int64_t now_ms) {
+  if (transport != transport_ || transport_ == 0) return;
+  lose_transport(std::string(reason), now_ms);
+  schedule_reconnect(now_ms);
+}
+
+void ChatClient::on_timer(std::int64_t now_ms) {
+  if (state_ == State::waiting_to_reconnect && reconnect_at_ms_ && now_ms >= *reconnect_at_ms_) {
+    reconnect_at_ms_.reset();
+    open_transport(now_ms);
+    return;
+  }
+  if (state_ == State::opening && open_deadline_ms_ && now_ms >= *open_deadline_ms_) {
+    actions_.push_back(CloseTransport{transport_});
+    lose_transport("timeout", now_ms);
+    schedule_reconnect(now_ms);
+    return;
+  }
+  if ((state_ == State::connected || state_ == State::awaiting_socket_connect) && heartbeat_deadline_ms_ &&
+      now_ms >= *heartbeat_deadline_ms_) {
+    actions_.push_back(CloseTransport{transport_});
+    lose_transport("ping timeout", now_ms);
+    schedule_reconnect(now_ms);
+    return;
+  }
+  if (state_ == State::connected && !acked_queue_.empty() && acked_queue_.front().ack_deadline_ms &&
+      now_ms >= *acked_queue_.front().ack_deadline_ms) {
+    QueuedSend& head = acked_queue_.front();
+    head.ack_deadline_ms.reset();
+    if (spec_.retries && head.try_count > *spec_.retries) {
+      record({{"type", "send_abandoned"}, {"content", head.content}, {"client_offset", head.client_offset},
+              {"reason", "retries exhausted"}});
+      acked_queue_.pop_front();
+    }
+    drain_acked_queue(/*force=*/true, now_ms);
+  }
+}
+
+std::optional<std::int64_t> ChatClient::next_deadline_ms() const {
+  std::optional<std::int64_t> earliest;
+  const auto consider = [&earliest](const std::optional<std::int64_t>& deadline) {
+    if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
+  };
+  if (state_ == State::waiting_to_reconnect) consider(reconnect_at_ms_);
+  if (state_ == State::opening) consider(open_deadline_ms_);
+  if (state_ == State::connected || state_ == State::awaiting_socket_connect) consider(heartbeat_deadline_ms_);
+  if (state_ == State::connected && !acked_queue_.empty()) consider(acked_queue_.front().ack_deadline_ms);
+  return earliest;
+}
+
+std::vector<ClientAction> ChatClient::take_actions() {
+  std::vector<ClientAction> taken;
+  taken.swap(actions_);
+  return taken;
+}
+
+// ---- internals ----
+
+void ChatClient::open_transport(std::int64_t now_ms) {
+  transport_ = next_transport_++;
+  state_ = State::opening;
+  ++attempt_;
+  open_deadline_ms_ = now_ms + spec_.reconnection.connect_timeout_ms;
+  heartbeat_deadline_ms_.reset();
+  record({{"type", "connecting"}, {"attempt", attempt_}});
+  actions_.push_back(OpenTransport{transport_, "EIO=4&transport=websocket&tag=" + spec_.name});
+}
+
+void ChatClient::lose_transport(std::string reason, std::int64_t /*now_ms*/) {
+  const bool was_connected = state_ == State::connected;
+  transport_ = 0;
+  open_deadline_ms_.reset();
+  heartbeat_deadline_ms_.reset();
+  if (!acked_queue_.empty() && acked_queue_.front().ack_deadline_ms) {
+    // socket.io-client fails the pending ack with "socket has been disconnected": one try used.
+    QueuedSend& head = acked_queue_.front();
+    head.ack_deadline_ms.reset();
+    if (spec_.retries && head.try_count > *spec_.retries) {
+      record({{"type", "send_abandoned"}, {"content", head.content}, {"client_offset", head.client_offset},
+              {"reason", "retries exhausted"}});
+      acked_queue_.pop_front();
+    }
+  }
+  ack_ids_to_client_offset_.clear();
+  if (was_connected || reason == "io client disconnect") record({{"type", "disconnected"}, {"reason", reason}});
+  else record({{"type", "connect_error"}, {"message", reason}});
+  state_ = State::idle;
+}
+
+void ChatClient::schedule_reconnect(std::int64_t now_ms) {
+  state_ = State::waiting_to_reconnect;
+  reconnect_at_ms_ = now_ms + backoff_.next_delay_ms(random_);
+}
+
+void ChatClient::handle_engine_packet(std::string_view text, std::int64_t now_ms) {
+  const auto packet = engineio::parse_packet(text);
+  if (!packet) return;  // a real client ignores what it cannot decode
+  switch (packet->type) {
+    case engineio::PacketType::open: {
+      if (state_ != State::opening) return;
+      const auto open = engineio::parse_open_packet_data(packet->data);
+      if (!open) return;
+      ping_interval_ms_ = open->ping_interval_ms;
+      ping_timeout_ms_ = open->ping_timeout_ms;
+      open_deadline_ms_.reset();
+      heartbeat_deadline_ms_ = now_ms + ping_interval_ms_ + ping_timeout_ms_;
+      state_ = State::awaiting_socket_connect;
+      nlohmann::json auth = {{names_.offset_auth_field, server_offset_}};
+      send_engine(engineio::encode_packet(engineio::PacketType::message, socketio::encode_connect(auth)));
+      return;
+    }
+    case engineio::PacketType::ping:
+      heartbeat_deadline_ms_ = now_ms + ping_interval_ms_ + ping_timeout_ms_;
+      send_engine(engineio::encode_packet(engineio::PacketType::pong, packet->data));
+      return;
+    case engineio::PacketType::message:
+      return handle_socket_packet(packet->data, now_ms);
+    case engineio::PacketType::close:
+      actions_.push_back(CloseTransport{transport_});
+      lose_transport("transport close", now_ms);
+      return schedule_reconnect(now_ms);
+    default:
+      return;
+  }
+}
+
+void ChatClient::handle_socket_packet(std::string_view text, std::int64_t now_ms) {
+  const auto parsed = socketio::parse_packet(text);
+  if (!parsed || parsed->namespace_name != "/") return;
+  const socketio::Packet& packet = parsed.value();
+  switch (packet.type) {
+    case socketio::PacketType::connect:
+      if (state_ == State::awaiting_socket_connect) on_socket_connected(packet.payload.value_or(nlohmann::json::object()), now_ms);
+      return;
+    case socketio::PacketType::connect_error: {
+      // socket.io-client does not retry after the server refuses the CONNECT.
+      record({{"type", "connect_error"}, {"message", packet.payload->dump()}});
+      actions_.push_back(CloseTransport{transport_});
+      transport_ = 0;
+      state_ = State::idle;
+      return;
+    }
+    case socketio::PacketType::disconnect:
+      // "io server disconnect": the client does not reconnect by itself.
+      actions_.push_back(CloseTransport{transport_});
+      lose_transport("io server disconnect", now_ms);
+      return;
+    case socketio::PacketType::event:
+      if (state_ == State::connected && socketio::event_name(packet).value() == names_.chat_event) {
+        handle_chat_event(*packet.payload);
+      }
+      return;
+    case socketio::PacketType::ack: {
+      const auto found = ack_ids_to_client_offset_.find(*packet.ack_id);
+      if (found == ack_ids_to_client_offset_.end()) return;
+      const std::string client_offset = found->second;
+      ack_ids_to_client_offset_.erase(found);
+      // Any try's ack acknowledges the head; acks for packets no longer at the head are stale.
+      if (acked_queue_.empty() || acked_queue_.front().client_offset != client_offset) return;
+      record({{"type", "acked"}, {"content", acked_queue_.front().content}, {"client_offset", client_offset}});
+      acked_queue_.pop_front();
+      drain_acked_queue(/*force=*/false, now_ms);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void ChatClient::on_socket_connected(const nlohmann::json& data, std::int64_t now_ms) {
+  state_ = State::connected;
+  attempt_ = 0;
+  backoff_.reset();
+  const std::string socket_id = data.contains("sid") && data["sid"].is_string() ? data["sid"].get<std::string>() : "";
+  record({{"type", "connected"}, {"socket_id", socket_id}, {"server_offset", server_offset_}, {"recovered", false}});
+  while (!plain_send_buffer_.empty()) {
+    emit_plain(plain_send_buffer_.front());
+    plain_send_buffer_.pop_front();
+  }
+  drain_acked_queue(/*force=*/true, now_ms);
+}
+
+void ChatClient::handle_chat_event(const nlohmann::json& arguments) {
+  if (arguments.size() < 3 || !arguments[2].is_number_integer()) return;
+  const std::int64_t id = arguments[2].get<std::int64_t>();
+  const std::string content = arguments[1].is_string() ? arguments[1].get<std::string>() : arguments[1].dump();
+  bool render = true;
+  if (spec_.policy == ClientPolicy::tutorial) {
+    server_offset_ = id;  // socket.auth.serverOffset = serverOffset, even if it moves backwards
+  } else {
+    render = seen_ids_.insert(id).second;
+    server_offset_ = std::max(server_offset_, id);
+  }
+  if (render) rendered_.push_back({id, content});
+  record({{"type", "received"}, {"id", id}, {"content", content}, {"rendered", render}});
+}
+
+void ChatClient::emit_plain(const std::string& content) {
+  send_engine(engineio::encode_packet(engineio::PacketType::message,
+                                      socketio::encode_event(nlohmann::json::array({names_.chat_event, content}))));
+  record({{"type", "sent"}, {"content", content}, {"client_offset", nullptr}, {"attempt", 1}, {"acked_delivery", false}});
+}
+
+void ChatClient::drain_acked_queue(bool force, std::int64_t now_ms) {
+  if (state_ != State::connected || acked_queue_.empty()) return;
+  QueuedSend& head = acked_queue_.front();
+  if (head.ack_deadline_ms && !force) return;  // already in flight
+  ++head.try_count;
+  const std::uint64_t ack_id = next_ack_id_++;
+  ack_ids_to_client_offset_[ack_id] = head.client_offset;
+  head.ack_deadline_ms = now_ms + spec_.ack_timeout_ms;
+  send_engine(engineio::encode_packet(
+      engineio::PacketType::message,
+      socketio::encode_event(nlohmann::json::array({names_.chat_event, head.content, head.client_offset}), ack_id)));
+  record({{"type", "sent"}, {"content", head.content}, {"client_offset", head.client_offset},
+          {"attempt", head.try_count}, {"acked_delivery", true}});
+}
+
+void ChatClient::abandon_pending_sends(const std::string& reason) {
+  for (const QueuedSend& queued : acked_queue_) {
+    record({{"type", "send_abandoned"}, {"content", queued.content}, {"client_offset", queued.client_offset},
+            {"reason", reason}});
+  }
+  for (const std::string& content : plain_send_buffer_) {
+    record({{"type", "send_abandoned"}, {"content", content}, {"client_offset", nullptr}, {"reason", reason}});
+  }
+  acked_queue_.clear();
+  plain_send_buffer_.clear();
+  ack_ids_to_client_offset_.clear();
+}
+
+void ChatClient::send_engine(std::string text) { actions_.push_back(SendFrame{transport_, std::move(text)}); }
+
+void ChatClient::record(nlohmann::json event) {
+  event["client"] = spec_.name;
+  actions_.push_back(RecordEvent{std::move(event)});
+}
+
+}  // namespace resync::sim

@@ -1,0 +1,139 @@
+#pragma once
+// A simulated chat client as a pure state machine (sans-I/O): the tutorial's page on top
+// of socket.io-client 4.x over a WebSocket transport. It behaves like the real client where
+// that matters for delivery: auth.serverOffset tracking (tutorial or dedupe policy), the
+// send buffer for plain emits made while disconnected, acked emits with ackTimeout and
+// retries (one packet in flight, resent on reconnect), heartbeats, and reconnection with
+// socket.io-client's backoff. The live runner drives it over real sockets; the simulator
+// drives the same object on virtual time.
+//
+// Every event worth checking is emitted as a history record (docs/HISTORY.md).
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/client/reconnect_backoff.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace resync::sim {
+
+using TransportId = std::uint64_t;
+
+// Actions for the shell.
+struct OpenTransport {
+  TransportId transport = 0;
+  std::string query;  // "EIO=4&transport=websocket&tag=<client name>"
+};
+struct SendFrame {
+  TransportId transport = 0;
+  std::string text;
+};
+struct CloseTransport {
+  TransportId transport = 0;
+};
+struct RecordEvent {
+  nlohmann::json event;  // a history line without t_ms; the shell stamps the time
+};
+using ClientAction = std::variant<OpenTransport, SendFrame, CloseTransport, RecordEvent>;
+
+struct RenderedMessage {
+  std::int64_t id = 0;
+  std::string content;
+};
+
+struct ClientProtocolNames {
+  std::string chat_event = "chat message";
+  std::string offset_auth_field = "serverOffset";
+};
+
+class ChatClient {
+ public:
+  ChatClient(ClientSpec spec, ClientProtocolNames names, std::uint64_t seed);
+
+  // What the app does.
+  void connect(std::int64_t now_ms);     // socket.connect()
+  void disconnect(std::int64_t now_ms);  // socket.disconnect(): explicit, no reconnection
+  void reload(std::int64_t now_ms);      // the page reloads: memory is lost, then it connects again
+  void send(const std::string& content, std::int64_t now_ms);
+
+  // What the transport reports.
+  void on_transport_open(TransportId transport, std::int64_t now_ms);
+  void on_text_frame(TransportId transport, std::string_view text, std::int64_t now_ms);
+  void on_transport_closed(TransportId transport, std::string_view reason, std::int64_t now_ms);
+  void on_timer(std::int64_t now_ms);
+
+  std::vector<ClientAction> take_actions();
+  std::optional<std::int64_t> next_deadline_ms() const;
+
+  const std::string& name() const { return spec_.name; }
+  bool connected() const { return state_ == State::connected; }
+  // Connected with nothing left to send or to have acknowledged.
+  bool settled() const { return connected() && plain_send_buffer_.empty() && acked_queue_.empty(); }
+  bool wants_connection() const { return state_ != State::idle; }
+  std::int64_t server_offset() const { return server_offset_; }
+  const std::vector<RenderedMessage>& rendered() const { return rendered_; }
+
+ private:
+  enum class State { idle, waiting_to_reconnect, opening, awaiting_socket_connect, connected };
+
+  struct QueuedSend {
+    std::string content;
+    std::string client_offset;
+    int try_count = 0;
+    std::optional<std::int64_t> ack_deadline_ms;
+  };
+
+  void open_transport(std::int64_t now_ms);
+  void lose_transport(std::string reason, std::int64_t now_ms);
+  void schedule_reconnect(std::int64_t now_ms);
+  void handle_engine_packet(std::string_view text, std::int64_t now_ms);
+  void handle_socket_packet(std::string_view text, std::int64_t now_ms);
+  void handle_chat_event(const nlohmann::json& arguments);
+  void on_socket_connected(const nlohmann::json& data, std::int64_t now_ms);
+  void emit_plain(const std::string& content);
+  void drain_acked_queue(bool force, std::int64_t now_ms);
+  void abandon_pending_sends(const std::string& reason);
+  void send_engine(std::string text);
+  void record(nlohmann::json event);
+
+  ClientSpec spec_;
+  ClientProtocolNames names_;
+  std::mt19937_64 random_;
+  ReconnectBackoff backoff_;
+
+  State state_ = State::idle;
+  TransportId transport_ = 0;  // the current transport; events from older ones are ignored
+  TransportId next_transport_ = 1;
+  int attempt_ = 0;            // connection attempts since the last successful connect
+  std::optional<std::int64_t> reconnect_at_ms_;
+  std::optional<std::int64_t> open_deadline_ms_;
+  std::optional<std::int64_t> heartbeat_deadline_ms_;
+  std::int64_t ping_interval_ms_ = 0;
+  std::int64_t ping_timeout_ms_ = 0;
+
+  // The app's memory (what a reload forgets).
+  std::int64_t server_offset_ = 0;
+  std::vector<RenderedMessage> rendered_;
+  std::set<std::int64_t> seen_ids_;
+  int page_incarnation_ = 1;
+  std::uint64_t client_offset_counter_ = 0;
+
+  // socket.io-client's memory.
+  std::deque<std::string> plain_send_buffer_;  // emits made while disconnected
+  std::deque<QueuedSend> acked_queue_;         // retried emits, head in flight
+  std::map<std::uint64_t, std::string> ack_ids_to_client_offset_;
+  std::uint64_t next_ack_id_ = 0;
+
+  std::vector<ClientAction> actions_;
+};
+
+}  // namespace resync::sim

@@ -1,0 +1,26 @@
+#pragma once
+// socket.io-client's reconnection backoff (the `backo2` algorithm it ships), with the
+// randomness drawn from the client's seeded generator instead of Math.random().
+#include <cstdint>
+#include <random>
+
+namespace resync::sim {
+
+class ReconnectBackoff {
+ public:
+  ReconnectBackoff(std::int64_t delay_ms, std::int64_t delay_max_ms, double randomization_factor)
+      : delay_ms_(delay_ms), delay_max_ms_(delay_max_ms), randomization_factor_(randomization_factor) {}
+
+  // The delay before the next attempt; each call counts one more attempt.
+  std::int64_t next_delay_ms(std::mt19937_64& random);
+  void reset() { attempts_ = 0; }
+  int attempts() const { return attempts_; }
+
+ private:
+  std::int64_t delay_ms_;
+  std::int64_t delay_max_ms_;
+  double randomization_factor_;
+  int attempts_ = 0;
+};
+
+}  // namespace resync::sim

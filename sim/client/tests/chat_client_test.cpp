@@ -1,0 +1,219 @@
+#include "sim/client/chat_client.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "server/core/chat_server_core.hpp"
+#include "server/core/sqlite_message_store.hpp"
+
+namespace resync::sim {
+namespace {
+
+// Wires clients to the real server core through an in-memory "network" that can drop a
+// connection: enough to test the client's protocol and delivery logic without sockets.
+class Loopback {
+ public:
+  explicit Loopback(server::ServerConfig config = {}) : store_({":memory:", server::Durability::full}), core_(config, store_) {}
+
+  ChatClient& add_client(ClientSpec spec) {
+    clients_.push_back(std::make_unique<ChatClient>(std::move(spec), ClientProtocolNames{}, 42));
+    return *clients_.back();
+  }
+
+  // Runs everything that is due until nothing moves, with time advancing to deadlines up to `until_ms`.
+  void run_until(std::int64_t until_ms) {
+    while (true) {
+      pump();
+      std::optional<std::int64_t> next = core_.next_deadline_ms();
+      for (auto& client : clients_) {
+        const auto deadline = client->next_deadline_ms();
+        if (deadline && (!next || *deadline < *next)) next = deadline;
+      }
+      if (!next || *next > until_ms) {
+        now_ms = until_ms;
+        return;
+      }
+      now_ms = std::max(now_ms, *next);
+      core_.on_timer(now_ms);
+      for (auto& client : clients_) client->on_timer(now_ms);
+    }
+  }
+
+  // Drops the connection of a client without either side being told (a blackhole), or with both told (a reset).
+  void reset_connection(const ChatClient& client) {
+    for (auto& [session, link] : links_) {
+      if (link.client == &client && link.open) {
+        link.open = false;
+        core_.on_session_closed(session, now_ms);
+        link.client->on_transport_closed(link.transport, "transport error", now_ms);
+      }
+    }
+  }
+
+  std::vector<nlohmann::json> history;
+  std::int64_t now_ms = 0;
+
+ private:
+  struct Link {
+    ChatClient* client = nullptr;
+    TransportId transport = 0;
+    bool open = false;
+  };
+
+  void pump() {
+    for (int round = 0; round < 10000; ++round) {
+      bool moved = false;
+      for (auto& client : clients_) {
+        for (auto& action : client->take_actions()) {
+          moved = true;
+          if (auto* open = std::get_if<OpenTransport>(&action)) {
+            const server::SessionId session = next_session_++;
+            links_[session] = Link{client.get(), open->transport, true};
+            client->on_transport_open(open->transport, now_ms);
+            core_.on_session_opened(session, {}, now_ms);
+          } else if (auto* frame = std::get_if<SendFrame>(&action)) {
+            for (auto& [session, link] : links_) {
+              if (link.client == client.get() && link.transport == frame->transport && link.open) {
+                core_.on_text_frame(session, frame->text, now_ms);
+              }
+            }
+          } else if (auto* close = std::get_if<CloseTransport>(&action)) {
+            for (auto& [session, link] : links_) {
+              if (link.client == client.get() && link.transport == close->transport && link.open) {
+                link.open = false;
+                core_.on_session_closed(session, now_ms);
+              }
+            }
+          } else if (auto* record = std::get_if<RecordEvent>(&action)) {
+            history.push_back(record->event);
+          }
+        }
+      }
+      if (core_.has_pending_commit()) core_.commit_pending(now_ms);
+      for (auto& action : core_.take_actions()) {
+        moved = true;
+        if (auto* send = std::get_if<server::SendPacket>(&action)) {
+          Link& link = links_.at(send->session);
+          if (link.open) link.client->on_text_frame(link.transport, send->text, now_ms);
+          core_.on_output_drained(send->session, now_ms);
+        } else if (auto* close = std::get_if<server::CloseSession>(&action)) {
+          Link& link = links_.at(close->session);
+          if (link.open) {
+            link.open = false;
+            link.client->on_transport_closed(link.transport, "transport close", now_ms);
+          }
+        }
+      }
+      if (!moved) return;
+    }
+    FAIL() << "the loopback did not settle";
+  }
+
+  server::SqliteMessageStore store_;
+  server::ChatServerCore core_;
+  std::vector<std::unique_ptr<ChatClient>> clients_;
+  std::map<server::SessionId, Link> links_;
+  server::SessionId next_session_ = 1;
+};
+
+std::vector<std::int64_t> rendered_ids(const ChatClient& client) {
+  std::vector<std::int64_t> ids;
+  for (const auto& message : client.rendered()) ids.push_back(message.id);
+  return ids;
+}
+
+ClientSpec named(std::string name, SendMode mode = SendMode::plain) {
+  ClientSpec spec;
+  spec.name = std::move(name);
+  spec.send_mode = mode;
+  spec.policy = ClientPolicy::dedupe;
+  return spec;
+}
+
+TEST(ChatClient, ConnectsSendsAndRendersTheBroadcastWithItsId) {
+  Loopback network;
+  ChatClient& alice = network.add_client(named("alice"));
+  ChatClient& bob = network.add_client(named("bob"));
+  alice.connect(0);
+  bob.connect(0);
+  network.run_until(10);
+  ASSERT_TRUE(alice.connected());
+  alice.send("hello", network.now_ms);
+  network.run_until(20);
+  EXPECT_EQ(rendered_ids(alice), std::vector<std::int64_t>{1});
+  EXPECT_EQ(rendered_ids(bob), std::vector<std::int64_t>{1});
+  EXPECT_EQ(bob.rendered().at(0).content, "hello");
+  EXPECT_EQ(bob.server_offset(), 1);
+}
+
+TEST(ChatClient, PlainEmitsWhileDisconnectedAreBufferedAndSentOnConnect) {
+  Loopback network;
+  ChatClient& alice = network.add_client(named("alice"));
+  alice.send("early", 0);
+  alice.connect(0);
+  network.run_until(10);
+  EXPECT_EQ(rendered_ids(alice), std::vector<std::int64_t>{1});
+}
+
+TEST(ChatClient, ReconnectsWithBackoffAndCatchesUpFromItsOffset) {
+  Loopback network;
+  ChatClient& alice = network.add_client(named("alice"));
+  ChatClient& bob = network.add_client(named("bob"));
+  alice.connect(0);
+  bob.connect(0);
+  network.run_until(10);
+  alice.send("one", network.now_ms);
+  network.run_until(20);
+  network.reset_connection(bob);
+  EXPECT_FALSE(bob.connected());
+  alice.send("two", network.now_ms);
+  alice.send("three", network.now_ms);
+  network.run_until(200);
+  EXPECT_FALSE(bob.connected()) << "the first retry waits about reconnectionDelay (500..1500 ms)";
+  network.run_until(2000);
+  EXPECT_TRUE(bob.connected());
+  EXPECT_EQ(rendered_ids(bob), (std::vector<std::int64_t>{1, 2, 3}));
+}
+
+TEST(ChatClient, AckedSendRetriesAfterReconnectAndIsStoredOnce) {
+  Loopback network;
+  ClientSpec spec = named("alice", SendMode::acked);
+  spec.ack_timeout_ms = 500;
+  ChatClient& alice = network.add_client(spec);
+  alice.connect(0);
+  network.run_until(10);
+  alice.send("important", network.now_ms);
+  network.run_until(20);
+  EXPECT_TRUE(alice.settled());
+  EXPECT_EQ(rendered_ids(alice), std::vector<std::int64_t>{1});
+  const auto acked = std::count_if(network.history.begin(), network.history.end(),
+                                   [](const nlohmann::json& event) { return event["type"] == "acked"; });
+  EXPECT_EQ(acked, 1);
+}
+
+TEST(ChatClient, ReloadForgetsTheRenderedListAndCatchesUpFromZero) {
+  Loopback network;
+  ChatClient& alice = network.add_client(named("alice"));
+  alice.connect(0);
+  network.run_until(10);
+  alice.send("a", network.now_ms);
+  alice.send("b", network.now_ms);
+  network.run_until(20);
+  alice.reload(network.now_ms);
+  network.run_until(40);
+  EXPECT_EQ(rendered_ids(alice), (std::vector<std::int64_t>{1, 2})) << "a reload shows the full history once";
+}
+
+TEST(ChatClient, BackoffFollowsSocketIoClientDefaults) {
+  std::mt19937_64 random(7);
+  ReconnectBackoff backoff(1000, 5000, 0.5);
+  const std::vector<std::pair<std::int64_t, std::int64_t>> bounds = {{500, 1500}, {1000, 3000}, {2000, 5000}, {4000, 5000}, {5000, 5000}};
+  for (const auto& [low, high] : bounds) {
+    const std::int64_t delay = backoff.next_delay_ms(random);
+    EXPECT_GE(delay, low);
+    EXPECT_LE(delay, high);
+  }
+}
+
+}  // namespace
+}  // namespace resync::sim

@@ -1,0 +1,111 @@
+#pragma once
+// A scenario file, loaded and validated. Scenario files are user input: the loader
+// (scenario_loader.hpp) turns every mistake into an error naming the file, the JSON path
+// and what was expected; everything in these structs is already valid.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace resync::sim {
+
+enum class ClientPolicy {
+  tutorial,  // appends every message received; offset = the last id received (the tutorial's page)
+  dedupe,    // ignores ids already seen; offset = the highest id seen
+};
+
+enum class SendMode {
+  plain,  // socket.emit("chat message", msg): the tutorial's server-delivery step
+  acked,  // socket.timeout(ack_timeout_ms).emit(msg, clientOffset) with retries: client delivery
+};
+
+struct ReconnectionOptions {           // socket.io-client's defaults
+  std::int64_t delay_ms = 1000;        // reconnectionDelay
+  std::int64_t delay_max_ms = 5000;    // reconnectionDelayMax
+  double randomization_factor = 0.5;   // randomizationFactor
+  std::int64_t connect_timeout_ms = 20000;  // timeout
+};
+
+struct ClientSpec {
+  std::string name;  // unique; a spec with count N > 1 expands to name-1 .. name-N
+  ClientPolicy policy = ClientPolicy::tutorial;
+  SendMode send_mode = SendMode::plain;
+  std::int64_t ack_timeout_ms = 2000;
+  std::optional<int> retries;  // nullopt = unlimited (acked mode only)
+  ReconnectionOptions reconnection;
+  bool connection_state_recovery = false;
+  bool keeps_offset_on_reload = false;  // the app stores its offset (e.g. localStorage)
+  bool connect_at_start = true;
+};
+
+enum class ServerKind { embedded, external };
+
+struct ServerSpec {
+  ServerKind kind = ServerKind::embedded;
+  // embedded: flags for `resync serve`
+  std::string delivery = "strict";  // strict | tutorial
+  std::string durability = "full";  // full | process-crash
+  std::int64_t ping_interval_ms = 25000;
+  std::int64_t ping_timeout_ms = 20000;
+  std::int64_t preload_messages = 0;  // rows stored before any client connects
+  bool recovery = true;                // connection state recovery on the server (step 6)
+  std::int64_t recovery_window_ms = 120000;  // --recovery-window-ms: socket.io's maxDisconnectionDuration
+  // external: the Socket.IO server to test (overridden by --target / --target-cmd)
+  std::string url;
+  std::string command;  // started with PORT in its environment; may be killed and restarted
+  std::string chat_event = "chat message";
+  std::string offset_auth_field = "serverOffset";
+};
+
+// Timeline steps. `at_ms` is measured from the start of the run.
+struct ConnectStep { std::vector<std::string> clients; };
+struct DisconnectStep { std::vector<std::string> clients; };  // socket.disconnect(): explicit, not recoverable
+struct ReloadStep { std::vector<std::string> clients; };
+struct SendStep {
+  std::vector<std::string> clients;
+  int count = 1;                 // messages per client
+  std::int64_t interval_ms = 0;  // between two messages of one client
+  std::string content_prefix;    // default "<client>-"
+};
+struct FaultStep {
+  std::string name;      // unique among active faults; heal refers to it
+  nlohmann::json toxic;  // the fault injector's toxic JSON (Toxiproxy body + target/trigger extensions)
+};
+struct HealStep { std::optional<std::string> name; };  // nullopt = heal everything
+struct KillServerStep { std::string signal = "SIGKILL"; bool restart = true; std::int64_t restart_after_ms = 0; };
+struct RestartServerStep {};
+struct WaitStep {};  // only marks time; useful as a last step
+
+using StepAction = std::variant<ConnectStep, DisconnectStep, ReloadStep, SendStep, FaultStep, HealStep, KillServerStep,
+                                RestartServerStep, WaitStep>;
+
+struct Step {
+  std::int64_t at_ms = 0;
+  StepAction action;
+  std::string json_path;  // where it came from, e.g. "$.timeline[3]" (for messages)
+};
+
+enum class Verdict { valid, invalid, unknown };
+
+struct Expectation {
+  Verdict verdict = Verdict::valid;
+  std::vector<std::string> anomalies;  // kinds that must be reported (see docs/HISTORY.md)
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string file;  // path it was loaded from
+  ServerSpec server;
+  std::vector<ClientSpec> clients;  // expanded (count applied)
+  std::vector<Step> timeline;       // sorted by at_ms, stable
+  std::int64_t converge_within_ms = 15000;
+  std::int64_t quiet_ms = 300;      // convergence also needs this long without traffic
+  Expectation expect;
+  std::optional<std::uint64_t> seed;  // a scenario may pin its seed; --seed overrides
+};
+
+}  // namespace resync::sim
