@@ -1,0 +1,89 @@
+#pragma once
+// One scenario's run, independent of how time and I/O work: it owns the ChatClients,
+// schedules the timeline, moves through the phases (faults, heal, converge, check) and
+// records the history. The live environment (real sockets, child server, TCP proxy) and the
+// simulated environment (virtual clock, in-memory server core, simulated network) both drive
+// this same object, so live and sim runs follow the same rules and write the same history.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/client/chat_client.hpp"
+#include "sim/runner/fault_control.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace resync::sim {
+
+// What a run needs from the world it runs in.
+class RunEnvironment {
+ public:
+  virtual ~RunEnvironment() = default;
+  virtual std::int64_t now_ms() const = 0;
+  // Runs `work` at `time_ms` (since the start of the run), after everything already due.
+  virtual void schedule(std::int64_t time_ms, std::function<void()> work) = 0;
+  virtual void record(nlohmann::json event) = 0;  // a history line without t_ms
+  // The client produced actions (open/close transports, frames, records): carry them out.
+  virtual void pump(ChatClient& client) = 0;
+  virtual FaultControl& faults() = 0;
+  // Server control; false when the target cannot be controlled (an external URL).
+  virtual bool controls_server() const = 0;
+  virtual bool server_running() const = 0;
+  virtual void stop_server(int signal) = 0;
+  virtual void start_server() = 0;
+  // The highest committed id, when the environment can see the server's storage.
+  virtual std::optional<std::int64_t> committed_highest_id() = 0;
+  // Milliseconds since the last frame any client received (for the quiet rule).
+  virtual std::int64_t last_traffic_ms() const = 0;
+  // The run is over: close every transport and timer, stop the server, and append the
+  // committed log (when the environment can read it).
+  virtual void finish() = 0;
+};
+
+struct ExecutionOptions {
+  std::uint64_t seed = 1;
+  std::string mode = "live";           // "live" | "sim"
+  std::string target = "embedded";     // for the history
+  std::string delivery = "strict";     // strict | tutorial | external
+  nlohmann::json replay = nlohmann::json::object();
+};
+
+class ScenarioExecution {
+ public:
+  ScenarioExecution(const Scenario& scenario, ExecutionOptions options, RunEnvironment& environment);
+
+  // The history's first line; the environment records it before it starts the server.
+  void record_run_started();
+  // Connects the clients that start connected and schedules the timeline and the phases
+  // after it. The environment then runs until finish().
+  void start();
+  bool finished() const { return finished_; }
+
+  ChatClient* client(const std::string& name);
+  std::map<std::string, std::unique_ptr<ChatClient>>& clients() { return clients_; }
+
+ private:
+  void schedule_step(const Step& step, std::int64_t& last_ms);
+  void for_clients(const std::vector<std::string>& names, const std::function<void(ChatClient&)>& action);
+  void heal_phase();
+  bool converged();
+  void poll_convergence();
+  void finish(bool converged, const std::string& detail);
+
+  const Scenario& scenario_;
+  ExecutionOptions options_;
+  RunEnvironment& environment_;
+  std::map<std::string, std::unique_ptr<ChatClient>> clients_;  // ordered: deterministic iteration
+  std::map<std::string, std::int64_t> sent_counts_;
+  std::int64_t converge_deadline_ms_ = 0;
+  bool finished_ = false;
+};
+
+// A different well-mixed seed for each component (client i, the proxy) from one run seed.
+std::uint64_t derive_seed(std::uint64_t run_seed, std::uint64_t component);
+
+}  // namespace resync::sim

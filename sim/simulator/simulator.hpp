@@ -1,0 +1,27 @@
+#pragma once
+// The deterministic simulator: runs a scenario with the real server core (SQLite in
+// memory), the real ChatClient state machines and the fault injector's real toxics over a
+// simulated network on a virtual clock, in one thread. Same binary + scenario + seed =>
+// byte-identical history.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/scenario/scenario.hpp"
+
+namespace resync::sim {
+
+struct SimulationOptions {
+  std::uint64_t seed = 1;
+  nlohmann::json replay = nlohmann::json::object();  // {"live": command, "sim": command}
+  // Simulated one-way latency of each link (client <-> proxy, proxy <-> server).
+  std::int64_t link_latency_us = 100;
+  // Simulated fsync: the time a group commit takes.
+  std::int64_t commit_latency_us = 1000;
+};
+
+// Runs the scenario and returns its history (JSON lines).
+std::string simulate_scenario(const Scenario& scenario, const SimulationOptions& options);
+
+}  // namespace resync::sim
