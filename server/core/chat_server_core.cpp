@@ -181,7 +181,9 @@ void ChatServerCore::handle_connect(Session& session, const std::optional<nlohma
   session.socket_state = SocketState::connected;
   send_socket_packet(session.id, socketio::encode_connect(nlohmann::json{{"sid", session.socket_id}}));
 
-  session.catch_up_cursor_id = offset.value();
+  // An offset beyond the committed head (the database was reset, or the client is confused)
+  // has nothing to catch up; clamping keeps the ids stored from now on flowing to it.
+  session.catch_up_cursor_id = std::min(offset.value(), store_.last_committed_id());
   session.catch_up = CatchUpState::running;
   // strict: live broadcasts wait until the catch-up has reached the committed head, so
   // every id goes out once and in order. tutorial: live broadcasts start at once and race

@@ -116,6 +116,16 @@ TEST(ChatServerCore, ConnectRepliesWithSidThenCatchesUpFromTheOffset) {
   EXPECT_EQ(driver.sent(1)[2], R"(42["chat message","stored 4",5])");
 }
 
+TEST(ChatServerCore, OffsetBeyondTheStoredIdsStillReceivesNewMessages) {
+  CoreDriver driver;
+  driver.store_messages(3);
+  driver.connect(1, 1000);
+  EXPECT_TRUE(driver.received_ids(1).empty());
+  driver.send(1, "after a database reset");
+  driver.commit();
+  EXPECT_EQ(driver.received_ids(1), std::vector<std::int64_t>{4});
+}
+
 TEST(ChatServerCore, BroadcastGoesToEveryClientOnlyAfterCommit) {
   CoreDriver driver;
   driver.connect(1);

@@ -1,0 +1,50 @@
+#pragma once
+// One HTTP connection: reads requests within header/body limits and a timeout, serves the
+// chat page and the client bundle, and routes /socket.io/ to an Engine.IO transport (a
+// WebSocket upgrade hands the socket to a WebSocketSession). Internal to the shell.
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "protocol/engineio_packet.hpp"
+#include "server/shell/shell_context.hpp"
+
+namespace resync::server::shell {
+
+class HttpSession final : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context);
+  void run();
+
+ private:
+  using Request = boost::beast::http::request<boost::beast::http::string_body>;
+  using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+  void do_read();
+  void on_read(boost::beast::error_code error, std::size_t bytes_read);
+  void handle_request(Request&& request);
+  void handle_engineio_request(Request&& request, std::string_view query);
+  void handle_websocket_transport(Request&& request, protocol::engineio::HandshakeQuery query);
+  void handle_polling_transport(const Request& request, const protocol::engineio::HandshakeQuery& query);
+  void send_response(Response&& response);
+  void on_write(bool keep_alive, boost::beast::error_code error, std::size_t bytes_written);
+  void do_close();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  ShellContext& context_;
+  // A fresh parser per request: limits apply to each request, not to the connection.
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  // One response in flight; the next request is read once it is written.
+  std::optional<Response> response_;
+};
+
+}  // namespace resync::server::shell

@@ -1,0 +1,152 @@
+// `resync serve`: parses flags, opens the message store, and runs the network shell.
+#include "server/shell/serve_command.hpp"
+
+#include <csignal>
+#include <cstdint>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "server/core/chat_server_core.hpp"
+#include "server/core/sqlite_message_store.hpp"
+#include "server/shell/websocket_server.hpp"
+
+namespace resync::server {
+
+namespace {
+
+// The server's memory bound per slow client (ShellLimits::write_queue_bytes_max, 64 MiB)
+// must hold several maximal messages, so maxPayload stays well below it.
+constexpr std::int64_t max_payload_bytes_max = 16 * 1024 * 1024;
+// Heartbeat and connect timeouts above a day are typos, not settings.
+constexpr std::int64_t timeout_ms_max = 24LL * 60 * 60 * 1000;
+
+struct ServeFlags {
+  std::string host = "127.0.0.1";
+  int port = 3000;
+  std::string database_path = "chat.db";
+  std::string delivery = "strict";
+  std::string durability = "full";
+  std::int64_t ping_interval_ms = ServerConfig{}.ping_interval_ms;
+  std::int64_t ping_timeout_ms = ServerConfig{}.ping_timeout_ms;
+  std::int64_t connect_timeout_ms = ServerConfig{}.connect_timeout_ms;
+  std::int64_t max_payload_bytes = ServerConfig{}.max_payload_bytes;
+  std::string client_bundle_path;  // empty: search the usual places
+};
+
+// The only randomness of the server: session ids. The core takes a seed and never reads
+// randomness itself, so the simulator can replay it; a real server wants unguessable ids.
+std::uint64_t random_seed() {
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32) ^ static_cast<std::uint64_t>(device());
+}
+
+int run_serve(const ServeFlags& flags) {
+  // A client that disconnects mid-write must surface as an error code, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  WebSocketServerOptions options;
+  options.host = flags.host;
+  options.port = static_cast<std::uint16_t>(flags.port);
+  options.core.delivery = flags.delivery == "tutorial" ? DeliveryMode::tutorial : DeliveryMode::strict;
+  options.core.ping_interval_ms = flags.ping_interval_ms;
+  options.core.ping_timeout_ms = flags.ping_timeout_ms;
+  options.core.connect_timeout_ms = flags.connect_timeout_ms;
+  options.core.max_payload_bytes = flags.max_payload_bytes;
+  options.core.seed = random_seed();
+  if (!flags.client_bundle_path.empty()) options.client_bundle_file = flags.client_bundle_path;
+  options.stop_on_signals = true;
+
+  SqliteOptions store_options;
+  store_options.path = flags.database_path;
+  store_options.durability = flags.durability == "process-crash" ? Durability::process_crash : Durability::full;
+  std::unique_ptr<SqliteMessageStore> store;
+  try {
+    store = std::make_unique<SqliteMessageStore>(store_options);
+  } catch (const std::exception& error) {
+    std::cerr << "resync serve: cannot open the message database '" << flags.database_path << "': " << error.what()
+              << "\n  --db must name an SQLite database file (created if missing) in a writable directory;"
+                 " a chat.db written by the tutorial's Node server opens unchanged.\n";
+    return 2;
+  }
+
+  std::optional<WebSocketServer> server;
+  try {
+    server.emplace(std::move(options), *store);
+  } catch (const std::exception& error) {
+    std::cerr << "resync serve: " << error.what() << "\n";
+    return 2;
+  }
+
+  // Tests parse this exact line, so it is the only thing written to stdout.
+  std::cout << "resync serve: listening on " << server->url() << std::endl;
+  try {
+    server->run();
+  } catch (const std::exception& error) {
+    std::cerr << "resync serve: error: the server stopped: " << error.what() << "\n";
+    return 1;
+  }
+  std::cerr << "resync serve: stopped\n";
+  return 0;
+}
+
+}  // namespace
+
+void register_serve_command(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Run the Socket.IO-compatible chat server of the Socket.IO tutorial (Engine.IO v4 over WebSocket, "
+      "Socket.IO v5 on namespace /, messages stored in SQLite). Prints one line "
+      "'resync serve: listening on http://HOST:PORT' to stdout; logs go to stderr. "
+      "SIGINT or SIGTERM commits pending messages, closes every connection and exits 0.");
+
+  serve->add_option("--host", flags->host, "Address to listen on (an IP address or a host name)")->capture_default_str();
+  serve->add_option("--port", flags->port, "TCP port to listen on; 0 picks a free port (read it from the stdout line)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve->add_option("--db", flags->database_path,
+                    "SQLite database file; created with the tutorial's messages table if missing, and a database "
+                    "written by the tutorial's Node server opens unchanged")
+      ->capture_default_str();
+  serve->add_option("--delivery", flags->delivery,
+                    "strict: every client receives each id once, in increasing order, also during its catch-up. "
+                    "tutorial: reproduces the tutorial Node server, whose catch-up interleaves with live "
+                    "broadcasts (duplicates and reordering possible)")
+      ->check(CLI::IsMember({"strict", "tutorial"}))
+      ->capture_default_str();
+  serve->add_option("--durability", flags->durability,
+                    "full: SQLite WAL with synchronous=FULL, a committed message survives a process kill and a "
+                    "power loss. process-crash: synchronous=NORMAL, it survives a process kill (SIGKILL) but the "
+                    "last commits may be lost on power loss; faster")
+      ->check(CLI::IsMember({"full", "process-crash"}))
+      ->capture_default_str();
+  serve->add_option("--ping-interval-ms", flags->ping_interval_ms,
+                    "Engine.IO pingInterval: the server sends a ping this often")
+      ->check(CLI::Range(std::int64_t{1}, timeout_ms_max))
+      ->capture_default_str();
+  serve->add_option("--ping-timeout-ms", flags->ping_timeout_ms,
+                    "Engine.IO pingTimeout: a client that does not answer a ping within this time is disconnected")
+      ->check(CLI::Range(std::int64_t{1}, timeout_ms_max))
+      ->capture_default_str();
+  serve->add_option("--connect-timeout-ms", flags->connect_timeout_ms,
+                    "A client that opens an Engine.IO session but sends no Socket.IO CONNECT within this time is "
+                    "disconnected")
+      ->check(CLI::Range(std::int64_t{1}, timeout_ms_max))
+      ->capture_default_str();
+  serve->add_option("--max-payload-bytes", flags->max_payload_bytes,
+                    "Engine.IO maxPayload: a WebSocket message longer than this closes that connection (code 1009)")
+      ->check(CLI::Range(std::int64_t{1}, max_payload_bytes_max))
+      ->capture_default_str();
+  serve->add_option("--client-bundle", flags->client_bundle_path,
+                    "socket.io.min.js served at /socket.io/socket.io.js for the chat page at /. Default: "
+                    "tests/node/node_modules/socket.io-client/dist/socket.io.min.js, searched from the current "
+                    "directory and the executable's directory upwards; install it with (cd tests/node && npm ci)");
+
+  serve->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
+}
+
+}  // namespace resync::server

@@ -1,0 +1,17 @@
+#pragma once
+// What every connection of the shell shares. Lives as long as the server; connections
+// hold a reference and must not use it from their destructors (they may outlive it while
+// the io_context is torn down).
+#include "server/shell/core_driver.hpp"
+#include "server/shell/static_pages.hpp"
+#include "server/shell/websocket_server.hpp"
+
+namespace resync::server::shell {
+
+struct ShellContext {
+  CoreDriver& driver;
+  const ShellLimits& limits;
+  const ClientBundle& client_bundle;
+};
+
+}  // namespace resync::server::shell

@@ -1,0 +1,183 @@
+#include "server/shell/websocket_server.hpp"
+
+#include <csignal>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "server/shell/core_driver.hpp"
+#include "server/shell/http_session.hpp"
+#include "server/shell/shell_context.hpp"
+#include "server/shell/shell_log.hpp"
+#include "server/shell/static_pages.hpp"
+
+namespace resync::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using shell::log_line;
+using shell::LogLevel;
+
+namespace {
+
+// When accept fails for a reason that does not go away at once (no file descriptors left),
+// retrying immediately would spin; the listener pauses this long instead.
+constexpr std::int64_t accept_retry_delay_ms = 100;
+
+tcp::endpoint resolve_listen_endpoint(asio::io_context& io_context, const std::string& host, std::uint16_t port) {
+  boost::system::error_code error;
+  asio::ip::address address = asio::ip::make_address(host, error);
+  if (!error) return tcp::endpoint(address, port);
+  tcp::resolver resolver(io_context);
+  tcp::resolver::results_type results =
+      resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, error);
+  if (error || results.empty()) {
+    throw std::runtime_error("cannot listen on host '" + host + "': it is neither an IP address nor a name that resolves (" +
+                             (error ? error.message() : std::string("no addresses")) +
+                             "); use an address such as 127.0.0.1");
+  }
+  return results.begin()->endpoint();
+}
+
+}  // namespace
+
+struct WebSocketServer::Impl {
+  Impl(WebSocketServerOptions options_in, MessageStore& store)
+      : options(std::move(options_in)),
+        client_bundle(shell::load_client_bundle(options.client_bundle_file)),
+        driver(io_context, options.core, store),
+        context{driver, options.limits, client_bundle},
+        acceptor(io_context),
+        accept_retry_timer(io_context),
+        shutdown_grace_timer(io_context) {
+    bind_and_listen();
+    // Registered now, not in run(): a signal that arrives between the "listening" line and
+    // run() is queued by the signal_set instead of killing the process.
+    if (options.stop_on_signals) signals.emplace(io_context, SIGINT, SIGTERM);
+  }
+
+  void bind_and_listen() {
+    tcp::endpoint endpoint = resolve_listen_endpoint(io_context, options.host, options.port);
+    std::string where = options.host + ":" + std::to_string(options.port);
+    boost::system::error_code error;
+    auto check = [&](const char* step) {
+      if (!error) return;
+      throw std::runtime_error("cannot listen on " + where + ": " + step + " failed: " + error.message() +
+                               (error == asio::error::address_in_use
+                                    ? " (another process uses this port; choose another --port, or --port 0 for a free one)"
+                                    : ""));
+    };
+    acceptor.open(endpoint.protocol(), error);
+    check("open");
+    // Restarts must not wait for old connections in TIME_WAIT to expire.
+    acceptor.set_option(asio::socket_base::reuse_address(true), error);
+    check("setsockopt SO_REUSEADDR");
+    acceptor.bind(endpoint, error);
+    check("bind");
+    acceptor.listen(asio::socket_base::max_listen_connections, error);
+    check("listen");
+    bound_port = acceptor.local_endpoint().port();
+  }
+
+  void do_accept() {
+    acceptor.async_accept(
+        [this](boost::system::error_code error, tcp::socket socket) { on_accept(error, std::move(socket)); });
+  }
+
+  void on_accept(boost::system::error_code error, tcp::socket socket) {
+    if (shutting_down || !acceptor.is_open()) return;
+    if (error) {
+      log_line(LogLevel::warning, "accept: " + error.message() + "; retrying shortly");
+      accept_retry_timer.expires_after(std::chrono::milliseconds(accept_retry_delay_ms));
+      accept_retry_timer.async_wait([this](boost::system::error_code wait_error) {
+        if (!wait_error && !shutting_down) do_accept();
+      });
+      return;
+    }
+    std::make_shared<shell::HttpSession>(std::move(socket), context)->run();
+    do_accept();
+  }
+
+  void begin_shutdown(std::string_view why) {
+    if (shutting_down) return;
+    shutting_down = true;
+    log_line(LogLevel::info, std::string("stopping (") + std::string(why) + "): committing and closing " +
+                                 std::to_string(driver.open_session_count()) + " sessions");
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    accept_retry_timer.cancel();
+    if (signals) signals->cancel(ignored);
+    shutdown_grace_timer.expires_after(std::chrono::milliseconds(options.limits.shutdown_grace_ms));
+    shutdown_grace_timer.async_wait([this](boost::system::error_code error) {
+      if (error) return;
+      log_line(LogLevel::warning, std::to_string(driver.open_session_count()) +
+                                      " sessions did not close in time; stopping anyway");
+      io_context.stop();
+    });
+    // HTTP connections (idle keep-alives, half-read requests) carry nothing that must be
+    // finished, so the loop stops as soon as every Engine.IO session has closed.
+    driver.begin_shutdown([this] { io_context.stop(); });
+  }
+
+  WebSocketServerOptions options;
+  // The hint says one thread runs the loop; stop() from another thread is still safe (post).
+  asio::io_context io_context{1};
+  shell::ClientBundle client_bundle;
+  shell::CoreDriver driver;
+  shell::ShellContext context;
+  tcp::acceptor acceptor;
+  asio::steady_timer accept_retry_timer;
+  asio::steady_timer shutdown_grace_timer;
+  std::optional<asio::signal_set> signals;
+  std::uint16_t bound_port = 0;
+  bool shutting_down = false;
+  bool has_run = false;
+};
+
+WebSocketServer::WebSocketServer(WebSocketServerOptions options, MessageStore& store)
+    : impl_(std::make_unique<Impl>(std::move(options), store)) {}
+
+// Members go in reverse order: the driver and acceptor before the io_context, whose
+// destruction then frees the sessions its pending handlers still own. Sessions never use
+// the driver from their destructors, so this order is safe.
+WebSocketServer::~WebSocketServer() = default;
+
+std::uint16_t WebSocketServer::port() const { return impl_->bound_port; }
+
+std::string WebSocketServer::url() const {
+  const std::string& host = impl_->options.host;
+  bool is_ipv6_literal = host.find(':') != std::string::npos;
+  return "http://" + (is_ipv6_literal ? "[" + host + "]" : host) + ":" + std::to_string(impl_->bound_port);
+}
+
+void WebSocketServer::run() {
+  if (impl_->has_run) throw std::logic_error("WebSocketServer::run() may be called only once");
+  impl_->has_run = true;
+  Impl& impl = *impl_;
+  log_line(LogLevel::info, "client bundle: " + impl.client_bundle.source_description);
+  if (impl.signals) {
+    impl.signals->async_wait([&impl](boost::system::error_code error, int signal_number) {
+      if (error) return;
+      impl.begin_shutdown(signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    });
+  }
+  impl.do_accept();
+  impl.io_context.run();
+  impl.driver.commit_before_exit();
+}
+
+void WebSocketServer::stop() {
+  Impl* impl = impl_.get();
+  asio::post(impl->io_context, [impl] { impl->begin_shutdown("stop requested"); });
+}
+
+}  // namespace resync::server

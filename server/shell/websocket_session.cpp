@@ -1,0 +1,204 @@
+#include "server/shell/websocket_session.hpp"
+
+#include <chrono>
+#include <string_view>
+#include <utility>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/websocket/error.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "server/shell/shell_log.hpp"
+
+namespace resync::server::shell {
+
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+
+namespace {
+
+// A session keeps at most this much read buffer between messages; one large frame must not
+// pin its size in memory for the rest of the connection.
+constexpr std::size_t read_buffer_retained_bytes_max = 64 * 1024;
+
+// Ends that need no log line: the peer or the server closed cleanly, or the server dropped
+// the connection on purpose (and logged why at that moment).
+bool is_ordinary_end(const beast::error_code& error) {
+  return error == websocket::error::closed || error == boost::asio::error::eof ||
+         error == boost::asio::error::operation_aborted || error == boost::asio::error::connection_reset ||
+         error == boost::asio::error::broken_pipe;
+}
+
+std::string describe_peer(const boost::asio::ip::tcp::socket& socket) {
+  beast::error_code error;
+  boost::asio::ip::tcp::endpoint peer = socket.remote_endpoint(error);
+  if (error) return "unknown peer";
+  return peer.address().to_string() + ":" + std::to_string(peer.port());
+}
+
+}  // namespace
+
+WebSocketSession::WebSocketSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context,
+                                   protocol::engineio::HandshakeQuery query)
+    : websocket_(std::move(socket)),
+      context_(context),
+      query_(std::move(query)),
+      peer_(describe_peer(beast::get_lowest_layer(websocket_).socket())),
+      close_deadline_timer_(websocket_.get_executor()) {}
+
+void WebSocketSession::run(beast::http::request<beast::http::string_body> upgrade_request) {
+  // The HTTP session's request timeout must not cut a long-lived WebSocket; liveness is the
+  // core's Engine.IO heartbeat, and the handshakes get the stream's own timeout.
+  beast::get_lowest_layer(websocket_).expires_never();
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = std::chrono::milliseconds(context_.limits.websocket_close_timeout_ms);
+  timeouts.idle_timeout = websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
+  websocket_.set_option(timeouts);
+  websocket_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& response) { response.set(beast::http::field::server, "resync"); }));
+  // Engine.IO's maxPayload: a longer message fails the read and Beast closes with 1009.
+  websocket_.read_message_max(static_cast<std::size_t>(context_.driver.config().max_payload_bytes));
+  // Every Engine.IO packet this server sends is text.
+  websocket_.text(true);
+  // Beast builds its 101 (or 400) answer from the request before this call returns.
+  websocket_.async_accept(upgrade_request, beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
+}
+
+void WebSocketSession::on_accept(beast::error_code error) {
+  if (error) {
+    // Beast has already answered the bad upgrade with an HTTP error; the core never knew us.
+    state_ = State::ended;
+    log_line(LogLevel::info, describe() + ": WebSocket handshake failed: " + error.message());
+    return;
+  }
+  state_ = State::open;
+  std::optional<SessionId> session = context_.driver.open_session(weak_from_this(), query_);
+  if (session) {
+    session_ = *session;
+  } else {
+    close(CloseCause::server_shutdown);
+  }
+  do_read();
+}
+
+void WebSocketSession::do_read() {
+  websocket_.async_read(read_buffer_, beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+}
+
+void WebSocketSession::on_read(beast::error_code error, std::size_t /*bytes_read*/) {
+  if (error) return end_session(error);
+  if (session_ != 0) {
+    if (websocket_.got_text()) {
+      // Beast has checked that a text message is valid UTF-8 (invalid text fails the read
+      // and closes with 1007), so the core receives well-formed text only.
+      std::string_view text(static_cast<const char*>(read_buffer_.data().data()), read_buffer_.size());
+      context_.driver.on_text_frame(session_, text);
+    } else {
+      context_.driver.on_binary_frame(session_, read_buffer_.size());
+    }
+  }
+  read_buffer_.consume(read_buffer_.size());
+  if (read_buffer_.capacity() > read_buffer_retained_bytes_max) read_buffer_.shrink_to_fit();
+  // The connection was dropped while this frame waited to be handled: no read is pending on
+  // the closed socket to report the end, so report it here.
+  if (state_ == State::aborted) return end_session(boost::asio::error::operation_aborted);
+  do_read();
+}
+
+void WebSocketSession::send_packet(std::string packet) {
+  if (state_ != State::open) return;
+  if (write_queue_bytes_ + packet.size() > context_.limits.write_queue_bytes_max) {
+    log_line(LogLevel::warning, describe() + ": slow consumer: " + std::to_string(write_queue_bytes_) +
+                                    " bytes already queued, limit " +
+                                    std::to_string(context_.limits.write_queue_bytes_max) +
+                                    "; dropping the connection");
+    return abort_connection();
+  }
+  write_queue_bytes_ += packet.size();
+  write_queue_.push_back(std::move(packet));
+  if (!write_in_flight_) do_write();
+}
+
+void WebSocketSession::do_write() {
+  write_in_flight_ = true;
+  websocket_.async_write(boost::asio::buffer(write_queue_.front()),
+                         beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+}
+
+void WebSocketSession::on_write(beast::error_code error, std::size_t /*bytes_written*/) {
+  write_in_flight_ = false;
+  if (error) {
+    if (state_ == State::open || state_ == State::closing) {
+      if (!is_ordinary_end(error)) log_line(LogLevel::info, describe() + ": write: " + error.message());
+      abort_connection();
+    }
+    return;
+  }
+  write_queue_bytes_ -= write_queue_.front().size();
+  write_queue_.pop_front();
+  if (!write_queue_.empty()) return do_write();
+  if (state_ == State::closing) return do_close();
+  // The core paces catch-up on this: the next batch goes out only once the last one is written.
+  if (state_ == State::open && session_ != 0) context_.driver.on_output_drained(session_);
+}
+
+void WebSocketSession::close(CloseCause cause) {
+  if (state_ != State::open) return;
+  state_ = State::closing;
+  close_cause_ = cause;
+  close_deadline_timer_.expires_after(std::chrono::milliseconds(context_.limits.websocket_close_timeout_ms));
+  close_deadline_timer_.async_wait([self = shared_from_this()](const beast::error_code& error) {
+    if (error == boost::asio::error::operation_aborted) return;
+    if (self->state_ != State::closing) return;
+    log_line(LogLevel::info, self->describe() + ": close did not finish in time; dropping the connection");
+    self->abort_connection();
+  });
+  if (!write_in_flight_) do_close();
+}
+
+void WebSocketSession::do_close() {
+  // Going away (1001) tells the client the server is shutting down and a reconnect later
+  // may succeed; the core's closes (ping timeout, protocol error) are normal closes.
+  websocket::close_code code =
+      close_cause_ == CloseCause::server_shutdown ? websocket::close_code::going_away : websocket::close_code::normal;
+  websocket_.async_close(websocket::close_reason(code),
+                         beast::bind_front_handler(&WebSocketSession::on_close, shared_from_this()));
+}
+
+void WebSocketSession::on_close(beast::error_code error) {
+  // Success: the pending read has seen the peer's close frame and ends the session.
+  if (error && state_ == State::closing) abort_connection();
+}
+
+void WebSocketSession::abort_connection() {
+  if (state_ == State::aborted || state_ == State::ended) return;
+  state_ = State::aborted;
+  close_deadline_timer_.cancel();
+  // Closing the socket cancels the pending read and write; the read's failure ends the session.
+  beast::get_lowest_layer(websocket_).close();
+}
+
+void WebSocketSession::end_session(beast::error_code error) {
+  if (state_ == State::ended) return;
+  bool was_closing = state_ == State::closing || state_ == State::aborted;
+  state_ = State::ended;
+  close_deadline_timer_.cancel();
+  if (!is_ordinary_end(error) && !(was_closing && error == beast::error::timeout)) {
+    log_line(LogLevel::info, describe() + ": connection ended: " + error.message());
+  }
+  if (session_ != 0) context_.driver.on_transport_closed(session_);
+}
+
+std::string WebSocketSession::describe() const {
+  std::string text = session_ != 0 ? "session " + std::to_string(session_) : std::string("websocket");
+  text += " (" + peer_;
+  if (!query_.client_tag.empty()) text += ", tag " + printable_for_log(query_.client_tag, 64);
+  return text + ")";
+}
+
+}  // namespace resync::server::shell

@@ -1,0 +1,78 @@
+#pragma once
+// One Engine.IO session over WebSocket: owns the Beast stream, the read buffer and a
+// bounded write queue with exactly one write in flight. Internal to the shell.
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include "protocol/engineio_packet.hpp"
+#include "server/core/chat_server_core.hpp"
+#include "server/shell/shell_context.hpp"
+#include "server/shell/transport_session.hpp"
+
+namespace resync::server::shell {
+
+class WebSocketSession final : public TransportSession, public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  WebSocketSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context,
+                   protocol::engineio::HandshakeQuery query);
+
+  // Answers the upgrade request (101), then opens the Engine.IO session in the core.
+  void run(boost::beast::http::request<boost::beast::http::string_body> upgrade_request);
+
+  void send_packet(std::string packet) override;
+  void close(CloseCause cause) override;
+
+ private:
+  enum class State {
+    accepting,  // the WebSocket handshake is running; not known to the core yet
+    open,       // frames flow both ways
+    closing,    // close requested: the queue drains, then the close handshake runs
+    aborted,    // the TCP connection was dropped on purpose (slow consumer, write error)
+    ended,      // the read loop ended and the core was told
+  };
+
+  void on_accept(boost::beast::error_code error);
+  void do_read();
+  void on_read(boost::beast::error_code error, std::size_t bytes_read);
+  void do_write();
+  void on_write(boost::beast::error_code error, std::size_t bytes_written);
+  void do_close();
+  void on_close(boost::beast::error_code error);
+  // Drops the TCP connection now; the pending read then fails and ends the session.
+  void abort_connection();
+  // The read loop is the one place a session ends: every close, abort or network error
+  // makes the pending read fail, so the core hears about the end exactly once.
+  void end_session(boost::beast::error_code error);
+  std::string describe() const;
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> websocket_;
+  ShellContext& context_;
+  protocol::engineio::HandshakeQuery query_;
+  std::string peer_;  // "address:port" of the client, for logs
+  SessionId session_ = 0;  // 0 until the core knows the session
+  State state_ = State::accepting;
+  CloseCause close_cause_ = CloseCause::core_requested;
+
+  boost::beast::flat_buffer read_buffer_;
+  // The front element is the frame being written; it stays queued until the write completes
+  // so its bytes remain valid (deque::push_back does not move existing elements).
+  std::deque<std::string> write_queue_;
+  std::size_t write_queue_bytes_ = 0;
+  bool write_in_flight_ = false;
+
+  // A peer that stops reading never lets the queue drain or answers the close handshake;
+  // this bounds how long a closing session may take before the connection is dropped.
+  boost::asio::steady_timer close_deadline_timer_;
+};
+
+}  // namespace resync::server::shell
