@@ -1,0 +1,25 @@
+#pragma once
+// Escaping for XML 1.0 documents whose text comes from servers under test and scenario files.
+// Two problems, two steps:
+// 1. Some text cannot be carried by XML 1.0 at all, not even as a character reference:
+//    C0 control characters other than tab, LF and CR, U+FFFE, U+FFFF, and bytes that are
+//    not UTF-8. They are replaced with something visible: "\x01" for a control character,
+//    U+FFFD for the rest. A parser that rejects the whole file would hide every result.
+// 2. Markup characters are escaped as entities, so `<img src=x onerror=alert(1)>` and `]]>`
+//    stay text (no CDATA sections are used anywhere).
+#include <string>
+#include <string_view>
+
+namespace resync::reports {
+
+// Step 1 only: text XML 1.0 can carry, as valid UTF-8.
+std::string xml_representable_text(std::string_view text);
+
+// Both steps, for element content. CR is kept as &#13; (parsers turn a raw CR into LF).
+std::string escape_xml_text(std::string_view text);
+
+// Both steps, for an attribute value in double quotes. Tab, LF and CR become character
+// references, because parsers would normalize them to spaces.
+std::string escape_xml_attribute(std::string_view text);
+
+}  // namespace resync::reports

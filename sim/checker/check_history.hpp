@@ -1,0 +1,53 @@
+#pragma once
+// The checker: a pure function from a history to a verdict and the anomalies behind it,
+// exactly the rules of docs/HISTORY.md ("Verdicts").
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/checker/anomaly.hpp"
+#include "sim/checker/client_rendering.hpp"
+#include "sim/checker/committed_log.hpp"
+#include "sim/history/history.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace resync::checker {
+
+enum class CheckStatus {
+  passed,   // the verdict and anomalies meet the expectation
+  failed,   // a definite verdict that does not meet it
+  unknown,  // the verdict is unknown and that was not expected
+};
+
+struct CheckResult {
+  history::RunStarted run;  // scenario, seed, mode, expectation, replay commands, clients
+  sim::Verdict verdict = sim::Verdict::unknown;
+  std::string unknown_reason;  // why the verdict is unknown; "" otherwise
+
+  // Sorted by kind (AnomalyKind order), then client (run_started order; run-wide first),
+  // then id; sends keep the order in which they happened. Same history, same list.
+  std::vector<Anomaly> anomalies;
+
+  std::vector<history::CommittedMessage> committed_log;  // what clients were compared with, by id
+  CommittedLogOrigin committed_log_origin = CommittedLogOrigin::database;
+  std::vector<ClientRendering> clients;  // positions in anomalies index into these lists
+
+  std::size_t fault_count = 0;  // `fault` lines with action "start"
+  std::int64_t duration_ms = 0;  // t_ms of the last line
+  std::string history_note;     // e.g. the truncated last line; "" when none
+  std::string server_error_output;  // a `server_failed` line's detail, in full; "" when none
+
+  std::size_t count(AnomalyKind kind) const;
+  // docs/HISTORY.md: the verdict equals the expected one and every expected kind was reported.
+  bool passes(const sim::Expectation& expectation) const;
+  bool passes() const { return passes(run.expect); }  // against the expectation the run recorded
+  // Expected kinds that were not reported, in the expectation's order.
+  std::vector<std::string> expected_kinds_not_reported(const sim::Expectation& expectation) const;
+  CheckStatus status(const sim::Expectation& expectation) const;
+  CheckStatus status() const { return status(run.expect); }
+};
+
+CheckResult check_history(const history::History& history);
+
+}  // namespace resync::checker

@@ -1,0 +1,38 @@
+#pragma once
+// The checker's words for people: one summary line per scenario, and for a scenario that did
+// not pass, a failure text that says what went wrong, to whom, and how to replay it.
+#include <cstddef>
+#include <string>
+
+#include "sim/checker/check_history.hpp"
+
+namespace resync::checker {
+
+// Listing every lost message of a 20,000-message run helps nobody; the report has them all.
+inline constexpr std::size_t failure_text_anomalies_per_kind_max = 20;
+inline constexpr std::size_t failure_text_server_output_lines_max = 20;
+
+// "PASS", "FAIL" or "UNKNOWN".
+std::string_view status_word(CheckStatus status);
+
+// "scenario NAME: invalid (expected valid) FAIL — 3 clients, 120 messages, 4 faults, lost 2,
+// duplicated 0, ...": every kind always listed, so lines line up and grep well. No newline.
+std::string summary_line(const CheckResult& result);
+
+// "valid" or "invalid with lost, duplicated".
+std::string expectation_text(const sim::Expectation& expectation);
+
+// One line for a failure's message: "invalid (expected valid): lost 2, duplicated 1", or
+// "unknown (expected valid): the server could not start: ...".
+std::string failure_headline(const CheckResult& result);
+
+// "lost 2, duplicated 1": only kinds that were reported; "no anomalies" when none.
+std::string anomaly_counts_text(const CheckResult& result);
+
+// Several lines, each ending in a newline: why the scenario did not pass, its anomalies (at
+// most `anomalies_per_kind_max` per kind, with the count of the rest) and the replay
+// commands. "" when the scenario passed.
+std::string failure_text(const CheckResult& result,
+                         std::size_t anomalies_per_kind_max = failure_text_anomalies_per_kind_max);
+
+}  // namespace resync::checker

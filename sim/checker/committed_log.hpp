@@ -1,0 +1,66 @@
+#pragma once
+// The committed log every client is compared with: what the server stored, in id order.
+//
+// Where it comes from:
+// - the history's `committed_log` line (the last one, if several): read from the embedded
+//   server's database (`source: database`), or rebuilt by the runner from observations for
+//   an external target (`source: observed`);
+// - no such line (external target, or a run that died before writing it): the checker
+//   rebuilds it the same way from the history alone. Every id that any client received
+//   (rendered or not) is in the log with the content of its first observation in history
+//   order; client offsets are unknown (null). A message the server acknowledged but nobody
+//   ever received has no id to place it by: it stays out of the log and is reported as
+//   acknowledged_not_stored ("acknowledged, never observed"), which for an external target
+//   is exactly the promise that was broken.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/history/history.hpp"
+
+namespace resync::checker {
+
+enum class CommittedLogOrigin {
+  database,            // `committed_log` line with source database
+  observed_by_runner,  // `committed_log` line with source observed
+  rebuilt_by_checker,  // no `committed_log` line: rebuilt from `received` lines
+};
+
+// E.g. "read from the server's database".
+std::string_view committed_log_origin_text(CommittedLogOrigin origin);
+
+struct ResolvedCommittedLog {
+  std::vector<history::CommittedMessage> messages;  // sorted by id, ids unique
+  CommittedLogOrigin origin = CommittedLogOrigin::database;
+};
+
+ResolvedCommittedLog resolve_committed_log(const history::History& history);
+
+// Lookups into a resolved log. Keeps a reference: the log must outlive the index.
+class CommittedLogIndex {
+ public:
+  explicit CommittedLogIndex(const std::vector<history::CommittedMessage>& messages);
+
+  // The index of `id` in the log, or nullopt when it was never stored.
+  std::optional<std::size_t> position_of(std::int64_t id) const;
+  const history::CommittedMessage& at(std::size_t position) const { return messages_[position]; }
+  std::size_t size() const { return messages_.size(); }
+
+  // Whether a send (or its acknowledgement) is in the log. docs/HISTORY.md: a send with a
+  // client offset is found by that offset, one without by its content. A log whose offsets
+  // are unknown (rebuilt from observations) can only be searched by content, so a send with
+  // an offset also matches a stored message with the same content and no offset.
+  bool holds_send(const std::optional<std::string>& client_offset, const std::string& content) const;
+
+ private:
+  const std::vector<history::CommittedMessage>& messages_;
+  std::set<std::string, std::less<>> offsets_;
+  std::set<std::string, std::less<>> contents_;
+  std::set<std::string, std::less<>> contents_without_offset_;
+};
+
+}  // namespace resync::checker

@@ -1,0 +1,129 @@
+#include "sim/checker/check_text.hpp"
+
+#include <gtest/gtest.h>
+
+#include "sim/checker/quoted_text.hpp"
+#include "sim/checker/scenario_outcome.hpp"
+#include "sim/checker/tests/history_builder.hpp"
+
+namespace resync::checker {
+namespace {
+
+using testing::HistoryBuilder;
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+TEST(CheckText, SummaryLineListsVerdictExpectationStatusAndEveryCount) {
+  const CheckResult result = check_history(HistoryBuilder({"alice", "bob", "carol"})
+                                               .scenario("burst")
+                                               .fault_started("cut")
+                                               .renders("alice", {1, 2})
+                                               .renders("bob", {1, 2})
+                                               .renders("carol", {1})
+                                               .committed_ids({1, 2})
+                                               .finished()
+                                               .build());
+  EXPECT_EQ(summary_line(result),
+            "scenario burst: invalid (expected valid) FAIL \u2014 3 clients, 2 messages, 1 faults, lost 1, "
+            "duplicated 0, reordered 0, unexpected 0, altered 0, acknowledged_not_stored 0, sent_unknown 0, "
+            "no_convergence 0");
+}
+
+TEST(CheckText, SummaryLineOfAnExpectedCatch) {
+  const CheckResult result = check_history(HistoryBuilder({"alice"})
+                                               .scenario("tutorial-loses")
+                                               .expect(sim::Verdict::invalid, {"lost"})
+                                               .renders("alice", {1})
+                                               .committed_ids({1, 2})
+                                               .finished()
+                                               .build());
+  EXPECT_EQ(summary_line(result).rfind("scenario tutorial-loses: invalid (expected invalid with lost) PASS \u2014 ", 0),
+            0u)
+      << summary_line(result);
+  EXPECT_EQ(failure_text(result), "");
+}
+
+TEST(CheckText, FailureTextListsAnomaliesCappedPerKindAndTheReplayCommands) {
+  std::vector<std::int64_t> ids;
+  for (std::int64_t id = 1; id <= 30; ++id) ids.push_back(id);
+  const CheckResult result = check_history(HistoryBuilder({"alice"})
+                                               .expect(sim::Verdict::valid)
+                                               .renders("alice", {1, 1})
+                                               .committed_ids(ids)
+                                               .finished()
+                                               .build());
+  const std::string text = failure_text(result, 5);
+  EXPECT_TRUE(contains(text, "scenario hand-written (scenarios/hand-written.json) FAIL: verdict invalid, expected valid\n"))
+      << text;
+  EXPECT_TRUE(contains(text, "  lost: 29\n    alice: id 2: never rendered; stored \"message-2\" (log index 1)\n")) << text;
+  EXPECT_TRUE(contains(text, "    ... and 24 more lost\n")) << text;
+  EXPECT_TRUE(contains(text, "  duplicated: 1\n    alice: id 1: rendered 2 times, at positions 0, 1\n")) << text;
+  EXPECT_TRUE(contains(text, "(positions count from 0")) << text;
+  EXPECT_TRUE(contains(text, "  replay (sim): resync sim scenarios/hand-written.json --seed 7\n")) << text;
+  EXPECT_TRUE(contains(text, "  replay (live): resync run scenarios/hand-written.json --seed 7\n")) << text;
+  EXPECT_TRUE(contains(text, "  committed log: 30 messages, read from the server's database\n")) << text;
+  EXPECT_EQ(failure_headline(result), "invalid (expected valid): lost 29, duplicated 1");
+}
+
+TEST(CheckText, FailureTextNamesExpectedKindsThatWereNotReported) {
+  const CheckResult result = check_history(HistoryBuilder({"alice"})
+                                               .expect(sim::Verdict::invalid, {"duplicated"})
+                                               .renders("alice", {2})
+                                               .committed_ids({1, 2})
+                                               .finished()
+                                               .build());
+  EXPECT_TRUE(contains(failure_text(result), "  expected anomalies not reported: duplicated\n"));
+  EXPECT_EQ(failure_headline(result), "invalid (expected invalid with duplicated): lost 1; not reported: duplicated");
+}
+
+TEST(CheckText, FailureTextOfAnUnknownRunShowsWhyAndTheServersOutput) {
+  const CheckResult result =
+      check_history(HistoryBuilder({"alice"})
+                        .event(history::ServerFailed{"listen: address in use\n\x1b[31mfatal\x1b[0m"})
+                        .build());
+  const std::string text = failure_text(result);
+  EXPECT_TRUE(contains(text, " UNKNOWN: verdict unknown, expected valid\n")) << text;
+  EXPECT_TRUE(contains(text, "  unknown: the server could not start: listen: address in use ...\n")) << text;
+  // Terminal escapes from the server are shown, not obeyed.
+  EXPECT_TRUE(contains(text, "  server output:\n    listen: address in use\n    \\u001b[31mfatal\\u001b[0m\n")) << text;
+}
+
+TEST(CheckText, QuotedTextIsSafeToPrint) {
+  EXPECT_EQ(quote_text("plain"), "\"plain\"");
+  EXPECT_EQ(quote_text("tab\there \"q\""), "\"tab\\there \\\"q\\\"\"");
+  EXPECT_EQ(quote_text("bad \xFF byte"), "\"bad \xEF\xBF\xBD byte\"");
+  EXPECT_EQ(quote_text("abcdefgh", 4), "\"abcd...\"");
+  EXPECT_EQ(quote_text("a\xC4\x9F\xC4\x9F", 2), "\"a...\"");  // never half a character
+  EXPECT_EQ(first_line_of("one\r\ntwo"), "one ...");
+}
+
+ScenarioOutcome outcome_with(sim::Verdict expected, HistoryBuilder builder) {
+  return outcome_from_result(check_history(builder.expect(expected).build()), "h.jsonl");
+}
+
+TEST(RunExitCode, ZeroOnlyWhenEveryScenarioPasses) {
+  const auto valid_run = [] { return HistoryBuilder({"a"}).renders("a", {1}).committed_ids({1}).finished(); };
+  const auto lossy_run = [] { return HistoryBuilder({"a"}).committed_ids({1}).finished(); };
+  const auto killed_run = [] { return HistoryBuilder({"a"}).committed_ids({1}); };
+
+  const ScenarioOutcome passed = outcome_with(sim::Verdict::valid, valid_run());
+  const ScenarioOutcome caught = outcome_with(sim::Verdict::invalid, lossy_run());
+  const ScenarioOutcome failed = outcome_with(sim::Verdict::valid, lossy_run());
+  const ScenarioOutcome missed_bug = outcome_with(sim::Verdict::invalid, valid_run());
+  const ScenarioOutcome unknown = outcome_with(sim::Verdict::valid, killed_run());
+  const ScenarioOutcome unreadable = outcome_from_error("x", "x.jsonl", "x.jsonl:1: not valid JSON");
+
+  EXPECT_EQ(run_exit_code({}), 0);
+  EXPECT_EQ(run_exit_code({passed, caught}), 0);
+  EXPECT_EQ(run_exit_code({passed, failed}), 1);
+  EXPECT_EQ(run_exit_code({missed_bug}), 1);
+  EXPECT_EQ(run_exit_code({passed, unknown}), 2);
+  EXPECT_EQ(run_exit_code({unreadable}), 2);
+  EXPECT_EQ(run_exit_code({unknown, failed}), 1);  // a found bug outranks an undecided run
+  EXPECT_EQ(outcome_status(unreadable), CheckStatus::unknown);
+  EXPECT_EQ(passed.scenario_name, "hand-written");
+  EXPECT_EQ(passed.duration_seconds, 0.03);
+}
+
+}  // namespace
+}  // namespace resync::checker

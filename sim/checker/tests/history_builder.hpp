@@ -1,0 +1,99 @@
+#pragma once
+// Hand-written histories for checker tests. Lines go through the real HistoryWriter and
+// history reader, so every checker test also exercises the file format both ways.
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "sim/history/history_reader.hpp"
+#include "sim/history/history_writer.hpp"
+
+namespace resync::checker::testing {
+
+class HistoryBuilder {
+ public:
+  explicit HistoryBuilder(std::vector<std::string> clients, std::string mode = "sim") {
+    run_.scenario = "hand-written";
+    run_.file = "scenarios/hand-written.json";
+    run_.seed = 7;
+    run_.mode = std::move(mode);
+    run_.clients = std::move(clients);
+    run_.replay_sim = "resync sim scenarios/hand-written.json --seed 7";
+    run_.replay_live = "resync run scenarios/hand-written.json --seed 7";
+  }
+
+  HistoryBuilder& expect(sim::Verdict verdict, std::vector<std::string> anomalies = {}) {
+    run_.expect = {verdict, std::move(anomalies)};
+    return *this;
+  }
+  HistoryBuilder& scenario(std::string name) {
+    run_.scenario = std::move(name);
+    return *this;
+  }
+  HistoryBuilder& event(history::EventPayload payload) {
+    events_.push_back(history::HistoryEvent{next_t_ms_, std::move(payload), 0});
+    next_t_ms_ += 10;
+    return *this;
+  }
+  HistoryBuilder& received(const std::string& client, std::int64_t id, std::string content, bool rendered = true) {
+    return event(history::MessageReceived{client, id, std::move(content), rendered});
+  }
+  // Renders ids with the content the committed log built by `log_of` gives them.
+  HistoryBuilder& renders(const std::string& client, const std::vector<std::int64_t>& ids) {
+    for (std::int64_t id : ids) received(client, id, content_for(id));
+    return *this;
+  }
+  HistoryBuilder& reloaded(const std::string& client) { return event(history::ClientReloaded{client, std::nullopt}); }
+  HistoryBuilder& sent(const std::string& client, std::string content, std::optional<std::string> offset,
+                       std::int64_t attempt = 1) {
+    const bool acked_delivery = offset.has_value();
+    return event(history::MessageSent{client, std::move(content), std::move(offset), attempt, acked_delivery});
+  }
+  HistoryBuilder& acked(const std::string& client, std::string content, std::optional<std::string> offset) {
+    return event(history::MessageAcked{client, std::move(content), std::move(offset)});
+  }
+  HistoryBuilder& fault_started(std::string name) {
+    return event(history::FaultChanged{std::move(name), "start", "reset_peer", nlohmann::json::object()});
+  }
+  HistoryBuilder& committed(std::vector<history::CommittedMessage> messages,
+                            history::CommittedLogSource source = history::CommittedLogSource::database) {
+    return event(history::CommittedLog{std::move(messages), source});
+  }
+  // A committed log of `ids` with the contents content_for(id) and offsets "o<id>".
+  HistoryBuilder& committed_ids(const std::vector<std::int64_t>& ids) {
+    std::vector<history::CommittedMessage> messages;
+    for (std::int64_t id : ids) messages.push_back({id, content_for(id), "o" + std::to_string(id)});
+    return committed(std::move(messages));
+  }
+  HistoryBuilder& finished(bool converged = true, std::string detail = "") {
+    return event(history::RunFinished{converged, std::move(detail)});
+  }
+
+  static std::string content_for(std::int64_t id) { return "message-" + std::to_string(id); }
+
+  std::string text() const {
+    std::ostringstream output;
+    history::HistoryWriter writer(output);
+    writer.write_run_started(0, run_);
+    for (const history::HistoryEvent& event : events_) writer.write(event);
+    return output.str();
+  }
+
+  history::History build() const {
+    std::istringstream input(text());
+    history::HistoryReadResult read = history::parse_history(input, "hand-written.jsonl");
+    EXPECT_TRUE(read.ok()) << read.error_text();
+    return read.ok() ? std::move(*read.history) : history::History{};
+  }
+
+ private:
+  history::RunStarted run_;
+  std::vector<history::HistoryEvent> events_;
+  std::int64_t next_t_ms_ = 10;
+};
+
+}  // namespace resync::checker::testing

@@ -1,0 +1,187 @@
+#pragma once
+// One line of a history (docs/HISTORY.md) as typed data. The runner builds these and hands
+// them to HistoryWriter; the reader turns each line back into one. Typed payloads (rather
+// than keeping every line as a JSON object) keep a 1,000,000-line history in memory at
+// roughly a quarter of the size, and make every field the checker relies on explicit.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/scenario/scenario.hpp"
+
+namespace resync::history {
+
+// The first line of every history. Kept apart from HistoryEvent (see History) because it
+// is large and occurs once.
+struct RunStarted {
+  static constexpr std::string_view type_name = "run_started";
+  std::string scenario;
+  std::string file;  // the scenario file, or "" when it did not come from a file
+  std::uint64_t seed = 0;
+  std::string mode = "live";      // "live" or "sim"
+  std::string target = "embedded";  // "embedded" or the URL of an external server
+  std::string delivery = "strict";  // "strict", "tutorial" or "external"
+  sim::Expectation expect;
+  std::string replay_live;  // the command that replays this run against real sockets ("" if none)
+  std::string replay_sim;   // the command that replays it in the simulator ("" if none)
+  std::vector<std::string> clients;
+};
+
+struct PhaseChanged {
+  static constexpr std::string_view type_name = "phase";
+  std::string phase;  // faults | heal | converge | check
+};
+
+struct ServerStarted {
+  static constexpr std::string_view type_name = "server_started";
+  std::int64_t port = 0;
+  std::optional<std::int64_t> pid;  // live mode only
+  std::int64_t incarnation = 1;
+};
+
+struct ServerStopped {
+  static constexpr std::string_view type_name = "server_stopped";
+  std::string signal;  // SIGKILL | SIGTERM | exit
+  std::int64_t incarnation = 1;
+  std::string detail;  // the server's stderr tail when it died by itself; "" otherwise
+};
+
+struct ServerFailed {
+  static constexpr std::string_view type_name = "server_failed";
+  std::string detail;  // the server's own error output
+};
+
+struct ClientConnecting {
+  static constexpr std::string_view type_name = "connecting";
+  std::string client;
+  std::int64_t attempt = 1;  // 1 = the first try after a disconnect
+};
+
+struct ClientConnected {
+  static constexpr std::string_view type_name = "connected";
+  std::string client;
+  std::string socket_id;
+  nlohmann::json server_offset;  // the auth.serverOffset sent; null when none (its type is the app's)
+  bool recovered = false;
+};
+
+struct ClientConnectError {
+  static constexpr std::string_view type_name = "connect_error";
+  std::string client;
+  std::string message;
+};
+
+struct ClientDisconnected {
+  static constexpr std::string_view type_name = "disconnected";
+  std::string client;
+  std::string reason;
+};
+
+struct ClientReloaded {
+  static constexpr std::string_view type_name = "reloaded";
+  std::string client;
+  std::optional<std::int64_t> kept_offset;
+};
+
+struct MessageSent {
+  static constexpr std::string_view type_name = "sent";
+  std::string client;
+  std::string content;
+  std::optional<std::string> client_offset;  // nullopt for plain (unacknowledged) delivery
+  std::int64_t attempt = 1;
+  bool acked_delivery = false;
+};
+
+struct MessageAcked {
+  static constexpr std::string_view type_name = "acked";
+  std::string client;
+  std::string content;
+  std::optional<std::string> client_offset;
+};
+
+struct SendAbandoned {
+  static constexpr std::string_view type_name = "send_abandoned";
+  std::string client;
+  std::string content;
+  std::optional<std::string> client_offset;
+  std::string reason;  // "retries exhausted" | "reload"
+};
+
+struct MessageReceived {
+  static constexpr std::string_view type_name = "received";
+  std::string client;
+  std::int64_t id = 0;
+  std::string content;
+  bool rendered = true;  // false when the client's policy ignored it (dedupe)
+};
+
+struct FaultChanged {
+  static constexpr std::string_view type_name = "fault";
+  std::string name;
+  std::string action;  // start | heal | fired
+  std::string toxic;   // the toxic type; "" when the line has none (e.g. heal)
+  nlohmann::json detail;  // the toxic JSON or the trigger text; null when absent
+};
+
+struct CommittedMessage {
+  std::int64_t id = 0;
+  std::string content;
+  std::optional<std::string> client_offset;
+
+  friend bool operator==(const CommittedMessage&, const CommittedMessage&) = default;
+};
+
+enum class CommittedLogSource {
+  database,  // read from the embedded server's database after the run
+  observed,  // rebuilt by the runner from what clients observed (external target)
+};
+
+struct CommittedLog {
+  static constexpr std::string_view type_name = "committed_log";
+  std::vector<CommittedMessage> messages;  // in id order, ids unique (the reader checks)
+  CommittedLogSource source = CommittedLogSource::database;
+};
+
+struct RunFinished {
+  static constexpr std::string_view type_name = "run_finished";
+  bool converged = true;
+  std::string detail;  // why not, when converged is false
+};
+
+// A line whose type this build does not know: kept (for the report) and otherwise ignored,
+// so that newer runners stay readable by older checkers.
+struct UnrecognizedEvent {
+  std::string type;
+  nlohmann::json fields;
+};
+
+using EventPayload =
+    std::variant<PhaseChanged, ServerStarted, ServerStopped, ServerFailed, ClientConnecting, ClientConnected,
+                 ClientConnectError, ClientDisconnected, ClientReloaded, MessageSent, MessageAcked, SendAbandoned,
+                 MessageReceived, FaultChanged, CommittedLog, RunFinished, UnrecognizedEvent>;
+
+// Every line after run_started.
+struct HistoryEvent {
+  std::int64_t t_ms = 0;  // since the run started: wall clock (live) or virtual (sim)
+  EventPayload payload;
+  std::size_t line_number = 0;  // 1-based line in the history file; 0 when built in memory
+
+  // The `type` field of the line.
+  std::string_view type_name() const;
+  // The client the line is about, or "" for run-wide lines (server, faults, phases...).
+  std::string_view client() const;
+
+  template <typename Payload>
+  const Payload* as() const {
+    return std::get_if<Payload>(&payload);
+  }
+};
+
+std::string_view committed_log_source_name(CommittedLogSource source);
+
+}  // namespace resync::history

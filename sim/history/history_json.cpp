@@ -1,0 +1,379 @@
+#include "sim/history/history_json.hpp"
+
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "sim/history/json_field_reader.hpp"
+#include "sim/history/verdict_names.hpp"
+
+namespace resync::history {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+ordered_json optional_to_json(const std::optional<std::string>& value) {
+  return value ? ordered_json(*value) : ordered_json(nullptr);
+}
+
+ordered_json optional_to_json(const std::optional<std::int64_t>& value) {
+  return value ? ordered_json(*value) : ordered_json(nullptr);
+}
+
+// ---- encoding: one overload per line type; fields in the order docs/HISTORY.md lists them.
+
+void encode_fields(ordered_json& line, const PhaseChanged& event) { line["phase"] = event.phase; }
+
+void encode_fields(ordered_json& line, const ServerStarted& event) {
+  line["port"] = event.port;
+  if (event.pid) line["pid"] = *event.pid;
+  line["incarnation"] = event.incarnation;
+}
+
+void encode_fields(ordered_json& line, const ServerStopped& event) {
+  line["signal"] = event.signal;
+  line["incarnation"] = event.incarnation;
+  if (!event.detail.empty()) line["detail"] = event.detail;
+}
+
+void encode_fields(ordered_json& line, const ServerFailed& event) { line["detail"] = event.detail; }
+
+void encode_fields(ordered_json& line, const ClientConnecting& event) {
+  line["client"] = event.client;
+  line["attempt"] = event.attempt;
+}
+
+void encode_fields(ordered_json& line, const ClientConnected& event) {
+  line["client"] = event.client;
+  line["socket_id"] = event.socket_id;
+  line["server_offset"] = ordered_json(event.server_offset);
+  line["recovered"] = event.recovered;
+}
+
+void encode_fields(ordered_json& line, const ClientConnectError& event) {
+  line["client"] = event.client;
+  line["message"] = event.message;
+}
+
+void encode_fields(ordered_json& line, const ClientDisconnected& event) {
+  line["client"] = event.client;
+  line["reason"] = event.reason;
+}
+
+void encode_fields(ordered_json& line, const ClientReloaded& event) {
+  line["client"] = event.client;
+  line["kept_offset"] = optional_to_json(event.kept_offset);
+}
+
+void encode_fields(ordered_json& line, const MessageSent& event) {
+  line["client"] = event.client;
+  line["content"] = event.content;
+  line["client_offset"] = optional_to_json(event.client_offset);
+  line["attempt"] = event.attempt;
+  line["acked_delivery"] = event.acked_delivery;
+}
+
+void encode_fields(ordered_json& line, const MessageAcked& event) {
+  line["client"] = event.client;
+  line["content"] = event.content;
+  line["client_offset"] = optional_to_json(event.client_offset);
+}
+
+void encode_fields(ordered_json& line, const SendAbandoned& event) {
+  line["client"] = event.client;
+  line["content"] = event.content;
+  line["client_offset"] = optional_to_json(event.client_offset);
+  line["reason"] = event.reason;
+}
+
+void encode_fields(ordered_json& line, const MessageReceived& event) {
+  line["client"] = event.client;
+  line["id"] = event.id;
+  line["content"] = event.content;
+  line["rendered"] = event.rendered;
+}
+
+void encode_fields(ordered_json& line, const FaultChanged& event) {
+  line["name"] = event.name;
+  line["action"] = event.action;
+  line["toxic"] = event.toxic;
+  line["detail"] = ordered_json(event.detail);
+}
+
+void encode_fields(ordered_json& line, const CommittedLog& event) {
+  ordered_json messages = ordered_json::array();
+  for (const CommittedMessage& message : event.messages) {
+    messages.push_back(ordered_json{
+        {"id", message.id}, {"content", message.content}, {"client_offset", optional_to_json(message.client_offset)}});
+  }
+  line["messages"] = std::move(messages);
+  line["source"] = std::string(committed_log_source_name(event.source));
+}
+
+void encode_fields(ordered_json& line, const RunFinished& event) {
+  line["converged"] = event.converged;
+  if (!event.detail.empty()) line["detail"] = event.detail;
+}
+
+void encode_fields(ordered_json& line, const UnrecognizedEvent& event) {
+  if (!event.fields.is_object()) return;
+  for (const auto& [key, value] : event.fields.items()) {
+    if (key != "t_ms" && key != "type") line[key] = ordered_json(value);
+  }
+}
+
+// ---- decoding: one function per line type, reading exactly the documented fields.
+
+RunStarted decode_run_started(JsonFieldReader& fields) {
+  RunStarted run;
+  run.scenario = fields.string("scenario");
+  run.file = fields.string("file");
+  run.seed = fields.unsigned_integer("seed");
+  run.mode = fields.string("mode");
+  if (fields.ok() && run.mode != "live" && run.mode != "sim") {
+    fields.fail(fields.context() + ": `mode` must be \"live\" or \"sim\", not \"" + run.mode + "\"");
+  }
+  run.target = fields.string("target");
+  run.delivery = fields.string("delivery");
+
+  JsonFieldReader expect(fields.object("expect"), "`run_started`.expect");
+  const std::string verdict = expect.string("verdict");
+  if (expect.ok()) {
+    if (const auto parsed = verdict_from_name(verdict)) {
+      run.expect.verdict = *parsed;
+    } else {
+      expect.fail("`run_started`.expect: `verdict` must be \"valid\", \"invalid\" or \"unknown\", not \"" + verdict +
+                  "\"");
+    }
+  }
+  run.expect.anomalies = expect.optional_string_array("anomalies");
+  if (!expect.ok()) fields.fail(expect.error());
+
+  JsonFieldReader replay(fields.object("replay"), "`run_started`.replay");
+  run.replay_live = replay.optional_string("live");
+  run.replay_sim = replay.optional_string("sim");
+  if (!replay.ok()) fields.fail(replay.error());
+
+  run.clients = fields.string_array("clients");
+  return run;
+}
+
+EventPayload decode_phase(JsonFieldReader& fields) { return PhaseChanged{fields.string("phase")}; }
+
+EventPayload decode_server_started(JsonFieldReader& fields) {
+  ServerStarted event;
+  event.port = fields.integer("port");
+  event.pid = fields.optional_integer("pid");
+  event.incarnation = fields.integer("incarnation");
+  return event;
+}
+
+EventPayload decode_server_stopped(JsonFieldReader& fields) {
+  ServerStopped event;
+  event.signal = fields.string("signal");
+  event.incarnation = fields.integer("incarnation");
+  event.detail = fields.optional_string("detail");
+  return event;
+}
+
+EventPayload decode_server_failed(JsonFieldReader& fields) { return ServerFailed{fields.string("detail")}; }
+
+EventPayload decode_connecting(JsonFieldReader& fields) {
+  ClientConnecting event;
+  event.client = fields.string("client");
+  event.attempt = fields.integer("attempt");
+  return event;
+}
+
+EventPayload decode_connected(JsonFieldReader& fields) {
+  ClientConnected event;
+  event.client = fields.string("client");
+  event.socket_id = fields.string("socket_id");
+  event.server_offset = fields.optional_any("server_offset");
+  event.recovered = fields.boolean("recovered");
+  return event;
+}
+
+EventPayload decode_connect_error(JsonFieldReader& fields) {
+  ClientConnectError event;
+  event.client = fields.string("client");
+  event.message = fields.string("message");
+  return event;
+}
+
+EventPayload decode_disconnected(JsonFieldReader& fields) {
+  ClientDisconnected event;
+  event.client = fields.string("client");
+  event.reason = fields.string("reason");
+  return event;
+}
+
+EventPayload decode_reloaded(JsonFieldReader& fields) {
+  ClientReloaded event;
+  event.client = fields.string("client");
+  event.kept_offset = fields.optional_integer("kept_offset");
+  return event;
+}
+
+EventPayload decode_sent(JsonFieldReader& fields) {
+  MessageSent event;
+  event.client = fields.string("client");
+  event.content = fields.string("content");
+  event.client_offset = fields.string_or_null("client_offset");
+  event.attempt = fields.integer("attempt");
+  event.acked_delivery = fields.boolean("acked_delivery");
+  return event;
+}
+
+EventPayload decode_acked(JsonFieldReader& fields) {
+  MessageAcked event;
+  event.client = fields.string("client");
+  event.content = fields.string("content");
+  event.client_offset = fields.string_or_null("client_offset");
+  return event;
+}
+
+EventPayload decode_send_abandoned(JsonFieldReader& fields) {
+  SendAbandoned event;
+  event.client = fields.string("client");
+  event.content = fields.string("content");
+  event.client_offset = fields.string_or_null("client_offset");
+  event.reason = fields.string("reason");
+  return event;
+}
+
+EventPayload decode_received(JsonFieldReader& fields) {
+  MessageReceived event;
+  event.client = fields.string("client");
+  event.id = fields.integer("id");
+  event.content = fields.string("content");
+  event.rendered = fields.boolean("rendered");
+  return event;
+}
+
+EventPayload decode_fault(JsonFieldReader& fields) {
+  FaultChanged event;
+  event.name = fields.string("name");
+  event.action = fields.string("action");
+  event.toxic = fields.optional_string("toxic");
+  event.detail = fields.optional_any("detail");
+  return event;
+}
+
+EventPayload decode_committed_log(JsonFieldReader& fields) {
+  CommittedLog log;
+  const std::string source = fields.string("source");
+  if (source == "database") {
+    log.source = CommittedLogSource::database;
+  } else if (source == "observed") {
+    log.source = CommittedLogSource::observed;
+  } else if (fields.ok()) {
+    fields.fail("`committed_log` line: `source` must be \"database\" or \"observed\", not \"" + source + "\"");
+  }
+  const nlohmann::json& messages = fields.array("messages");
+  log.messages.reserve(messages.size());
+  for (std::size_t index = 0; index < messages.size() && fields.ok(); ++index) {
+    JsonFieldReader message(messages[index], "`committed_log`.messages[" + std::to_string(index) + "]");
+    CommittedMessage committed;
+    committed.id = message.integer("id");
+    committed.content = message.string("content");
+    committed.client_offset = message.optional_string_or_null("client_offset");
+    if (!message.ok()) fields.fail(message.error());
+    log.messages.push_back(std::move(committed));
+  }
+  // "In id order" is the contract, but sorting here costs little and means a consumer can
+  // binary-search without trusting the writer; a repeated id cannot come from a database.
+  std::stable_sort(log.messages.begin(), log.messages.end(),
+                   [](const CommittedMessage& left, const CommittedMessage& right) { return left.id < right.id; });
+  const auto repeated = std::adjacent_find(
+      log.messages.begin(), log.messages.end(),
+      [](const CommittedMessage& left, const CommittedMessage& right) { return left.id == right.id; });
+  if (repeated != log.messages.end() && fields.ok()) {
+    fields.fail("`committed_log` line: id " + std::to_string(repeated->id) + " appears more than once");
+  }
+  return log;
+}
+
+EventPayload decode_run_finished(JsonFieldReader& fields) {
+  RunFinished event;
+  event.converged = fields.boolean("converged");
+  event.detail = fields.optional_string("detail");
+  return event;
+}
+
+struct EventDecoder {
+  std::string_view type;
+  EventPayload (*decode)(JsonFieldReader&);
+};
+
+constexpr std::array event_decoders{
+    EventDecoder{PhaseChanged::type_name, decode_phase},
+    EventDecoder{ServerStarted::type_name, decode_server_started},
+    EventDecoder{ServerStopped::type_name, decode_server_stopped},
+    EventDecoder{ServerFailed::type_name, decode_server_failed},
+    EventDecoder{ClientConnecting::type_name, decode_connecting},
+    EventDecoder{ClientConnected::type_name, decode_connected},
+    EventDecoder{ClientConnectError::type_name, decode_connect_error},
+    EventDecoder{ClientDisconnected::type_name, decode_disconnected},
+    EventDecoder{ClientReloaded::type_name, decode_reloaded},
+    EventDecoder{MessageSent::type_name, decode_sent},
+    EventDecoder{MessageAcked::type_name, decode_acked},
+    EventDecoder{SendAbandoned::type_name, decode_send_abandoned},
+    EventDecoder{MessageReceived::type_name, decode_received},
+    EventDecoder{FaultChanged::type_name, decode_fault},
+    EventDecoder{CommittedLog::type_name, decode_committed_log},
+    EventDecoder{RunFinished::type_name, decode_run_finished},
+};
+
+}  // namespace
+
+nlohmann::ordered_json encode_run_started(std::int64_t t_ms, const RunStarted& run) {
+  ordered_json line;
+  line["t_ms"] = t_ms;
+  line["type"] = std::string(RunStarted::type_name);
+  line["scenario"] = run.scenario;
+  line["file"] = run.file;
+  line["seed"] = run.seed;
+  line["mode"] = run.mode;
+  line["target"] = run.target;
+  line["delivery"] = run.delivery;
+  line["expect"] = ordered_json{{"verdict", std::string(verdict_name(run.expect.verdict))}, {"anomalies", run.expect.anomalies}};
+  line["replay"] = ordered_json{{"live", run.replay_live}, {"sim", run.replay_sim}};
+  line["clients"] = run.clients;
+  return line;
+}
+
+nlohmann::ordered_json encode_event(const HistoryEvent& event) {
+  ordered_json line;
+  line["t_ms"] = event.t_ms;
+  line["type"] = std::string(event.type_name());
+  std::visit([&](const auto& payload) { encode_fields(line, payload); }, event.payload);
+  return line;
+}
+
+protocol::ParseResult<DecodedLine> decode_history_line(const nlohmann::json& line) {
+  if (!line.is_object()) {
+    return protocol::ParseResult<DecodedLine>::failure("expected a JSON object, got " + describe_json_value(line));
+  }
+  JsonFieldReader common(line, "line");
+  const std::int64_t t_ms = common.integer("t_ms");
+  const std::string type = common.string("type");
+  if (!common.ok()) return protocol::ParseResult<DecodedLine>::failure(common.error());
+
+  JsonFieldReader fields(line, "`" + type + "` line");
+  DecodedLine decoded{t_ms, EventPayload{}};
+  if (type == RunStarted::type_name) {
+    decoded.content = decode_run_started(fields);
+  } else {
+    const auto* decoder = std::find_if(event_decoders.begin(), event_decoders.end(),
+                                       [&](const EventDecoder& candidate) { return candidate.type == type; });
+    decoded.content = decoder != event_decoders.end() ? decoder->decode(fields)
+                                                      : EventPayload{UnrecognizedEvent{type, line}};
+  }
+  if (!fields.ok()) return protocol::ParseResult<DecodedLine>::failure(fields.error());
+  return protocol::ParseResult<DecodedLine>::success(std::move(decoded));
+}
+
+}  // namespace resync::history

@@ -1,0 +1,147 @@
+#include "sim/history/history_json.hpp"
+
+#include <gtest/gtest.h>
+
+namespace resync::history {
+namespace {
+
+nlohmann::json round_trip(const HistoryEvent& event) {
+  const nlohmann::ordered_json encoded = encode_event(event);
+  const auto decoded = decode_history_line(nlohmann::json::parse(encoded.dump()));
+  EXPECT_TRUE(decoded.ok()) << decoded.error();
+  if (!decoded.ok()) return nullptr;
+  const auto& payload = std::get<EventPayload>(decoded.value().content);
+  return nlohmann::json::parse(encode_event(HistoryEvent{decoded.value().t_ms, payload, 0}).dump());
+}
+
+TEST(HistoryJson, EveryLineTypeSurvivesEncodingAndDecoding) {
+  const std::vector<EventPayload> payloads{
+      PhaseChanged{"heal"},
+      ServerStarted{4100, 321, 2},
+      ServerStarted{4100, std::nullopt, 1},
+      ServerStopped{"SIGKILL", 1, ""},
+      ServerStopped{"exit", 2, "panic: disk full"},
+      ServerFailed{"bind: address in use"},
+      ClientConnecting{"alice", 3},
+      ClientConnected{"alice", "sid-1", 42, true},
+      ClientConnected{"bob", "sid-2", nullptr, false},
+      ClientConnectError{"alice", "xhr poll error"},
+      ClientDisconnected{"alice", "transport close"},
+      ClientReloaded{"alice", 17},
+      ClientReloaded{"alice", std::nullopt},
+      MessageSent{"alice", "hello", "alice-1", 2, true},
+      MessageSent{"alice", "plain", std::nullopt, 1, false},
+      MessageAcked{"alice", "hello", "alice-1"},
+      SendAbandoned{"alice", "hello", "alice-1", "retries exhausted"},
+      MessageReceived{"bob", 9, "Bağlantı \xF0\x9F\x98\x80", false},
+      FaultChanged{"cut", "start", "reset_peer", nlohmann::json{{"timeout", 0}}},
+      CommittedLog{{{1, "a", "alice-1"}, {2, "b", std::nullopt}}, CommittedLogSource::observed},
+      RunFinished{false, "bob still catching up"},
+      UnrecognizedEvent{"from_the_future", nlohmann::json{{"t_ms", 5}, {"type", "from_the_future"}, {"x", 1}}},
+  };
+  for (const EventPayload& payload : payloads) {
+    const HistoryEvent event{1234, payload, 0};
+    const nlohmann::json expected = nlohmann::json::parse(encode_event(event).dump());
+    EXPECT_EQ(round_trip(event), expected) << expected.dump();
+  }
+}
+
+TEST(HistoryJson, RunStartedSurvivesEncodingAndDecoding) {
+  RunStarted run;
+  run.scenario = "burst";
+  run.file = "scenarios/burst.json";
+  run.seed = 18446744073709551615ULL;  // the whole uint64 range is a valid seed
+  run.mode = "sim";
+  run.target = "embedded";
+  run.delivery = "tutorial";
+  run.expect = {sim::Verdict::invalid, {"lost", "duplicated"}};
+  run.replay_live = "resync run scenarios/burst.json --seed 1";
+  run.replay_sim = "resync sim scenarios/burst.json --seed 1";
+  run.clients = {"alice", "bob"};
+  const auto decoded = decode_history_line(nlohmann::json::parse(encode_run_started(0, run).dump()));
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  const auto& back = std::get<RunStarted>(decoded.value().content);
+  EXPECT_EQ(back.scenario, run.scenario);
+  EXPECT_EQ(back.seed, run.seed);
+  EXPECT_EQ(back.mode, run.mode);
+  EXPECT_EQ(back.delivery, run.delivery);
+  EXPECT_EQ(back.expect.verdict, sim::Verdict::invalid);
+  EXPECT_EQ(back.expect.anomalies, run.expect.anomalies);
+  EXPECT_EQ(back.replay_live, run.replay_live);
+  EXPECT_EQ(back.replay_sim, run.replay_sim);
+  EXPECT_EQ(back.clients, run.clients);
+}
+
+TEST(HistoryJson, LinesStartWithTimeAndTypeForPeopleReadingThem) {
+  const std::string line = encode_event(HistoryEvent{12, MessageReceived{"bob", 3, "hi", true}, 0}).dump();
+  EXPECT_EQ(line, R"({"t_ms":12,"type":"received","client":"bob","id":3,"content":"hi","rendered":true})");
+}
+
+TEST(HistoryJson, CommittedLogIsSortedByIdWhateverOrderItWasWrittenIn) {
+  const auto decoded = decode_history_line(nlohmann::json::parse(
+      R"({"t_ms":1,"type":"committed_log","source":"database","messages":[{"id":3,"content":"c"},{"id":1,"content":"a","client_offset":"x"}]})"));
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  const auto& log = std::get<CommittedLog>(std::get<EventPayload>(decoded.value().content));
+  ASSERT_EQ(log.messages.size(), 2u);
+  EXPECT_EQ(log.messages[0], (CommittedMessage{1, "a", "x"}));
+  EXPECT_EQ(log.messages[1], (CommittedMessage{3, "c", std::nullopt}));
+}
+
+struct RejectedLine {
+  const char* json;
+  const char* expected_error;
+};
+
+class HistoryJsonRejects : public ::testing::TestWithParam<RejectedLine> {};
+
+TEST_P(HistoryJsonRejects, WithAnErrorNamingTheFieldAndWhatItMustBe) {
+  const auto decoded = decode_history_line(nlohmann::json::parse(GetParam().json));
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.error(), GetParam().expected_error);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadLines, HistoryJsonRejects,
+    ::testing::Values(
+        RejectedLine{R"([1,2])", "expected a JSON object, got an array"},
+        RejectedLine{R"({"type":"phase","phase":"heal"})", "line has no `t_ms` (expected an integer)"},
+        RejectedLine{R"({"t_ms":1.5,"type":"phase","phase":"heal"})", "line: `t_ms` must be an integer, not a number (1.5)"},
+        RejectedLine{R"({"t_ms":1,"type":7})", "line: `type` must be a string, not an integer (7)"},
+        RejectedLine{R"({"t_ms":1,"type":"received","client":"a","content":"x","rendered":true})",
+                     "`received` line has no `id` (expected an integer)"},
+        RejectedLine{R"({"t_ms":1,"type":"received","client":"a","id":"7","content":"x","rendered":true})",
+                     "`received` line: `id` must be an integer, not a string (\"7\")"},
+        RejectedLine{R"({"t_ms":1,"type":"received","client":"a","id":18446744073709551615,"content":"x","rendered":true})",
+                     "`received` line: `id` is out of range (18446744073709551615)"},
+        RejectedLine{R"({"t_ms":1,"type":"sent","client":"a","content":"x","attempt":1,"acked_delivery":false})",
+                     "`sent` line has no `client_offset` (expected a string or null)"},
+        RejectedLine{R"({"t_ms":1,"type":"run_finished","converged":"yes"})",
+                     "`run_finished` line: `converged` must be true or false, not a string (\"yes\")"},
+        RejectedLine{R"({"t_ms":1,"type":"committed_log","source":"guess","messages":[]})",
+                     "`committed_log` line: `source` must be \"database\" or \"observed\", not \"guess\""},
+        RejectedLine{R"({"t_ms":1,"type":"committed_log","source":"database","messages":[{"id":1}]})",
+                     "`committed_log`.messages[0] has no `content` (expected a string)"},
+        RejectedLine{R"({"t_ms":1,"type":"committed_log","source":"database","messages":[{"id":1,"content":"a"},{"id":1,"content":"b"}]})",
+                     "`committed_log` line: id 1 appears more than once"},
+        RejectedLine{R"({"t_ms":0,"type":"run_started","scenario":"s","file":"","seed":1,"mode":"fast","target":"embedded","delivery":"strict","expect":{"verdict":"valid"},"replay":{},"clients":[]})",
+                     "`run_started` line: `mode` must be \"live\" or \"sim\", not \"fast\""},
+        RejectedLine{R"({"t_ms":0,"type":"run_started","scenario":"s","file":"","seed":-1,"mode":"sim","target":"embedded","delivery":"strict","expect":{"verdict":"valid"},"replay":{},"clients":[]})",
+                     "`run_started` line: `seed` must be a non-negative integer, not an integer (-1)"},
+        RejectedLine{R"({"t_ms":0,"type":"run_started","scenario":"s","file":"","seed":1,"mode":"sim","target":"embedded","delivery":"strict","expect":{"verdict":"maybe"},"replay":{},"clients":[]})",
+                     "`run_started`.expect: `verdict` must be \"valid\", \"invalid\" or \"unknown\", not \"maybe\""},
+        RejectedLine{R"({"t_ms":0,"type":"run_started","scenario":"s","file":"","seed":1,"mode":"sim","target":"embedded","delivery":"strict","expect":{"verdict":"valid"},"replay":{},"clients":["a",2]})",
+                     "`run_started` line: `clients`[1] must be a string, not an integer (2)"}));
+
+TEST(HistoryJson, UnknownFieldsAreIgnoredAndUnknownTypesKept) {
+  const auto with_extra = decode_history_line(
+      nlohmann::json::parse(R"({"t_ms":1,"type":"phase","phase":"heal","added_in_v2":true})"));
+  ASSERT_TRUE(with_extra.ok()) << with_extra.error();
+  const auto unknown = decode_history_line(nlohmann::json::parse(R"({"t_ms":1,"type":"proxy_stats","bytes":10})"));
+  ASSERT_TRUE(unknown.ok()) << unknown.error();
+  const auto& event = std::get<UnrecognizedEvent>(std::get<EventPayload>(unknown.value().content));
+  EXPECT_EQ(event.type, "proxy_stats");
+  EXPECT_EQ(event.fields.at("bytes"), 10);
+}
+
+}  // namespace
+}  // namespace resync::history
