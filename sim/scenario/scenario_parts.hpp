@@ -1,0 +1,51 @@
+#pragma once
+// The readers of each part of a scenario file (internal to the loader). Each one reads its
+// part at its JSON path, reports every problem to ScenarioErrors and returns what it could
+// read; the loader only builds a Scenario when no reader reported anything.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/scenario/scenario.hpp"
+#include "sim/scenario/scenario_error.hpp"
+
+namespace resync::sim::scenario_parts {
+
+// $.server (absent: the embedded server with its defaults).
+ServerSpec read_server(const nlohmann::json* value, ScenarioErrors& errors);
+
+// $.clients, expanded: a spec with count N > 1 becomes name-1 .. name-N.
+class ClientRoster {
+ public:
+  std::vector<ClientSpec> clients;
+  std::map<std::string, std::vector<std::string>, std::less<>> groups;  // spec name -> expanded names
+
+  bool is_client(std::string_view name) const;
+  std::vector<std::string> client_names() const;
+  // A step's client selector: "all", a name (a client or a group), or an array of names.
+  // nullopt (with an error at `path`) when it names nobody known.
+  std::optional<std::vector<std::string>> resolve(const nlohmann::json& selector, const std::string& path,
+                                                  ScenarioErrors& errors) const;
+};
+
+ClientRoster read_clients(const nlohmann::json* value, ScenarioErrors& errors);
+
+// The toxic JSON of a fault step, checked by the fault injector's own parser; returns it with
+// `name` set to the fault's name, ready for the injector's API.
+std::optional<nlohmann::json> read_toxic(const nlohmann::json& toxic, const std::string& path,
+                                         const std::string& fault_name, const ClientRoster& roster,
+                                         ScenarioErrors& errors);
+
+// $.timeline, sorted by at_ms (stable), with the checks that need the whole order: heal of a
+// fault that is not active, a fault name reused while active, a restart_server with no
+// server held down, the total number of messages.
+std::vector<Step> read_timeline(const nlohmann::json* value, const ClientRoster& roster, ScenarioErrors& errors);
+
+// $.expect
+Expectation read_expectation(const nlohmann::json* value, ScenarioErrors& errors);
+
+}  // namespace resync::sim::scenario_parts

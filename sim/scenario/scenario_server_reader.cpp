@@ -1,0 +1,68 @@
+// $.server: {"delivery", "durability", "ping_interval_ms", "ping_timeout_ms",
+// "preload_messages", "recovery", "recovery_window_ms"} for the embedded `resync serve`, or
+// {"external": {"url", "command", "chat_event", "offset_auth_field"}}.
+#include "sim/scenario/scenario_bounds.hpp"
+#include "sim/scenario/scenario_json_reader.hpp"
+#include "sim/scenario/scenario_parts.hpp"
+
+namespace resync::sim::scenario_parts {
+namespace {
+
+using scenario_json::IntegerRule;
+using scenario_json::ObjectReader;
+namespace bounds = scenario_bounds;
+
+constexpr IntegerRule kMilliseconds{1, bounds::kDurationMsMax, "milliseconds"};
+
+void read_external(const nlohmann::json& value, const std::string& path, ServerSpec& server, ScenarioErrors& errors) {
+  ObjectReader external(value, path, errors, "the external server",
+                        R"(write {"url": "http://127.0.0.1:3000"} and/or {"command": "node index.js"})");
+  server.kind = ServerKind::external;
+  if (auto url = external.text("url", bounds::kTextLengthMax)) {
+    if (url->rfind("http://", 0) == 0 || url->rfind("https://", 0) == 0) {
+      server.url = *url;
+    } else {
+      errors.add(external.path_of("url"), scenario_json::describe(*external.member("url")),
+                 "an http:// or https:// URL (socket.io-client's form)", "write e.g. \"http://127.0.0.1:3000\"");
+    }
+  }
+  if (auto command = external.text("command", bounds::kTextLengthMax)) server.command = *command;
+  if (auto event = external.text("chat_event", bounds::kTextLengthMax)) server.chat_event = *event;
+  if (auto field = external.text("offset_auth_field", bounds::kTextLengthMax)) server.offset_auth_field = *field;
+  external.reject_unknown_keys();
+}
+
+}  // namespace
+
+ServerSpec read_server(const nlohmann::json* value, ScenarioErrors& errors) {
+  ServerSpec server;
+  if (value == nullptr) return server;
+  ObjectReader reader(*value, "$.server", errors, "the server",
+                      R"(write {"delivery": "strict"} for the embedded server or {"external": {"url": "..."}})");
+  if (!reader.is_object()) return server;
+
+  if (const nlohmann::json* external = reader.member("external")) {
+    read_external(*external, reader.path_of("external"), server, errors);
+    for (const auto& [key, ignored] : value->items()) {
+      if (key == "external") continue;
+      errors.add(reader.path_of(key), "the embedded-server setting \"" + key + "\" next to \"external\"",
+                 "only \"external\" in the server object of an external target",
+                 "remove it: an external server is configured by its own command, not by Resync");
+    }
+    return server;
+  }
+
+  if (auto delivery = reader.choice("delivery", {"strict", "tutorial"})) server.delivery = *delivery;
+  if (auto durability = reader.choice("durability", {"full", "process-crash"})) server.durability = *durability;
+  if (auto interval = reader.integer("ping_interval_ms", kMilliseconds)) server.ping_interval_ms = *interval;
+  if (auto timeout = reader.integer("ping_timeout_ms", kMilliseconds)) server.ping_timeout_ms = *timeout;
+  if (auto preload = reader.integer("preload_messages", {0, bounds::kPreloadMessagesMax, "rows stored before the run"})) {
+    server.preload_messages = *preload;
+  }
+  if (auto recovery = reader.boolean("recovery")) server.recovery = *recovery;
+  if (auto window = reader.integer("recovery_window_ms", kMilliseconds)) server.recovery_window_ms = *window;
+  reader.reject_unknown_keys();
+  return server;
+}
+
+}  // namespace resync::sim::scenario_parts
