@@ -17,6 +17,7 @@ ChatClient::ChatClient(ClientSpec spec, ClientProtocolNames names, std::uint64_t
 // ---- what the app does ----
 
 void ChatClient::connect(std::int64_t now_ms) {
+  now_ms_ = now_ms;
   if (state_ != State::idle) return;  // socket.connect() on a live socket does nothing
   attempt_ = 0;
   backoff_.reset();
@@ -24,6 +25,7 @@ void ChatClient::connect(std::int64_t now_ms) {
 }
 
 void ChatClient::disconnect(std::int64_t now_ms) {
+  now_ms_ = now_ms;
   if (state_ == State::idle) return;
   if (state_ == State::connected) send_engine(engineio::encode_packet(engineio::PacketType::message, "1"));
   if (state_ == State::connected || state_ == State::awaiting_socket_connect || state_ == State::opening) {
@@ -36,6 +38,7 @@ void ChatClient::disconnect(std::int64_t now_ms) {
 }
 
 void ChatClient::reload(std::int64_t now_ms) {
+  now_ms_ = now_ms;
   if (state_ == State::connected || state_ == State::awaiting_socket_connect || state_ == State::opening) {
     actions_.push_back(CloseTransport{transport_});
   }
@@ -57,6 +60,7 @@ void ChatClient::reload(std::int64_t now_ms) {
 }
 
 void ChatClient::send(const std::string& content, std::int64_t now_ms) {
+  now_ms_ = now_ms;
   if (spec_.send_mode == SendMode::plain) {
     if (state_ == State::connected) {
       emit_plain(content);
@@ -82,17 +86,20 @@ void ChatClient::on_transport_open(TransportId transport, std::int64_t /*now_ms*
 }
 
 void ChatClient::on_text_frame(TransportId transport, std::string_view text, std::int64_t now_ms) {
+  now_ms_ = now_ms;
   if (transport != transport_ || transport_ == 0) return;  // a late frame from an old transport
   handle_engine_packet(text, now_ms);
 }
 
 void ChatClient::on_transport_closed(TransportId transport, std::string_view reason, std::int64_t now_ms) {
+  now_ms_ = now_ms;
   if (transport != transport_ || transport_ == 0) return;
   lose_transport(std::string(reason), now_ms);
   schedule_reconnect(now_ms);
 }
 
 void ChatClient::on_timer(std::int64_t now_ms) {
+  now_ms_ = now_ms;
   if (state_ == State::waiting_to_reconnect && reconnect_at_ms_ && now_ms >= *reconnect_at_ms_) {
     reconnect_at_ms_.reset();
     open_transport(now_ms);
@@ -320,6 +327,8 @@ void ChatClient::abandon_pending_sends(const std::string& reason) {
 void ChatClient::send_engine(std::string text) { actions_.push_back(SendFrame{transport_, std::move(text)}); }
 
 void ChatClient::record(nlohmann::json event) {
+  const std::string& type = event["type"].get_ref<const std::string&>();
+  if (type == "received" || type == "sent" || type == "acked") last_chat_activity_ms_ = now_ms_;
   event["client"] = spec_.name;
   actions_.push_back(RecordEvent{std::move(event)});
 }

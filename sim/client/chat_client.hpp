@@ -80,6 +80,9 @@ class ChatClient {
   bool settled() const { return connected() && plain_send_buffer_.empty() && acked_queue_.empty(); }
   bool wants_connection() const { return state_ != State::idle; }
   std::int64_t server_offset() const { return server_offset_; }
+  // When this client last sent, had acknowledged or received a chat message (heartbeats
+  // do not count): the quiet rule of convergence looks at this.
+  std::int64_t last_chat_activity_ms() const { return last_chat_activity_ms_; }
   const std::vector<RenderedMessage>& rendered() const { return rendered_; }
 
  private:
@@ -132,6 +135,8 @@ class ChatClient {
   std::deque<QueuedSend> acked_queue_;         // retried emits, head in flight
   std::map<std::uint64_t, std::string> ack_ids_to_client_offset_;
   std::uint64_t next_ack_id_ = 0;
+  std::int64_t last_chat_activity_ms_ = 0;
+  std::int64_t now_ms_ = 0;  // the time of the input being handled, for last_chat_activity_ms_
 
   std::vector<ClientAction> actions_;
 };

@@ -167,9 +167,9 @@ void ScenarioExecution::heal_phase() {
 }
 
 bool ScenarioExecution::converged() {
-  if (environment_.now_ms() - environment_.last_traffic_ms() < scenario_.quiet_ms) return false;
   for (auto& [name, chat_client] : clients_) {
     if (!chat_client->settled()) return false;
+    if (environment_.now_ms() - chat_client->last_chat_activity_ms() < scenario_.quiet_ms) return false;
   }
   if (const auto highest = environment_.committed_highest_id()) {
     for (auto& [name, chat_client] : clients_) {

@@ -37,8 +37,6 @@ class RunEnvironment {
   virtual void start_server() = 0;
   // The highest committed id, when the environment can see the server's storage.
   virtual std::optional<std::int64_t> committed_highest_id() = 0;
-  // Milliseconds since the last frame any client received (for the quiet rule).
-  virtual std::int64_t last_traffic_ms() const = 0;
   // The run is over: close every transport and timer, stop the server, and append the
   // committed log (when the environment can read it).
   virtual void finish() = 0;

@@ -97,7 +97,7 @@ struct SimConnection {
   bool upstream_connected = false;
   int server_incarnation = 0;
   std::optional<server::SessionId> session;
-  bool reset_scheduled = false;
+  std::optional<std::int64_t> reset_scheduled_us;
   std::array<std::optional<std::int64_t>, 2> drain_scheduled_us;
   std::optional<std::int64_t> trigger_wake_us;
   bool finished = false;  // both ends gone
@@ -223,7 +223,6 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
   }
 
   std::optional<std::int64_t> committed_highest_id() override { return store_.last_committed_id(); }
-  std::int64_t last_traffic_ms() const override { return last_traffic_ms_; }
 
   void finish() override {
     finished_ = true;
@@ -293,6 +292,13 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
 
  private:
   fi::Instant instant() const { return fi::Instant(clock_.now_us()); }
+
+  // One line per WebSocket text frame that arrives, for debugging a reproducer.
+  void trace(const SimConnection& connection, std::string_view arrow, const std::string& payload) {
+    if (!options_.trace) return;
+    *options_.trace << clock_.now_us() << " us  connection " << connection.id << " (" << connection.client->name()
+                    << ")  " << arrow << " " << payload << "\n";
+  }
 
   std::array<std::uint8_t, 4> next_mask_key() {
     // Clients must mask; a deterministic key keeps the bytes (and so the run) reproducible.
@@ -376,10 +382,12 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
   void after_pipeline_change(SimConnection& connection) {
     drain(connection, Direction::upstream);
     drain(connection, Direction::downstream);
-    if (connection.pipeline.reset_at() && !connection.reset_scheduled) {
-      connection.reset_scheduled = true;
+    if (const auto reset_at = connection.pipeline.reset_at();
+        reset_at && (!connection.reset_scheduled_us || reset_at->count() < *connection.reset_scheduled_us)) {
+      // A later toxic can move the reset earlier (a heal resets at once): schedule again.
+      connection.reset_scheduled_us = reset_at->count();
       const std::uint64_t id = connection.id;
-      clock_.at_us(connection.pipeline.reset_at()->count(), [this, id] {
+      clock_.at_us(reset_at->count(), [this, id] {
         if (!finished_) reset_connection(*connections_.at(id), "transport error (connection reset)");
       });
     }
@@ -482,6 +490,7 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
     for (auto& frame : frames) {
       if (!connection.session || !core_) break;
       if (frame.opcode == fi::WebSocketFrameHeader::kText) {
+        trace(connection, "server <-", frame.payload);
         core_->on_text_frame(*connection.session, frame.payload, now_ms());
       } else if (frame.opcode == fi::WebSocketFrameHeader::kBinary) {
         core_->on_binary_frame(*connection.session, frame.payload.size(), now_ms());
@@ -521,7 +530,7 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
     connection.client_end.frames.frames.clear();
     for (auto& frame : frames) {
       if (frame.opcode == fi::WebSocketFrameHeader::kText) {
-        last_traffic_ms_ = now_ms();
+        trace(connection, "client <-", frame.payload);
         client.on_text_frame(connection.transport, frame.payload, now_ms());
       }
     }
@@ -556,8 +565,9 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
         const auto found = sessions_.find(send->session);
         if (found == sessions_.end()) continue;
         SimConnection& connection = *connections_.at(found->second);
-        server_write(connection, websocket::encode_frame(websocket::Opcode::text, send->text, std::nullopt));
-        schedule_output_drained(send->session);
+        const std::string frame = websocket::encode_frame(websocket::Opcode::text, send->text, std::nullopt);
+        server_write(connection, frame);
+        schedule_output_drained(send->session, frame.size());
       } else if (auto* close = std::get_if<server::CloseSession>(&action)) {
         const auto found = sessions_.find(close->session);
         if (found == sessions_.end()) continue;
@@ -581,11 +591,17 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
     wake_core();
   }
 
-  void schedule_output_drained(server::SessionId session) {
+  // The server's socket buffer drains at the link's rate: a big catch-up batch takes a
+  // while to leave, and live messages can arrive meanwhile, as on a real link.
+  void schedule_output_drained(server::SessionId session, std::size_t bytes) {
+    std::size_t& pending_bytes = drain_pending_bytes_[session];
+    pending_bytes += bytes;
     if (!drain_pending_.insert(session).second) return;
     const int incarnation = incarnation_;
-    clock_.at_us(clock_.now_us() + options_.link_latency_us, [this, session, incarnation] {
+    const std::int64_t transfer_us = static_cast<std::int64_t>(pending_bytes) * 1000 / options_.link_bytes_per_ms;
+    clock_.at_us(clock_.now_us() + options_.link_latency_us + transfer_us, [this, session, incarnation] {
       drain_pending_.erase(session);
+      drain_pending_bytes_.erase(session);
       if (finished_ || !core_ || incarnation != incarnation_ || !sessions_.count(session)) return;
       core_->on_output_drained(session, now_ms());
       process_core_actions();
@@ -634,6 +650,7 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
   std::optional<std::int64_t> core_wake_us_;
   std::map<std::string, std::optional<std::int64_t>> client_wake_us_;
   std::set<server::SessionId> drain_pending_;
+  std::map<server::SessionId, std::size_t> drain_pending_bytes_;
   server::SessionId next_session_ = 1;
   std::map<server::SessionId, std::uint64_t> sessions_;  // session -> connection id
 
@@ -645,7 +662,6 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
   std::map<std::uint64_t, std::unique_ptr<SimConnection>> connections_;
   std::map<std::pair<std::string, TransportId>, std::uint64_t> by_transport_;
   std::uint64_t mask_counter_ = 0;
-  std::int64_t last_traffic_ms_ = 0;
   bool finished_ = false;
 };
 

@@ -4,6 +4,7 @@
 // simulated network on a virtual clock, in one thread. Same binary + scenario + seed =>
 // byte-identical history.
 #include <cstdint>
+#include <ostream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -17,8 +18,13 @@ struct SimulationOptions {
   nlohmann::json replay = nlohmann::json::object();  // {"live": command, "sim": command}
   // Simulated one-way latency of each link (client <-> proxy, proxy <-> server).
   std::int64_t link_latency_us = 100;
+  // How fast a server's writes leave its socket (10 MB/s): paces catch-up batches.
+  std::int64_t link_bytes_per_ms = 10000;
   // Simulated fsync: the time a group commit takes.
   std::int64_t commit_latency_us = 1000;
+  // When set, every WebSocket text frame that arrives is written here (virtual time,
+  // connection, direction, payload): the wire view of a run, for debugging.
+  std::ostream* trace = nullptr;
 };
 
 // Runs the scenario and returns its history (JSON lines).

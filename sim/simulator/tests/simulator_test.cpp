@@ -1,7 +1,5 @@
 #include "sim/simulator/simulator.hpp"
 
-#include <cstdlib>
-#include <iostream>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -50,9 +48,7 @@ TEST(Simulator, SameSeedGivesAByteIdenticalHistory) {
 }
 
 TEST(Simulator, ConvergesAndEveryClientRendersTheCommittedLog) {
-  const std::string text = simulate_scenario(two_clients_with_a_reset("strict"), {});
-  if (std::getenv("RESYNC_DUMP_HISTORY")) std::cout << text;
-  const auto history = lines(text);
+  const auto history = lines(simulate_scenario(two_clients_with_a_reset("strict"), {}));
   ASSERT_FALSE(history.empty());
   EXPECT_EQ(history.back()["type"], "run_finished");
   EXPECT_TRUE(history.back()["converged"].get<bool>()) << history.back().dump();

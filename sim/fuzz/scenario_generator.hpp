@@ -1,0 +1,33 @@
+#pragma once
+// RapidCheck generators for whole scenarios: clients and their policies, send patterns,
+// faults (every toxic, every trigger kind, targets, timing down to the millisecond), server
+// kills and restarts, reloads. Shrinking comes with the generators: a failing scenario
+// shrinks towards fewer clients, fewer steps and smaller numbers.
+#include <cstdint>
+#include <string>
+
+#include <rapidcheck.h>
+
+#include "sim/scenario/scenario.hpp"
+
+namespace resync::sim {
+
+struct FuzzProfile {
+  int clients_max = 5;
+  int messages_max = 100;
+  int faults_max = 10;
+  int client_actions_max = 4;        // connects, disconnects and reloads
+  int server_kills_max = 2;
+  std::int64_t timeline_ms_max = 5000;
+  std::int64_t preload_max = 2000;
+  std::string delivery = "strict";   // the server's --delivery
+  std::int64_t converge_within_ms = 60000;
+};
+
+rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile);
+
+// Generates one scenario (with its shrinks) from a seed, outside rc::check, so a campaign
+// can drive generation and shrinking with its own seed and its own property.
+rc::Shrinkable<Scenario> generate_scenario(const FuzzProfile& profile, std::uint64_t seed, int size);
+
+}  // namespace resync::sim

@@ -1,0 +1,346 @@
+#include "sim/runner/live_runner.hpp"
+
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "server/core/sqlite_message_store.hpp"
+#include "sim/runner/run_proxy.hpp"
+#include "sim/runner/scenario_execution.hpp"
+#include "sim/runner/server_process.hpp"
+#include "sim/runner/websocket_client_connection.hpp"
+
+namespace resync::sim {
+
+namespace asio = boost::asio;
+
+namespace {
+
+struct TargetAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// "http://127.0.0.1:3000" or "127.0.0.1:3000" -> host and port.
+std::optional<TargetAddress> parse_target_url(std::string url) {
+  for (const std::string scheme : {"http://", "ws://"}) {
+    if (url.rfind(scheme, 0) == 0) url.erase(0, scheme.size());
+  }
+  if (const auto slash = url.find('/'); slash != std::string::npos) url.erase(slash);
+  const auto colon = url.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  TargetAddress address;
+  address.host = url.substr(0, colon);
+  if (address.host == "localhost") address.host = "127.0.0.1";
+  try {
+    const int port = std::stoi(url.substr(colon + 1));
+    if (port <= 0 || port > 65535) return std::nullopt;
+    address.port = static_cast<std::uint16_t>(port);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return address;
+}
+
+std::string signal_name(int signal) {
+  return signal == SIGKILL ? "SIGKILL" : signal == SIGTERM ? "SIGTERM" : "signal " + std::to_string(signal);
+}
+
+// All rows in id order, read after the run from the embedded server's database.
+nlohmann::json read_committed_log(const std::string& database_path, std::string& error) {
+  constexpr std::size_t rows_per_read = 10000;
+  nlohmann::json messages = nlohmann::json::array();
+  try {
+    server::SqliteMessageStore store({database_path, server::Durability::full});
+    std::int64_t after = 0;
+    while (true) {
+      const auto rows = store.read_range(after, store.last_committed_id(), rows_per_read);
+      for (const auto& row : rows) {
+        messages.push_back({{"id", row.id},
+                            {"content", row.content},
+                            {"client_offset", row.client_offset ? nlohmann::json(*row.client_offset) : nlohmann::json()}});
+        after = row.id;
+      }
+      if (rows.size() < rows_per_read) break;
+    }
+  } catch (const std::exception& exception) {
+    error = exception.what();
+  }
+  return messages;
+}
+
+std::optional<std::int64_t> read_highest_id(const std::string& database_path) {
+  sqlite3* database = nullptr;
+  std::optional<std::int64_t> highest;
+  if (sqlite3_open_v2(database_path.c_str(), &database, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(database, 200);
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(database, "SELECT COALESCE(MAX(id), 0) FROM messages;", -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+      highest = sqlite3_column_int64(statement, 0);
+    }
+    sqlite3_finalize(statement);
+  }
+  sqlite3_close(database);
+  return highest;
+}
+
+// Real time, real sockets: the server under test as a child process, the TCP fault proxy
+// in-process, and each client transport a Beast WebSocket connection.
+class LiveEnvironment final : public RunEnvironment {
+ public:
+  LiveEnvironment(const Scenario& scenario, const LiveRunOptions& options) : scenario_(scenario), options_(options) {
+    std::filesystem::create_directories(options_.work_directory);
+    database_path_ = (std::filesystem::path(options_.work_directory) / "chat.db").string();
+    std::filesystem::remove(database_path_);
+    std::filesystem::remove(database_path_ + "-wal");
+    std::filesystem::remove(database_path_ + "-shm");
+    history_path_ = (std::filesystem::path(options_.work_directory) / "history.jsonl").string();
+    history_.open(history_path_, std::ios::trunc);
+  }
+
+  std::string run() {
+    started_ = std::chrono::steady_clock::now();
+    ExecutionOptions execution_options;
+    execution_options.seed = options_.seed;
+    execution_options.mode = "live";
+    execution_options.target = describe_target();
+    execution_options.delivery = embedded() ? scenario_.server.delivery : "external";
+    execution_options.replay = options_.replay;
+    ScenarioExecution execution(scenario_, execution_options, *this);
+    execution.record_run_started();
+    if (auto error = start_target()) return abandon(*error, "the server under test did not start");
+    std::string proxy_error;
+    proxy_ = start_run_proxy(io_, target_.host, target_.port, derive_seed(options_.seed, 0), proxy_error);
+    if (!proxy_) return abandon("the fault proxy did not start: " + proxy_error, proxy_error);
+    execution.start();
+    io_.run();
+    return history_path_;
+  }
+
+  // ---- RunEnvironment ----
+
+  std::int64_t now_ms() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
+  }
+
+  void schedule(std::int64_t time_ms, std::function<void()> work) override {
+    auto timer = std::make_shared<asio::steady_timer>(io_, started_ + std::chrono::milliseconds(time_ms));
+    timers_.push_back(timer);
+    timer->async_wait([this, work = std::move(work)](const boost::system::error_code& error) {
+      if (!error && !finished_) work();
+    });
+  }
+
+  void record(nlohmann::json event) override {
+    nlohmann::json line = {{"t_ms", now_ms()}};
+    line.update(event);
+    history_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    history_.flush();  // a killed run still leaves a readable history
+  }
+
+  void pump(ChatClient& client) override {
+    ClientTransports& transports = transports_[client.name()];
+    for (auto& action : client.take_actions()) {
+      if (auto* open = std::get_if<OpenTransport>(&action)) {
+        open_transport(client, *open);
+      } else if (auto* frame = std::get_if<SendFrame>(&action)) {
+        const auto found = transports.connections.find(frame->transport);
+        if (found != transports.connections.end()) found->second->send_text(std::move(frame->text));
+      } else if (auto* close = std::get_if<CloseTransport>(&action)) {
+        const auto found = transports.connections.find(close->transport);
+        if (found != transports.connections.end()) {
+          found->second->close();
+          transports.connections.erase(found);
+        }
+      } else if (auto* event = std::get_if<RecordEvent>(&action)) {
+        record(std::move(event->event));
+      }
+    }
+    arm_client_timer(client, transports);
+  }
+
+  FaultControl& faults() override { return *proxy_; }
+  bool controls_server() const override { return server_ != nullptr; }
+  bool server_running() const override { return server_ && server_->running(); }
+
+  void stop_server(int signal) override {
+    if (!server_running()) return;
+    const int incarnation = server_->incarnation();
+    server_->stop(signal);
+    record({{"type", "server_stopped"}, {"signal", signal_name(signal)}, {"incarnation", incarnation}});
+  }
+
+  void start_server() override {
+    if (!server_ || server_->running()) return;
+    if (auto error = server_->start(target_.port)) {
+      record({{"type", "server_failed"}, {"detail", *error}});
+      return;
+    }
+    record_server_started();
+  }
+
+  std::optional<std::int64_t> committed_highest_id() override {
+    if (!embedded()) return std::nullopt;
+    return read_highest_id(database_path_);
+  }
+
+
+  void finish() override {
+    finished_ = true;
+    for (auto& [name, transports] : transports_) {
+      for (auto& [id, connection] : transports.connections) connection->close();
+      transports.connections.clear();
+      if (transports.timer) transports.timer->cancel();
+    }
+    for (auto& timer : timers_) timer->cancel();
+    proxy_.reset();
+    if (server_ && server_->exited_unexpectedly()) {
+      record({{"type", "server_stopped"}, {"signal", "exit"}, {"incarnation", server_->incarnation()},
+              {"detail", server_->stderr_tail(2000)}});
+    }
+    if (server_running()) stop_server(SIGTERM);
+    if (embedded()) {
+      std::string error;
+      nlohmann::json messages = read_committed_log(database_path_, error);
+      if (!error.empty()) {
+        record({{"type", "server_failed"}, {"detail", "cannot read the committed log: " + error}});
+      } else {
+        record({{"type", "committed_log"}, {"source", "database"}, {"messages", std::move(messages)}});
+      }
+    }
+    io_.stop();
+  }
+
+ private:
+  struct ClientTransports {
+    std::map<TransportId, std::shared_ptr<WebSocketClientConnection>> connections;
+    std::unique_ptr<asio::steady_timer> timer;
+  };
+
+  bool embedded() const {
+    return !options_.target_url && !options_.target_command && scenario_.server.kind == ServerKind::embedded;
+  }
+  std::string target_command() const {
+    if (options_.target_command) return *options_.target_command;
+    return options_.target_url ? std::string() : scenario_.server.command;
+  }
+  std::string describe_target() const {
+    if (embedded()) return "embedded";
+    if (options_.target_url) return *options_.target_url;
+    if (!target_command().empty()) return "command: " + target_command();
+    return scenario_.server.url;
+  }
+
+  std::string abandon(const std::string& detail, const std::string& reason) {
+    record({{"type", "server_failed"}, {"detail", detail}});
+    record({{"type", "run_finished"}, {"converged", false}, {"detail", reason}});
+    if (server_running()) server_->stop(SIGKILL);
+    return history_path_;
+  }
+
+  std::optional<std::string> start_target() {
+    const std::string stderr_path = (std::filesystem::path(options_.work_directory) / "server.stderr").string();
+    std::filesystem::remove(stderr_path);
+    ServerLaunch launch;
+    launch.stderr_path = stderr_path;
+    if (embedded()) {
+      if (scenario_.server.preload_messages > 0) preload();
+      launch.serve_arguments = {options_.resync_executable, "serve", "--host", "127.0.0.1", "--db", database_path_,
+                                "--delivery", scenario_.server.delivery, "--durability", scenario_.server.durability,
+                                "--ping-interval-ms", std::to_string(scenario_.server.ping_interval_ms),
+                                "--ping-timeout-ms", std::to_string(scenario_.server.ping_timeout_ms)};
+    } else if (!target_command().empty()) {
+      launch.shell_command = target_command();
+    } else {
+      const std::string url = options_.target_url.value_or(scenario_.server.url);
+      const auto address = parse_target_url(url);
+      if (!address) return "cannot read the target URL '" + url + "': expected http://HOST:PORT";
+      target_ = *address;
+      return std::nullopt;
+    }
+    server_ = std::make_unique<ServerProcess>(launch);
+    if (auto error = server_->start(0)) return error;
+    target_ = {"127.0.0.1", server_->port()};
+    record_server_started();
+    return std::nullopt;
+  }
+
+  void record_server_started() {
+    record({{"type", "server_started"}, {"port", server_->port()}, {"pid", server_->pid()}, {"incarnation", server_->incarnation()}});
+  }
+
+  void preload() {
+    server::SqliteMessageStore store({database_path_, server::Durability::process_crash});
+    for (std::int64_t index = 0; index < scenario_.server.preload_messages; ++index) {
+      store.insert("preloaded-" + std::to_string(index + 1), std::nullopt);
+    }
+    store.commit();
+  }
+
+  void open_transport(ChatClient& client, const OpenTransport& open) {
+    const TransportId transport = open.transport;
+    ChatClient* client_pointer = &client;
+    WebSocketClientCallbacks callbacks;
+    callbacks.on_open = [this, client_pointer, transport] {
+      client_pointer->on_transport_open(transport, now_ms());
+      pump(*client_pointer);
+    };
+    callbacks.on_text = [this, client_pointer, transport](std::string text) {
+      client_pointer->on_text_frame(transport, text, now_ms());
+      pump(*client_pointer);
+    };
+    callbacks.on_closed = [this, client_pointer, transport](std::string reason) {
+      transports_[client_pointer->name()].connections.erase(transport);
+      client_pointer->on_transport_closed(transport, reason, now_ms());
+      pump(*client_pointer);
+    };
+    transports_[client.name()].connections[transport] =
+        WebSocketClientConnection::open(io_, "127.0.0.1", proxy_->port(), open.query, std::move(callbacks));
+  }
+
+  void arm_client_timer(ChatClient& client, ClientTransports& transports) {
+    if (!transports.timer) transports.timer = std::make_unique<asio::steady_timer>(io_);
+    transports.timer->cancel();
+    const auto deadline = client.next_deadline_ms();
+    if (!deadline || finished_) return;
+    transports.timer->expires_at(started_ + std::chrono::milliseconds(*deadline));
+    ChatClient* client_pointer = &client;
+    transports.timer->async_wait([this, client_pointer](const boost::system::error_code& error) {
+      if (error || finished_) return;
+      client_pointer->on_timer(now_ms());
+      pump(*client_pointer);
+    });
+  }
+
+  const Scenario& scenario_;
+  LiveRunOptions options_;
+  asio::io_context io_;
+  std::chrono::steady_clock::time_point started_;
+  std::string database_path_;
+  std::string history_path_;
+  std::ofstream history_;
+  std::unique_ptr<ServerProcess> server_;
+  TargetAddress target_;
+  std::unique_ptr<RunProxy> proxy_;
+  std::map<std::string, ClientTransports> transports_;
+  std::vector<std::shared_ptr<asio::steady_timer>> timers_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+std::string run_scenario_live(const Scenario& scenario, const LiveRunOptions& options) {
+  LiveEnvironment environment(scenario, options);
+  return environment.run();
+}
+
+}  // namespace resync::sim

@@ -1,0 +1,257 @@
+#include "sim/runner/run_command.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "reports/html/report_files.hpp"
+#include "reports/junit/junit_writer.hpp"
+#include "sim/checker/check_history.hpp"
+#include "sim/checker/check_text.hpp"
+#include "sim/checker/scenario_outcome.hpp"
+#include "sim/history/history_reader.hpp"
+#include "sim/runner/live_runner.hpp"
+#include "sim/runner/server_process.hpp"
+#include "sim/scenario/scenario_loader.hpp"
+#include "sim/simulator/simulator.hpp"
+
+namespace resync::sim {
+
+namespace {
+
+constexpr std::uint64_t default_seed = 1;
+
+std::string shell_quote(const std::string& text) {
+  if (!text.empty() && text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@") == std::string::npos) {
+    return text;
+  }
+  std::string quoted = "'";
+  for (char character : text) {
+    if (character == '\'') quoted += "'\\''";
+    else quoted += character;
+  }
+  return quoted + "'";
+}
+
+// A directory name from a scenario name: letters, digits, '-' and '_' only.
+std::string directory_name(const std::string& name, std::size_t index) {
+  std::string safe;
+  for (char character : name) safe += std::isalnum(static_cast<unsigned char>(character)) || character == '-' || character == '_' ? character : '_';
+  if (safe.empty()) safe = "scenario";
+  return std::to_string(index + 1) + "-" + safe.substr(0, 80);
+}
+
+// The first line where two histories differ, for --check-determinism.
+std::string first_difference(const std::string& first, const std::string& second) {
+  std::istringstream a(first), b(second);
+  std::string line_a, line_b;
+  for (std::size_t line = 1;; ++line) {
+    const bool more_a = static_cast<bool>(std::getline(a, line_a));
+    const bool more_b = static_cast<bool>(std::getline(b, line_b));
+    if (!more_a && !more_b) return "";
+    if (line_a != line_b || more_a != more_b) {
+      return "line " + std::to_string(line) + ":\n  first run:  " + (more_a ? line_a : "<end>") + "\n  second run: " + (more_b ? line_b : "<end>");
+    }
+  }
+}
+
+}  // namespace
+
+std::string replay_command(const std::string& file, const std::string& mode, std::uint64_t seed,
+                           const std::optional<std::string>& target_url, const std::optional<std::string>& target_command) {
+  std::string command = "resync run " + shell_quote(file);
+  if (mode == "sim") command += " --mode sim";
+  command += " --seed " + std::to_string(seed);
+  if (mode != "sim" && target_url) command += " --target " + shell_quote(*target_url);
+  if (mode != "sim" && target_command) command += " --target-cmd " + shell_quote(*target_command);
+  return command;
+}
+
+int run_run_command(const RunCommandOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.mode != "live" && options.mode != "sim") {
+    err << "resync run: --mode must be live or sim, got '" << options.mode << "'\n";
+    return 2;
+  }
+  if (options.mode == "sim" && (options.target_url || options.target_command)) {
+    err << "resync run: --mode sim runs the embedded server core in the simulator; --target and --target-cmd are for "
+           "live mode (drop them, or use --mode live)\n";
+    return 2;
+  }
+  if (options.target_url && options.target_command) {
+    err << "resync run: give --target URL or --target-cmd CMD, not both\n";
+    return 2;
+  }
+  if (options.trace && options.mode != "sim") {
+    err << "resync run: --trace prints the simulated wire; add --mode sim\n";
+    return 2;
+  }
+  if (options.check_determinism && options.mode != "sim") {
+    err << "resync run: --check-determinism compares two simulated runs; add --mode sim\n";
+    return 2;
+  }
+
+  // Load everything first: a broken scenario file stops the run before anything starts.
+  std::vector<Scenario> scenarios;
+  bool load_failed = false;
+  for (const std::string& path : options.paths) {
+    const auto files = find_scenario_files(path);
+    if (files.empty()) {
+      err << "resync run: " << path << ": no scenario files (*.json) found there\n";
+      load_failed = true;
+    }
+    for (const std::string& file : files) {
+      LoadResult loaded = load_scenario_file(file);
+      if (!loaded.ok()) {
+        err << loaded.error_text() << "\n";
+        load_failed = true;
+      } else {
+        scenarios.push_back(std::move(*loaded.scenario));
+      }
+    }
+  }
+  if (load_failed) {
+    err << "resync run: fix the scenario files above (format: docs/SCENARIOS.md, schema: scenarios/schema.json)\n";
+    return 2;
+  }
+
+  const std::filesystem::path work_root =
+      options.report_directory ? std::filesystem::path(*options.report_directory) / "runs"
+                               : std::filesystem::temp_directory_path() / ("resync-run-" + std::to_string(::getpid()));
+  const std::string executable = options.resync_executable.empty() ? current_executable_path() : options.resync_executable;
+
+  std::vector<checker::ScenarioOutcome> outcomes(scenarios.size());
+  std::atomic<std::size_t> next{0};
+  std::mutex output_mutex;
+  std::atomic<bool> nondeterministic{false};
+
+  const auto run_one = [&](std::size_t index) {
+    const Scenario& scenario = scenarios[index];
+    const std::uint64_t seed = options.seed.value_or(scenario.seed.value_or(default_seed));
+    const std::filesystem::path work = work_root / directory_name(scenario.name, index);
+    std::filesystem::create_directories(work);
+    nlohmann::json replay = {
+        {"live", replay_command(scenario.file, "live", seed, options.target_url, options.target_command)},
+        {"sim", replay_command(scenario.file, "sim", seed, std::nullopt, std::nullopt)}};
+    std::string history_path;
+    std::string determinism_problem;
+    if (options.mode == "sim") {
+      SimulationOptions simulation;
+      simulation.seed = seed;
+      simulation.replay = replay;
+      std::ostringstream trace;
+      if (options.trace) simulation.trace = &trace;
+      const std::string history = simulate_scenario(scenario, simulation);
+      if (options.check_determinism) {
+        const std::string again = simulate_scenario(scenario, simulation);
+        if (again != history) determinism_problem = first_difference(history, again);
+      }
+      history_path = (work / "history.jsonl").string();
+      std::ofstream(history_path, std::ios::trunc) << history;
+      if (options.trace) {
+        std::lock_guard lock(output_mutex);
+        err << trace.str();
+      }
+    } else {
+      LiveRunOptions live;
+      live.resync_executable = executable;
+      live.work_directory = work.string();
+      live.seed = seed;
+      live.target_url = options.target_url;
+      live.target_command = options.target_command;
+      live.replay = replay;
+      history_path = run_scenario_live(scenario, live);
+    }
+    const auto read = history::read_history(history_path);
+    checker::ScenarioOutcome outcome =
+        read.ok() ? checker::outcome_from_result(checker::check_history(*read.history), history_path)
+                  : checker::outcome_from_error(scenario.name, history_path, read.error_text());
+    if (outcome.scenario_file.empty()) outcome.scenario_file = scenario.file;
+
+    std::lock_guard lock(output_mutex);
+    if (outcome.result) {
+      out << checker::summary_line(*outcome.result) << "\n";
+      if (checker::outcome_status(outcome) != checker::CheckStatus::passed) {
+        out << checker::failure_text(*outcome.result) << "  history: " << history_path << "\n";
+      }
+    } else {
+      out << "scenario " << scenario.name << ": unknown (no readable history)\n" << outcome.error << "\n";
+    }
+    if (!determinism_problem.empty()) {
+      nondeterministic = true;
+      out << "scenario " << scenario.name << ": NOT DETERMINISTIC: two runs with seed " << seed
+          << " wrote different histories; first difference at " << determinism_problem << "\n";
+    }
+    out.flush();
+    outcomes[index] = std::move(outcome);
+  };
+
+  const auto worker = [&] {
+    for (std::size_t index = next.fetch_add(1); index < scenarios.size(); index = next.fetch_add(1)) run_one(index);
+  };
+  std::vector<std::thread> threads;
+  for (int job = 1; job < std::max(1, options.jobs); ++job) threads.emplace_back(worker);
+  worker();
+  for (auto& thread : threads) thread.join();
+
+  std::size_t passed = 0, failed = 0, unknown = 0;
+  for (const auto& outcome : outcomes) {
+    switch (checker::outcome_status(outcome)) {
+      case checker::CheckStatus::passed: ++passed; break;
+      case checker::CheckStatus::failed: ++failed; break;
+      case checker::CheckStatus::unknown: ++unknown; break;
+    }
+  }
+  out << scenarios.size() << " scenarios (" << options.mode << "): " << passed << " passed, " << failed << " failed, "
+      << unknown << " unknown; histories in " << work_root.string() << "\n";
+  // The HTML report is rebuilt from the histories on disk, as `resync report DIR/runs` would.
+  std::optional<std::string> html_report_path;
+  bool report_failed = false;
+  if (options.report_directory) {
+    html_report_path = (std::filesystem::path(*options.report_directory) / "index.html").string();
+    if (const std::string problem = reports::write_run_report(outcomes, *html_report_path); !problem.empty()) {
+      err << "resync run: HTML report: " << problem << "\n";
+      report_failed = true;
+      html_report_path.reset();
+    } else {
+      out << "HTML report: " << *html_report_path << "\n";
+    }
+  }
+  if (options.junit_path) {
+    std::ofstream junit(*options.junit_path, std::ios::trunc);
+    if (!junit) {
+      err << "resync run: cannot write JUnit XML to '" << *options.junit_path << "' (check the directory exists)\n";
+      return 2;
+    }
+    reports::write_junit(outcomes, junit, html_report_path);
+  }
+  if (nondeterministic || report_failed) return 2;
+  return checker::run_exit_code(outcomes);
+}
+
+void register_run_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<RunCommandOptions>();
+  CLI::App* command = app.add_subcommand(
+      "run", "Run scenario files (or directories of them) and check that every client ends with exactly the full "
+             "ordered message set. Exit 0: every scenario met its expectation; 1: one did not; 2: unknown or usage error.");
+  command->add_option("paths", options->paths, "Scenario files or directories (searched for *.json)")->required();
+  command->add_option("--mode", options->mode, "live: real server, real proxy, real sockets; sim: the deterministic simulator")
+      ->check(CLI::IsMember({"live", "sim"}));
+  command->add_option("--target", options->target_url, "An external Socket.IO server to test instead of the embedded one (http://HOST:PORT)");
+  command->add_option("--target-cmd", options->target_command,
+                      "A command that starts the external server (gets PORT in its environment); the harness may kill and restart it");
+  command->add_option("--report", options->report_directory, "Directory for the run's histories (DIR/runs/) and its HTML report (DIR/index.html)");
+  command->add_option("--junit", options->junit_path, "Write JUnit XML here (one testcase per scenario)");
+  command->add_option("--seed", options->seed, "The seed for every random choice (default: the scenario's own seed, else 1)");
+  command->add_option("--jobs", options->jobs, "Scenarios run in parallel (separate servers and ports)")->check(CLI::Range(1, 64));
+  command->add_flag("--check-determinism", options->check_determinism,
+                    "With --mode sim: run every scenario twice and fail loudly if the histories differ");
+  command->add_flag("--trace", options->trace, "With --mode sim: print every WebSocket frame of the run on stderr");
+  command->callback([options, &exit_code] { exit_code = run_run_command(*options, std::cout, std::cerr); });
+}
+
+}  // namespace resync::sim

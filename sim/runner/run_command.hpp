@@ -1,0 +1,36 @@
+#pragma once
+// `resync run PATH... [--mode live|sim] [--target URL] [--target-cmd CMD] [--report DIR]
+//  [--junit FILE] [--seed N] [--jobs N] [--check-determinism]`: runs scenario files and
+// decides, per scenario, whether every client ended with exactly the full ordered message set.
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace resync::sim {
+
+struct RunCommandOptions {
+  std::vector<std::string> paths;
+  std::string mode = "live";
+  std::optional<std::string> target_url;
+  std::optional<std::string> target_command;
+  std::optional<std::string> report_directory;
+  std::optional<std::string> junit_path;
+  std::optional<std::uint64_t> seed;
+  int jobs = 1;
+  bool check_determinism = false;
+  bool trace = false;  // sim: print every frame on stderr
+  std::string resync_executable;  // for the embedded server; defaults to this executable
+};
+
+int run_run_command(const RunCommandOptions& options, std::ostream& out, std::ostream& err);
+void register_run_command(CLI::App& app, int& exit_code);
+
+// The shell-quoted command that replays one scenario.
+std::string replay_command(const std::string& file, const std::string& mode, std::uint64_t seed,
+                           const std::optional<std::string>& target_url, const std::optional<std::string>& target_command);
+
+}  // namespace resync::sim

@@ -1,0 +1,63 @@
+#pragma once
+// Starts, kills and restarts the server under test as a child process: the embedded
+// `resync serve` (this same executable) or an external command (`--target-cmd`, with PORT
+// in its environment). POSIX only; no Asio, so the runner's shell stays thin.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace resync::sim {
+
+struct ServerLaunch {
+  // Either argv of `resync serve ...` (the port is appended as `--port N`) or a shell command.
+  std::vector<std::string> serve_arguments;
+  std::string shell_command;
+  std::string stderr_path;           // the child's stderr goes here (kept for error messages)
+  std::int64_t start_timeout_ms = 10000;
+};
+
+class ServerProcess {
+ public:
+  explicit ServerProcess(ServerLaunch launch) : launch_(std::move(launch)) {}
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Starts the server on `port` (0 = let the embedded server pick one) and waits until it
+  // accepts connections. On failure returns an error that includes the server's own output.
+  std::optional<std::string> start(std::uint16_t port = 0);
+  // Sends `signal` (SIGKILL, SIGTERM) and reaps the child.
+  void stop(int signal);
+  bool running() const { return pid_ > 0; }
+  // True (and reaps it) when the child has exited by itself.
+  bool exited_unexpectedly();
+  std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  int incarnation() const { return incarnation_; }
+  // The last lines the server wrote to stderr.
+  std::string stderr_tail(std::size_t max_bytes = 4000) const;
+
+ private:
+  std::optional<std::string> start_embedded(std::uint16_t port);
+  std::optional<std::string> start_shell_command(std::uint16_t port);
+  std::optional<std::string> failure(const std::string& what);
+  void close_stdout_pipe();
+
+  ServerLaunch launch_;
+  pid_t pid_ = -1;
+  int stdout_read_fd_ = -1;
+  std::uint16_t port_ = 0;
+  int incarnation_ = 0;
+};
+
+// The path of the running executable (so the runner can start `resync serve`).
+std::string current_executable_path();
+// Asks the kernel for a free TCP port on 127.0.0.1 (bind to port 0, read it, close).
+std::uint16_t pick_free_port();
+// True when something accepts a TCP connection on 127.0.0.1:port.
+bool port_accepts_connections(std::uint16_t port);
+
+}  // namespace resync::sim
