@@ -1,0 +1,305 @@
+#include "fault_injector/core/connection_pipeline.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "fault_injector/core/deterministic_seed.hpp"
+#include "fault_injector/core/toxic_registry.hpp"
+
+namespace resync::fault_injector {
+namespace {
+
+constexpr std::uint64_t kToxicitySalt = 0x746F786963697479ULL;  // "toxicity"
+
+std::string_view state_name(int state) {
+  static constexpr std::string_view kNames[] = {"waiting_for_tag", "waiting_for_trigger", "active",
+                                                "skipped_by_toxicity"};
+  return kNames[state];
+}
+
+}  // namespace
+
+ConnectionPipeline::ConnectionPipeline(std::uint64_t seed, std::string_view proxy_name, std::uint64_t connection_id)
+    : seed_(mix_seed(mix_seed(seed, fnv1a64(proxy_name)), connection_id)), connection_id_(connection_id) {
+  refresh_observer_needs();
+}
+
+void ConnectionPipeline::attach(const ToxicSpec& spec, Instant now) {
+  for (const Attached& attached : attached_) {
+    if (attached.spec.name == spec.name) return;
+  }
+  if (!spec.target.matches(connection_id_, tag_) && !(spec.target.needs_tag() && !tag_)) return;
+  attached_.push_back({spec, State::waiting_for_tag, nullptr, now, 0});
+  if (spec.target.matches(connection_id_, tag_)) admit(attached_.back(), now);
+  if (attached_.back().state == State::active) activate(attached_.size() - 1, now);
+  refresh_observer_needs();
+}
+
+void ConnectionPipeline::admit(Attached& attached, Instant now) {
+  const std::uint64_t toxic_seed = mix_seed(seed_, fnv1a64(attached.spec.name));
+  std::mt19937_64 toxicity_random(mix_seed(toxic_seed, kToxicitySalt));
+  if (!(std::uniform_real_distribution<double>(0.0, 1.0)(toxicity_random) < attached.spec.toxicity)) {
+    attached.state = State::skipped_by_toxicity;
+    return;
+  }
+  ToxicPlacement placement;
+  placement.seed = toxic_seed;
+  placement.in_direction = {attached.spec.in(Direction::upstream), attached.spec.in(Direction::downstream)};
+  attached.toxic = find_toxic_type(attached.spec.type)->create(attached.spec.attributes, placement);
+  attached.attached_at = now;
+  if (attached.spec.trigger) {
+    attached.state = State::waiting_for_trigger;
+    attached.trigger_baseline = trigger_counter(*attached.spec.trigger);
+    // Counting to zero is already done: such a trigger fires on attachment.
+    if (attached.spec.trigger->amount == 0 && attached.spec.trigger->kind != Trigger::Kind::frame_contains) {
+      attached.state = State::active;
+    }
+  } else {
+    attached.state = State::active;
+  }
+}
+
+void ConnectionPipeline::activate(std::size_t index, Instant now) {
+  Attached& attached = attached_[index];
+  attached.state = State::active;
+  ToxicOutput out;
+  attached.toxic->on_attached(now, out);
+  dispatch(out, index);
+}
+
+void ConnectionPipeline::update(const ToxicSpec& spec, Instant now) {
+  for (std::size_t index = 0; index < attached_.size(); ++index) {
+    Attached& attached = attached_[index];
+    if (attached.spec.name != spec.name) continue;
+    const bool was_active = attached.state == State::active;
+    if (was_active) {
+      ToxicOutput out;
+      attached.toxic->on_detached(now, out);
+      dispatch(out, index);
+    }
+    Attached& current = attached_[index];
+    current.spec = spec;
+    if (current.state == State::waiting_for_tag) return;
+    const Instant attached_at = current.attached_at;
+    const std::uint64_t baseline = current.trigger_baseline;
+    admit(current, now);
+    current.attached_at = attached_at;
+    current.trigger_baseline = baseline;
+    if (was_active && current.state == State::waiting_for_trigger) current.state = State::active;
+    if (current.state == State::active) activate(index, now);
+    refresh_observer_needs();
+    return;
+  }
+}
+
+void ConnectionPipeline::detach(std::string_view toxic_name, Instant now) {
+  for (std::size_t index = 0; index < attached_.size(); ++index) {
+    if (attached_[index].spec.name != toxic_name) continue;
+    if (attached_[index].state == State::active) {
+      // Whatever the toxic holds goes on through the toxics after it, then it is gone.
+      ToxicOutput out;
+      attached_[index].toxic->on_detached(now, out);
+      dispatch(out, index);
+    }
+    attached_.erase(attached_.begin() + static_cast<std::ptrdiff_t>(index));
+    refresh_observer_needs();
+    return;
+  }
+}
+
+std::uint64_t ConnectionPipeline::trigger_counter(const Trigger& trigger) const {
+  const std::size_t direction = index_of(trigger.direction);
+  switch (trigger.kind) {
+    case Trigger::Kind::after_bytes: return bytes_read_[direction];
+    case Trigger::Kind::after_frames: return observers_[direction].data_frames_seen();
+    case Trigger::Kind::after_events: return observers_[direction].socketio_events_seen();
+    case Trigger::Kind::after_ms:
+    case Trigger::Kind::frame_contains: return 0;
+  }
+  return 0;
+}
+
+std::optional<std::size_t> ConnectionPipeline::firing_offset(const Attached& attached, std::uint64_t bytes_before,
+                                                             std::size_t size, const Observation& observation) const {
+  const Trigger& trigger = *attached.spec.trigger;
+  const std::uint64_t goal = attached.trigger_baseline + trigger.amount;
+  switch (trigger.kind) {
+    case Trigger::Kind::after_ms: return std::nullopt;
+    case Trigger::Kind::after_bytes:
+      if (goal > bytes_before && goal <= bytes_before + size) return static_cast<std::size_t>(goal - bytes_before);
+      return std::nullopt;
+    case Trigger::Kind::after_frames:
+    case Trigger::Kind::after_events: {
+      const auto kind = trigger.kind == Trigger::Kind::after_frames ? ObservedEvent::Kind::data_frame
+                                                                     : ObservedEvent::Kind::socketio_event;
+      for (const ObservedEvent& event : observation.events) {
+        if (event.kind == kind && event.count >= goal) return event.end_offset;
+      }
+      return std::nullopt;
+    }
+    case Trigger::Kind::frame_contains:
+      for (const ObservedEvent& event : observation.events) {
+        if (event.kind == ObservedEvent::Kind::text_message && event.text.find(trigger.text) != std::string::npos) {
+          return event.end_offset;
+        }
+      }
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void ConnectionPipeline::learn_tag(std::string tag, Instant now) {
+  tag_ = std::move(tag);
+  for (std::size_t index = 0; index < attached_.size(); ++index) {
+    Attached& attached = attached_[index];
+    if (attached.state != State::waiting_for_tag) continue;
+    if (!attached.spec.target.matches(connection_id_, tag_)) {
+      attached_.erase(attached_.begin() + static_cast<std::ptrdiff_t>(index));
+      --index;
+      continue;
+    }
+    admit(attached, now);
+    if (attached.state == State::active) activate(index, now);
+  }
+  refresh_observer_needs();
+}
+
+bool ConnectionPipeline::direction_is_idle(Direction direction) const {
+  if (!outboxes_[index_of(direction)].empty() || outboxes_[index_of(direction)].end_queued() || reset_at_) return false;
+  for (const Attached& attached : attached_) {
+    if (attached.state == State::active && attached.spec.in(direction)) return false;
+  }
+  return true;
+}
+
+ConnectionPipeline::Forwarding ConnectionPipeline::on_bytes(Direction direction, std::span<const std::uint8_t> bytes,
+                                                            Instant now) {
+  const std::size_t side = index_of(direction);
+  const std::uint64_t bytes_before = bytes_read_[side];
+  bytes_read_[side] += bytes.size();
+  Observation observation = observers_[side].observe(bytes);
+  if (observation.learned_tag && !tag_) learn_tag(std::move(*observation.learned_tag), now);
+
+  // Triggers counting this direction may fire inside this piece: split it there, so the
+  // bytes before the boundary pass as they would have and the rest meets the new toxic.
+  std::vector<std::pair<std::size_t, std::string>> firings;  // offset, toxic name
+  for (const Attached& attached : attached_) {
+    if (attached.state != State::waiting_for_trigger || attached.spec.trigger->direction != direction) continue;
+    if (auto offset = firing_offset(attached, bytes_before, bytes.size(), observation)) {
+      firings.emplace_back(*offset, attached.spec.name);
+    }
+  }
+  if (firings.empty() && direction_is_idle(direction)) return Forwarding::write_directly;
+  std::stable_sort(firings.begin(), firings.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+
+  std::size_t start = 0;
+  auto feed = [&](std::size_t end) {
+    if (end <= start) return;
+    std::string segment(reinterpret_cast<const char*>(bytes.data()) + start, end - start);
+    run_chain(direction, 0, {Emission::Kind::bytes, direction, now, std::move(segment)});
+    start = end;
+  };
+  for (const auto& [offset, name] : firings) {
+    feed(offset);
+    for (std::size_t index = 0; index < attached_.size(); ++index) {
+      if (attached_[index].spec.name == name && attached_[index].state == State::waiting_for_trigger) {
+        activate(index, now);
+      }
+    }
+  }
+  feed(bytes.size());
+  refresh_observer_needs();
+  return Forwarding::queued;
+}
+
+bool ConnectionPipeline::can_forward_unobserved(Direction direction) const {
+  if (!observers_[index_of(direction)].is_opaque() || !direction_is_idle(direction)) return false;
+  for (const Attached& attached : attached_) {
+    if (attached.state == State::waiting_for_tag) return false;
+    if (attached.state == State::waiting_for_trigger && attached.spec.trigger->direction == direction) return false;
+  }
+  return true;
+}
+
+void ConnectionPipeline::on_end_of_stream(Direction direction, Instant now) {
+  run_chain(direction, 0, {Emission::Kind::end_of_stream, direction, now, {}});
+}
+
+void ConnectionPipeline::on_timer(Instant now) {
+  for (std::size_t index = 0; index < attached_.size(); ++index) {
+    const Attached& attached = attached_[index];
+    if (attached.state == State::waiting_for_trigger && attached.spec.trigger->kind == Trigger::Kind::after_ms &&
+        attached.attached_at + std::chrono::milliseconds(attached.spec.trigger->amount) <= now) {
+      activate(index, now);
+    }
+  }
+}
+
+std::optional<Instant> ConnectionPipeline::next_trigger_deadline() const {
+  std::optional<Instant> deadline;
+  for (const Attached& attached : attached_) {
+    if (attached.state != State::waiting_for_trigger || attached.spec.trigger->kind != Trigger::Kind::after_ms) continue;
+    const Instant at = attached.attached_at + std::chrono::milliseconds(attached.spec.trigger->amount);
+    if (!deadline || at < *deadline) deadline = at;
+  }
+  return deadline;
+}
+
+void ConnectionPipeline::run_chain(Direction direction, std::size_t first_index, Emission emission) {
+  for (std::size_t index = first_index; index < attached_.size(); ++index) {
+    Attached& attached = attached_[index];
+    if (attached.state != State::active || !attached.spec.in(direction)) continue;
+    ToxicOutput out;
+    if (emission.kind == Emission::Kind::bytes) {
+      attached.toxic->on_bytes(direction, Chunk{emission.at, std::move(emission.bytes)}, out);
+    } else {
+      attached.toxic->on_end_of_stream(direction, emission.at, out);
+    }
+    dispatch(out, index);
+    return;
+  }
+  Outbox& outbox = outboxes_[index_of(direction)];
+  if (emission.kind == Emission::Kind::bytes) {
+    outbox.push_bytes(emission.at, std::move(emission.bytes));
+  } else {
+    outbox.push_end_of_stream(emission.at);
+  }
+}
+
+void ConnectionPipeline::dispatch(ToxicOutput& out, std::size_t from_index) {
+  if (out.reset_at() && (!reset_at_ || *out.reset_at() < *reset_at_)) reset_at_ = out.reset_at();
+  // Everything a toxic emits continues through the toxics after it, in either direction:
+  // the chain order is the proxy's toxic order, shared by both directions.
+  for (Emission& emission : out.emissions()) run_chain(emission.direction, from_index + 1, std::move(emission));
+}
+
+std::size_t ConnectionPipeline::buffered_bytes(Direction direction) const {
+  std::size_t total = outboxes_[index_of(direction)].bytes_queued();
+  for (const Attached& attached : attached_) {
+    if (attached.state == State::active && attached.spec.in(direction)) total += attached.toxic->held_bytes(direction);
+  }
+  return total;
+}
+
+void ConnectionPipeline::refresh_observer_needs() {
+  for (Direction direction : kBothDirections) {
+    bool collect_text = false;
+    for (const Attached& attached : attached_) {
+      collect_text |= attached.state == State::waiting_for_trigger &&
+                      attached.spec.trigger->kind == Trigger::Kind::frame_contains &&
+                      attached.spec.trigger->direction == direction;
+    }
+    observers_[index_of(direction)].set_collect_text(collect_text);
+    observers_[index_of(direction)].set_want_tag(!tag_);
+  }
+}
+
+std::vector<ToxicOnConnection> ConnectionPipeline::toxics() const {
+  std::vector<ToxicOnConnection> result;
+  for (const Attached& attached : attached_) {
+    result.push_back({attached.spec.name, std::string(state_name(static_cast<int>(attached.state)))});
+  }
+  return result;
+}
+
+}  // namespace resync::fault_injector

@@ -1,0 +1,198 @@
+#include "fault_injector/core/stream_observer.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+namespace resync::fault_injector {
+namespace {
+
+constexpr std::string_view kHeadEnd = "\r\n\r\n";
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool contains_ignoring_case(std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    if (equals_ignoring_case(haystack.substr(i, needle.size()), needle)) return true;
+  }
+  return false;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view text) {
+  std::string decoded;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
+      decoded.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+      i += 2;
+    } else if (text[i] == '+') {
+      decoded.push_back(' ');
+    } else {
+      decoded.push_back(text[i]);
+    }
+  }
+  return decoded;
+}
+
+// True when some header line is "<name>: ...<value>..." (case-insensitive).
+bool has_header_containing(std::string_view head, std::string_view name, std::string_view value) {
+  std::size_t line_start = head.find("\r\n");
+  while (line_start != std::string_view::npos && line_start + 2 < head.size()) {
+    line_start += 2;
+    const std::size_t line_end = head.find("\r\n", line_start);
+    const std::string_view line =
+        head.substr(line_start, (line_end == std::string_view::npos ? head.size() : line_end) - line_start);
+    const std::size_t colon = line.find(':');
+    if (colon != std::string_view::npos && equals_ignoring_case(line.substr(0, colon), name) &&
+        contains_ignoring_case(line.substr(colon + 1), value)) {
+      return true;
+    }
+    line_start = line_end;
+  }
+  return false;
+}
+
+std::optional<std::string> bounded_tag(std::string tag) {
+  if (tag.empty() || tag.size() > StreamObserver::kTagBytesMax) return std::nullopt;
+  return tag;
+}
+
+}  // namespace
+
+std::optional<std::string> tag_from_request_head(std::string_view head) {
+  const std::size_t target_start = head.find(' ');
+  if (target_start == std::string_view::npos) return std::nullopt;
+  const std::size_t target_end = head.find(' ', target_start + 1);
+  if (target_end == std::string_view::npos) return std::nullopt;
+  const std::string_view target = head.substr(target_start + 1, target_end - target_start - 1);
+  const std::size_t query_start = target.find('?');
+  if (query_start == std::string_view::npos) return std::nullopt;
+  std::string_view query = target.substr(query_start + 1);
+  while (!query.empty()) {
+    const std::size_t ampersand = query.find('&');
+    const std::string_view pair = query.substr(0, ampersand);
+    if (pair.starts_with("tag=")) return bounded_tag(percent_decode(pair.substr(4)));
+    if (ampersand == std::string_view::npos) break;
+    query = query.substr(ampersand + 1);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> tag_from_socketio_connect(std::string_view packet) {
+  // Engine.IO message "4" + Socket.IO CONNECT "0" + optional "/namespace," + auth JSON.
+  if (!packet.starts_with("40")) return std::nullopt;
+  std::string_view rest = packet.substr(2);
+  if (rest.starts_with("/")) {
+    const std::size_t comma = rest.find(',');
+    if (comma == std::string_view::npos) return std::nullopt;
+    rest = rest.substr(comma + 1);
+  }
+  const nlohmann::json auth = nlohmann::json::parse(rest, nullptr, /*allow_exceptions=*/false);
+  if (!auth.is_object()) return std::nullopt;
+  auto tag = auth.find("tag");
+  if (tag == auth.end() || !tag->is_string()) return std::nullopt;
+  return bounded_tag(tag->get<std::string>());
+}
+
+void StreamObserver::observe_http_head(std::span<const std::uint8_t> piece, std::size_t& offset,
+                                       Observation& observation) {
+  if (http_head_.empty() && !piece.empty()) {
+    // Cheap early exit for anything that is not HTTP: requests start with an upper-case
+    // method, responses with "HTTP/".
+    const char first = static_cast<char>(piece[0]);
+    if (first < 'A' || first > 'Z') {
+      phase_ = Phase::opaque;
+      return;
+    }
+  }
+  // Search only the new bytes (plus 3 to catch a terminator split across reads).
+  const std::size_t search_from = http_head_.size() >= 3 ? http_head_.size() - 3 : 0;
+  const std::size_t room = kHttpHeadBytesMax - http_head_.size();
+  const std::size_t take = std::min(room, piece.size());
+  http_head_.append(reinterpret_cast<const char*>(piece.data()), take);
+  const std::size_t head_end = http_head_.find(kHeadEnd, search_from);
+  if (head_end == std::string::npos) {
+    offset = take;
+    if (http_head_.size() >= kHttpHeadBytesMax) phase_ = Phase::opaque;
+    return;
+  }
+  const std::size_t head_size = head_end + kHeadEnd.size();
+  offset = take - (http_head_.size() - head_size);
+  http_head_.resize(head_size);
+
+  bool upgraded = false;
+  if (direction_ == Direction::upstream) {
+    if (want_tag_) observation.learned_tag = tag_from_request_head(http_head_);
+    upgraded = has_header_containing(http_head_, "upgrade", "websocket");
+  } else {
+    upgraded = http_head_.starts_with("HTTP/1.1 101") || http_head_.starts_with("HTTP/1.0 101");
+  }
+  phase_ = upgraded ? Phase::websocket : Phase::opaque;
+  http_head_.clear();
+  http_head_.shrink_to_fit();
+}
+
+Observation StreamObserver::observe(std::span<const std::uint8_t> piece) {
+  Observation observation;
+  std::size_t offset = 0;
+  if (phase_ == Phase::http_head) observe_http_head(piece, offset, observation);
+  if (phase_ == Phase::websocket && offset < piece.size()) {
+    current_ = &observation;
+    frame_piece_base_ = offset;
+    if (!parser_.observe(piece.subspan(offset), *this, /*want_payload=*/true)) phase_ = Phase::opaque;
+    current_ = nullptr;
+  }
+  return observation;
+}
+
+void StreamObserver::on_frame_start(const WebSocketFrameHeader& header) {
+  frame_is_control_ = header.is_control();
+  if (header.opcode == WebSocketFrameHeader::kText) {
+    message_is_text_ = true;
+    message_text_.clear();
+  } else if (header.opcode == WebSocketFrameHeader::kBinary) {
+    message_is_text_ = false;
+  }
+}
+
+void StreamObserver::on_frame_payload(std::span<const std::uint8_t> unmasked) {
+  if (!message_is_text_ || frame_is_control_) return;
+  // Two bytes tell an event ("42") from anything else; more only when someone needs it.
+  std::size_t limit = 2;
+  if (collect_text_) limit = kMessageTextBytesMax;
+  if (want_tag_ && direction_ == Direction::upstream) limit = std::max(limit, kConnectPacketBytesMax);
+  if (message_text_.size() >= limit) return;
+  const std::size_t take = std::min(limit - message_text_.size(), unmasked.size());
+  message_text_.append(reinterpret_cast<const char*>(unmasked.data()), take);
+}
+
+void StreamObserver::on_frame_end(const WebSocketFrameHeader& header, std::size_t end_offset) {
+  if (header.is_control()) return;
+  const std::size_t offset = frame_piece_base_ + end_offset;
+  current_->events.push_back({ObservedEvent::Kind::data_frame, offset, ++data_frames_, {}});
+  if (!header.fin || !message_is_text_) return;
+  if (message_text_.starts_with("42") || message_text_.starts_with("45")) {
+    current_->events.push_back({ObservedEvent::Kind::socketio_event, offset, ++socketio_events_, {}});
+  }
+  if (want_tag_ && direction_ == Direction::upstream && !current_->learned_tag) {
+    current_->learned_tag = tag_from_socketio_connect(message_text_);
+  }
+  if (collect_text_) current_->events.push_back({ObservedEvent::Kind::text_message, offset, 0, message_text_});
+  message_text_.clear();
+  message_is_text_ = false;
+}
+
+}  // namespace resync::fault_injector

@@ -1,0 +1,88 @@
+#pragma once
+// Watches one direction of a proxied connection without touching it: skips the HTTP head,
+// follows the WebSocket frames after a 101 upgrade, and recognizes Socket.IO events inside
+// them. It reports where (byte offset in the piece just read) each frame and event ends, so
+// triggers can fire exactly at a frame boundary. It also learns the client's tag from the
+// `tag=` query parameter of the first HTTP request, or from a Socket.IO CONNECT auth object.
+// Any stream that is not HTTP/WebSocket (a database protocol, the benchmark's random bytes)
+// is recognized within its first bytes and observed at no further cost.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "fault_injector/core/instant.hpp"
+#include "fault_injector/core/websocket_frame_parser.hpp"
+
+namespace resync::fault_injector {
+
+struct ObservedEvent {
+  enum class Kind : std::uint8_t {
+    data_frame,      // a text, binary or continuation frame ended
+    socketio_event,  // a text message carrying a Socket.IO EVENT or BINARY_EVENT ended
+    text_message,    // a text message ended; `text` holds it (only while text is collected)
+  };
+  Kind kind = Kind::data_frame;
+  std::size_t end_offset = 0;  // one past the event's last byte, within the observed piece
+  std::uint64_t count = 0;     // running total of events of this kind in this direction
+  std::string text;
+};
+
+struct Observation {
+  std::vector<ObservedEvent> events;
+  std::optional<std::string> learned_tag;
+};
+
+class StreamObserver final : private WebSocketFrameListener {
+ public:
+  static constexpr std::size_t kHttpHeadBytesMax = 16 * 1024;
+  static constexpr std::size_t kMessageTextBytesMax = 64 * 1024;  // text matched by triggers
+  static constexpr std::size_t kConnectPacketBytesMax = 4 * 1024;  // where a CONNECT auth tag may be
+  static constexpr std::size_t kTagBytesMax = 256;
+
+  explicit StreamObserver(Direction direction) : direction_(direction) {}
+
+  Observation observe(std::span<const std::uint8_t> piece);
+
+  // Whole text messages are only copied while some trigger matches on text.
+  void set_collect_text(bool collect) { collect_text_ = collect; }
+  // A tag is looked for until one is known for the connection.
+  void set_want_tag(bool want) { want_tag_ = want; }
+
+  bool is_websocket() const { return phase_ == Phase::websocket; }
+  // Nothing more will ever be recognized in this stream (not HTTP, or HTTP without upgrade).
+  bool is_opaque() const { return phase_ == Phase::opaque; }
+  std::uint64_t data_frames_seen() const { return data_frames_; }
+  std::uint64_t socketio_events_seen() const { return socketio_events_; }
+
+ private:
+  enum class Phase : std::uint8_t { http_head, websocket, opaque };
+
+  void observe_http_head(std::span<const std::uint8_t> piece, std::size_t& offset, Observation& observation);
+  void on_frame_start(const WebSocketFrameHeader& header) override;
+  void on_frame_payload(std::span<const std::uint8_t> unmasked) override;
+  void on_frame_end(const WebSocketFrameHeader& header, std::size_t end_offset) override;
+
+  Direction direction_;
+  Phase phase_ = Phase::http_head;
+  std::string http_head_;
+  WebSocketFrameParser parser_;
+  bool collect_text_ = false;
+  bool want_tag_ = false;
+  bool message_is_text_ = false;
+  bool frame_is_control_ = false;  // ping/pong/close payload is not part of the message
+  std::string message_text_;  // the current text message, bounded
+  std::uint64_t data_frames_ = 0;
+  std::uint64_t socketio_events_ = 0;
+  // Set during observe(): where the frame parser's piece starts within the whole piece.
+  std::size_t frame_piece_base_ = 0;
+  Observation* current_ = nullptr;
+};
+
+// Helpers exposed for unit tests.
+std::optional<std::string> tag_from_request_head(std::string_view head);
+std::optional<std::string> tag_from_socketio_connect(std::string_view engineio_packet);
+
+}  // namespace resync::fault_injector

@@ -1,0 +1,87 @@
+// slicer: each chunk is cut into pieces of about average_size (+/- size_variation) bytes,
+// `delay` microseconds apart, like TCP segments arriving one by one. Same bytes, same order.
+#include <algorithm>
+#include <array>
+#include <random>
+#include <vector>
+
+#include "fault_injector/core/toxics/attribute_reader.hpp"
+#include "fault_injector/core/toxics/builtin_toxic_types.hpp"
+
+namespace resync::fault_injector {
+namespace {
+
+struct SlicerAttributes {
+  std::int64_t average_size = 0;
+  std::int64_t size_variation = 0;
+  std::int64_t delay_us = 0;
+};
+
+class SlicerToxic final : public Toxic {
+ public:
+  SlicerToxic(SlicerAttributes attributes, std::uint64_t seed) : attributes_(attributes), random_(seed) {}
+
+  void on_bytes(Direction direction, Chunk chunk, ToxicOutput& out) override {
+    std::vector<std::size_t> cut_points;
+    cut(0, chunk.bytes.size(), cut_points);
+    Instant& next_free = next_free_[index_of(direction)];
+    Instant release = std::max(chunk.at, next_free);
+    std::size_t start = 0;
+    for (std::size_t end : cut_points) {
+      out.deliver(direction, release, chunk.bytes.substr(start, end - start));
+      release += Instant(attributes_.delay_us);
+      start = end;
+    }
+    next_free = release;
+  }
+
+ private:
+  // Splits [start, end) roughly in half until pieces are within the variation of the
+  // average, so no end of the chunk tends to get the small piece (Toxiproxy's scheme).
+  // Recursion depth is log2(chunk size / average_size), so it stays small.
+  void cut(std::size_t start, std::size_t end, std::vector<std::size_t>& cut_points) {
+    const auto length = static_cast<std::int64_t>(end - start);
+    if (length - attributes_.average_size <= attributes_.size_variation) {
+      cut_points.push_back(end);
+      return;
+    }
+    std::int64_t offset = length / 2;
+    if (attributes_.size_variation > 0) {
+      offset += std::uniform_int_distribution<std::int64_t>(-attributes_.size_variation,
+                                                            attributes_.size_variation - 1)(random_);
+    }
+    offset = std::clamp<std::int64_t>(offset, 1, length - 1);
+    const std::size_t middle = start + static_cast<std::size_t>(offset);
+    cut(start, middle, cut_points);
+    cut(middle, end, cut_points);
+  }
+
+  SlicerAttributes attributes_;
+  std::mt19937_64 random_;
+  std::array<Instant, 2> next_free_{};
+};
+
+Result<nlohmann::json> normalize(const nlohmann::json& attributes) {
+  AttributeReader reader(attributes);
+  const std::int64_t average_size = reader.non_negative_integer("average_size", 0);
+  const std::int64_t size_variation = reader.non_negative_integer("size_variation", 0);
+  reader.non_negative_integer("delay", 0);
+  Result<nlohmann::json> normalized = reader.finish();
+  if (!normalized.ok()) return normalized;
+  if (average_size < 1) return bad_request("attribute average_size must be at least 1");
+  if (size_variation >= average_size) return bad_request("attribute size_variation must be less than average_size");
+  return normalized;
+}
+
+std::shared_ptr<Toxic> create(const nlohmann::json& attributes, const ToxicPlacement& placement) {
+  return std::make_shared<SlicerToxic>(
+      SlicerAttributes{attributes.at("average_size").get<std::int64_t>(),
+                       attributes.at("size_variation").get<std::int64_t>(), attributes.at("delay").get<std::int64_t>()},
+      placement.seed);
+}
+
+}  // namespace
+
+ToxicType slicer_toxic_type() { return {"slicer", &normalize, &create}; }
+
+}  // namespace resync::fault_injector
