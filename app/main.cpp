@@ -3,7 +3,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "fault_injector/proxy_command.hpp"
+#include "reports/html/report_command.hpp"
 #include "server/shell/serve_command.hpp"
+#include "sim/checker/check_command.hpp"
+#include "sim/fuzz/fuzz_command.hpp"
+#include "sim/runner/run_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -14,6 +19,11 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   resync::server::register_serve_command(app, exit_code);
+  resync::fault_injector::register_proxy_command(app, exit_code);
+  resync::sim::register_run_command(app, exit_code);
+  resync::checker::register_check_command(app, exit_code);
+  resync::sim::register_fuzz_command(app, exit_code);
+  resync::reports::register_report_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -161,6 +161,12 @@ std::string encode_connect(const nlohmann::json& data) {
   return encode_packet(Packet{PacketType::connect, "/", std::nullopt, data, 0});
 }
 
+std::string encode_connect_reply(std::string_view socket_id, std::optional<std::string_view> private_id) {
+  nlohmann::ordered_json data = {{"sid", socket_id}};
+  if (private_id) data["pid"] = *private_id;
+  return std::to_string(static_cast<int>(PacketType::connect)) + data.dump();
+}
+
 std::string encode_connect_error(std::string_view namespace_name, std::string_view message) {
   return encode_packet(Packet{PacketType::connect_error, std::string(namespace_name), std::nullopt,
                               nlohmann::json{{"message", message}}, 0});

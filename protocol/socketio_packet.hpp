@@ -48,6 +48,9 @@ ParseResult<nlohmann::json> parse_untrusted_json(std::string_view text);
 std::string encode_event(const nlohmann::json& arguments, std::optional<std::uint64_t> ack_id = std::nullopt);
 std::string encode_ack(std::uint64_t ack_id, const nlohmann::json& arguments = nlohmann::json::array());
 std::string encode_connect(const nlohmann::json& data);
+// The server's CONNECT reply on "/": {"sid":...} plus "pid" with connection state recovery,
+// in socket.io's key order (sid first), which clients and tests may match textually.
+std::string encode_connect_reply(std::string_view socket_id, std::optional<std::string_view> private_id);
 std::string encode_connect_error(std::string_view namespace_name, std::string_view message);
 
 }  // namespace resync::protocol::socketio

@@ -1,6 +1,7 @@
 #include "server/core/chat_server_core.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "protocol/socketio_packet.hpp"
 #include "protocol/utf8.hpp"
@@ -44,18 +45,50 @@ protocol::ParseResult<std::int64_t> parse_server_offset(const std::optional<nloh
   return Result::failure(expected + field->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-nlohmann::json chat_event(const std::string& event_name, const std::string& content, std::int64_t id) {
-  return nlohmann::json::array({event_name, content, id});
-}
-
 }  // namespace
 
 ChatServerCore::ChatServerCore(ServerConfig config, MessageStore& store)
-    : config_(std::move(config)), store_(store), random_(config_.seed) {}
+    : config_(std::move(config)), store_(store), random_(config_.seed) {
+  if (config_.recovery_enabled) {
+    // Events committed before this run are not buffered: a client offset from before a
+    // restart cannot be recovered, and its database catch-up fills the gap.
+    recovery_.emplace(config_.recovery, random_id(), store_.last_committed_id());
+  }
+}
 
 ChatServerCore::Session* ChatServerCore::find(SessionId session) {
   const auto found = sessions_.find(session);
   return found == sessions_.end() ? nullptr : &found->second;
+}
+
+ChatServerCore::Session* ChatServerCore::find_by_engine_id(std::string_view engine_session_id) {
+  const auto found = sessions_by_engine_id_.find(engine_session_id);
+  return found == sessions_by_engine_id_.end() ? nullptr : find(found->second);
+}
+
+const ChatServerCore::Session* ChatServerCore::find_by_engine_id(std::string_view engine_session_id) const {
+  const auto found = sessions_by_engine_id_.find(engine_session_id);
+  if (found == sessions_by_engine_id_.end()) return nullptr;
+  const auto session = sessions_.find(found->second);
+  return session == sessions_.end() ? nullptr : &session->second;
+}
+
+bool ChatServerCore::is_polling(SessionId session) const {
+  const auto found = sessions_.find(session);
+  return found != sessions_.end() && found->second.transport == engineio::Transport::polling;
+}
+
+nlohmann::json ChatServerCore::chat_event(const std::string& content, std::int64_t id) const {
+  auto event = nlohmann::json::array({config_.chat_event_name, content, id});
+  // socket.io appends the recovery offset as the last argument of every recoverable event;
+  // the tutorial's handler (msg, serverOffset) reads the first two and is unaffected.
+  if (recovery_) event.push_back(recovery_->offset_of(id));
+  return event;
+}
+
+void ChatServerCore::send_chat_event(Session& session, std::int64_t id, const std::string& content) {
+  send_socket_packet(session.id, socketio::encode_event(chat_event(content, id)));
+  session.last_sent_id = std::max(session.last_sent_id, id);
 }
 
 std::string ChatServerCore::random_id() {
@@ -66,47 +99,82 @@ std::string ChatServerCore::random_id() {
   return id;
 }
 
-void ChatServerCore::on_session_opened(SessionId session_id, const engineio::HandshakeQuery& /*query*/,
+void ChatServerCore::on_session_opened(SessionId session_id, const engineio::HandshakeQuery& query,
                                        std::int64_t now_ms) {
   Session session;
   session.id = session_id;
   session.engine_session_id = random_id();
+  session.transport = query.transport;
+  session.outbox = PollingOutbox(config_.polling_queue_bytes_max);
+  // The handshake GET of a polling session waits for its answer like any later GET.
+  session.poll_pending = query.transport == engineio::Transport::polling;
   session.connect_deadline_ms = now_ms + config_.connect_timeout_ms;
   session.next_ping_ms = now_ms + config_.ping_interval_ms;
-  sessions_[session_id] = session;
+  sessions_by_engine_id_[session.engine_session_id] = session_id;
+  sessions_[session_id] = std::move(session);
   engineio::OpenPacket open;
-  open.session_id = session.engine_session_id;
+  open.session_id = sessions_[session_id].engine_session_id;
+  if (query.transport == engineio::Transport::polling) open.upgrades = {"websocket"};
   open.ping_interval_ms = config_.ping_interval_ms;
   open.ping_timeout_ms = config_.ping_timeout_ms;
   open.max_payload_bytes = config_.max_payload_bytes;
-  actions_.push_back(SendPacket{session_id, engineio::encode_open_packet(open)});
+  send_engine_packet(session_id, engineio::PacketType::open,
+                     std::string_view(engineio::encode_open_packet(open)).substr(1));
+  finish_input(now_ms);
 }
 
 void ChatServerCore::on_text_frame(SessionId session_id, std::string_view text, std::int64_t now_ms) {
   Session* session = find(session_id);
   if (!session) return;  // already closed by us; the shell may still deliver a late frame
-  if (static_cast<std::int64_t>(text.size()) > config_.max_payload_bytes) {
-    return protocol_error(*session, "frame of " + std::to_string(text.size()) + " bytes exceeds maxPayload " +
-                                        std::to_string(config_.max_payload_bytes));
+  if (session->transport == engineio::Transport::polling) {
+    handle_upgrade_packet(*session, text);
+  } else {
+    handle_text_packet(*session, text, now_ms);
   }
-  if (!protocol::is_valid_utf8(text)) return protocol_error(*session, "text frame is not valid UTF-8");
-  const auto packet = engineio::parse_packet(text);
-  if (!packet) return protocol_error(*session, packet.error());
-  handle_engine_packet(*session, packet.value(), now_ms);
+  finish_input(now_ms);
 }
 
-void ChatServerCore::on_binary_frame(SessionId session_id, std::size_t size_bytes, std::int64_t /*now_ms*/) {
+void ChatServerCore::handle_text_packet(Session& session, std::string_view text, std::int64_t now_ms) {
+  if (static_cast<std::int64_t>(text.size()) > config_.max_payload_bytes) {
+    return protocol_error(session, "frame of " + std::to_string(text.size()) + " bytes exceeds maxPayload " +
+                                       std::to_string(config_.max_payload_bytes));
+  }
+  if (!protocol::is_valid_utf8(text)) return protocol_error(session, "text frame is not valid UTF-8");
+  const auto packet = engineio::parse_packet(text);
+  if (!packet) return protocol_error(session, packet.error());
+  handle_engine_packet(session, packet.value(), now_ms);
+}
+
+void ChatServerCore::on_binary_frame(SessionId session_id, std::size_t size_bytes, std::int64_t now_ms) {
   if (Session* session = find(session_id)) {
     protocol_error(*session, "binary frame of " + std::to_string(size_bytes) +
                                  " bytes: this server accepts text frames only (no binary attachments)");
   }
+  finish_input(now_ms);
 }
 
-void ChatServerCore::on_session_closed(SessionId session_id, std::int64_t /*now_ms*/) { sessions_.erase(session_id); }
-
-void ChatServerCore::on_output_drained(SessionId session_id, std::int64_t /*now_ms*/) {
+void ChatServerCore::on_session_closed(SessionId session_id, std::int64_t now_ms) {
   Session* session = find(session_id);
-  if (session && session->catch_up == CatchUpState::waiting_for_drain) continue_catch_up(*session);
+  if (!session) return;
+  if (session->transport == engineio::Transport::polling) {
+    // The probing WebSocket went away: the client keeps polling (engine.io-client resumes
+    // polling when a probe fails), so only the upgrade ends.
+    session->upgrade = UpgradeState::none;
+    return finish_input(now_ms);
+  }
+  // A transport that closed or failed under a connected socket: socket.io's "transport
+  // close" / "transport error", both recoverable.
+  forget_session(*session, Recoverable::yes, now_ms);
+  finish_input(now_ms);
+}
+
+void ChatServerCore::on_output_drained(SessionId session_id, std::int64_t now_ms) {
+  Session* session = find(session_id);
+  if (session && session->catch_up == CatchUpState::waiting_for_drain &&
+      session->transport == engineio::Transport::websocket) {
+    continue_catch_up(*session);
+  }
+  finish_input(now_ms);
 }
 
 void ChatServerCore::handle_engine_packet(Session& session, const engineio::Packet& packet, std::int64_t now_ms) {
@@ -122,7 +190,8 @@ void ChatServerCore::handle_engine_packet(Session& session, const engineio::Pack
     case engineio::PacketType::message:
       return handle_socket_packet(session, packet.data, now_ms);
     case engineio::PacketType::close:
-      return close_session(session, "client sent an Engine.IO close packet");
+      // engine.io reports this as "transport close", which socket.io may recover.
+      return close_session(session, "client sent an Engine.IO close packet", Recoverable::yes, now_ms);
     case engineio::PacketType::noop:
     case engineio::PacketType::upgrade:
       return;
@@ -170,20 +239,29 @@ void ChatServerCore::handle_socket_packet(Session& session, std::string_view tex
   }
 }
 
-void ChatServerCore::handle_connect(Session& session, const std::optional<nlohmann::json>& auth, std::int64_t /*now_ms*/) {
+void ChatServerCore::handle_connect(Session& session, const std::optional<nlohmann::json>& auth, std::int64_t now_ms) {
   const auto offset = parse_server_offset(auth);
   if (!offset) {
     // A CONNECT_ERROR leaves the Engine.IO session open; the client decides what to do.
     send_socket_packet(session.id, socketio::encode_connect_error("/", offset.error()));
     return;
   }
+  if (recovery_ && auth && try_recover(session, *auth, now_ms)) return;
+
   session.socket_id = random_id();
   session.socket_state = SocketState::connected;
-  send_socket_packet(session.id, socketio::encode_connect(nlohmann::json{{"sid", session.socket_id}}));
+  std::optional<std::string_view> private_id;
+  if (recovery_) {
+    session.private_id = random_id();
+    private_id = session.private_id;
+  }
+  send_socket_packet(session.id, socketio::encode_connect_reply(session.socket_id, private_id));
 
   // An offset beyond the committed head (the database was reset, or the client is confused)
   // has nothing to catch up; clamping keeps the ids stored from now on flowing to it.
   session.catch_up_cursor_id = std::min(offset.value(), store_.last_committed_id());
+  // The client claims everything up to its offset, so a recovery offset up to it is plausible.
+  session.last_sent_id = session.catch_up_cursor_id;
   session.catch_up = CatchUpState::running;
   // strict: live broadcasts wait until the catch-up has reached the committed head, so
   // every id goes out once and in order. tutorial: live broadcasts start at once and race
@@ -201,7 +279,7 @@ void ChatServerCore::continue_catch_up(Session& session) {
     return close_session(session, "catch-up read failed");  // the client reconnects from its offset
   }
   for (const StoredMessage& row : rows) {
-    send_socket_packet(session.id, socketio::encode_event(chat_event(config_.chat_event_name, row.content, row.id)));
+    send_chat_event(session, row.id, row.content);
     session.catch_up_cursor_id = row.id;
   }
   if (rows.size() < config_.catch_up_rows_per_batch) {
@@ -250,7 +328,7 @@ void ChatServerCore::handle_chat_message(Session& session, const nlohmann::json&
   if (ack_id) held_until_commit_.push_back(HeldAck{session.id, *ack_id});
 }
 
-void ChatServerCore::commit_pending(std::int64_t /*now_ms*/) {
+void ChatServerCore::commit_pending(std::int64_t now_ms) {
   if (!has_pending_commit()) return;
   try {
     store_.commit();
@@ -268,19 +346,24 @@ void ChatServerCore::commit_pending(std::int64_t /*now_ms*/) {
         send_socket_packet(ack->session, socketio::encode_ack(ack->ack_id));
       }
     } else {
-      broadcast(std::get<HeldBroadcast>(held));
+      broadcast(std::get<HeldBroadcast>(held), now_ms);
     }
   }
+  finish_input(now_ms);
 }
 
-void ChatServerCore::broadcast(const HeldBroadcast& message) {
-  const std::string packet = socketio::encode_event(chat_event(config_.chat_event_name, message.content, message.id));
+void ChatServerCore::broadcast(const HeldBroadcast& message, std::int64_t now_ms) {
+  // Buffered before it is sent, in commit order: the buffer then holds every committed id
+  // after its start, which is what makes a replay from an offset exactly-once.
+  if (recovery_) recovery_->record_event(message.id, message.content, now_ms);
+  const std::string packet = socketio::encode_event(chat_event(message.content, message.id));
   for (auto& [id, session] : sessions_) {
     if (session.socket_state != SocketState::connected || !session.receives_live_broadcasts) continue;
     if (config_.delivery == DeliveryMode::strict) {
       if (message.id <= session.catch_up_cursor_id) continue;  // already sent by the catch-up
       session.catch_up_cursor_id = message.id;
     }
+    session.last_sent_id = std::max(session.last_sent_id, message.id);
     send_socket_packet(id, packet);
   }
 }
@@ -292,14 +375,21 @@ void ChatServerCore::on_timer(std::int64_t now_ms) {
       to_close.emplace_back(id, "no Socket.IO CONNECT within " + std::to_string(config_.connect_timeout_ms) + " ms");
     } else if (session.pong_deadline_ms && now_ms >= *session.pong_deadline_ms) {
       to_close.emplace_back(id, "ping timeout");
+    } else if (session.upgrade != UpgradeState::none && now_ms >= session.upgrade_deadline_ms) {
+      // Only the probe goes; the session stays on polling (engine.io's upgradeTimeout).
+      session.upgrade = UpgradeState::none;
+      actions_.push_back(AbandonUpgrade{id});
     } else if (!session.pong_deadline_ms && now_ms >= session.next_ping_ms) {
       send_engine_packet(id, engineio::PacketType::ping);
       session.pong_deadline_ms = now_ms + config_.ping_timeout_ms;
     }
   }
   for (auto& [id, reason] : to_close) {
-    if (Session* session = find(id)) close_session(*session, std::move(reason));
+    // A ping timeout is a lost transport, which socket.io may recover; a missing CONNECT is not.
+    const Recoverable recoverable = reason == "ping timeout" ? Recoverable::yes : Recoverable::no;
+    if (Session* session = find(id)) close_session(*session, std::move(reason), recoverable, now_ms);
   }
+  finish_input(now_ms);
 }
 
 std::optional<std::int64_t> ChatServerCore::next_deadline_ms() const {
@@ -310,6 +400,7 @@ std::optional<std::int64_t> ChatServerCore::next_deadline_ms() const {
   for (const auto& [id, session] : sessions_) {
     if (session.socket_state == SocketState::awaiting_connect) consider(session.connect_deadline_ms);
     consider(session.pong_deadline_ms ? *session.pong_deadline_ms : session.next_ping_ms);
+    if (session.upgrade != UpgradeState::none) consider(session.upgrade_deadline_ms);
   }
   return earliest;
 }
@@ -324,8 +415,12 @@ void ChatServerCore::send_socket_packet(SessionId session, std::string socket_pa
   send_engine_packet(session, engineio::PacketType::message, socket_packet);
 }
 
-void ChatServerCore::send_engine_packet(SessionId session, engineio::PacketType type, std::string_view data) {
-  actions_.push_back(SendPacket{session, engineio::encode_packet(type, data)});
+void ChatServerCore::send_engine_packet(SessionId session_id, engineio::PacketType type, std::string_view data) {
+  Session* session = find(session_id);
+  if (session && session->transport == engineio::Transport::polling) {
+    return queue_for_poll(*session, engineio::encode_packet(type, data));
+  }
+  actions_.push_back(SendPacket{session_id, engineio::encode_packet(type, data)});
 }
 
 void ChatServerCore::protocol_error(Session& session, std::string_view what) {
@@ -334,9 +429,21 @@ void ChatServerCore::protocol_error(Session& session, std::string_view what) {
   close_session(session, "protocol error: " + std::string(what));
 }
 
-void ChatServerCore::close_session(Session& session, std::string reason) {
+void ChatServerCore::close_session(Session& session, std::string reason, Recoverable recoverable, std::int64_t now_ms) {
   actions_.push_back(CloseSession{session.id, std::move(reason)});
-  sessions_.erase(session.id);
+  forget_session(session, recoverable, now_ms);
+}
+
+void ChatServerCore::forget_session(Session& session, Recoverable recoverable, std::int64_t now_ms) {
+  if (recovery_ && recoverable == Recoverable::yes && session.socket_state == SocketState::connected) {
+    recovery_->remember_disconnected(session.private_id, DisconnectedSocket{session.socket_id, session.last_sent_id, 0},
+                                     now_ms);
+  }
+  const SessionId session_id = session.id;
+  sessions_by_engine_id_.erase(session.engine_session_id);
+  polls_to_answer_.erase(session_id);
+  overflowed_outboxes_.erase(session_id);
+  sessions_.erase(session_id);
 }
 
 }  // namespace resync::server

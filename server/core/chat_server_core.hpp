@@ -7,6 +7,11 @@
 // threads, no global randomness: the Beast shell (server/shell) and the deterministic
 // simulator (sim/) drive this same object.
 //
+// Transports: a session starts on WebSocket (SendPacket actions, one per packet) or on HTTP
+// long-polling (packets wait in the session's PollingOutbox; AnswerPoll answers the pending
+// GET with all of them). A polling session may upgrade to WebSocket; from then on it is a
+// WebSocket session like any other.
+//
 // Durability rule: acknowledgements and broadcasts of new messages are held until
 // commit_pending() has made the rows durable. The shell calls commit_pending() once it has
 // drained the input that is ready, so under load many inserts share one commit.
@@ -14,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -22,7 +28,9 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/engineio_packet.hpp"
+#include "server/core/connection_state_recovery.hpp"
 #include "server/core/message_store.hpp"
+#include "server/core/polling_outbox.hpp"
 
 namespace resync::server {
 
@@ -46,6 +54,19 @@ struct ServerConfig {
   std::size_t catch_up_rows_per_batch = 200;
   std::string chat_event_name = "chat message";
   std::uint64_t seed = 1;  // session ids are drawn from this; the real shell seeds it randomly
+
+  // Long-polling. Packets queued for one polling client; past this it is a slow consumer and
+  // is disconnected (the WebSocket shell has the same limit on its write queue).
+  std::size_t polling_queue_bytes_max = 64 * 1024 * 1024;
+  // A polling -> WebSocket upgrade that does not finish (probe, then "5") within this time
+  // is abandoned (engine.io's upgradeTimeout); the session stays on polling.
+  std::int64_t upgrade_timeout_ms = 10000;
+
+  // Connection state recovery (socket.io's `connectionStateRecovery`). Off in a default
+  // ServerConfig, like `new Server()` in socket.io; `resync serve` turns it on, as the
+  // tutorial's server does, unless --no-recovery.
+  bool recovery_enabled = false;
+  RecoveryLimits recovery;  // recovery.window_ms is --recovery-window-ms
 };
 
 // Actions for the shell.
@@ -61,19 +82,56 @@ struct LogLine {
   enum class Level { info, warning, error } level = Level::info;
   std::string text;
 };
-using Action = std::variant<SendPacket, CloseSession, LogLine>;
+// Long-polling: answer the session's pending GET with `body` (200, text/plain). The core
+// emits this only while it knows a GET is pending, at most once per GET.
+struct AnswerPoll {
+  SessionId session = 0;
+  std::string body;
+};
+// Long-polling: close the WebSocket that probes an upgrade of this polling session, but not
+// the session (the upgrade timed out); the shell then reports it with on_session_closed.
+struct AbandonUpgrade {
+  SessionId session = 0;
+};
+using Action = std::variant<SendPacket, CloseSession, LogLine, AnswerPoll, AbandonUpgrade>;
+
+// The answer to an HTTP request of a long-polling session: either it was taken (the session
+// it belongs to), or the Engine.IO error to answer with.
+struct PollingRequestResult {
+  std::optional<SessionId> session;
+  std::optional<protocol::engineio::HandshakeError> error;
+  static PollingRequestResult accepted(SessionId session) { return {session, std::nullopt}; }
+  static PollingRequestResult rejected(protocol::engineio::ErrorCode code) {
+    return {std::nullopt, protocol::engineio::make_handshake_error(code)};
+  }
+};
 
 class ChatServerCore {
  public:
   ChatServerCore(ServerConfig config, MessageStore& store);
 
-  // A new Engine.IO session over WebSocket: sends the open packet.
+  // A new Engine.IO session: sends the open packet. With query.transport == polling the
+  // handshake GET is the session's first pending GET and is answered with AnswerPoll.
   void on_session_opened(SessionId session, const protocol::engineio::HandshakeQuery& query, std::int64_t now_ms);
-  // One text frame from the client (one Engine.IO packet).
+  // One text frame from the session's WebSocket (one Engine.IO packet). For a session still
+  // on polling this is the WebSocket probing the upgrade ("2probe", then "5").
   void on_text_frame(SessionId session, std::string_view text, std::int64_t now_ms);
+
+  // Long-polling requests name their session by the Engine.IO sid of the query.
+  // GET: held until packets are queued (answered later with AnswerPoll).
+  PollingRequestResult on_poll_request(std::string_view engine_session_id, std::int64_t now_ms);
+  // POST: a payload of packets joined with the record separator; answer "ok" on success.
+  PollingRequestResult on_poll_data(std::string_view engine_session_id, std::string_view payload, std::int64_t now_ms);
+  // Whether a WebSocket with this sid may probe an upgrade (checked before the handshake).
+  PollingRequestResult check_upgrade(std::string_view engine_session_id) const;
+  // The probing WebSocket is open; its frames come in through on_text_frame.
+  PollingRequestResult on_upgrade_started(std::string_view engine_session_id, std::int64_t now_ms);
+  bool is_polling(SessionId session) const;
   // A binary frame: this server expects no binary attachments, so it is a protocol error.
   void on_binary_frame(SessionId session, std::size_t size_bytes, std::int64_t now_ms);
-  // The transport is gone (closed by the peer, by a network error, or after CloseSession).
+  // The session's WebSocket is gone (closed by the peer, by a network error, or after
+  // CloseSession). For a session still on polling it is the upgrade probe: the upgrade is
+  // abandoned and the session stays on polling.
   void on_session_closed(SessionId session, std::int64_t now_ms);
   // The shell has written everything queued for this session; catch-up continues.
   void on_output_drained(SessionId session, std::int64_t now_ms);
@@ -92,12 +150,21 @@ class ChatServerCore {
 
  private:
   enum class SocketState { awaiting_connect, connected };
+  enum class UpgradeState { none, probe_open, probed };
   enum class CatchUpState { none, running, waiting_for_drain };
 
   struct Session {
     SessionId id = 0;
     std::string engine_session_id;
+    protocol::engineio::Transport transport = protocol::engineio::Transport::websocket;
     std::string socket_id;
+    std::string private_id;  // the recovery "pid"; empty when recovery is off
+    std::int64_t last_sent_id = 0;  // the highest message id sent on this socket
+    // Long-polling only.
+    PollingOutbox outbox{0};
+    bool poll_pending = false;
+    UpgradeState upgrade = UpgradeState::none;
+    std::int64_t upgrade_deadline_ms = 0;
     SocketState socket_state = SocketState::awaiting_connect;
     std::int64_t connect_deadline_ms = 0;
     std::int64_t next_ping_ms = 0;
@@ -119,16 +186,33 @@ class ChatServerCore {
   };
   using HeldAction = std::variant<HeldAck, HeldBroadcast>;
 
+  // Why a session ends decides whether its socket can be recovered later.
+  enum class Recoverable { no, yes };
+
   void handle_engine_packet(Session& session, const protocol::engineio::Packet& packet, std::int64_t now_ms);
+  void handle_text_packet(Session& session, std::string_view text, std::int64_t now_ms);
+  void handle_upgrade_packet(Session& session, std::string_view text);
+  bool try_recover(Session& session, const nlohmann::json& auth, std::int64_t now_ms);
+  void send_chat_event(Session& session, std::int64_t id, const std::string& content);
+  nlohmann::json chat_event(const std::string& content, std::int64_t id) const;
+  void queue_for_poll(Session& session, std::string packet);
+  // Runs at the end of every input: answers pending GETs that have packets now, and closes
+  // polling sessions whose outbox overflowed (not mid-walk over sessions_).
+  void finish_input(std::int64_t now_ms);
   void handle_socket_packet(Session& session, std::string_view text, std::int64_t now_ms);
   void handle_connect(Session& session, const std::optional<nlohmann::json>& auth, std::int64_t now_ms);
   void handle_chat_message(Session& session, const nlohmann::json& arguments, std::optional<std::uint64_t> ack_id);
   void continue_catch_up(Session& session);
-  void broadcast(const HeldBroadcast& message);
+  void broadcast(const HeldBroadcast& message, std::int64_t now_ms);
   void send_socket_packet(SessionId session, std::string socket_packet);
   void send_engine_packet(SessionId session, protocol::engineio::PacketType type, std::string_view data = {});
   void protocol_error(Session& session, std::string_view what);
-  void close_session(Session& session, std::string reason);
+  void close_session(Session& session, std::string reason, Recoverable recoverable = Recoverable::no,
+                     std::int64_t now_ms = 0);
+  // Drops the session's state; a recoverable end leaves its socket for a later recovery.
+  void forget_session(Session& session, Recoverable recoverable, std::int64_t now_ms);
+  Session* find_by_engine_id(std::string_view engine_session_id);
+  const Session* find_by_engine_id(std::string_view engine_session_id) const;
   std::string random_id();
   Session* find(SessionId session);
 
@@ -136,6 +220,10 @@ class ChatServerCore {
   MessageStore& store_;
   std::mt19937_64 random_;
   std::map<SessionId, Session> sessions_;  // ordered: iteration order must not depend on hashing
+  std::map<std::string, SessionId, std::less<>> sessions_by_engine_id_;
+  std::optional<ConnectionStateRecovery> recovery_;  // present when config_.recovery_enabled
+  std::set<SessionId> polls_to_answer_;
+  std::set<SessionId> overflowed_outboxes_;
   std::vector<HeldAction> held_until_commit_;
   std::vector<Action> actions_;
 };

@@ -62,9 +62,64 @@ std::optional<SessionId> CoreDriver::open_session(std::weak_ptr<TransportSession
   if (shutting_down_) return std::nullopt;
   SessionId session = next_session_id_++;
   // Registered before the core runs: its first action is the open packet for this session.
-  transports_.emplace(session, Transport{std::move(transport)});
+  transports_.emplace(session, Transport{std::move(transport), nullptr, false});
   deliver(session, "the open", [&] { core_.on_session_opened(session, query, now_ms()); });
   return session;
+}
+
+std::optional<protocol::engineio::HandshakeError> CoreDriver::open_polling_session(
+    std::shared_ptr<PollResponder> handshake_get, const protocol::engineio::HandshakeQuery& query) {
+  if (shutting_down_) return protocol::engineio::make_handshake_error(protocol::engineio::ErrorCode::forbidden);
+  SessionId session = next_session_id_++;
+  // Registered before the core runs: its first action answers this GET with the open packet.
+  transports_.emplace(session, Transport{{}, std::move(handshake_get), false});
+  deliver(session, "a polling handshake", [&] { core_.on_session_opened(session, query, now_ms()); });
+  return std::nullopt;
+}
+
+std::optional<protocol::engineio::HandshakeError> CoreDriver::poll(std::string_view engine_session_id,
+                                                                   std::shared_ptr<PollResponder> get) {
+  if (shutting_down_) return protocol::engineio::make_handshake_error(protocol::engineio::ErrorCode::session_id_unknown);
+  PollingRequestResult result;
+  deliver(std::nullopt, "a polling GET", [&] {
+    result = core_.on_poll_request(engine_session_id, now_ms());
+    // Before the actions run: one of them may already answer this GET.
+    if (result.session) {
+      auto found = transports_.find(*result.session);
+      if (found != transports_.end()) found->second.pending_poll = std::move(get);
+    }
+  });
+  return result.error;
+}
+
+std::optional<protocol::engineio::HandshakeError> CoreDriver::post(std::string_view engine_session_id,
+                                                                   std::string_view payload) {
+  if (shutting_down_) return protocol::engineio::make_handshake_error(protocol::engineio::ErrorCode::session_id_unknown);
+  PollingRequestResult result;
+  deliver(std::nullopt, "a polling POST", [&] { result = core_.on_poll_data(engine_session_id, payload, now_ms()); });
+  return result.error;
+}
+
+std::optional<protocol::engineio::HandshakeError> CoreDriver::check_upgrade(std::string_view engine_session_id) const {
+  return core_.check_upgrade(engine_session_id).error;
+}
+
+std::optional<SessionId> CoreDriver::attach_upgrade(std::string_view engine_session_id,
+                                                    std::weak_ptr<TransportSession> websocket) {
+  if (shutting_down_) return std::nullopt;
+  PollingRequestResult result;
+  deliver(std::nullopt, "an upgrade", [&] {
+    result = core_.on_upgrade_started(engine_session_id, now_ms());
+    if (result.session) {
+      auto found = transports_.find(*result.session);
+      if (found == transports_.end() || found->second.close_requested) {
+        result.session.reset();
+      } else {
+        found->second.session = std::move(websocket);
+      }
+    }
+  });
+  return result.session;
 }
 
 void CoreDriver::on_text_frame(SessionId session, std::string_view text) {
@@ -86,7 +141,15 @@ void CoreDriver::on_output_drained(SessionId session) {
 }
 
 void CoreDriver::on_transport_closed(SessionId session) {
-  if (transports_.erase(session) == 0) return;
+  auto found = transports_.find(session);
+  if (found == transports_.end()) return;
+  if (!found->second.close_requested && core_.is_polling(session)) {
+    // Only the WebSocket probing an upgrade is gone; the session goes on polling.
+    found->second.session.reset();
+    deliver(session, "the end of an upgrade probe", [&] { core_.on_session_closed(session, now_ms()); });
+    return;
+  }
+  transports_.erase(found);
   deliver(session, "the close", [&] { core_.on_session_closed(session, now_ms()); });
   if (shutting_down_ && transports_.empty() && on_all_sessions_closed_) {
     std::exchange(on_all_sessions_closed_, nullptr)();
@@ -109,6 +172,18 @@ void CoreDriver::carry_out_actions() {
                      request_close(close.session, CloseCause::core_requested);
                    },
                    [&](LogLine& line) { log_line(to_shell_level(line.level), line.text); },
+                   [&](AnswerPoll& answer) {
+                     auto found = transports_.find(answer.session);
+                     if (found == transports_.end() || !found->second.pending_poll) return;
+                     std::exchange(found->second.pending_poll, nullptr)->answer_poll(std::move(answer.body));
+                   },
+                   [&](AbandonUpgrade& abandon) {
+                     auto found = transports_.find(abandon.session);
+                     if (found == transports_.end()) return;
+                     log_line(LogLevel::info, "session " + std::to_string(abandon.session) + ": upgrade timed out");
+                     // Not close_requested: the session itself stays open on polling.
+                     if (auto transport = found->second.session.lock()) transport->close(CloseCause::core_requested);
+                   },
                },
                action);
   }
@@ -120,7 +195,20 @@ void CoreDriver::request_close(SessionId session, CloseCause cause) {
   auto found = transports_.find(session);
   if (found == transports_.end() || found->second.close_requested) return;
   found->second.close_requested = true;
-  if (std::shared_ptr<TransportSession> transport = found->second.session.lock()) transport->close(cause);
+  // Polling: the held GET carries the close packet, as engine.io does.
+  if (found->second.pending_poll) {
+    std::exchange(found->second.pending_poll, nullptr)->answer_poll(
+        protocol::engineio::encode_packet(protocol::engineio::PacketType::close));
+  }
+  if (std::shared_ptr<TransportSession> transport = found->second.session.lock()) {
+    transport->close(cause);  // it reports the end through on_transport_closed
+    return;
+  }
+  // A polling session has no connection that could report its end: it ends now.
+  transports_.erase(found);
+  if (shutting_down_ && transports_.empty() && on_all_sessions_closed_) {
+    std::exchange(on_all_sessions_closed_, nullptr)();
+  }
 }
 
 void CoreDriver::rearm_deadline_timer() {

@@ -31,10 +31,21 @@ class CoreDriver {
   // server is shutting down (the transport should then close).
   std::optional<SessionId> open_session(std::weak_ptr<TransportSession> transport,
                                         const protocol::engineio::HandshakeQuery& query);
+  // Long-polling. Each returns the Engine.IO error to answer the request with, if any; a GET
+  // that is taken is answered later through the responder.
+  std::optional<protocol::engineio::HandshakeError> open_polling_session(std::shared_ptr<PollResponder> handshake_get,
+                                                                         const protocol::engineio::HandshakeQuery& query);
+  std::optional<protocol::engineio::HandshakeError> poll(std::string_view engine_session_id,
+                                                         std::shared_ptr<PollResponder> get);
+  std::optional<protocol::engineio::HandshakeError> post(std::string_view engine_session_id, std::string_view payload);
+  // The polling -> WebSocket upgrade: checked before the WebSocket handshake, attached after.
+  std::optional<protocol::engineio::HandshakeError> check_upgrade(std::string_view engine_session_id) const;
+  std::optional<SessionId> attach_upgrade(std::string_view engine_session_id, std::weak_ptr<TransportSession> websocket);
+
   void on_text_frame(SessionId session, std::string_view text);
   void on_binary_frame(SessionId session, std::size_t size_bytes);
   void on_output_drained(SessionId session);
-  // The transport is gone, whoever closed it. Each transport calls this exactly once.
+  // The session's WebSocket is gone, whoever closed it. Each WebSocket calls this exactly once.
   void on_transport_closed(SessionId session);
 
   // Commits what is pending so acks and broadcasts go out, then asks every transport to
@@ -49,7 +60,10 @@ class CoreDriver {
 
  private:
   struct Transport {
+    // The session's WebSocket (direct, or the one probing an upgrade of a polling session).
     std::weak_ptr<TransportSession> session;
+    // Long-polling: the GET the core holds; answered with AnswerPoll, or "1" when closing.
+    std::shared_ptr<PollResponder> pending_poll;
     // After CloseSession the core is done with the session: frames still arriving during
     // the close handshake are not passed on, only the final on_session_closed.
     bool close_requested = false;

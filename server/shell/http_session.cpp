@@ -28,6 +28,7 @@ namespace {
 
 constexpr std::string_view client_bundle_path = "/socket.io/socket.io.js";
 constexpr std::string_view engineio_path_prefix = "/socket.io/";  // engine.io matches by prefix too
+constexpr std::string_view polling_content_type = "text/plain; charset=UTF-8";  // as engine.io sends it
 
 http::response<http::string_body> make_response(unsigned version, bool keep_alive, unsigned status,
                                                  std::string_view content_type, std::string body) {
@@ -68,7 +69,7 @@ void HttpSession::run() { do_read(); }
 void HttpSession::do_read() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(context_.limits.http_header_bytes_max));
-  // Step 1 routes take no body; step 6's polling POST carries at most maxPayload bytes.
+  // Only the long-polling POST has a body, and it carries at most maxPayload bytes (413 above).
   parser_->body_limit(static_cast<std::uint64_t>(context_.driver.config().max_payload_bytes));
   stream_.expires_after(std::chrono::milliseconds(context_.limits.http_request_timeout_ms));
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
@@ -131,7 +132,7 @@ void HttpSession::handle_engineio_request(Request&& request, std::string_view qu
     case engineio::Transport::websocket:
       return handle_websocket_transport(std::move(request), std::move(handshake.query));
     case engineio::Transport::polling:
-      return handle_polling_transport(request, handshake.query);
+      return handle_polling_transport(std::move(request), handshake.query);
   }
   // Unreachable while the parser knows two transports; a third one must be routed above.
   send_response(make_engineio_error(request, engineio::make_handshake_error(engineio::ErrorCode::transport_unknown)));
@@ -139,10 +140,10 @@ void HttpSession::handle_engineio_request(Request&& request, std::string_view qu
 
 void HttpSession::handle_websocket_transport(Request&& request, engineio::HandshakeQuery query) {
   if (!query.session_id.empty()) {
-    // A sid asks to upgrade an existing long-polling session (step 6). No polling sessions
-    // exist yet, so the sid cannot name one.
-    return send_response(
-        make_engineio_error(request, engineio::make_handshake_error(engineio::ErrorCode::session_id_unknown)));
+    // A sid asks to upgrade that long-polling session; the WebSocket attaches once open.
+    if (std::optional<engineio::HandshakeError> error = context_.driver.check_upgrade(query.session_id)) {
+      return send_response(make_engineio_error(request, *error));
+    }
   }
   if (!beast::websocket::is_upgrade(request)) {
     // transport=websocket over plain HTTP: engine.io answers "Bad request" too.
@@ -152,11 +153,41 @@ void HttpSession::handle_websocket_transport(Request&& request, engineio::Handsh
   std::make_shared<WebSocketSession>(stream_.release_socket(), context_, std::move(query))->run(std::move(request));
 }
 
-void HttpSession::handle_polling_transport(const Request& request, const engineio::HandshakeQuery& /*query*/) {
-  // Step 6: a PollingSession (a TransportSession keyed by sid) answers the handshake GET,
-  // holds one pending GET and one POST, and hands upgrades to handle_websocket_transport.
-  // Until then this server offers WebSocket only, so polling is an unknown transport.
-  send_response(make_engineio_error(request, engineio::make_handshake_error(engineio::ErrorCode::transport_unknown)));
+void HttpSession::handle_polling_transport(Request&& request, const engineio::HandshakeQuery& query) {
+  const bool is_get = request.method() == http::verb::get;
+  if (is_get) {
+    // Set before the driver runs: the core may answer this GET at once (the open packet).
+    held_poll_ = HeldPoll{request.version(), request.keep_alive()};
+    std::optional<engineio::HandshakeError> error =
+        query.session_id.empty() ? context_.driver.open_polling_session(shared_from_this(), query)
+                                 : context_.driver.poll(query.session_id, shared_from_this());
+    if (error) {
+      held_poll_.reset();
+      send_response(make_engineio_error(request, *error));
+    }
+    return;  // answered through answer_poll
+  }
+  if (query.session_id.empty()) {
+    // The handshake is a GET only (engine.io: "Bad handshake method").
+    return send_response(
+        make_engineio_error(request, engineio::make_handshake_error(engineio::ErrorCode::bad_handshake_method)));
+  }
+  if (request.method() != http::verb::post) {
+    // engine.io answers other methods on a session with a bare 500; a 400 with the protocol's
+    // "Bad request" tells the client the same thing without claiming a server fault.
+    return send_response(make_engineio_error(request, engineio::make_handshake_error(engineio::ErrorCode::bad_request)));
+  }
+  if (std::optional<engineio::HandshakeError> error = context_.driver.post(query.session_id, request.body())) {
+    return send_response(make_engineio_error(request, *error));
+  }
+  send_response(make_response(request, 200, polling_content_type, "ok"));
+}
+
+void HttpSession::answer_poll(std::string payload) {
+  if (!held_poll_) return;  // nothing held: the driver's bookkeeping would be wrong
+  HeldPoll held = *held_poll_;
+  held_poll_.reset();
+  send_response(make_response(held.version, held.keep_alive, 200, polling_content_type, std::move(payload)));
 }
 
 void HttpSession::send_response(Response&& response) {

@@ -16,13 +16,17 @@
 
 #include "protocol/engineio_packet.hpp"
 #include "server/shell/shell_context.hpp"
+#include "server/shell/transport_session.hpp"
 
 namespace resync::server::shell {
 
-class HttpSession final : public std::enable_shared_from_this<HttpSession> {
+class HttpSession final : public PollResponder, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context);
   void run();
+
+  // A long-polling GET of this connection is answered; the next request is read afterwards.
+  void answer_poll(std::string payload) override;
 
  private:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
@@ -33,7 +37,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   void handle_request(Request&& request);
   void handle_engineio_request(Request&& request, std::string_view query);
   void handle_websocket_transport(Request&& request, protocol::engineio::HandshakeQuery query);
-  void handle_polling_transport(const Request& request, const protocol::engineio::HandshakeQuery& query);
+  void handle_polling_transport(Request&& request, const protocol::engineio::HandshakeQuery& query);
   void send_response(Response&& response);
   void on_write(bool keep_alive, boost::beast::error_code error, std::size_t bytes_written);
   void do_close();
@@ -45,6 +49,12 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   // One response in flight; the next request is read once it is written.
   std::optional<Response> response_;
+  // The long-polling GET the core holds, if any: what its answer needs from the request.
+  struct HeldPoll {
+    unsigned version = 11;
+    bool keep_alive = true;
+  };
+  std::optional<HeldPoll> held_poll_;
 };
 
 }  // namespace resync::server::shell

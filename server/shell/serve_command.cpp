@@ -35,6 +35,8 @@ struct ServeFlags {
   std::int64_t connect_timeout_ms = ServerConfig{}.connect_timeout_ms;
   std::int64_t max_payload_bytes = ServerConfig{}.max_payload_bytes;
   std::string client_bundle_path;  // empty: search the usual places
+  std::int64_t recovery_window_ms = RecoveryLimits{}.window_ms;
+  bool no_recovery = false;
 };
 
 // The only randomness of the server: session ids. The core takes a seed and never reads
@@ -57,6 +59,9 @@ int run_serve(const ServeFlags& flags) {
   options.core.connect_timeout_ms = flags.connect_timeout_ms;
   options.core.max_payload_bytes = flags.max_payload_bytes;
   options.core.seed = random_seed();
+  // The tutorial's server runs with connectionStateRecovery: {}; so does this one by default.
+  options.core.recovery_enabled = !flags.no_recovery;
+  options.core.recovery.window_ms = flags.recovery_window_ms;
   if (!flags.client_bundle_path.empty()) options.client_bundle_file = flags.client_bundle_path;
   options.stop_on_signals = true;
 
@@ -99,8 +104,10 @@ void register_serve_command(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* serve = app.add_subcommand(
       "serve",
-      "Run the Socket.IO-compatible chat server of the Socket.IO tutorial (Engine.IO v4 over WebSocket, "
-      "Socket.IO v5 on namespace /, messages stored in SQLite). Prints one line "
+      "Run the Socket.IO-compatible chat server of the Socket.IO tutorial (Engine.IO v4 over HTTP long-polling "
+      "with upgrade to WebSocket, or WebSocket directly; Socket.IO v5 on namespace / with connection state "
+      "recovery; messages stored in SQLite). Serves the tutorial's chat page at / and the socket.io client "
+      "bundle at /socket.io/socket.io.js. Prints one line "
       "'resync serve: listening on http://HOST:PORT' to stdout; logs go to stderr. "
       "SIGINT or SIGTERM commits pending messages, closes every connection and exits 0.");
 
@@ -138,9 +145,21 @@ void register_serve_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(std::int64_t{1}, timeout_ms_max))
       ->capture_default_str();
   serve->add_option("--max-payload-bytes", flags->max_payload_bytes,
-                    "Engine.IO maxPayload: a WebSocket message longer than this closes that connection (code 1009)")
+                    "Engine.IO maxPayload: a WebSocket message longer than this closes that connection (code 1009); "
+                    "a long-polling POST longer than this is answered 413")
       ->check(CLI::Range(std::int64_t{1}, max_payload_bytes_max))
       ->capture_default_str();
+  serve->add_option("--recovery-window-ms", flags->recovery_window_ms,
+                    "Connection state recovery (socket.io's connectionStateRecovery.maxDisconnectionDuration): a "
+                    "client whose transport dropped (not one that disconnected on purpose) and that reconnects "
+                    "within this time with its pid and last offset gets the events it missed from memory, keeps "
+                    "its socket id and skips the database catch-up. Events are kept this long, at most " +
+                        std::to_string(RecoveryLimits{}.buffered_events_max) + " of them")
+      ->check(CLI::Range(std::int64_t{1}, timeout_ms_max))
+      ->capture_default_str();
+  serve->add_flag("--no-recovery", flags->no_recovery,
+                  "Turn connection state recovery off: no pid in the CONNECT reply, no offset argument on events, "
+                  "every reconnect is a fresh socket with the database catch-up from auth.serverOffset");
   serve->add_option("--client-bundle", flags->client_bundle_path,
                     "socket.io.min.js served at /socket.io/socket.io.js for the chat page at /. Default: "
                     "tests/node/node_modules/socket.io-client/dist/socket.io.min.js, searched from the current "

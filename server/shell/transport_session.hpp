@@ -1,6 +1,7 @@
 #pragma once
-// What the core driver needs from one client connection, whatever carries it: the WebSocket
-// session today, a long-polling session in step 6. No Beast or Asio types here.
+// What the core driver needs from the connections that carry a session: a WebSocket
+// (TransportSession), or, on long-polling, the HTTP connection of the GET the core holds
+// (PollResponder). No Beast or Asio types here.
 #include <string>
 
 namespace resync::server::shell {
@@ -23,6 +24,16 @@ class TransportSession {
   // Closes once everything queued so far has been written; packets sent afterwards are
   // dropped. The transport reports the end through CoreDriver::on_transport_closed.
   virtual void close(CloseCause cause) = 0;
+};
+
+// The HTTP connection whose long-polling GET waits for packets. The driver holds it (and so
+// keeps it alive) until the core answers the GET or the session ends.
+class PollResponder {
+ public:
+  virtual ~PollResponder() = default;
+  // Answers the held GET with an Engine.IO payload (200, text/plain). Never calls back into
+  // the driver synchronously.
+  virtual void answer_poll(std::string payload) = 0;
 };
 
 }  // namespace resync::server::shell

@@ -1,7 +1,8 @@
 #pragma once
 // The thin network shell around ChatServerCore: one single-threaded io_context, a listener,
 // HTTP sessions that serve the chat page and the client bundle and route /socket.io/, and
-// Engine.IO over WebSocket. Step 6 adds long-polling beside the WebSocket transport.
+// Engine.IO over HTTP long-polling (held GETs, POSTs) and over WebSocket, with the upgrade
+// from the first to the second.
 //
 // Used by `resync serve` and, in-process, by tests and the harness:
 //   WebSocketServer server(options, store);   // binds now; port() is known

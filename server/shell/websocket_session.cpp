@@ -77,11 +77,15 @@ void WebSocketSession::on_accept(beast::error_code error) {
     return;
   }
   state_ = State::open;
-  std::optional<SessionId> session = context_.driver.open_session(weak_from_this(), query_);
+  // With a sid this WebSocket probes an upgrade of that polling session (checked before the
+  // handshake; the session may have ended since, and then this WebSocket just closes).
+  std::optional<SessionId> session = query_.session_id.empty()
+                                         ? context_.driver.open_session(weak_from_this(), query_)
+                                         : context_.driver.attach_upgrade(query_.session_id, weak_from_this());
   if (session) {
     session_ = *session;
   } else {
-    close(CloseCause::server_shutdown);
+    close(query_.session_id.empty() ? CloseCause::server_shutdown : CloseCause::core_requested);
   }
   do_read();
 }

@@ -1,0 +1,1010 @@
+// Resync report: filters the summary, and draws a scenario's details (timeline, anomalies,
+// clients) from its embedded JSON when it is opened.
+//
+// Rules this file keeps:
+// - Everything shown comes from a server or a scenario: it goes into the page only through
+//   textContent, createTextNode or setAttribute; no API that parses markup is used at all
+//   (tests/html_report_structure_test.cpp checks), and no link is built from data.
+// - ASCII only (embed_resources.cmake embeds this file as a C++ raw string); non-ASCII
+//   characters are written as \u escapes.
+// - Data schemas: reports/html/scenario_report.cpp, timeline_model.hpp, client_model.hpp.
+(function () {
+  'use strict';
+
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+  var MINUS = '\u2212';
+  var DASH = '\u2014';
+  var ELLIPSIS = '\u2026';
+
+  // ---------- small DOM helpers (text only) ----------
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function svgEl(tag, attributes) {
+    var node = document.createElementNS(SVG_NS, tag);
+    if (attributes) {
+      for (var name in attributes) {
+        if (Object.prototype.hasOwnProperty.call(attributes, name)) node.setAttribute(name, String(attributes[name]));
+      }
+    }
+    return node;
+  }
+  function append(parent) {
+    for (var index = 1; index < arguments.length; index++) {
+      var child = arguments[index];
+      if (child === null || child === undefined) continue;
+      parent.appendChild(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+    }
+    return parent;
+  }
+  function formatMs(ms) {
+    if (ms === null || ms === undefined) return DASH;
+    var abs = Math.abs(ms);
+    if (abs < 1000) return (Math.round(ms * 10) / 10) + ' ms';
+    if (abs < 60000) return (ms / 1000).toFixed(abs < 10000 ? 2 : 1) + ' s';
+    var minutes = Math.floor(ms / 60000);
+    return minutes + ' min ' + ((ms - minutes * 60000) / 1000).toFixed(0) + ' s';
+  }
+  function plural(count, word) { return count + ' ' + word + (count === 1 ? '' : 's'); }
+  function loadScenario(index) {
+    var block = document.getElementById('scenario-data-' + index);
+    return block ? JSON.parse(block.textContent) : null;
+  }
+
+  // ---------- tooltip ----------
+  var tooltip = document.getElementById('tooltip');
+  function showTooltip(text, clientX, clientY) {
+    if (!tooltip) return;
+    tooltip.textContent = text;
+    tooltip.hidden = false;
+    var width = tooltip.offsetWidth;
+    var height = tooltip.offsetHeight;
+    var left = clientX + 14;
+    var top = clientY + 16;
+    if (left + width > window.innerWidth - 8) left = Math.max(8, clientX - width - 14);
+    if (top + height > window.innerHeight - 8) top = Math.max(8, clientY - height - 12);
+    tooltip.style.left = left + 'px';
+    tooltip.style.top = top + 'px';
+  }
+  function hideTooltip() { if (tooltip) tooltip.hidden = true; }
+
+  // ---------- summary: filters and opening scenarios ----------
+  function applyFilter(filter) {
+    var rows = document.querySelectorAll('#summary-table tr.scenario-row');
+    for (var index = 0; index < rows.length; index++) {
+      var row = rows[index];
+      var visible = filter === 'all' ||
+        (filter === 'not-passed' ? row.getAttribute('data-status') !== 'passed' : row.getAttribute('data-verdict') === filter);
+      row.hidden = !visible;
+      var detail = document.getElementById('detail-row-' + row.getAttribute('data-index'));
+      if (detail) detail.hidden = !visible || row.getAttribute('aria-expanded') !== 'true';
+    }
+    var buttons = document.querySelectorAll('.filters .filter');
+    for (var b = 0; b < buttons.length; b++) {
+      var active = buttons[b].getAttribute('data-filter') === filter;
+      buttons[b].classList.toggle('active', active);
+      buttons[b].setAttribute('aria-pressed', active ? 'true' : 'false');
+    }
+  }
+
+  var rendered = {};
+  function toggleScenario(index, open) {
+    var row = document.getElementById('row-' + index);
+    var detailRow = document.getElementById('detail-row-' + index);
+    if (!row || !detailRow) return;
+    var shouldOpen = open === undefined ? row.getAttribute('aria-expanded') !== 'true' : open;
+    row.setAttribute('aria-expanded', shouldOpen ? 'true' : 'false');
+    detailRow.hidden = !shouldOpen;
+    if (shouldOpen && !rendered[index]) {
+      rendered[index] = true;
+      var container = document.getElementById('scenario-' + index);
+      try {
+        renderScenario(container, loadScenario(index), index);
+      } catch (error) {
+        container.textContent = '';
+        append(container, el('p', 'problem', 'This scenario could not be drawn: ' + error));
+        throw error;
+      }
+    }
+  }
+
+  // ---------- scenario details ----------
+  function renderScenario(container, data, index) {
+    container.textContent = '';
+    var headline = data.headline || (data.status === 'passed' ? 'Passed: ' + data.verdict + ', as expected' : '');
+    append(container, el('p', 'scenario-headline ' + data.status, headline));
+    var facts = el('dl', 'facts');
+    function fact(term, value, mono) {
+      if (value === undefined || value === null || value === '') return;
+      append(facts, el('dt', null, term));
+      var dd = el('dd');
+      append(dd, mono ? el('code', null, value) : String(value));
+      append(facts, dd);
+    }
+    fact('scenario file', data.file, true);
+    fact('history', data.history, true);
+    fact('expected', data.expected);
+    fact('verdict', data.verdict);
+    if (data.unknown_reason) fact('why unknown', data.unknown_reason);
+    fact('seed', data.seed, true);
+    fact('mode', data.mode);
+    fact('server delivery', data.delivery);
+    fact('target', data.target);
+    if (data.duration_ms !== undefined) fact('duration', formatMs(data.duration_ms) + (data.mode === 'sim' ? ' (virtual time)' : ''));
+    if (data.log) fact('committed log', plural(data.log.count, 'message') + ', ' + data.log.origin);
+    if (data.note) fact('note', data.note);
+    append(container, facts);
+
+    if (data.error) {
+      append(container, el('h3', null, 'The history could not be read'));
+      append(container, el('pre', 'output', data.error));
+      return;
+    }
+    renderReplay(container, data);
+    if (data.reproducer) renderReproducer(container, data.reproducer);
+    if (data.server_error_output) {
+      append(container, el('h3', null, 'Server error output'));
+      append(container, el('pre', 'output', data.server_error_output));
+    }
+    append(container, el('h3', null, 'Timeline'));
+    var timeline = renderTimeline(container, data, index);
+    renderAnomalyTable(container, data, index, timeline);
+    renderClients(container, data, index, timeline);
+    renderRecoveries(container, data);
+  }
+
+  function commandRow(label, command) {
+    var row = el('div', 'command');
+    append(row, el('span', 'command-label', label));
+    var text = el('pre', 'command-text', command);
+    append(row, text);
+    var copy = el('button', 'copy', 'copy');
+    copy.type = 'button';
+    copy.addEventListener('click', function () {
+      var done = function () { copy.textContent = 'copied'; setTimeout(function () { copy.textContent = 'copy'; }, 1500); };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(command).then(done, function () { selectText(text); });
+      } else {
+        selectText(text);
+      }
+    });
+    append(row, copy);
+    return row;
+  }
+  function selectText(node) {
+    var range = document.createRange();
+    range.selectNodeContents(node);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  function renderReplay(container, data) {
+    if (!data.replay || (!data.replay.sim && !data.replay.live)) return;
+    append(container, el('h3', null, 'Replay'));
+    var box = el('div', 'replay');
+    if (data.replay.sim) append(box, commandRow('in the simulator', data.replay.sim));
+    if (data.replay.live) append(box, commandRow('live (real sockets)', data.replay.live));
+    append(container, box);
+  }
+
+  function renderReproducer(container, reproducer) {
+    append(container, el('h3', null, 'Shrunk reproducer'));
+    if (reproducer.path) {
+      var p = el('p', 'section-note', 'Scenario file: ');
+      append(p, el('code', null, reproducer.path));
+      append(container, p);
+    }
+    var list = el('ol', 'steps reproducer-steps');
+    (reproducer.steps || []).forEach(function (step) {
+      var item = el('li');
+      append(item, el('code', null, step));
+      append(list, item);
+    });
+    append(container, list);
+  }
+
+  // ---------- timeline ----------
+  var LANE_HEIGHT = 26;
+  var SYSTEM_LANE_HEIGHT = 24;
+  var FAULT_ROW_HEIGHT = 16;
+  var AXIS_HEIGHT = 32;
+  var HOVER_PX = 6;
+
+  function buildLanes(data) {
+    var tl = data.timeline;
+    var lanes = [];
+    var y = 0;
+    function add(lane) { lane.y = y; y += lane.height; lanes.push(lane); }
+    add({ kind: 'server', label: 'server', height: SYSTEM_LANE_HEIGHT, items: [], spans: [] });
+    add({ kind: 'proxy', label: 'proxy (faults)', height: Math.max(1, tl.fault_rows) * FAULT_ROW_HEIGHT + 8, items: [], spans: [] });
+    tl.lanes.forEach(function (lane, index) {
+      add({ kind: 'client', index: index, label: data.clients[index].name, height: LANE_HEIGHT, items: [], spans: [], model: lane });
+    });
+    return { lanes: lanes, height: y };
+  }
+
+  function numberPath(parts) { return parts.join(' '); }
+
+  // A step-shaped area for binned counts, bottom at `base`, at most `band` px high.
+  function densityPath(bins, binMs, base, band, max) {
+    if (!bins || !bins.length || !max) return '';
+    var parts = [];
+    var open = false;
+    for (var index = 0; index < bins.length; index++) {
+      var count = bins[index];
+      var x = index * binMs;
+      if (!count) {
+        if (open) { parts.push('L', x, base, 'Z'); open = false; }
+        continue;
+      }
+      // Log scale: a 10,000-row catch-up and a trickle of live messages both stay visible.
+      var top = base - Math.max(1.5, Math.log(1 + count) / Math.log(1 + max) * band);
+      if (!open) { parts.push('M', x, base); open = true; }
+      parts.push('L', x, top, 'L', x + binMs, top);
+    }
+    if (open) parts.push('L', bins.length * binMs, base, 'Z');
+    return numberPath(parts);
+  }
+
+  function ticksPath(items, top, bottom) {
+    var parts = [];
+    for (var index = 0; index < items.length; index++) parts.push('M', items[index][0], top, 'V', bottom);
+    return numberPath(parts);
+  }
+
+  function maxOf(lanes, series) {
+    var max = 0;
+    lanes.forEach(function (lane) {
+      var bins = lane[series].bins;
+      if (bins) for (var index = 0; index < bins.length; index++) if (bins[index] > max) max = bins[index];
+    });
+    return max;
+  }
+
+  function renderTimeline(container, data, scenarioIndex) {
+    var tl = data.timeline;
+    var kinds = data.kinds;
+    var layout = buildLanes(data);
+    var lanes = layout.lanes;
+    var height = layout.height;
+    var end = Math.max(1, tl.end_ms);
+    var pad = end * 0.01;
+    var view = { x0: -pad, w: end + 2 * pad };
+
+    var root = el('div', 'timeline');
+    root.id = 'timeline-' + scenarioIndex;
+    var toolbar = el('div', 'timeline-toolbar');
+    function toolButton(label, title, action) {
+      var button = el('button', null, label);
+      button.type = 'button';
+      button.title = title;
+      button.setAttribute('aria-label', title);
+      button.addEventListener('click', action);
+      append(toolbar, button);
+      return button;
+    }
+    var viewText = el('span', 'view-text');
+    toolButton('+', 'Zoom in', function () { zoomAt(view.x0 + view.w / 2, 0.5); });
+    toolButton(MINUS, 'Zoom out', function () { zoomAt(view.x0 + view.w / 2, 2); });
+    toolButton('\u25C0', 'Pan left', function () { setView(view.x0 - view.w / 3, view.w); });
+    toolButton('\u25B6', 'Pan right', function () { setView(view.x0 + view.w / 3, view.w); });
+    toolButton('fit', 'Show the whole run', function () { setView(-pad, end + 2 * pad); });
+    append(toolbar, viewText);
+    append(toolbar, el('span', 'hint', 'wheel: zoom \u00B7 drag: pan \u00B7 double-click: zoom in \u00B7 hover: details'));
+    append(root, toolbar);
+
+    var frame = el('div', 'timeline-frame');
+    var labels = el('div', 'lane-labels');
+    var axisSpacer = el('div', 'lane-label system', 'time');
+    axisSpacer.style.height = AXIS_HEIGHT + 'px';
+    append(labels, axisSpacer);
+    lanes.forEach(function (lane) {
+      var label = el('div', 'lane-label' + (lane.kind === 'client' ? ' clickable' : ' system'));
+      label.style.height = lane.height + 'px';
+      var name = el('span', 'lane-name', lane.label);
+      label.title = lane.label;
+      append(label, name);
+      if (lane.kind === 'client') {
+        var total = 0;
+        data.clients[lane.index].counts.forEach(function (count, kind) { if (kinds[kind] !== 'sent_unknown') total += count; });
+        if (total) append(label, el('span', 'lane-anomalies', total));
+        label.addEventListener('click', function () { openClient(scenarioIndex, lane.index, true); });
+      }
+      append(labels, label);
+    });
+
+    var area = el('div', 'plot-area');
+    var plot = svgEl('svg', { 'class': 'plot', height: height, preserveAspectRatio: 'none', 'data-lanes': lanes.length });
+    plot.style.marginTop = AXIS_HEIGHT + 'px';
+    var overlay = svgEl('svg', { 'class': 'overlay', height: height + AXIS_HEIGHT });
+    append(area, plot, overlay);
+    append(frame, labels, area);
+    append(root, frame);
+    append(root, legend(kinds));
+    append(container, root);
+
+    drawPlot(plot, data, lanes, height, end);
+
+    // Phases that start in the same millisecond share one label ("heal, converge, check").
+    var phaseGroups = [];
+    tl.phases.forEach(function (phase) {
+      var last = phaseGroups[phaseGroups.length - 1];
+      if (last && last.t === phase[0]) last.text += ', ' + phase[1]; else phaseGroups.push({ t: phase[0], text: 'phase ' + phase[1] });
+    });
+    var overlayWidth = 0;
+    var redrawPending = false;
+    function setView(x0, w) {
+      var minW = Math.min(end + 2 * pad, Math.max(2, end / 200000));
+      w = Math.max(minW, Math.min(end + 2 * pad, w));
+      x0 = Math.max(-pad, Math.min(end + pad - w, x0));
+      view.x0 = x0;
+      view.w = w;
+      plot.setAttribute('viewBox', x0 + ' 0 ' + w + ' ' + height);
+      viewText.textContent = formatMs(Math.max(0, x0)) + ' ' + DASH + ' ' + formatMs(Math.min(end, x0 + w)) +
+        ' of ' + formatMs(end);
+      if (!redrawPending) {
+        redrawPending = true;
+        window.requestAnimationFrame(function () { redrawPending = false; drawOverlay(); });
+      }
+    }
+    function zoomAt(t, factor) { setView(t - (t - view.x0) * factor, view.w * factor); }
+    function pixelToTime(clientX) {
+      var box = plot.getBoundingClientRect();
+      return view.x0 + (clientX - box.left) / Math.max(1, box.width) * view.w;
+    }
+    var highlightT = null;
+
+    function drawOverlay() {
+      var widthPx = area.clientWidth;
+      overlayWidth = widthPx;
+      while (overlay.firstChild) overlay.removeChild(overlay.firstChild);
+      var scale = widthPx / view.w;
+      function px(t) { return (t - view.x0) * scale; }
+      append(overlay, svgEl('line', { 'class': 'axis-line', x1: 0, x2: widthPx, y1: AXIS_HEIGHT - 0.5, y2: AXIS_HEIGHT - 0.5 }));
+      var step = niceStep(view.w / Math.max(1, widthPx / 110));
+      for (var t = Math.ceil(view.x0 / step) * step; t <= view.x0 + view.w; t += step) {
+        var x = px(t);
+        append(overlay, svgEl('line', { 'class': 'axis-tick', x1: x, x2: x, y1: AXIS_HEIGHT - 6, y2: AXIS_HEIGHT }));
+        var label = svgEl('text', { 'class': 'axis-label', x: x + 3, y: AXIS_HEIGHT - 8 });
+        label.textContent = formatMs(t);
+        append(overlay, label);
+      }
+      phaseGroups.forEach(function (group) {
+        var x = px(group.t);
+        if (x < -80 || x > widthPx) return;
+        var label = svgEl('text', { 'class': 'phase-label', x: Math.min(x + 2, widthPx - 6 * group.text.length), y: 9 });
+        label.textContent = group.text;
+        append(overlay, label);
+      });
+      var proxy = lanes[1];
+      tl.faults.forEach(function (fault) {
+        var left = Math.max(px(fault[0]), 0);
+        var right = Math.min(px(fault[1]), widthPx);
+        if (right - left < 24) return;
+        var label = svgEl('text', { 'class': 'fault-label', x: left + 4, y: AXIS_HEIGHT + proxy.y + 4 + fault[5] * FAULT_ROW_HEIGHT + 11 });
+        label.textContent = clip(fault[2] + ' (' + fault[3] + ')', (right - left - 8) / 6.5);
+        append(overlay, label);
+      });
+      if (highlightT !== null) {
+        var hx = px(highlightT);
+        append(overlay, svgEl('line', { 'class': 'highlight-line', x1: hx, x2: hx, y1: AXIS_HEIGHT, y2: AXIS_HEIGHT + height }));
+      }
+      if (cursorT !== null) {
+        var cx = px(cursorT);
+        append(overlay, svgEl('line', { 'class': 'cursor-line', x1: cx, x2: cx, y1: 0, y2: AXIS_HEIGHT + height }));
+      }
+    }
+    var cursorT = null;
+
+    // Zoom with the wheel (Shift+wheel pans), pan by dragging.
+    area.addEventListener('wheel', function (event) {
+      event.preventDefault();
+      var delta = event.deltaMode === 1 ? event.deltaY * 16 : event.deltaY;
+      if (event.shiftKey || Math.abs(event.deltaX) > Math.abs(event.deltaY)) {
+        var shift = event.shiftKey ? delta : event.deltaX;
+        setView(view.x0 + shift / Math.max(1, area.clientWidth) * view.w, view.w);
+      } else {
+        zoomAt(pixelToTime(event.clientX), Math.exp(delta * 0.0015));
+      }
+    }, { passive: false });
+    var drag = null;
+    area.addEventListener('pointerdown', function (event) {
+      if (event.button !== 0) return;
+      drag = { x: event.clientX, x0: view.x0, moved: false };
+      area.setPointerCapture(event.pointerId);
+    });
+    area.addEventListener('pointermove', function (event) {
+      if (drag) {
+        var dx = event.clientX - drag.x;
+        if (Math.abs(dx) > 2) drag.moved = true;
+        if (drag.moved) {
+          area.classList.add('dragging');
+          hideTooltip();
+          setView(drag.x0 - dx / Math.max(1, area.clientWidth) * view.w, view.w);
+          return;
+        }
+      }
+      hover(event);
+    });
+    function endDrag(event) {
+      if (!drag) return;
+      drag = null;
+      area.classList.remove('dragging');
+      if (area.hasPointerCapture(event.pointerId)) area.releasePointerCapture(event.pointerId);
+    }
+    area.addEventListener('pointerup', endDrag);
+    area.addEventListener('pointercancel', endDrag);
+    area.addEventListener('pointerleave', function () { hideTooltip(); cursorT = null; drawOverlay(); });
+    area.addEventListener('dblclick', function (event) { zoomAt(pixelToTime(event.clientX), 0.5); });
+
+    function hover(event) {
+      var box = plot.getBoundingClientRect();
+      var y = event.clientY - box.top;
+      var t = pixelToTime(event.clientX);
+      cursorT = t;
+      if (!redrawPending) { redrawPending = true; window.requestAnimationFrame(function () { redrawPending = false; drawOverlay(); }); }
+      var lane = null;
+      for (var index = 0; index < lanes.length; index++) {
+        if (y >= lanes[index].y && y < lanes[index].y + lanes[index].height) { lane = lanes[index]; break; }
+      }
+      if (!lane) { hideTooltip(); return; }
+      var text = describe(lane, t, view.w / Math.max(1, box.width), y - lane.y);
+      if (text) showTooltip(text, event.clientX, event.clientY); else hideTooltip();
+    }
+
+    function describe(lane, t, msPerPx, yInLane) {
+      var tolerance = HOVER_PX * msPerPx;
+      var lines = [lane.label + ' @ ' + formatMs(t)];
+      var best = null;
+      lane.items.forEach(function (group) {
+        var hit = nearest(group.items, t, tolerance);
+        if (hit && (!best || group.priority > best.priority ||
+            (group.priority === best.priority && Math.abs(hit[0] - t) < Math.abs(best.hit[0] - t)))) {
+          best = { hit: hit, priority: group.priority, format: group.format };
+        }
+      });
+      if (best) lines.push(best.format(best.hit));
+      lane.spans.forEach(function (span) {
+        if (span.proxyRow !== undefined && Math.floor((yInLane - 4) / FAULT_ROW_HEIGHT) !== span.proxyRow) return;
+        if (t >= span.start && t <= span.end) lines.push(span.text);
+      });
+      (lane.bins || []).forEach(function (series) {
+        var bin = Math.floor(t / tl.bin_ms);
+        if (bin < 0 || !series.bins || bin >= series.bins.length || !series.bins[bin]) return;
+        lines.push(series.label + ' ' + formatMs(bin * tl.bin_ms) + DASH + formatMs((bin + 1) * tl.bin_ms) + ': ' + series.bins[bin]);
+      });
+      return lines.length > 1 ? lines.join('\n') : null;
+    }
+
+    var api = {
+      showTime: function (t, span) {
+        highlightT = t;
+        var width = Math.min(view.w, span || Math.max(end / 10, 50));
+        setView(t - width / 2, width);
+        root.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      },
+      lanes: lanes
+    };
+    setView(view.x0, view.w);
+    if (typeof ResizeObserver !== 'undefined') {
+      new ResizeObserver(function () { if (area.clientWidth !== overlayWidth) drawOverlay(); }).observe(area);
+    }
+    return api;
+  }
+
+  function clip(text, chars) {
+    chars = Math.floor(chars);
+    if (text.length <= chars) return text;
+    return chars <= 1 ? '' : text.slice(0, chars - 1) + ELLIPSIS;
+  }
+
+  function niceStep(raw) {
+    var power = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 1e-9))));
+    var leading = raw / power;
+    return (leading <= 1 ? 1 : leading <= 2 ? 2 : leading <= 5 ? 5 : 10) * power;
+  }
+
+  // The item of a time-sorted list nearest to t within tolerance, or null.
+  function nearest(items, t, tolerance) {
+    var low = 0;
+    var high = items.length;
+    while (low < high) {
+      var middle = (low + high) >> 1;
+      if (items[middle][0] < t) low = middle + 1; else high = middle;
+    }
+    var best = null;
+    [low - 1, low].forEach(function (index) {
+      if (index < 0 || index >= items.length) return;
+      var distance = Math.abs(items[index][0] - t);
+      if (distance <= tolerance && (!best || distance < Math.abs(best[0] - t))) best = items[index];
+    });
+    return best;
+  }
+
+  function sortedByTime(items) { return items.slice().sort(function (a, b) { return a[0] - b[0]; }); }
+
+  function drawPlot(plot, data, lanes, height, end) {
+    var tl = data.timeline;
+    var kinds = data.kinds;
+    var background = svgEl('g');
+    lanes.forEach(function (lane, index) {
+      append(background, svgEl('rect', { 'class': index % 2 ? 'lane-bg-odd' : 'lane-bg-even', x: -end, y: lane.y, width: end * 3, height: lane.height }));
+    });
+    append(plot, background);
+
+    // Faults: a light band across every lane, a stronger one on the lane of a targeted
+    // client, and a named bar on the proxy lane.
+    var proxy = lanes[1];
+    var faultLayer = svgEl('g');
+    tl.faults.forEach(function (fault) {
+      var start = fault[0], stop = Math.max(fault[1], fault[0] + end / 2000);
+      append(faultLayer, svgEl('rect', { 'class': 'fault-band', x: start, y: 0, width: stop - start, height: height }));
+      var text = 'fault ' + fault[2] + ' (' + fault[3] + '): ' + formatMs(fault[0]) + ' ' + DASH + ' ' +
+        (fault[6] ? formatMs(fault[1]) + ' healed' : 'not healed before the end') + ', ' + formatMs(fault[1] - fault[0]) +
+        (fault[7].length ? ', fired ' + plural(fault[7].length, 'time') : '') + (fault[4] ? '\n' + fault[4] : '');
+      if (fault[8] >= 0) {
+        var target = lanes[2 + fault[8]];
+        append(faultLayer, svgEl('rect', { 'class': 'fault-target', x: start, y: target.y, width: stop - start, height: target.height }));
+        target.spans.push({ start: fault[0], end: fault[1], text: text });
+      }
+      var barY = proxy.y + 4 + fault[5] * FAULT_ROW_HEIGHT;
+      append(faultLayer, svgEl('rect', { 'class': 'fault-bar' + (fault[6] ? '' : ' unhealed'), x: start, y: barY, width: stop - start, height: FAULT_ROW_HEIGHT - 3 }));
+      if (fault[7].length) {
+        append(faultLayer, svgEl('path', { 'class': 'fault-fired', d: ticksPath(fault[7].map(function (t) { return [t]; }), barY, barY + FAULT_ROW_HEIGHT - 3) }));
+        proxy.items.push({ priority: 2, items: fault[7].map(function (t) { return [t]; }), format: function (hit) { return 'fault ' + fault[2] + ' fired at ' + formatMs(hit[0]); } });
+      }
+      proxy.spans.push({ start: fault[0], end: fault[1], text: text, proxyRow: fault[5] });
+    });
+    append(plot, faultLayer);
+
+    // Phases: dashed lines across all lanes.
+    var phases = svgEl('g');
+    tl.phases.forEach(function (phase) {
+      append(phases, svgEl('line', { 'class': 'phase-line', x1: phase[0], x2: phase[0], y1: 0, y2: height }));
+    });
+    append(plot, phases);
+
+    // Server lane.
+    var server = lanes[0];
+    var serverLayer = svgEl('g');
+    tl.server.up.forEach(function (up) {
+      append(serverLayer, svgEl('rect', { 'class': 'server-up', x: up[0], y: server.y + 5, width: Math.max(0, up[1] - up[0]), height: server.height - 10 }));
+      server.spans.push({ start: up[0], end: up[1], text: 'server up (incarnation ' + up[2] + ')' });
+    });
+    drawMarks(serverLayer, server, tl.server.marks, server.y + 2, server.y + server.height - 2);
+    append(plot, serverLayer);
+
+    // Client lanes.
+    var maxima = { sends: maxOf(tl.lanes, 'sends'), deliveries: maxOf(tl.lanes, 'deliveries'), anomalies: maxOf(tl.lanes, 'anomalies') };
+    lanes.forEach(function (lane) {
+      if (lane.kind !== 'client') return;
+      var model = lane.model;
+      var group = svgEl('g', { 'data-client': lane.label });
+      var top = lane.y + 3, bottom = lane.y + lane.height - 3;
+      model.segments.forEach(function (segment) {
+        append(group, svgEl('rect', { 'class': 'seg-' + segment[2], x: segment[0], y: lane.y + 7, width: Math.max(0, segment[1] - segment[0]), height: lane.height - 14 }));
+        lane.spans.push({ start: segment[0], end: segment[1], text: segment[2] + ' ' + formatMs(segment[0]) + ' ' + DASH + ' ' + formatMs(segment[1]) });
+      });
+      model.catch_ups.forEach(function (window) {
+        var stop = window[1] === null ? end : window[1];
+        append(group, svgEl('rect', { 'class': 'catch-up' + (window[1] === null ? ' incomplete' : ''), x: window[0], y: lane.y + 9, width: Math.max(0, stop - window[0]), height: lane.height - 18 }));
+        // A catch-up can take no time at all (virtual time): a thick start line keeps it visible.
+        append(group, svgEl('path', { 'class': 'catch-up-start' + (window[1] === null ? ' incomplete' : ''), d: 'M ' + window[0] + ' ' + (lane.y + 4) + ' V ' + (lane.y + lane.height - 4) }));
+        lane.spans.unshift({ start: window[0], end: stop, text: window[1] === null
+          ? 'catch-up after the connect at ' + formatMs(window[0]) + ': ' + plural(window[2], 'message') + ' missing, NEVER complete'
+          : 'catch-up after the connect at ' + formatMs(window[0]) + ': ' + plural(window[2], 'message') + ' missing, complete after ' + formatMs(window[1] - window[0]) });
+      });
+      lane.bins = [];
+      drawSeries(group, lane, model.sends, 'send', 'sends', top, lane.y + lane.height / 2 - 1, maxima.sends, tl.bin_ms);
+      drawSeries(group, lane, model.deliveries, 'delivery', 'deliveries', lane.y + lane.height / 2 + 1, bottom, maxima.deliveries, tl.bin_ms);
+      drawMarks(group, lane, model.marks, top, bottom);
+      if (model.anomalies.exact) {
+        var byKind = {};
+        model.anomalies.exact.forEach(function (item) { (byKind[item[1]] = byKind[item[1]] || []).push(item); });
+        Object.keys(byKind).forEach(function (kind) {
+          append(group, svgEl('path', { 'class': 'anomaly-mark stroke-' + kinds[kind], d: ticksPath(byKind[kind], lane.y, lane.y + lane.height) }));
+        });
+        lane.items.push({ priority: 5, items: sortedByTime(model.anomalies.exact), format: function (hit) { return 'ANOMALY ' + hit[2]; } });
+      } else if (model.anomalies.bins && model.anomalies.bins.length) {
+        append(group, svgEl('path', { 'class': 'density-anomaly', d: densityPath(model.anomalies.bins, tl.bin_ms, lane.y + 6, 6, maxima.anomalies) }));
+        lane.bins.push({ label: 'anomalies', bins: model.anomalies.bins });
+      }
+      append(plot, group);
+    });
+  }
+
+  function drawSeries(group, lane, series, cssName, label, top, bottom, max, binMs) {
+    if (series.exact) {
+      if (!series.exact.length) return;
+      append(group, svgEl('path', { 'class': 'ticks-' + cssName, d: ticksPath(series.exact, top, bottom) }));
+      lane.items.push({ priority: 1, items: sortedByTime(series.exact), format: function (hit) { return hit[1]; } });
+    } else if (series.bins && series.bins.length) {
+      append(group, svgEl('path', { 'class': 'density-' + cssName, d: densityPath(series.bins, binMs, bottom, bottom - top, max) }));
+      lane.bins.push({ label: label, bins: series.bins });
+    }
+  }
+
+  function drawMarks(group, lane, marks, top, bottom) {
+    if (!marks.length) return;
+    var byKind = {};
+    marks.forEach(function (mark) { (byKind[mark[1]] = byKind[mark[1]] || []).push(mark); });
+    Object.keys(byKind).forEach(function (kind) {
+      append(group, svgEl('path', { 'class': 'mark mark-' + kind, d: ticksPath(byKind[kind], top, bottom) }));
+    });
+    lane.items.push({ priority: 3, items: sortedByTime(marks), format: function (hit) { return hit[2]; } });
+  }
+
+  function legend(kinds) {
+    var box = el('div', 'legend');
+    function item(label, swatchClass, title) {
+      var entry = el('span', 'legend-item');
+      var swatch = el('span', 'swatch ' + swatchClass);
+      append(entry, swatch, label);
+      if (title) entry.title = title;
+      append(box, entry);
+    }
+    item('connected', 'swatch-connected');
+    item('connecting', 'swatch-connecting');
+    item('disconnected', 'swatch-disconnected');
+    item('catch-up after reconnect', 'swatch-catch-up', 'from the connect until the client had every message that existed then');
+    item('catch-up never completed', 'swatch-incomplete');
+    item('fault (start ' + DASH + ' heal)', 'swatch-fault');
+    item('sends (upper half)', 'swatch-send');
+    item('deliveries (lower half)', 'swatch-delivery');
+    kinds.forEach(function (kind) { item(kind, 'kind-' + kind); });
+    return box;
+  }
+
+  // ---------- anomaly table ----------
+  function renderAnomalyTable(container, data, scenarioIndex, timeline) {
+    var anomalies = data.anomalies;
+    var heading = el('h3', null, 'Anomalies (' + anomalies.total + ')');
+    append(container, heading);
+    if (!anomalies.total) {
+      append(container, el('p', 'all-good', 'No anomalies: every client rendered exactly the committed log.'));
+      return;
+    }
+    var table = el('table', 'data-table anomaly-table');
+    table.id = 'anomaly-table-' + scenarioIndex;
+    var head = el('thead');
+    var headRow = el('tr');
+    ['kind', 'client', 'id', 'when', 'detail'].forEach(function (name) { append(headRow, el('th', null, name)); });
+    append(head, headRow);
+    append(table, head);
+    var body = el('tbody');
+    anomalies.rows.forEach(function (row) {
+      var tr = el('tr', 'anomaly-row');
+      tr.setAttribute('data-kind', data.kinds[row[0]]);
+      var kindCell = el('td');
+      append(kindCell, el('span', 'chip kind-' + data.kinds[row[0]], data.kinds[row[0]]));
+      append(tr, kindCell, el('td', null, row[1] || '(run)'), el('td', 'number', row[2] === null ? '' : row[2]));
+      var when = el('td');
+      var link = el('span', 'time-link', formatMs(row[3]));
+      link.title = 'show on the timeline';
+      link.addEventListener('click', function () { timeline.showTime(row[3]); });
+      append(when, link);
+      append(tr, when, el('td', 'detail', row[4]));
+      append(body, tr);
+    });
+    append(table, body);
+    var scroller = el('div', 'table-scroll');
+    append(scroller, table);
+    append(container, scroller);
+    var notShown = [];
+    anomalies.not_shown.forEach(function (count, kind) { if (count) notShown.push(count + ' more ' + data.kinds[kind]); });
+    if (notShown.length) append(container, el('p', 'more', notShown.join(', ') + ' not listed here (each client\u2019s lists below; the history has them all)'));
+  }
+
+  // ---------- clients ----------
+  var openClients = {};
+  function openClient(scenarioIndex, clientIndex, scroll) {
+    var opener = openClients[scenarioIndex];
+    if (opener) opener(clientIndex, scroll);
+  }
+
+  function renderClients(container, data, scenarioIndex, timeline) {
+    append(container, el('h3', null, 'Clients (' + data.clients.length + ')'));
+    append(container, el('p', 'section-note', 'Latency: from a message\u2019s first send to its first rendering by the client. ' +
+      'Click a client for its rendered list against the committed log.'));
+    var table = el('table', 'data-table clients-table');
+    table.id = 'clients-table-' + scenarioIndex;
+    var columns = ['client', 'rendered', 'lost', 'dup', 'reord', 'unexp', 'altered', 'reconnects', 'reloads', 'catch-ups', 'p50', 'p90', 'p99', 'max', 'latency histogram', 'slowest resync'];
+    var head = el('thead');
+    var headRow = el('tr');
+    columns.forEach(function (name) { append(headRow, el('th', null, name)); });
+    append(head, headRow);
+    append(table, head);
+    var body = el('tbody');
+    var detailRows = [];
+    data.clients.forEach(function (client, index) {
+      var tr = el('tr', 'clickable client-row');
+      tr.setAttribute('data-client', client.name);
+      var counts = client.counts;
+      var latency = client.latency;
+      var slowest = null, never = false;
+      client.resyncs.forEach(function (resync) { if (resync[2] === null) never = true; else slowest = Math.max(slowest || 0, resync[2]); });
+      append(tr, el('td', null, client.name), el('td', 'number', client.rendered));
+      [0, 1, 2, 3, 4].forEach(function (kind) {
+        var cell = el('td', 'number');
+        if (counts[kind]) append(cell, el('span', 'chip kind-' + data.kinds[kind], counts[kind])); else append(cell, '0');
+        append(tr, cell);
+      });
+      append(tr, el('td', 'number', client.reconnects), el('td', 'number', client.reloads), el('td', 'number', client.catch_ups.length));
+      ['p50', 'p90', 'p99', 'max'].forEach(function (key) { append(tr, el('td', 'number', latency.count ? formatMs(latency[key]) : DASH)); });
+      var sparkCell = el('td');
+      append(sparkCell, sparkline(latency.histogram));
+      append(tr, sparkCell, el('td', 'number', never ? 'never' : slowest === null ? DASH : formatMs(slowest)));
+      append(body, tr);
+      var detailRow = el('tr', 'client-detail');
+      detailRow.hidden = true;
+      var cell = el('td');
+      cell.colSpan = columns.length;
+      append(detailRow, cell);
+      append(body, detailRow);
+      detailRows.push({ row: tr, detail: detailRow, cell: cell, drawn: false });
+      tr.addEventListener('click', function () { toggle(index); });
+    });
+    append(table, body);
+    append(container, table);
+
+    function toggle(index, forceOpen) {
+      var entry = detailRows[index];
+      var open = forceOpen || entry.detail.hidden;
+      entry.detail.hidden = !open;
+      entry.row.classList.toggle('open', open);
+      if (open && !entry.drawn) {
+        entry.drawn = true;
+        renderClientDetail(entry.cell, data, data.clients[index], timeline);
+      }
+    }
+    openClients[scenarioIndex] = function (index, scroll) {
+      toggle(index, true);
+      if (scroll) detailRows[index].row.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    };
+    // Open the first client that shows a problem, so a failure is visible without a click.
+    for (var index = 0; index < data.clients.length; index++) {
+      var problems = data.clients[index].counts.some(function (count, kind) { return count && data.kinds[kind] !== 'sent_unknown'; });
+      if (problems) { toggle(index, true); break; }
+    }
+  }
+
+  function sparkline(histogram) {
+    var width = 120, height = 22;
+    var chart = svgEl('svg', { 'class': 'sparkline', width: width, height: height, viewBox: '0 0 ' + width + ' ' + height });
+    if (!histogram.length) return chart;
+    var max = 0;
+    histogram.forEach(function (bucket) { max = Math.max(max, bucket[2]); });
+    var barWidth = width / histogram.length;
+    histogram.forEach(function (bucket, index) {
+      if (!bucket[2]) return;
+      var barHeight = Math.max(1, bucket[2] / max * (height - 2));
+      var bar = svgEl('rect', { 'class': 'bar', x: index * barWidth + 0.5, y: height - barHeight, width: Math.max(1, barWidth - 1), height: barHeight });
+      var title = svgEl('title');
+      title.textContent = formatMs(bucket[0]) + ' ' + DASH + ' ' + formatMs(bucket[1]) + ': ' + bucket[2];
+      append(bar, title);
+      append(chart, bar);
+    });
+    return chart;
+  }
+
+  function histogramChart(latency) {
+    var histogram = latency.histogram;
+    var barWidth = 34, chartHeight = 110, top = 14, labelHeight = 30;
+    var width = Math.max(1, histogram.length) * barWidth + 10;
+    var chart = svgEl('svg', { 'class': 'histogram', width: width, height: top + chartHeight + labelHeight });
+    var max = 0;
+    histogram.forEach(function (bucket) { max = Math.max(max, bucket[2]); });
+    histogram.forEach(function (bucket, index) {
+      var x = 5 + index * barWidth;
+      var barHeight = max ? bucket[2] / max * chartHeight : 0;
+      if (bucket[2]) {
+        append(chart, svgEl('rect', { 'class': 'bar', x: x + 2, y: top + chartHeight - Math.max(1, barHeight), width: barWidth - 4, height: Math.max(1, barHeight) }));
+        var count = svgEl('text', { 'class': 'bar-count', x: x + barWidth / 2, y: top + chartHeight - barHeight - 3, 'text-anchor': 'middle' });
+        count.textContent = bucket[2];
+        append(chart, count);
+      }
+      var label = svgEl('text', { 'class': 'bar-label', x: x + barWidth / 2, y: top + chartHeight + 12, 'text-anchor': 'middle' });
+      label.textContent = '<' + formatMs(bucket[1]).replace(' ', '');
+      append(chart, label);
+    });
+    return chart;
+  }
+
+  function renderClientDetail(cell, data, client, timeline) {
+    var comparison = client.comparison;
+    var title = el('h4', null, client.name + ': rendered list against the committed log');
+    append(cell, title);
+    append(cell, el('p', 'divergence-text' + (comparison.first_divergence === null ? ' equal' : ''),
+      (comparison.first_divergence === null ? '' : 'First divergence at ') + comparison.divergence));
+    append(cell, el('p', 'section-note', plural(comparison.rendered_total, 'message') + ' rendered since the last reload' +
+      (client.ignored ? ' (' + client.ignored + ' more ignored by the client\u2019s policy)' : '') + '; committed log: ' +
+      plural(comparison.log_total, 'message') + '.'));
+    var comparisonBox = comparisonTable(comparison);
+    append(cell, comparisonBox);
+    // Bring the first divergence into view inside its scroll box (after layout).
+    var divergenceRow = comparisonBox.querySelector('tr.first-divergence');
+    if (divergenceRow) {
+      window.requestAnimationFrame(function () { comparisonBox.scrollTop = Math.max(0, divergenceRow.offsetTop - 90); });
+    }
+
+    var lists = el('div', 'kind-lists');
+    data.kinds.forEach(function (kind) {
+      var list = client.lists[kind];
+      if (!list) return;
+      var box = el('div', 'kind-list');
+      var heading = el('div');
+      append(heading, el('span', 'chip kind-' + kind, kind), ' ' + list.total);
+      append(box, heading);
+      var ul = el('ul');
+      list.items.forEach(function (item) {
+        append(ul, el('li', null, (item[0] === null ? '' : 'id ' + item[0] + ': ') + item[1]));
+      });
+      append(box, ul);
+      if (list.total > list.items.length) append(box, el('div', 'more', (list.total - list.items.length) + ' more'));
+      append(lists, box);
+    });
+    if (lists.childNodes.length) append(cell, lists);
+
+    var columns = el('div', 'client-columns');
+    var connections = el('div');
+    append(connections, el('h4', null, 'Connections'));
+    append(connections, el('p', 'section-note', plural(client.connects, 'connect') + ', ' + plural(client.reconnects, 'reconnect') +
+      ', ' + plural(client.connect_errors, 'connect error') + ', ' + plural(client.reloads, 'reload') + '.'));
+    if (client.catch_ups.length) {
+      var catchUps = el('table', 'data-table');
+      var headRow = el('tr');
+      ['connected at', 'serverOffset', 'missing', 'caught up after'].forEach(function (name) { append(headRow, el('th', null, name)); });
+      append(catchUps, headRow);
+      client.catch_ups.forEach(function (window) {
+        var tr = el('tr');
+        var when = el('td');
+        var link = el('span', 'time-link', formatMs(window[0]));
+        link.addEventListener('click', function () { timeline.showTime(window[0]); });
+        append(when, link);
+        append(tr, when, el('td', 'mono', window[3] + (window[4] ? ' (recovered)' : '')), el('td', 'number', window[2]),
+          el('td', 'number', window[1] === null ? 'never' : formatMs(window[1] - window[0])));
+        append(catchUps, tr);
+      });
+      append(connections, catchUps);
+    } else {
+      append(connections, el('p', 'section-note', 'No reconnect had anything to catch up.'));
+    }
+    append(columns, connections);
+
+    var latencyBox = el('div');
+    append(latencyBox, el('h4', null, 'Delivery latency'));
+    var latency = client.latency;
+    append(latencyBox, el('p', 'section-note', latency.count
+      ? plural(latency.count, 'message') + ': p50 ' + formatMs(latency.p50) + ', p90 ' + formatMs(latency.p90) + ', p99 ' +
+        formatMs(latency.p99) + ', max ' + formatMs(latency.max)
+      : 'No message sent during the run was rendered by this client.'));
+    if (latency.count) append(latencyBox, histogramChart(latency));
+    append(columns, latencyBox);
+
+    if (data.recoveries.length) {
+      var resyncBox = el('div');
+      append(resyncBox, el('h4', null, 'Resync after each heal'));
+      var resyncTable = el('table', 'data-table');
+      var resyncHead = el('tr');
+      ['recovery', 'at', 'missing', 'in sync after'].forEach(function (name) { append(resyncHead, el('th', null, name)); });
+      append(resyncTable, resyncHead);
+      var behind = {};
+      client.resyncs.forEach(function (resync) { behind[resync[0]] = resync; });
+      data.recoveries.forEach(function (recovery, index) {
+        var resync = behind[index];
+        var tr = el('tr');
+        append(tr, el('td', null, recovery[1]), el('td', 'number', formatMs(recovery[0])),
+          el('td', 'number', resync ? resync[1] : 0),
+          el('td', 'number', !resync ? 'not behind' : resync[2] === null ? 'never' : formatMs(resync[2])));
+        append(resyncTable, tr);
+      });
+      append(resyncBox, resyncTable);
+      append(columns, resyncBox);
+    }
+    append(cell, columns);
+  }
+
+  function comparisonTable(comparison) {
+    var box = el('div', 'comparison');
+    var table = el('table');
+    var head = el('thead');
+    var headRow = el('tr');
+    ['position', 'rendered id', 'rendered content', 'log id', 'log content'].forEach(function (name) { append(headRow, el('th', null, name)); });
+    append(head, headRow);
+    append(table, head);
+    var body = el('tbody');
+    if (comparison.start > 0) {
+      var before = el('tr');
+      var beforeCell = el('td', 'more', comparison.start + ' earlier positions match and are not shown');
+      beforeCell.colSpan = 5;
+      append(before, beforeCell);
+      append(body, before);
+    }
+    comparison.rows.forEach(function (row, offset) {
+      var position = comparison.start + offset;
+      var differs = row[0] !== row[2] || row[1] !== row[3];
+      var tr = el('tr', (position === comparison.first_divergence ? 'first-divergence' : differs ? 'differs' : ''));
+      append(tr, el('td', 'position', position), el('td', 'id', row[0] === null ? DASH : row[0]), el('td', 'content', row[1] === null ? '' : row[1]),
+        el('td', 'id', row[2] === null ? DASH : row[2]), el('td', 'content', row[3] === null ? '' : row[3]));
+      append(body, tr);
+    });
+    var shownEnd = comparison.start + comparison.rows.length;
+    var total = Math.max(comparison.rendered_total, comparison.log_total);
+    if (shownEnd < total) {
+      var after = el('tr');
+      var afterCell = el('td', 'more', (total - shownEnd) + ' more positions not shown');
+      afterCell.colSpan = 5;
+      append(after, afterCell);
+      append(body, after);
+    }
+    append(table, body);
+    append(box, table);
+    return box;
+  }
+
+  // ---------- recoveries ----------
+  function renderRecoveries(container, data) {
+    if (!data.recoveries.length) return;
+    append(container, el('h3', null, 'Time to resync after each heal'));
+    append(container, el('p', 'section-note', 'For each heal or server restart: the clients that were behind (cut off by the trouble, ' +
+      'or lacking a message that existed a second before), and how long until each had every message that existed at the heal.'));
+    var table = el('table', 'data-table recoveries-table');
+    var headRow = el('tr');
+    ['recovery', 'at', 'clients behind', 'median', 'slowest', 'never in sync'].forEach(function (name) { append(headRow, el('th', null, name)); });
+    append(table, headRow);
+    data.recoveries.forEach(function (recovery, index) {
+      var times = [], never = [], slowestClient = null, slowest = -1;
+      data.clients.forEach(function (client) {
+        client.resyncs.forEach(function (resync) {
+          if (resync[0] !== index) return;
+          if (resync[2] === null) { never.push(client.name); return; }
+          times.push(resync[2]);
+          if (resync[2] > slowest) { slowest = resync[2]; slowestClient = client.name; }
+        });
+      });
+      times.sort(function (a, b) { return a - b; });
+      var tr = el('tr');
+      append(tr, el('td', null, recovery[1]), el('td', 'number', formatMs(recovery[0])), el('td', 'number', times.length + never.length),
+        el('td', 'number', times.length ? formatMs(times[Math.floor((times.length - 1) / 2)]) : DASH),
+        el('td', 'number', slowestClient === null ? DASH : formatMs(slowest) + ' (' + slowestClient + ')'),
+        el('td', never.length ? 'detail problem' : 'detail', never.length ? clip(never.join(', '), 200) : 'none'));
+      append(table, tr);
+    });
+    append(container, table);
+  }
+
+  // ---------- start ----------
+  // Marks for the load-time benchmark (bench/measure_load_time.mjs): when the script began,
+  // and when the summary and the first failure were drawn.
+  function mark(name) { if (window.performance && performance.mark) performance.mark(name); }
+
+  function start() {
+    mark('resync-report-script-start');
+    var filters = document.querySelectorAll('.filters .filter');
+    for (var index = 0; index < filters.length; index++) {
+      filters[index].addEventListener('click', function (event) { applyFilter(event.currentTarget.getAttribute('data-filter')); });
+    }
+    var rows = document.querySelectorAll('#summary-table tr.scenario-row');
+    for (var r = 0; r < rows.length; r++) {
+      (function (row) {
+        var scenarioIndex = row.getAttribute('data-index');
+        row.addEventListener('click', function () { toggleScenario(scenarioIndex); });
+        row.addEventListener('keydown', function (event) {
+          if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); toggleScenario(scenarioIndex); }
+        });
+      })(rows[r]);
+    }
+    // Rows come failures first: open the first one that did not pass (or the only one).
+    if (rows.length && (rows[0].getAttribute('data-status') !== 'passed' || rows.length === 1)) {
+      toggleScenario(rows[0].getAttribute('data-index'), true);
+    }
+    mark('resync-report-ready');
+    document.documentElement.setAttribute('data-report-ready', 'true');
+  }
+
+  start();
+})();

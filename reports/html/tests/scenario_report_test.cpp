@@ -1,0 +1,179 @@
+// The report's data for one scenario: golden structure (keys, lanes, counts), not bytes.
+#include "reports/html/scenario_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include "reports/html/scenario_analysis.hpp"
+#include "reports/html/tests/report_test_histories.hpp"
+#include "reports/html/timeline_model.hpp"
+
+namespace resync::reports {
+namespace {
+
+using nlohmann::json;
+
+ScenarioReport report_of(const testing::TimedHistory& timed) {
+  const history::History history = timed.build();
+  return build_scenario_report(history, checker::check_history(history), "runs/race/history.jsonl");
+}
+
+TEST(ScenarioSummary, SaysWhatHappenedAndWhetherItWasExpected) {
+  const ScenarioReport report = report_of(testing::race_after_reconnect());
+  const ScenarioSummary& summary = report.summary;
+  EXPECT_EQ(summary.name, "race-after-reconnect");
+  EXPECT_EQ(summary.verdict, "invalid");
+  EXPECT_EQ(summary.expected, "valid");
+  EXPECT_EQ(summary.status, checker::CheckStatus::failed);
+  EXPECT_NE(summary.headline.find("duplicated 1"), std::string::npos) << summary.headline;
+  EXPECT_EQ(summary.anomaly_counts[static_cast<std::size_t>(checker::AnomalyKind::duplicated)], 1u);
+  EXPECT_EQ(summary.anomaly_counts[static_cast<std::size_t>(checker::AnomalyKind::reordered)], 1u);
+  EXPECT_EQ(summary.clients, 2u);
+  EXPECT_EQ(summary.messages, 5u);
+  EXPECT_EQ(summary.faults, 1u);
+  EXPECT_EQ(summary.duration_ms, 600);
+  EXPECT_EQ(summary.seed, "18446744073709551615");
+  EXPECT_EQ(summary.mode, "sim");
+}
+
+TEST(ScenarioDetails, CarryReplayCommandsAndTheAnomalyTable) {
+  const json details = report_of(testing::race_after_reconnect()).details;
+  EXPECT_EQ(details["replay"]["sim"], "resync run scenarios/race-after-reconnect.json --mode sim --seed 7");
+  EXPECT_EQ(details["replay"]["live"], "resync run scenarios/race-after-reconnect.json --seed 7");
+  EXPECT_EQ(details["seed"], "18446744073709551615");
+  EXPECT_EQ(details["anomalies"]["total"], 2);
+  ASSERT_EQ(details["anomalies"]["rows"].size(), 2u);
+  const json& duplicated = details["anomalies"]["rows"][0];
+  EXPECT_EQ(details["kinds"][duplicated[0].get<std::size_t>()], "duplicated");
+  EXPECT_EQ(duplicated[1], "bob");
+  EXPECT_EQ(duplicated[2], 5);
+  EXPECT_EQ(duplicated[3], 512) << "placed where the second rendering happened";
+  EXPECT_EQ(details["recoveries"], json::parse(R"([[300, "heal bob-link"]])"));
+}
+
+TEST(ScenarioDetails, TimelineHasServerProxyAndOneLanePerClient) {
+  const json timeline = report_of(testing::race_after_reconnect()).details["timeline"];
+  EXPECT_EQ(timeline["end_ms"], 600);
+  EXPECT_EQ(timeline["server"]["up"], json::parse("[[0, 600, 1]]"));
+  ASSERT_EQ(timeline["lanes"].size(), 2u);
+  ASSERT_EQ(timeline["faults"].size(), 1u);
+  const json& fault = timeline["faults"][0];
+  EXPECT_EQ(fault[0], 100);
+  EXPECT_EQ(fault[1], 300);
+  EXPECT_EQ(fault[2], "bob-link");
+  EXPECT_EQ(fault[3], "reset_peer");
+  EXPECT_EQ(fault[6], true) << "healed";
+  EXPECT_EQ(fault[8], 1) << "targets bob's lane";
+  EXPECT_EQ(timeline["phases"].size(), 3u);
+
+  const json& bob = timeline["lanes"][1];
+  EXPECT_EQ(bob["segments"], json::parse(R"([[0, 100, "connected"], [100, 400, "disconnected"], [400, 600, "connected"]])"))
+      << bob["segments"].dump();
+  EXPECT_EQ(bob["catch_ups"], json::parse("[[400, 420, 2]]"));
+  EXPECT_EQ(bob["deliveries"]["exact"].size(), 6u);
+  ASSERT_EQ(bob["anomalies"]["exact"].size(), 2u);
+  std::size_t connect_errors = 0;
+  for (const json& mark : bob["marks"]) connect_errors += mark[1] == "connect_error";
+  EXPECT_EQ(connect_errors, 1u);
+  EXPECT_EQ(timeline["lanes"][0]["sends"]["exact"].size(), 5u);
+}
+
+TEST(ScenarioDetails, ClientComparisonHighlightsTheFirstDivergence) {
+  const json clients = report_of(testing::race_after_reconnect()).details["clients"];
+  ASSERT_EQ(clients.size(), 2u);
+  EXPECT_EQ(clients[0]["comparison"]["first_divergence"], nullptr);
+  const json& bob = clients[1];
+  EXPECT_EQ(bob["name"], "bob");
+  EXPECT_EQ(bob["comparison"]["first_divergence"], 3);
+  EXPECT_EQ(bob["comparison"]["divergence"], "position 3: rendered id 5 where the log has id 4");
+  EXPECT_EQ(bob["comparison"]["rows"].size(), 6u);
+  EXPECT_EQ(bob["comparison"]["rows"][5], json::parse(R"([5, "five", null, null])"));
+  EXPECT_EQ(bob["lists"]["duplicated"]["total"], 1);
+  EXPECT_EQ(bob["lists"]["reordered"]["items"][0][0], 4);
+  EXPECT_EQ(bob["latency"]["p50"], 11);
+  EXPECT_EQ(bob["resyncs"], json::parse("[[0, 2, 120]]"));
+}
+
+TEST(ScenarioDetails, LongListsAreCappedAroundTheDivergenceWithTotals) {
+  testing::TimedHistory timed({"reader"});
+  std::vector<history::CommittedMessage> log;
+  timed.connects(0, "reader");
+  for (std::int64_t id = 1; id <= 1000; ++id) {
+    log.push_back({id, "m" + std::to_string(id), std::nullopt});
+    if (id != 500) timed.renders(id, "reader", id, "m" + std::to_string(id));
+  }
+  timed.committed(log).finishes(2000);
+  const json reader = report_of(timed).details["clients"][0];
+  EXPECT_EQ(reader["comparison"]["first_divergence"], 499);
+  EXPECT_EQ(reader["comparison"]["start"], 479);
+  EXPECT_EQ(reader["comparison"]["rows"].size(), 150u);
+  EXPECT_EQ(reader["comparison"]["rendered_total"], 999);
+  EXPECT_EQ(reader["comparison"]["log_total"], 1000);
+  EXPECT_EQ(reader["lists"]["lost"]["total"], 1);
+}
+
+TEST(TimelineModel, ManyPointsBecomeBinsSoTheReportStaysSmall) {
+  testing::TimedHistory timed({"a", "b"});
+  std::vector<history::CommittedMessage> log;
+  timed.connects(0, "a").connects(0, "b");
+  for (std::int64_t id = 1; id <= 400; ++id) {
+    const std::string content = "m" + std::to_string(id);
+    log.push_back({id, content, std::nullopt});
+    timed.sends(id * 10, "a", content).renders(id * 10 + 1, "a", id, content).renders(id * 10 + 2, "b", id, content);
+  }
+  timed.committed(log).finishes(4010);
+  const history::History history = timed.build();
+  const checker::CheckResult result = checker::check_history(history);
+  const ScenarioAnalysis analysis = analyze_scenario(history, result);
+  TimelineLimits limits;
+  limits.bins = 100;
+  limits.exact_sends_max = 1000;
+  limits.exact_deliveries_max = 500;
+  const json timeline = build_timeline_model(history, result, analysis, limits);
+  EXPECT_EQ(timeline["bin_ms"], 41);
+  const json& a = timeline["lanes"][0];
+  EXPECT_TRUE(a["sends"].contains("exact"));
+  ASSERT_TRUE(a["deliveries"].contains("bins"));
+  std::size_t delivered = 0;
+  for (const json& count : a["deliveries"]["bins"]) delivered += count.get<std::size_t>();
+  EXPECT_EQ(delivered, 400u);
+  EXPECT_LE(a["deliveries"]["bins"].size(), 100u);
+  EXPECT_TRUE(timeline["lanes"][1]["sends"]["exact"].empty());
+}
+
+TEST(ScenarioDetails, AFuzzFindingWithoutReplayCommandsReplaysItsReproducer) {
+  testing::TimedHistory timed({"a"});
+  timed.connects(0, "a").committed({}).finishes(10);
+  // The fuzz runner's histories record no replay commands.
+  history::History history = timed.build();
+  history.run.replay_sim.clear();
+  history.run.replay_live.clear();
+  const json details = build_scenario_report(history, checker::check_history(history), "found/f.history.jsonl",
+                                             ReproducerInfo{"found/it's.json", {}})
+                           .details;
+  EXPECT_EQ(details["replay"]["sim"], "resync run 'found/it'\\''s.json' --mode sim");
+  EXPECT_EQ(details["replay"]["live"], "resync run 'found/it'\\''s.json'");
+}
+
+TEST(ScenarioReportFromError, IsUnknownWithTheReason) {
+  const ScenarioReport report = scenario_report_from_error("", "runs/x.jsonl", "runs/x.jsonl:3: not JSON");
+  EXPECT_EQ(report.summary.name, "runs/x.jsonl");
+  EXPECT_EQ(report.summary.status, checker::CheckStatus::unknown);
+  EXPECT_EQ(report.details["error"], "runs/x.jsonl:3: not JSON");
+}
+
+TEST(SortFailuresFirst, KeepsTheOrderWithinEachStatus) {
+  std::vector<ScenarioReport> reports(4);
+  const checker::CheckStatus statuses[] = {checker::CheckStatus::passed, checker::CheckStatus::unknown,
+                                           checker::CheckStatus::failed, checker::CheckStatus::passed};
+  for (std::size_t index = 0; index < reports.size(); ++index) {
+    reports[index].summary.name = std::to_string(index);
+    reports[index].summary.status = statuses[index];
+  }
+  sort_failures_first(reports);
+  std::string order;
+  for (const ScenarioReport& report : reports) order += report.summary.name;
+  EXPECT_EQ(order, "2103");
+}
+
+}  // namespace
+}  // namespace resync::reports

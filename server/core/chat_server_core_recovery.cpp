@@ -1,0 +1,61 @@
+// ChatServerCore: connection state recovery of a returning socket (see
+// connection_state_recovery.hpp for the offsets and why a replay is exactly-once).
+#include "server/core/chat_server_core.hpp"
+
+#include "protocol/socketio_packet.hpp"
+
+namespace resync::server {
+
+namespace socketio = protocol::socketio;
+
+namespace {
+
+// Reads a string field of the CONNECT auth object, if it is one.
+std::optional<std::string> auth_string(const nlohmann::json& auth, const char* name) {
+  if (!auth.is_object()) return std::nullopt;
+  const auto field = auth.find(name);
+  if (field == auth.end() || !field->is_string()) return std::nullopt;
+  return field->get<std::string>();
+}
+
+}  // namespace
+
+bool ChatServerCore::try_recover(Session& session, const nlohmann::json& auth, std::int64_t now_ms) {
+  // socket.io-client sends {pid, offset} only once it has both; a client that has received
+  // no event yet has no offset and is not recovered (as in socket.io).
+  const std::optional<std::string> private_id = auth_string(auth, "pid");
+  const std::optional<std::string> offset = auth_string(auth, "offset");
+  if (!private_id) return false;
+  const std::string who = "session " + std::to_string(session.id) + ": ";
+  if (!offset) {
+    actions_.push_back(LogLine{LogLine::Level::info, who + "not recovered: no offset (nothing received yet); fresh socket"});
+    return false;
+  }
+  const auto grant = recovery_->take(*private_id, *offset, now_ms);
+  if (!grant) {
+    actions_.push_back(LogLine{LogLine::Level::info, who + "not recovered: " + grant.error() + "; fresh socket"});
+    return false;
+  }
+  session.socket_id = grant->socket_id;
+  session.private_id = *private_id;
+  session.socket_state = SocketState::connected;
+  // socket.io sends the missed packets before the CONNECT reply; the client buffers them and
+  // emits them right after "connect", with socket.recovered set.
+  std::size_t replayed = 0;
+  session.last_sent_id = grant->resume_after_id;
+  for (const BufferedEvent& event : recovery_->buffered_events()) {
+    if (event.id <= grant->resume_after_id) continue;
+    send_chat_event(session, event.id, event.content);
+    ++replayed;
+  }
+  send_socket_packet(session.id, socketio::encode_connect_reply(session.socket_id, session.private_id));
+  // Every committed id is now sent; uncommitted ones arrive as live broadcasts, in order.
+  session.catch_up_cursor_id = session.last_sent_id;
+  session.catch_up = CatchUpState::none;
+  session.receives_live_broadcasts = true;
+  actions_.push_back(LogLine{LogLine::Level::info, who + "recovered socket " + session.socket_id + ", replayed " +
+                                                       std::to_string(replayed) + " missed events"});
+  return true;
+}
+
+}  // namespace resync::server

@@ -1,0 +1,35 @@
+#include "server/core/polling_outbox.hpp"
+
+#include <utility>
+
+#include "protocol/engineio_packet.hpp"
+
+namespace resync::server {
+
+bool PollingOutbox::push(std::string packet) {
+  if (bytes_ + packet.size() + 1 > bytes_max_) return false;
+  bytes_ += packet.size() + 1;  // +1: the separator it costs in the payload
+  packets_.push_back(std::move(packet));
+  return true;
+}
+
+std::string PollingOutbox::take_payload() {
+  std::string payload;
+  payload.reserve(bytes_);
+  for (std::size_t index = 0; index < packets_.size(); ++index) {
+    if (index > 0) payload.push_back(protocol::engineio::record_separator);
+    payload.append(packets_[index]);
+  }
+  packets_.clear();
+  bytes_ = 0;
+  return payload;
+}
+
+std::vector<std::string> PollingOutbox::take_packets() {
+  std::vector<std::string> packets(std::make_move_iterator(packets_.begin()), std::make_move_iterator(packets_.end()));
+  packets_.clear();
+  bytes_ = 0;
+  return packets;
+}
+
+}  // namespace resync::server

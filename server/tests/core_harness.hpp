@@ -1,0 +1,147 @@
+#pragma once
+// A shell stand-in for unit tests of ChatServerCore: feeds it inputs at a test-controlled
+// time and records every action per session (packets over WebSocket, answered GETs, closes).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/engineio_packet.hpp"
+#include "protocol/socketio_packet.hpp"
+#include "server/core/chat_server_core.hpp"
+#include "server/core/message_store.hpp"
+
+namespace resync::server::testing {
+
+class CoreHarness {
+ public:
+  CoreHarness(ServerConfig config, MessageStore& store) : core_(config, store) {}
+
+  ChatServerCore& core() { return core_; }
+  std::int64_t now_ms = 0;
+
+  // --- WebSocket sessions ---
+  void open_websocket(SessionId session) {
+    core_.on_session_opened(session, {}, now_ms);
+    drain();
+  }
+  void frame(SessionId session, std::string_view text) {
+    core_.on_text_frame(session, text, now_ms);
+    drain();
+  }
+  void transport_closed(SessionId session) {
+    core_.on_session_closed(session, now_ms);
+    drain();
+  }
+
+  // --- long-polling sessions ---
+  // The handshake GET; returns the Engine.IO sid from the open packet it is answered with.
+  std::string open_polling(SessionId session) {
+    protocol::engineio::HandshakeQuery query;
+    query.transport = protocol::engineio::Transport::polling;
+    core_.on_session_opened(session, query, now_ms);
+    drain();
+    const auto answer = last_answer(session);
+    if (!answer || answer->empty() || answer->front() != '0') return {};
+    return nlohmann::json::parse(answer->substr(1)).at("sid").get<std::string>();
+  }
+  PollingRequestResult get(std::string_view sid) {
+    auto result = core_.on_poll_request(sid, now_ms);
+    drain();
+    return result;
+  }
+  PollingRequestResult post(std::string_view sid, std::string_view payload) {
+    auto result = core_.on_poll_data(sid, payload, now_ms);
+    drain();
+    return result;
+  }
+
+  void commit() {
+    core_.commit_pending(now_ms);
+    drain();
+  }
+  void drained(SessionId session) {
+    core_.on_output_drained(session, now_ms);
+    drain();
+  }
+  void advance_to(std::int64_t time_ms) {
+    now_ms = time_ms;
+    core_.on_timer(now_ms);
+    drain();
+  }
+
+  // Every packet the session was sent, WebSocket and polling alike, in order.
+  const std::vector<std::string>& packets(SessionId session) { return packets_[session]; }
+  // The bodies of the GETs answered for the session, in order.
+  const std::vector<std::string>& answers(SessionId session) { return answers_[session]; }
+  std::optional<std::string> last_answer(SessionId session) {
+    const auto& all = answers_[session];
+    return all.empty() ? std::nullopt : std::optional<std::string>(all.back());
+  }
+  const std::vector<std::string>& websocket_packets(SessionId session) { return websocket_packets_[session]; }
+  bool closed(SessionId session) const { return closed_.count(session) > 0; }
+  std::string close_reason(SessionId session) const {
+    const auto found = closed_.find(session);
+    return found == closed_.end() ? std::string() : found->second;
+  }
+  bool upgrade_abandoned(SessionId session) const { return abandoned_.count(session) > 0; }
+  const std::vector<std::string>& logs() const { return logs_; }
+
+  // The arguments of each "chat message" event the session received, in order.
+  std::vector<nlohmann::json> chat_events(SessionId session) {
+    std::vector<nlohmann::json> events;
+    for (const auto& packet : packets_[session]) {
+      if (packet.rfind("42[", 0) != 0) continue;
+      auto arguments = nlohmann::json::parse(packet.substr(2));
+      if (arguments[0] == "chat message") events.push_back(std::move(arguments));
+    }
+    return events;
+  }
+  std::vector<std::int64_t> received_ids(SessionId session) {
+    std::vector<std::int64_t> ids;
+    for (const auto& event : chat_events(session)) ids.push_back(event[2].get<std::int64_t>());
+    return ids;
+  }
+  // The data of the Socket.IO CONNECT replies ("40{...}") the session received.
+  std::vector<nlohmann::json> connect_replies(SessionId session) {
+    std::vector<nlohmann::json> replies;
+    for (const auto& packet : packets_[session]) {
+      if (packet.rfind("40{", 0) == 0) replies.push_back(nlohmann::json::parse(packet.substr(2)));
+    }
+    return replies;
+  }
+
+ private:
+  void drain() {
+    for (auto& action : core_.take_actions()) {
+      if (auto* send = std::get_if<SendPacket>(&action)) {
+        packets_[send->session].push_back(send->text);
+        websocket_packets_[send->session].push_back(send->text);
+      } else if (auto* answer = std::get_if<AnswerPoll>(&action)) {
+        answers_[answer->session].push_back(answer->body);
+        for (auto packet : protocol::engineio::split_payload(answer->body)) packets_[answer->session].emplace_back(packet);
+      } else if (auto* close = std::get_if<CloseSession>(&action)) {
+        closed_[close->session] = close->reason;
+        core_.on_session_closed(close->session, now_ms);
+      } else if (auto* abandon = std::get_if<AbandonUpgrade>(&action)) {
+        abandoned_.insert(abandon->session);
+      } else if (auto* line = std::get_if<LogLine>(&action)) {
+        logs_.push_back(line->text);
+      }
+    }
+  }
+
+  ChatServerCore core_;
+  std::map<SessionId, std::vector<std::string>> packets_;
+  std::map<SessionId, std::vector<std::string>> answers_;
+  std::map<SessionId, std::vector<std::string>> websocket_packets_;
+  std::map<SessionId, std::string> closed_;
+  std::set<SessionId> abandoned_;
+  std::vector<std::string> logs_;
+};
+
+}  // namespace resync::server::testing

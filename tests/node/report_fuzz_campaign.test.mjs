@@ -1,0 +1,55 @@
+// `resync fuzz --report DIR` writes the campaign page: runs, seed, and for a finding the
+// reproducer's path, its steps and the commands that replay it, followed by the finding's
+// history drawn like any scenario. A tutorial-mode server is the campaign's target, so a
+// finding is expected (issue 5); the page is checked either way.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const RESYNC_BIN = process.env.RESYNC_BIN;
+let workDirectory;
+let run;
+let page;
+
+before(() => {
+  assert.ok(RESYNC_BIN, 'RESYNC_BIN must point at the resync binary (ctest sets it)');
+  workDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'resync-report-fuzz-'));
+  run = spawnSync(RESYNC_BIN, ['fuzz', '--mode', 'sim', '--delivery', 'tutorial', '--seed', '7', '--runs', '2000',
+    '--no-progress', '--out', path.join(workDirectory, 'found'), '--report', path.join(workDirectory, 'report')],
+  { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const pagePath = path.join(workDirectory, 'report', 'index.html');
+  page = fs.existsSync(pagePath) ? fs.readFileSync(pagePath, 'utf8') : '';
+});
+
+after(() => {
+  if (workDirectory) fs.rmSync(workDirectory, { recursive: true, force: true });
+});
+
+test('the campaign page is written and says what ran', () => {
+  assert.ok([0, 1].includes(run.status), `exit ${run.status}\n${run.stderr}`);
+  assert.match(run.stdout, /campaign report: .*index\.html/);
+  assert.match(page, /<section id="campaign"/);
+  assert.match(page, /<dt>seed<\/dt><dd><code>7<\/code><\/dd>/);
+  assert.match(page, /<dt>delivery<\/dt><dd>tutorial<\/dd>/);
+  assert.match(page, /resync fuzz --mode sim --seed 7 --runs \d+ --delivery tutorial/);
+});
+
+test('a finding shows the reproducer, its steps, the replay commands and its history', () => {
+  if (run.status !== 1) {
+    assert.match(page, /No failure found/);
+    return;
+  }
+  const reproducer = run.stdout.match(/reproducer: (\S+\.json)/)[1];
+  assert.ok(page.includes(`<code>${reproducer}</code>`), 'the reproducer path');
+  const steps = JSON.parse(fs.readFileSync(reproducer, 'utf8')).timeline.length;
+  assert.equal((page.match(/<ol class="steps" id="reproducer-steps">(.*?)<\/ol>/s)[1].match(/<li>/g) ?? []).length, steps);
+  assert.ok(page.includes(`resync run ${reproducer} --mode sim --seed`), 'the simulator replay command');
+  assert.equal((page.match(/<tr class="scenario-row status-failed"/g) ?? []).length, 1, 'the finding as a failed scenario');
+  const data = JSON.parse(page.match(/<script type="application\/json" id="scenario-data-0" class="scenario-data">(.*?)<\/script>/s)[1]);
+  assert.equal(data.reproducer.path, reproducer);
+  assert.equal(data.reproducer.steps.length, steps);
+  assert.ok(data.anomalies.total > 0);
+});
