@@ -120,13 +120,7 @@ void ChatClient::on_timer(std::int64_t now_ms) {
   }
   if (state_ == State::connected && !acked_queue_.empty() && acked_queue_.front().ack_deadline_ms &&
       now_ms >= *acked_queue_.front().ack_deadline_ms) {
-    QueuedSend& head = acked_queue_.front();
-    head.ack_deadline_ms.reset();
-    if (spec_.retries && head.try_count > *spec_.retries) {
-      record({{"type", "send_abandoned"}, {"content", head.content}, {"client_offset", head.client_offset},
-              {"reason", "retries exhausted"}});
-      acked_queue_.pop_front();
-    }
+    fail_in_flight_send();
     drain_acked_queue(/*force=*/true, now_ms);
   }
 }
@@ -168,13 +162,7 @@ void ChatClient::lose_transport(std::string reason, std::int64_t /*now_ms*/) {
   heartbeat_deadline_ms_.reset();
   if (!acked_queue_.empty() && acked_queue_.front().ack_deadline_ms) {
     // socket.io-client fails the pending ack with "socket has been disconnected": one try used.
-    QueuedSend& head = acked_queue_.front();
-    head.ack_deadline_ms.reset();
-    if (spec_.retries && head.try_count > *spec_.retries) {
-      record({{"type", "send_abandoned"}, {"content", head.content}, {"client_offset", head.client_offset},
-              {"reason", "retries exhausted"}});
-      acked_queue_.pop_front();
-    }
+    fail_in_flight_send();
   }
   ack_ids_to_client_offset_.clear();
   if (was_connected || reason == "io client disconnect") record({{"type", "disconnected"}, {"reason", reason}});
@@ -309,6 +297,18 @@ void ChatClient::drain_acked_queue(bool force, std::int64_t now_ms) {
       socketio::encode_event(nlohmann::json::array({names_.chat_event, head.content, head.client_offset}), ack_id)));
   record({{"type", "sent"}, {"content", head.content}, {"client_offset", head.client_offset},
           {"attempt", head.try_count}, {"acked_delivery", true}});
+}
+
+// The in-flight acked send failed (ack timeout or disconnect): like socket.io-client's queue,
+// drop it once it has used up its retries; otherwise it is resent later.
+void ChatClient::fail_in_flight_send() {
+  QueuedSend& head = acked_queue_.front();
+  head.ack_deadline_ms.reset();
+  if (spec_.retries && head.try_count > *spec_.retries) {
+    record({{"type", "send_abandoned"}, {"content", head.content}, {"client_offset", head.client_offset},
+            {"reason", "retries exhausted"}});
+    acked_queue_.pop_front();
+  }
 }
 
 void ChatClient::abandon_pending_sends(const std::string& reason) {

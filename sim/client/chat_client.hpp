@@ -104,6 +104,7 @@ class ChatClient {
   void on_socket_connected(const nlohmann::json& data, std::int64_t now_ms);
   void emit_plain(const std::string& content);
   void drain_acked_queue(bool force, std::int64_t now_ms);
+  void fail_in_flight_send();
   void abandon_pending_sends(const std::string& reason);
   void send_engine(std::string text);
   void record(nlohmann::json event);
