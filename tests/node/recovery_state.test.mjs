@@ -101,12 +101,15 @@ describe('connection state recovery', { timeout: 120000 }, () => {
     await original.waitForId(headId());
     // The same browser tab's state arriving on a new connection while the old one is open on
     // the server: what socket.io-client sends after a silent network change.
+    // Its state as it was before the next message: what the returning client knows.
     const pid = original.socket._pid;
+    const seenId = original.lastId();
+    const seenOffset = original.offsets.at(-1);
     assert.equal(typeof pid, 'string');
     await writer.sendWithAck('sent before the return', 'early-2');
     const returning = await client({
       name: 'returning',
-      auth: { serverOffset: original.lastId(), pid, offset: original.offsets.at(-1) },
+      auth: { serverOffset: seenId, pid, offset: seenOffset },
       reconnection: false,
     });
     await returning.waitForId(headId());
