@@ -8,31 +8,8 @@ namespace {
 std::string escape_markup(std::string_view text) {
   // xml_representable_text also turns C0 control characters into visible "\x01" text,
   // which is what a report reader wants to see instead of an invisible byte.
-  const std::string safe = xml_representable_text(text);
-  std::string escaped;
-  escaped.reserve(safe.size() + safe.size() / 8);
-  for (char character : safe) {
-    switch (character) {
-      case '&':
-        escaped += "&amp;";
-        break;
-      case '<':
-        escaped += "&lt;";
-        break;
-      case '>':
-        escaped += "&gt;";
-        break;
-      case '"':
-        escaped += "&quot;";
-        break;
-      case '\'':
-        escaped += "&#39;";
-        break;
-      default:
-        escaped += character;
-    }
-  }
-  return escaped;
+  static constexpr Entity entities[] = {{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"}};
+  return replace_with_entities(xml_representable_text(text), entities);
 }
 
 }  // namespace

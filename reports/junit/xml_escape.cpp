@@ -1,5 +1,6 @@
 #include "reports/junit/xml_escape.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 
@@ -74,66 +75,32 @@ std::string xml_representable_text(std::string_view text) {
   return safe;
 }
 
-std::string escape_xml_text(std::string_view text) {
-  const std::string safe = xml_representable_text(text);
+std::string replace_with_entities(std::string_view representable_text, std::span<const Entity> entities) {
   std::string escaped;
-  escaped.reserve(safe.size() + safe.size() / 8);
-  for (char c : safe) {
-    switch (c) {
-      case '&':
-        escaped += "&amp;";
-        break;
-      case '<':
-        escaped += "&lt;";
-        break;
-      case '>':
-        escaped += "&gt;";  // also keeps "]]>" out of element content
-        break;
-      case '\r':
-        escaped += "&#13;";
-        break;
-      default:
-        escaped += c;
+  escaped.reserve(representable_text.size() + representable_text.size() / 8);
+  for (char character : representable_text) {
+    const auto entity = std::find_if(entities.begin(), entities.end(),
+                                     [character](const Entity& candidate) { return candidate.character == character; });
+    if (entity == entities.end()) {
+      escaped += character;
+    } else {
+      escaped += entity->replacement;
     }
   }
   return escaped;
 }
 
+std::string escape_xml_text(std::string_view text) {
+  // '>' also keeps "]]>" out of element content; a raw CR would be read back as LF.
+  static constexpr Entity entities[] = {{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'\r', "&#13;"}};
+  return replace_with_entities(xml_representable_text(text), entities);
+}
+
 std::string escape_xml_attribute(std::string_view text) {
-  const std::string safe = xml_representable_text(text);
-  std::string escaped;
-  escaped.reserve(safe.size() + safe.size() / 8);
-  for (char c : safe) {
-    switch (c) {
-      case '&':
-        escaped += "&amp;";
-        break;
-      case '<':
-        escaped += "&lt;";
-        break;
-      case '>':
-        escaped += "&gt;";
-        break;
-      case '"':
-        escaped += "&quot;";
-        break;
-      case '\'':
-        escaped += "&apos;";
-        break;
-      case '\t':
-        escaped += "&#9;";
-        break;
-      case '\n':
-        escaped += "&#10;";
-        break;
-      case '\r':
-        escaped += "&#13;";
-        break;
-      default:
-        escaped += c;
-    }
-  }
-  return escaped;
+  // Tab, LF and CR become references because parsers normalize them to spaces in attributes.
+  static constexpr Entity entities[] = {{'&', "&amp;"},  {'<', "&lt;"},  {'>', "&gt;"},  {'"', "&quot;"},
+                                        {'\'', "&apos;"}, {'\t', "&#9;"}, {'\n', "&#10;"}, {'\r', "&#13;"}};
+  return replace_with_entities(xml_representable_text(text), entities);
 }
 
 }  // namespace resync::reports

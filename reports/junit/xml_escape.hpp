@@ -7,6 +7,7 @@
 //    U+FFFD for the rest. A parser that rejects the whole file would hide every result.
 // 2. Markup characters are escaped as entities, so `<img src=x onerror=alert(1)>` and `]]>`
 //    stay text (no CDATA sections are used anywhere).
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,15 @@ namespace resync::reports {
 std::string xml_representable_text(std::string_view text);
 
 // Both steps, for element content. CR is kept as &#13; (parsers turn a raw CR into LF).
+// One character and the entity that replaces it.
+struct Entity {
+  char character;
+  std::string_view replacement;
+};
+// Step 2 only: replaces every character listed in `entities`, keeps the rest. The text must
+// already be representable (step 1); the XML and HTML escapers share this.
+std::string replace_with_entities(std::string_view representable_text, std::span<const Entity> entities);
+
 std::string escape_xml_text(std::string_view text);
 
 // Both steps, for an attribute value in double quotes. Tab, LF and CR become character

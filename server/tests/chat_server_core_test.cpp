@@ -5,23 +5,24 @@
 
 #include "protocol/socketio_packet.hpp"
 #include "server/core/sqlite_message_store.hpp"
+#include "server/tests/core_harness.hpp"
 
 namespace resync::server {
 namespace {
 
-// Drives the core the way a shell does and records what each session was sent.
-class CoreDriver {
- public:
-  explicit CoreDriver(ServerConfig config = {}) : store_({":memory:", Durability::full}), core_(config, store_) {}
+// The test harness (core_harness.hpp) over an in-memory store, plus the chat-level steps
+// these tests repeat: connect with an offset, send a chat message, store rows directly.
+// A base listed first is built first and destroyed last: the store outlives the core.
+struct InMemoryStore {
+  SqliteMessageStore store{{":memory:", Durability::full}};
+};
 
-  void open(SessionId session) {
-    core_.on_session_opened(session, {}, now_ms);
-    drain();
-  }
-  void text(SessionId session, std::string_view frame) {
-    core_.on_text_frame(session, frame, now_ms);
-    drain();
-  }
+class CoreDriver : private InMemoryStore, public testing::CoreHarness {
+ public:
+  explicit CoreDriver(ServerConfig config = {}) : CoreHarness(config, InMemoryStore::store) {}
+
+  void open(SessionId session) { open_websocket(session); }
+  void text(SessionId session, std::string_view text_frame) { frame(session, text_frame); }
   void connect(SessionId session, std::int64_t server_offset = 0) {
     open(session);
     text(session, "40{\"serverOffset\":" + std::to_string(server_offset) + "}");
@@ -32,59 +33,12 @@ class CoreDriver {
     if (client_offset) arguments.push_back(*client_offset);
     text(session, "4" + protocol::socketio::encode_event(arguments, ack_id));
   }
-  void commit() {
-    core_.commit_pending(now_ms);
-    drain();
-  }
-  void drained(SessionId session) {
-    core_.on_output_drained(session, now_ms);
-    drain();
-  }
-  void advance_to(std::int64_t time_ms) {
-    now_ms = time_ms;
-    core_.on_timer(now_ms);
-    drain();
-  }
   void store_messages(int count) {
-    for (int index = 0; index < count; ++index) store_.insert("stored " + std::to_string(index), std::nullopt);
-    store_.commit();
+    for (int index = 0; index < count; ++index) store.insert("stored " + std::to_string(index), std::nullopt);
+    store.commit();
   }
-
-  // Ids of "chat message" events a session received, in order.
-  std::vector<std::int64_t> received_ids(SessionId session) const {
-    std::vector<std::int64_t> ids;
-    for (const auto& packet : sent(session)) {
-      if (packet.rfind("42[", 0) != 0) continue;
-      const auto arguments = nlohmann::json::parse(packet.substr(2));
-      if (arguments[0] == "chat message") ids.push_back(arguments[2].get<std::int64_t>());
-    }
-    return ids;
-  }
-  std::vector<std::string> sent(SessionId session) const {
-    const auto found = packets_.find(session);
-    return found == packets_.end() ? std::vector<std::string>{} : found->second;
-  }
-  bool closed(SessionId session) const { return closed_.count(session) > 0; }
-  std::int64_t stored_count() { return static_cast<std::int64_t>(store_.read_range(0, 1'000'000, 1'000'000).size()); }
-  ChatServerCore& core() { return core_; }
-
-  std::int64_t now_ms = 0;
-
- private:
-  void drain() {
-    for (auto& action : core_.take_actions()) {
-      if (auto* send = std::get_if<SendPacket>(&action)) packets_[send->session].push_back(send->text);
-      if (auto* close = std::get_if<CloseSession>(&action)) {
-        closed_[close->session] = close->reason;
-        core_.on_session_closed(close->session, now_ms);
-      }
-    }
-  }
-
-  SqliteMessageStore store_;
-  ChatServerCore core_;
-  std::map<SessionId, std::vector<std::string>> packets_;
-  std::map<SessionId, std::string> closed_;
+  std::vector<std::string> sent(SessionId session) { return packets(session); }
+  std::int64_t stored_count() { return static_cast<std::int64_t>(store.read_range(0, 1'000'000, 1'000'000).size()); }
 };
 
 std::vector<std::int64_t> ids_between(std::int64_t first, std::int64_t last) {

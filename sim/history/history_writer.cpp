@@ -1,5 +1,7 @@
 #include "sim/history/history_writer.hpp"
 
+#include <sstream>
+
 #include <cassert>
 #include <cerrno>
 #include <cstring>
@@ -69,5 +71,13 @@ void HistoryWriter::write_line(const std::string& line) {
 }
 
 bool HistoryWriter::good() const { return output_ != nullptr && output_->good(); }
+
+std::string history_text(const RunStarted& run, const std::vector<HistoryEvent>& events) {
+  std::ostringstream output;
+  HistoryWriter writer(output);
+  writer.write_run_started(0, run);
+  for (const HistoryEvent& event : events) writer.write(event);
+  return output.str();
+}
 
 }  // namespace resync::history

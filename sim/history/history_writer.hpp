@@ -10,6 +10,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "sim/history/history_event.hpp"
 
@@ -52,5 +53,9 @@ class HistoryWriter {
   std::ostream* output_;  // null once moved from
   Flush flush_;
 };
+
+// A whole history as text: run_started at t_ms 0, then the events. For tests and tools
+// that build a history in memory.
+std::string history_text(const RunStarted& run, const std::vector<HistoryEvent>& events);
 
 }  // namespace resync::history

@@ -456,13 +456,7 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
     if (!core_ || connection.server_incarnation != incarnation_) return;
     if (end_of_stream) {
       // The client went away: the server closes its side too.
-      if (connection.session) {
-        sessions_.erase(*connection.session);
-        core_->on_session_closed(*connection.session, now_ms());
-        connection.session.reset();
-      }
-      connection.server_end.open = false;
-      server_closes(connection);
+      server_session_ends(connection);
       process_core_actions();
       return;
     }
@@ -495,14 +489,21 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
       } else if (frame.opcode == fi::WebSocketFrameHeader::kBinary) {
         core_->on_binary_frame(*connection.session, frame.payload.size(), now_ms());
       } else if (frame.opcode == fi::WebSocketFrameHeader::kClose) {
-        sessions_.erase(*connection.session);
-        core_->on_session_closed(*connection.session, now_ms());
-        connection.session.reset();
-        connection.server_end.open = false;
-        server_closes(connection);
+        server_session_ends(connection);
       }
     }
     process_core_actions();
+  }
+
+  // The server learns its peer is gone (EOF or a close frame) and closes its socket.
+  void server_session_ends(SimConnection& connection) {
+    if (connection.session) {
+      sessions_.erase(*connection.session);
+      core_->on_session_closed(*connection.session, now_ms());
+      connection.session.reset();
+    }
+    connection.server_end.open = false;
+    server_closes(connection);
   }
 
   void client_receives(SimConnection& connection, const std::string& bytes, bool end_of_stream) {

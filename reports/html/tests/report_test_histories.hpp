@@ -54,13 +54,7 @@ class TimedHistory {
     return at(t_ms, history::RunFinished{converged, converged ? "" : "still sending"});
   }
 
-  std::string text() const {
-    std::ostringstream output;
-    history::HistoryWriter writer(output);
-    writer.write_run_started(0, run_);
-    for (const history::HistoryEvent& event : events_) writer.write(event);
-    return output.str();
-  }
+  std::string text() const { return history::history_text(run_, events_); }
 
   history::History build() const {
     std::istringstream input(text());
