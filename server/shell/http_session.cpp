@@ -29,6 +29,8 @@ namespace {
 constexpr std::string_view client_bundle_path = "/socket.io/socket.io.js";
 constexpr std::string_view engineio_path_prefix = "/socket.io/";  // engine.io matches by prefix too
 constexpr std::string_view polling_content_type = "text/plain; charset=UTF-8";  // as engine.io sends it
+// How long a closing connection keeps reading what the client still sends (see do_close).
+constexpr int lingering_close_ms = 2000;
 
 http::response<http::string_body> make_response(unsigned version, bool keep_alive, unsigned status,
                                                  std::string_view content_type, std::string body) {
@@ -209,6 +211,19 @@ void HttpSession::on_write(bool keep_alive, beast::error_code error, std::size_t
 void HttpSession::do_close() {
   beast::error_code ignored;
   stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  // A lingering close: closing a socket with unread input makes the kernel send a reset,
+  // which can destroy the response before the client reads it (a 413 while the client is
+  // still sending its body). Read and discard until the client closes, bounded in time.
+  stream_.expires_after(std::chrono::milliseconds(lingering_close_ms));
+  drain_until_peer_closes();
+}
+
+void HttpSession::drain_until_peer_closes() {
+  stream_.async_read_some(boost::asio::buffer(drain_buffer_),
+                          [self = shared_from_this()](beast::error_code error, std::size_t /*bytes_read*/) {
+                            // End of stream, a reset or the deadline: the session ends here.
+                            if (!error) self->drain_until_peer_closes();
+                          });
 }
 
 }  // namespace resync::server::shell

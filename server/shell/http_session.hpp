@@ -2,6 +2,7 @@
 // One HTTP connection: reads requests within header/body limits and a timeout, serves the
 // chat page and the client bundle, and routes /socket.io/ to an Engine.IO transport (a
 // WebSocket upgrade hands the socket to a WebSocketSession). Internal to the shell.
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -41,6 +42,7 @@ class HttpSession final : public PollResponder, public std::enable_shared_from_t
   void send_response(Response&& response);
   void on_write(bool keep_alive, boost::beast::error_code error, std::size_t bytes_written);
   void do_close();
+  void drain_until_peer_closes();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
@@ -55,6 +57,8 @@ class HttpSession final : public PollResponder, public std::enable_shared_from_t
     bool keep_alive = true;
   };
   std::optional<HeldPoll> held_poll_;
+  // Where a lingering close throws away what the client still sends.
+  std::array<char, 4096> drain_buffer_{};
 };
 
 }  // namespace resync::server::shell
