@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
@@ -108,7 +109,6 @@ class LiveEnvironment final : public RunEnvironment {
   }
 
   std::string run() {
-    started_ = std::chrono::steady_clock::now();
     ExecutionOptions execution_options;
     execution_options.seed = options_.seed;
     execution_options.mode = "live";
@@ -121,6 +121,9 @@ class LiveEnvironment final : public RunEnvironment {
     std::string proxy_error;
     proxy_ = start_run_proxy(io_, target_.host, target_.port, derive_seed(options_.seed, 0), proxy_error);
     if (!proxy_) return abandon("the fault proxy did not start: " + proxy_error, proxy_error);
+    // The timeline starts once server and proxy are up, as in the simulator: a step at 1 ms
+    // runs 1 ms after the clients could first connect, however long a preload took.
+    started_ = std::chrono::steady_clock::now();
     execution.start();
     io_.run();
     return history_path_;
@@ -129,11 +132,12 @@ class LiveEnvironment final : public RunEnvironment {
   // ---- RunEnvironment ----
 
   std::int64_t now_ms() const override {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
+    if (!started_) return 0;  // setting up: the simulator's virtual clock is at 0 then too
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - *started_).count();
   }
 
   void schedule(std::int64_t time_ms, std::function<void()> work) override {
-    auto timer = std::make_shared<asio::steady_timer>(io_, started_ + std::chrono::milliseconds(time_ms));
+    auto timer = std::make_shared<asio::steady_timer>(io_, *started_ + std::chrono::milliseconds(time_ms));
     timers_.push_back(timer);
     timer->async_wait([this, work = std::move(work)](const boost::system::error_code& error) {
       if (!error && !finished_) work();
@@ -312,7 +316,7 @@ class LiveEnvironment final : public RunEnvironment {
     transports.timer->cancel();
     const auto deadline = client.next_deadline_ms();
     if (!deadline || finished_) return;
-    transports.timer->expires_at(started_ + std::chrono::milliseconds(*deadline));
+    transports.timer->expires_at(*started_ + std::chrono::milliseconds(*deadline));
     ChatClient* client_pointer = &client;
     transports.timer->async_wait([this, client_pointer](const boost::system::error_code& error) {
       if (error || finished_) return;
@@ -324,7 +328,8 @@ class LiveEnvironment final : public RunEnvironment {
   const Scenario& scenario_;
   LiveRunOptions options_;
   asio::io_context io_;
-  std::chrono::steady_clock::time_point started_;
+  // When the timeline started; history times and steps count from it.
+  std::optional<std::chrono::steady_clock::time_point> started_;
   std::string database_path_;
   std::string history_path_;
   std::ofstream history_;

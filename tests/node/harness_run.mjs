@@ -2,7 +2,7 @@
 // a valid scenario passes against the strict server, the same race against the tutorial
 // server is reported invalid with the right anomalies, an external server started by
 // --target-cmd works, a server that never starts ends `unknown` (exit 2) with its own error
-// output, and a fuzz reproducer replays as invalid in sim and runs to a verdict live.
+// output, and a fuzz reproducer replays as invalid in sim and in live mode.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -76,7 +76,7 @@ describe('resync run and resync fuzz end to end', { timeout: 300000 }, () => {
     }
   });
 
-  it('fuzzing a tutorial server finds a failure whose reproducer replays invalid in sim and runs live', () => {
+  it('fuzzing a tutorial server finds a failure whose reproducer replays invalid in sim and live', () => {
     const work = mkdtempSync(join(tmpdir(), 'resync-fuzz-'));
     try {
       const found = join(work, 'found');
@@ -91,13 +91,26 @@ describe('resync run and resync fuzz end to end', { timeout: 300000 }, () => {
       const sim = run(replaySim);
       assert.equal(sim.code, 1, sim.out);
       assert.match(sim.out, /invalid \(expected valid\) FAIL/);
-      // The live replay runs the same file against the real server and proxy to a verdict.
-      // It does not reliably show the race: the simulator connects in well under a
-      // millisecond, real loopback in several, so a shrunk race can miss its window live.
+      // The live replay runs the same file against the real server and proxy and shows the
+      // same failure. It is a race on real sockets, so a machine busy with other work can
+      // miss its window now and then: up to three tries, and every try must reach a verdict.
+      // Under ASan+UBSan the runner and server are 5-10x slower (a step due at 4 ms runs at
+      // 11 ms), so a race a few milliseconds wide cannot line up: there, a verdict is enough.
       const replayLive = fuzz.out.match(/replay \(live\): +resync (.*)/)[1].split(' ');
-      const live = run(replayLive);
-      assert.ok(live.code === 0 || live.code === 1, `live replay ended unknown or in error:\n${live.out}`);
-      assert.match(live.out, /scenario fuzz-seed1-run\d+: (valid|invalid)/);
+      if (process.env.RESYNC_SANITIZED === '1') {
+        const live = run(replayLive);
+        assert.ok(live.code === 0 || live.code === 1, `live replay ended unknown or in error:\n${live.out}`);
+        return;
+      }
+      const tries = [];
+      for (let attempt = 0; attempt < 3 && !tries.some((live) => live.code === 1); attempt++) {
+        const live = run(replayLive);
+        assert.ok(live.code === 0 || live.code === 1, `live replay ended unknown or in error:\n${live.out}`);
+        tries.push(live);
+      }
+      const caught = tries.find((live) => live.code === 1);
+      assert.ok(caught, `the live replay passed ${tries.length} times:\n${tries.map((live) => live.out).join('\n')}`);
+      assert.match(caught.out, /scenario fuzz-seed1-run\d+: invalid \(expected valid\) FAIL/);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
