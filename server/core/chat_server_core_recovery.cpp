@@ -39,8 +39,17 @@ bool ChatServerCore::try_recover(Session& session, const nlohmann::json& auth, s
   session.socket_id = grant->socket_id;
   session.private_id = *private_id;
   session.socket_state = SocketState::connected;
-  // socket.io sends the missed packets before the CONNECT reply; the client buffers them and
-  // emits them right after "connect", with socket.recovered set.
+  // socket.io sends the missed packets before the CONNECT reply; socket.io-client buffers
+  // them and emits them once "connect" arrives, and only then moves its offset. If the
+  // connection drops in between, the buffer survives (socket.io-client never clears it)
+  // and the next recovery replays the same events again: the client shows them twice (the
+  // fuzzer found this). So strict answers CONNECT first and then replays, which the client
+  // handles as ordinary events, moving its offset one event at a time; tutorial keeps
+  // socket.io's order, flaw included.
+  const bool connect_reply_first = config_.delivery == DeliveryMode::strict;
+  if (connect_reply_first) {
+    send_socket_packet(session.id, socketio::encode_connect_reply(session.socket_id, session.private_id));
+  }
   std::size_t replayed = 0;
   session.last_sent_id = grant->resume_after_id;
   for (const BufferedEvent& event : recovery_->buffered_events()) {
@@ -48,7 +57,9 @@ bool ChatServerCore::try_recover(Session& session, const nlohmann::json& auth, s
     send_chat_event(session, event.id, event.content);
     ++replayed;
   }
-  send_socket_packet(session.id, socketio::encode_connect_reply(session.socket_id, session.private_id));
+  if (!connect_reply_first) {
+    send_socket_packet(session.id, socketio::encode_connect_reply(session.socket_id, session.private_id));
+  }
   // Every committed id is now sent; uncommitted ones arrive as live broadcasts, in order.
   session.catch_up_cursor_id = session.last_sent_id;
   session.catch_up = CatchUpState::none;

@@ -53,6 +53,9 @@ void ChatClient::reload(std::int64_t now_ms) {
   rendered_.clear();
   seen_ids_.clear();
   server_offset_ = kept_offset.value_or(0);
+  private_id_.reset();
+  last_event_offset_.reset();
+  receive_buffer_.clear();
   ++page_incarnation_;
   client_offset_counter_ = 0;
   record({{"type", "reloaded"}, {"kept_offset", kept_offset ? nlohmann::json(*kept_offset) : nlohmann::json()}});
@@ -188,8 +191,7 @@ void ChatClient::handle_engine_packet(std::string_view text, std::int64_t now_ms
       open_deadline_ms_.reset();
       heartbeat_deadline_ms_ = now_ms + ping_interval_ms_ + ping_timeout_ms_;
       state_ = State::awaiting_socket_connect;
-      nlohmann::json auth = {{names_.offset_auth_field, server_offset_}};
-      send_engine(engineio::encode_packet(engineio::PacketType::message, socketio::encode_connect(auth)));
+      send_engine(engineio::encode_packet(engineio::PacketType::message, socketio::encode_connect(connect_auth())));
       return;
     }
     case engineio::PacketType::ping:
@@ -229,8 +231,13 @@ void ChatClient::handle_socket_packet(std::string_view text, std::int64_t now_ms
       lose_transport("io server disconnect", now_ms);
       return;
     case socketio::PacketType::event:
-      if (state_ == State::connected && socketio::event_name(packet).value() == names_.chat_event) {
+      if (socketio::event_name(packet).value() != names_.chat_event) return;
+      if (state_ == State::connected) {
         handle_chat_event(*packet.payload);
+      } else if (state_ == State::awaiting_socket_connect) {
+        // socket.io-client's receiveBuffer: a recovering server replays the missed events
+        // before its CONNECT reply; the app sees them right after "connect".
+        receive_buffer_.push_back(*packet.payload);
       }
       return;
     case socketio::PacketType::ack: {
@@ -255,7 +262,17 @@ void ChatClient::on_socket_connected(const nlohmann::json& data, std::int64_t no
   attempt_ = 0;
   backoff_.reset();
   const std::string socket_id = data.contains("sid") && data["sid"].is_string() ? data["sid"].get<std::string>() : "";
-  record({{"type", "connected"}, {"socket_id", socket_id}, {"server_offset", server_offset_}, {"recovered", false}});
+  // socket.io-client: recovered = pid && this._pid === pid; then it keeps the new pid.
+  std::optional<std::string> private_id;
+  if (spec_.connection_state_recovery && data.contains("pid") && data["pid"].is_string()) {
+    private_id = data["pid"].get<std::string>();
+  }
+  const bool recovered = private_id && private_id == private_id_;
+  private_id_ = private_id;  // the last offset stays, as in socket.io-client
+  record({{"type", "connected"}, {"socket_id", socket_id}, {"server_offset", server_offset_}, {"recovered", recovered}});
+  std::vector<nlohmann::json> buffered = std::move(receive_buffer_);
+  receive_buffer_.clear();
+  for (const nlohmann::json& arguments : buffered) handle_chat_event(arguments);
   while (!plain_send_buffer_.empty()) {
     emit_plain(plain_send_buffer_.front());
     plain_send_buffer_.pop_front();
@@ -263,7 +280,21 @@ void ChatClient::on_socket_connected(const nlohmann::json& data, std::int64_t no
   drain_acked_queue(/*force=*/true, now_ms);
 }
 
+nlohmann::json ChatClient::connect_auth() const {
+  nlohmann::json auth = {{names_.offset_auth_field, server_offset_}};
+  if (private_id_) {
+    // socket.io-client sends {pid, offset} with its own auth; no offset until an event came.
+    auth["pid"] = *private_id_;
+    if (last_event_offset_) auth["offset"] = *last_event_offset_;
+  }
+  return auth;
+}
+
 void ChatClient::handle_chat_event(const nlohmann::json& arguments) {
+  // With recovery on, the server appends the event's offset as the last argument.
+  if (private_id_ && arguments.size() > 3 && arguments.back().is_string()) {
+    last_event_offset_ = arguments.back().get<std::string>();
+  }
   if (arguments.size() < 3 || !arguments[2].is_number_integer()) return;
   const std::int64_t id = arguments[2].get<std::int64_t>();
   const std::string content = arguments[1].is_string() ? arguments[1].get<std::string>() : arguments[1].dump();

@@ -101,6 +101,7 @@ class ChatClient {
   void handle_engine_packet(std::string_view text, std::int64_t now_ms);
   void handle_socket_packet(std::string_view text, std::int64_t now_ms);
   void handle_chat_event(const nlohmann::json& arguments);
+  nlohmann::json connect_auth() const;
   void on_socket_connected(const nlohmann::json& data, std::int64_t now_ms);
   void emit_plain(const std::string& content);
   void drain_acked_queue(bool force, std::int64_t now_ms);
@@ -135,6 +136,12 @@ class ChatClient {
   std::deque<std::string> plain_send_buffer_;  // emits made while disconnected
   std::deque<QueuedSend> acked_queue_;         // retried emits, head in flight
   std::map<std::uint64_t, std::string> ack_ids_to_client_offset_;
+  std::vector<nlohmann::json> receive_buffer_;  // events that arrive before the CONNECT reply
+  // Connection state recovery (spec_.connection_state_recovery): the server's private id
+  // from the last CONNECT reply and the offset of the last event handled, sent back on
+  // reconnect as socket.io-client >= 4.6 does. A reload forgets them.
+  std::optional<std::string> private_id_;
+  std::optional<std::string> last_event_offset_;
   std::uint64_t next_ack_id_ = 0;
   std::int64_t last_chat_activity_ms_ = 0;
   std::int64_t now_ms_ = 0;  // the time of the input being handled, for last_chat_activity_ms_

@@ -74,6 +74,8 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
     scenario.server.ping_interval_ms = *inRange<std::int64_t>(100, 3001);
     scenario.server.ping_timeout_ms = *inRange<std::int64_t>(100, 3001);
     scenario.server.preload_messages = *rc::gen::element<std::int64_t>(0, *inRange<std::int64_t>(0, profile.preload_max + 1));
+    // Often socket.io's 2-minute default; sometimes short enough for a fault to outlast it.
+    scenario.server.recovery_window_ms = *rc::gen::element<std::int64_t>(120000, *inRange<std::int64_t>(100, 5001));
 
     const int client_count = *inRange(1, profile.clients_max + 1);
     std::vector<std::string> client_names;
@@ -87,6 +89,8 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
         if (*inRange(0, 3) == 0) client.retries = *inRange(0, 6);
       }
       client.connect_at_start = *inRange(0, 10) != 0;
+      // Connection state recovery as socket.io-client >= 4.6 does it (the server has it on).
+      client.connection_state_recovery = *rc::gen::arbitrary<bool>();
       client_names.push_back(client.name);
       scenario.clients.push_back(client);
     }

@@ -261,7 +261,9 @@ class LiveEnvironment final : public RunEnvironment {
       launch.serve_arguments = {options_.resync_executable, "serve", "--host", "127.0.0.1", "--db", database_path_,
                                 "--delivery", scenario_.server.delivery, "--durability", scenario_.server.durability,
                                 "--ping-interval-ms", std::to_string(scenario_.server.ping_interval_ms),
-                                "--ping-timeout-ms", std::to_string(scenario_.server.ping_timeout_ms)};
+                                "--ping-timeout-ms", std::to_string(scenario_.server.ping_timeout_ms),
+                                "--recovery-window-ms", std::to_string(scenario_.server.recovery_window_ms)};
+      if (!scenario_.server.recovery) launch.serve_arguments.push_back("--no-recovery");
     } else if (!target_command().empty()) {
       launch.shell_command = target_command();
     } else {

@@ -217,6 +217,8 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
     config.ping_interval_ms = scenario_.server.ping_interval_ms;
     config.ping_timeout_ms = scenario_.server.ping_timeout_ms;
     config.chat_event_name = scenario_.server.chat_event;
+    config.recovery_enabled = scenario_.server.recovery;
+    config.recovery.window_ms = scenario_.server.recovery_window_ms;
     config.seed = derive_seed(options_.seed, 1000 + static_cast<std::uint64_t>(incarnation_));
     core_ = std::make_unique<server::ChatServerCore>(config, store_);
     record({{"type", "server_started"}, {"port", 0}, {"pid", 0}, {"incarnation", incarnation_}});

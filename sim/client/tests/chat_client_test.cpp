@@ -204,6 +204,52 @@ TEST(ChatClient, ReloadForgetsTheRenderedListAndCatchesUpFromZero) {
   EXPECT_EQ(rendered_ids(alice), (std::vector<std::int64_t>{1, 2})) << "a reload shows the full history once";
 }
 
+TEST(ChatClient, WithRecoveryItReturnsWithPidAndOffsetAndGetsExactlyTheMissedEvents) {
+  server::ServerConfig config;
+  config.recovery_enabled = true;
+  Loopback network(config);
+  ClientSpec spec = named("alice");
+  spec.connection_state_recovery = true;
+  ChatClient& alice = network.add_client(spec);
+  ChatClient& bob = network.add_client(named("bob"));
+  alice.connect(0);
+  bob.connect(0);
+  network.run_until(10);
+  bob.send("one", network.now_ms);
+  bob.send("two", network.now_ms);
+  network.run_until(20);
+  network.reset_connection(alice);
+  bob.send("three", network.now_ms);
+  network.run_until(2000);
+  ASSERT_TRUE(alice.connected());
+  EXPECT_EQ(rendered_ids(alice), (std::vector<std::int64_t>{1, 2, 3}));
+  std::vector<bool> recovered;
+  for (const auto& event : network.history) {
+    if (event["type"] == "connected" && event["client"] == "alice") recovered.push_back(event["recovered"].get<bool>());
+  }
+  EXPECT_EQ(recovered, (std::vector<bool>{false, true})) << "the second connect is a recovery";
+}
+
+TEST(ChatClient, WithoutRecoveryItSendsOnlyItsOffset) {
+  server::ServerConfig config;
+  config.recovery_enabled = true;
+  Loopback network(config);
+  ChatClient& alice = network.add_client(named("alice"));
+  alice.connect(0);
+  network.run_until(10);
+  alice.send("one", network.now_ms);
+  network.run_until(20);
+  network.reset_connection(alice);
+  network.run_until(2000);
+  ASSERT_TRUE(alice.connected());
+  EXPECT_EQ(rendered_ids(alice), std::vector<std::int64_t>{1});
+  for (const auto& event : network.history) {
+    if (event["type"] == "connected") {
+      EXPECT_FALSE(event["recovered"].get<bool>());
+    }
+  }
+}
+
 TEST(ChatClient, BackoffFollowsSocketIoClientDefaults) {
   std::mt19937_64 random(7);
   ReconnectBackoff backoff(1000, 5000, 0.5);
