@@ -174,17 +174,26 @@ class LiveEnvironment final : public RunEnvironment {
 
   FaultControl& faults() override { return *proxy_; }
   bool controls_server() const override { return server_ != nullptr; }
-  bool server_running() const override { return server_ && server_->running(); }
+  // A server asked to stop counts as down at once, so a heal that follows starts it again.
+  bool server_running() const override { return server_ && server_->running() && !stopping_; }
 
+  // Signals the server and returns: the io thread keeps serving the clients while the server
+  // shuts down (a graceful stop waits for their WebSocket close replies), and a timer reaps
+  // the process. Blocking here would stall every client for the server's whole grace period.
   void stop_server(int signal) override {
     if (!server_running()) return;
-    const int incarnation = server_->incarnation();
-    server_->stop(signal);
-    record({{"type", "server_stopped"}, {"signal", signal_name(signal)}, {"incarnation", incarnation}});
+    stopping_ = Stopping{signal, server_->incarnation(), std::chrono::steady_clock::now()};
+    server_->signal(signal);
+    poll_stopping_server();
   }
 
   void start_server() override {
-    if (!server_ || server_->running()) return;
+    if (!server_ || (server_->running() && !stopping_)) return;
+    if (stopping_) {
+      restart_when_stopped_ = true;  // the old process still holds the port
+      return;
+    }
+    restart_when_stopped_ = false;
     if (auto error = server_->start(target_.port)) {
       record({{"type", "server_failed"}, {"detail", *error}});
       return;
@@ -200,6 +209,11 @@ class LiveEnvironment final : public RunEnvironment {
 
   void finish() override {
     finished_ = true;
+    if (stopping_) {
+      // The end of the run may block: finish the stop that is under way.
+      server_->stop(stopping_->signal);
+      record_server_stopped();
+    }
     for (auto& [name, transports] : transports_) {
       for (auto& [id, connection] : transports.connections) connection->close();
       transports.connections.clear();
@@ -211,7 +225,11 @@ class LiveEnvironment final : public RunEnvironment {
       record({{"type", "server_stopped"}, {"signal", "exit"}, {"incarnation", server_->incarnation()},
               {"detail", server_->stderr_tail(2000)}});
     }
-    if (server_running()) stop_server(SIGTERM);
+    if (server_running()) {
+      stopping_ = Stopping{SIGTERM, server_->incarnation(), std::chrono::steady_clock::now()};
+      server_->stop(SIGTERM);
+      record_server_stopped();
+    }
     if (embedded()) {
       std::string error;
       nlohmann::json messages = read_committed_log(database_path_, error);
@@ -280,6 +298,25 @@ class LiveEnvironment final : public RunEnvironment {
     return std::nullopt;
   }
 
+  void poll_stopping_server() {
+    if (!stopping_ || finished_) return;
+    if (server_->try_reap()) {
+      record_server_stopped();
+      if (restart_when_stopped_) start_server();
+      return;
+    }
+    if (std::chrono::steady_clock::now() - stopping_->since > stop_grace_max) server_->signal(SIGKILL);
+    stop_poll_timer_.expires_after(std::chrono::milliseconds(stop_poll_interval_ms));
+    stop_poll_timer_.async_wait([this](const boost::system::error_code& error) {
+      if (!error) poll_stopping_server();
+    });
+  }
+
+  void record_server_stopped() {
+    record({{"type", "server_stopped"}, {"signal", signal_name(stopping_->signal)}, {"incarnation", stopping_->incarnation}});
+    stopping_.reset();
+  }
+
   void record_server_started() {
     record({{"type", "server_started"}, {"port", server_->port()}, {"pid", server_->pid()}, {"incarnation", server_->incarnation()}});
   }
@@ -332,6 +369,17 @@ class LiveEnvironment final : public RunEnvironment {
   asio::io_context io_;
   // When the timeline started; history times and steps count from it.
   std::optional<std::chrono::steady_clock::time_point> started_;
+  // A stop under way: signalled, not yet reaped.
+  struct Stopping {
+    int signal = 0;
+    int incarnation = 0;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::optional<Stopping> stopping_;
+  bool restart_when_stopped_ = false;
+  asio::steady_timer stop_poll_timer_{io_};
+  static constexpr int stop_poll_interval_ms = 2;
+  static constexpr auto stop_grace_max = std::chrono::seconds(10);
   std::string database_path_;
   std::string history_path_;
   std::ofstream history_;

@@ -189,18 +189,35 @@ std::optional<std::string> ServerProcess::start_shell_command(std::uint16_t port
 
 void ServerProcess::stop(int signal) {
   if (!running()) return;
-  // Shell commands run in their own process group: signal all of it.
-  ::kill(launch_.shell_command.empty() ? pid_ : -pid_, signal);
-  int status = 0;
+  this->signal(signal);
   const std::int64_t deadline = steady_now_ms() + 10000;
-  while (::waitpid(pid_, &status, WNOHANG) == 0) {
+  while (!try_reap()) {
     if (steady_now_ms() > deadline) {
-      ::kill(launch_.shell_command.empty() ? pid_ : -pid_, SIGKILL);
+      this->signal(SIGKILL);
+      int status = 0;
       ::waitpid(pid_, &status, 0);
-      break;
+      forget_child();
+      return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+}
+
+void ServerProcess::signal(int signal) {
+  if (!running()) return;
+  // Shell commands run in their own process group: signal all of it.
+  ::kill(launch_.shell_command.empty() ? pid_ : -pid_, signal);
+}
+
+bool ServerProcess::try_reap() {
+  if (!running()) return true;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  forget_child();
+  return true;
+}
+
+void ServerProcess::forget_child() {
   if (!launch_.shell_command.empty()) ::kill(-pid_, SIGKILL);  // leftovers of the group
   pid_ = -1;
   close_stdout_pipe();
@@ -211,16 +228,7 @@ void ServerProcess::close_stdout_pipe() {
   stdout_read_fd_ = -1;
 }
 
-bool ServerProcess::exited_unexpectedly() {
-  if (!running()) return false;
-  int status = 0;
-  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-    pid_ = -1;
-    close_stdout_pipe();
-    return true;
-  }
-  return false;
-}
+bool ServerProcess::exited_unexpectedly() { return running() && try_reap(); }
 
 std::string ServerProcess::stderr_tail(std::size_t max_bytes) const {
   std::ifstream file(launch_.stderr_path, std::ios::binary);

@@ -29,8 +29,13 @@ class ServerProcess {
   // Starts the server on `port` (0 = let the embedded server pick one) and waits until it
   // accepts connections. On failure returns an error that includes the server's own output.
   std::optional<std::string> start(std::uint16_t port = 0);
-  // Sends `signal` (SIGKILL, SIGTERM) and reaps the child.
+  // Sends `signal` (SIGKILL, SIGTERM) and reaps the child, blocking until it has exited
+  // (SIGKILL after 10 s). For the end of a run; during one, use signal() and try_reap().
   void stop(int signal);
+  // Sends `signal` to the server (its whole process group for a shell command); no wait.
+  void signal(int signal);
+  // Reaps the child if it has exited: true then (and running() turns false).
+  bool try_reap();
   bool running() const { return pid_ > 0; }
   // True (and reaps it) when the child has exited by itself.
   bool exited_unexpectedly();
@@ -45,6 +50,7 @@ class ServerProcess {
   std::optional<std::string> start_shell_command(std::uint16_t port);
   std::optional<std::string> failure(const std::string& what);
   void close_stdout_pipe();
+  void forget_child();  // after the child was reaped
 
   ServerLaunch launch_;
   pid_t pid_ = -1;
