@@ -276,7 +276,10 @@ RC_GTEST_PROP(ChatServerCore, StrictDeliveryGivesEveryClientEachIdOnceInOrder, (
   for (SessionId session : sessions) {
     const auto ids = driver.received_ids(session);
     RC_ASSERT(std::adjacent_find(ids.begin(), ids.end(), [](auto a, auto b) { return a >= b; }) == ids.end());
-    RC_ASSERT(ids.empty() || ids.back() == total);
+    // Computed first: RC_ASSERT captures its expression with overloaded operators, so an
+    // `||` inside it would not short-circuit and back() would run on an empty list.
+    const bool ends_with_the_last_id = ids.empty() || ids.back() == total;
+    RC_ASSERT(ends_with_the_last_id);
   }
   RC_ASSERT(driver.received_ids(1) == ids_between(1, total));
 }
