@@ -42,6 +42,15 @@ describe('resync run and resync fuzz end to end', { timeout: 300000 }, () => {
     assert.match(tutorial.out, /tutorial-server-catch-up-race: invalid \(expected invalid with duplicated, reordered\) PASS/);
   });
 
+  it('scenarios run side by side (--jobs 2) do not leak sockets into each other\'s servers', () => {
+    // A server started by one job must not inherit the other job's proxied sockets: holding a
+    // copy, it kept a reset connection open until it exited, and the reset scenario passed.
+    const { code, out } = run(['run', join(scenarios, 'tutorial-server-recovery-replay-cut.json'),
+      join(scenarios, 'tutorial-server-reset-during-catch-up.json'), '--jobs', '2']);
+    assert.equal(code, 0, out);
+    assert.match(out, /tutorial-server-recovery-replay-cut: invalid \(expected invalid with duplicated\) PASS/);
+  });
+
   it('an external server started by --target-cmd is tested through the proxy', () => {
     const work = mkdtempSync(join(tmpdir(), 'resync-harness-'));
     try {
