@@ -47,6 +47,19 @@ class RecoveryCore : public ::testing::Test {
     if (!events.empty()) auth["offset"] = events.back().back();
     return auth;
   }
+  // Sessions 1 and 2 connect; session 2 sends `before` messages, session 1's transport
+  // closes, and session 2 sends `while_away` more. Returns what session 1 would send back.
+  nlohmann::json session_1_leaves_and_misses(int before, int while_away) {
+    connect(1);
+    connect(2);
+    for (int index = 0; index < before; ++index) send(2, "before " + std::to_string(index));
+    harness().commit();
+    const nlohmann::json auth = returning_auth(1, before);
+    harness().transport_closed(1);
+    for (int index = 0; index < while_away; ++index) send(2, "while away " + std::to_string(index));
+    harness().commit();
+    return auth;
+  }
   bool recovered(SessionId session, SessionId old_session) {
     const auto replies = harness().connect_replies(session);
     return !replies.empty() && replies.back().at("sid") == harness().connect_replies(old_session).back().at("sid");
@@ -92,17 +105,7 @@ class RecoveryReplayOrder : public RecoveryCore {
     config.delivery = delivery;
     return config;
   }
-  void return_after_missing_four() {
-    connect(1);
-    connect(2);
-    for (int index = 0; index < 3; ++index) send(2, "before " + std::to_string(index));
-    harness().commit();
-    const nlohmann::json auth = returning_auth(1, 3);
-    harness().transport_closed(1);
-    for (int index = 0; index < 4; ++index) send(2, "while away " + std::to_string(index));
-    harness().commit();
-    connect(3, auth);
-  }
+  void return_after_missing_four() { connect(3, session_1_leaves_and_misses(3, 4)); }
   // Where the CONNECT reply and the first chat event are among session 3's packets.
   std::ptrdiff_t position_of(std::string_view prefix) {
     const auto& packets = harness().packets(3);
@@ -139,18 +142,10 @@ TEST_F(TutorialReplayOrder, ReplaysBeforeTheConnectReplyAsSocketIoDoes) {
 }
 
 TEST_F(RecoveryCore, ATransportCloseIsRecoveredWithExactlyTheMissedEvents) {
-  connect(1);
-  connect(2);
-  for (int index = 0; index < 3; ++index) send(2, "before " + std::to_string(index));
-  harness().commit();
+  const nlohmann::json auth = session_1_leaves_and_misses(3, 4);
   ASSERT_EQ(harness().received_ids(1), ids_between(1, 3));
-  const nlohmann::json auth = returning_auth(1, 3);
-  harness().transport_closed(1);
-  for (int index = 0; index < 4; ++index) send(2, "while away " + std::to_string(index));
-  harness().commit();
 
-  harness().open_websocket(3);
-  harness().frame(3, "40" + auth.dump());
+  connect(3, auth);
   EXPECT_TRUE(recovered(3, 1));
   EXPECT_EQ(harness().connect_replies(3).at(0).at("pid"), auth.at("pid"));
   EXPECT_EQ(harness().received_ids(3), ids_between(4, 7)) << "the missed events, no database catch-up on top";
@@ -161,17 +156,9 @@ TEST_F(RecoveryCore, ATransportCloseIsRecoveredWithExactlyTheMissedEvents) {
 }
 
 TEST_F(RecoveryCore, AMessageInsertedButNotYetCommittedArrivesOnceAfterTheRecovery) {
-  connect(1);
-  connect(2);
-  send(2, "one");
-  harness().commit();
-  const nlohmann::json auth = returning_auth(1, 1);
-  harness().transport_closed(1);
-  send(2, "two");
-  harness().commit();
+  const nlohmann::json auth = session_1_leaves_and_misses(1, 1);
   send(2, "three (in the open transaction while the client returns)");
-  harness().open_websocket(3);
-  harness().frame(3, "40" + auth.dump());
+  connect(3, auth);
   EXPECT_EQ(harness().received_ids(3), std::vector<std::int64_t>{2});
   harness().commit();
   EXPECT_EQ(harness().received_ids(3), (std::vector<std::int64_t>{2, 3}));
@@ -301,14 +288,7 @@ TEST_F(RecoveryCore, AForgedOffsetGetsAFreshSocket) {
 }
 
 TEST_F(RecoveryCore, AnOffsetBeyondWhatWasSentToThatSocketIsRefused) {
-  connect(1);
-  connect(2);
-  send(2, "one");
-  harness().commit();
-  nlohmann::json auth = returning_auth(1, 1);
-  harness().transport_closed(1);
-  send(2, "two");
-  harness().commit();
+  nlohmann::json auth = session_1_leaves_and_misses(1, 1);
   // The real offset of id 2, which session 1 never received.
   auth["offset"] = harness().chat_events(2).back().back();
   connect(3, auth);
@@ -329,14 +309,7 @@ TEST_F(RecoveryCore, APidRecoversOnlyOnce) {
 }
 
 TEST_F(RecoveryCore, AfterTheWindowTheClientGetsAFreshSocketAndTheCatchUp) {
-  connect(1);
-  connect(2);
-  send(2, "one");
-  harness().commit();
-  const nlohmann::json auth = returning_auth(1, 1);
-  harness().transport_closed(1);
-  send(2, "two");
-  harness().commit();
+  const nlohmann::json auth = session_1_leaves_and_misses(1, 1);
   harness().advance_to(120001);
   harness().frame(2, "3");
   connect(3, auth);

@@ -5,7 +5,6 @@
 #include <limits>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "sim/checker/check_history.hpp"
@@ -33,8 +32,7 @@ std::uint64_t campaign_run_seed(std::uint64_t campaign_seed, std::uint64_t index
 }
 
 std::optional<std::string> property_violation(const std::string& history_text) {
-  std::istringstream input(history_text);
-  const auto read = history::parse_history(input, "<fuzz run>");
+  const auto read = history::parse_history_text(history_text, "<fuzz run>");
   if (!read.ok()) return "the history could not be read:\n" + read.error_text();
   const checker::CheckResult result = checker::check_history(*read.history);
   if (result.verdict == Verdict::valid) return std::nullopt;

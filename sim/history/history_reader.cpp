@@ -1,5 +1,7 @@
 #include "sim/history/history_reader.hpp"
 
+#include <sstream>
+
 #include <algorithm>
 #include <fstream>
 #include <utility>
@@ -141,6 +143,11 @@ HistoryReadResult parse_history(std::istream& input, const std::string& source_n
   HistoryParser parser(source_name);
   parser.parse(input);
   return std::move(parser).finish();
+}
+
+HistoryReadResult parse_history_text(const std::string& text, const std::string& source_name) {
+  std::istringstream input(text);
+  return parse_history(input, source_name);
 }
 
 HistoryReadResult read_history(const std::filesystem::path& path) {

@@ -38,6 +38,8 @@ inline constexpr std::size_t history_read_errors_max = 20;
 
 // `source_name` names the stream in messages (e.g. the file path).
 HistoryReadResult parse_history(std::istream& input, const std::string& source_name = "<stream>");
+// The same for a history held in memory (a simulated run, a test's hand-written lines).
+HistoryReadResult parse_history_text(const std::string& text, const std::string& source_name = "<text>");
 HistoryReadResult read_history(const std::filesystem::path& path);
 
 }  // namespace resync::history

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 
-import { cleanExit, startServer } from './lib/server.mjs';
+import { cleanExit, sqlite, startServer } from './lib/server.mjs';
 import { closeAll, connectedClient } from './lib/client.mjs';
 
 const RS = '\x1e';
@@ -81,6 +81,8 @@ describe('long-polling bad input', { timeout: 60000 }, () => {
       const response = await request(`&sid=${sid}`, { method: 'POST', body: big });
       assert.equal(response.status, 413);
     }
+    assert.deepEqual(sqlite(server.db, 'SELECT count(*) AS stored FROM messages WHERE length(content) > 1000'),
+      [{ stored: 0 }], 'a refused POST stores nothing');
   });
 
   it('a POST breaking the protocol is answered ok and closes that session only', async () => {

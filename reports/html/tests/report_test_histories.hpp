@@ -2,7 +2,6 @@
 // Hand-written histories for the report's tests, with explicit times. Lines go through the
 // real HistoryWriter and reader, so the tests also cover the file format both ways.
 #include <cstdint>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/checker/check_history.hpp"
-#include "sim/history/history_reader.hpp"
+#include "sim/history/tests/hand_written_history.hpp"
 #include "sim/history/history_writer.hpp"
 
 namespace resync::reports::testing {
@@ -56,12 +55,7 @@ class TimedHistory {
 
   std::string text() const { return history::history_text(run_, events_); }
 
-  history::History build() const {
-    std::istringstream input(text());
-    history::HistoryReadResult read = history::parse_history(input, "hand-written.jsonl");
-    EXPECT_TRUE(read.ok()) << read.error_text();
-    return read.ok() ? std::move(*read.history) : history::History{};
-  }
+  history::History build() const { return history::testing::parse_hand_written(text()); }
 
  private:
   history::RunStarted run_;

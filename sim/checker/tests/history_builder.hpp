@@ -2,14 +2,13 @@
 // Hand-written histories for checker tests. Lines go through the real HistoryWriter and
 // history reader, so every checker test also exercises the file format both ways.
 #include <cstdint>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "sim/history/history_reader.hpp"
+#include "sim/history/tests/hand_written_history.hpp"
 #include "sim/history/history_writer.hpp"
 
 namespace resync::checker::testing {
@@ -77,12 +76,7 @@ class HistoryBuilder {
 
   std::string text() const { return history::history_text(run_, events_); }
 
-  history::History build() const {
-    std::istringstream input(text());
-    history::HistoryReadResult read = history::parse_history(input, "hand-written.jsonl");
-    EXPECT_TRUE(read.ok()) << read.error_text();
-    return read.ok() ? std::move(*read.history) : history::History{};
-  }
+  history::History build() const { return history::testing::parse_hand_written(text()); }
 
  private:
   history::RunStarted run_;

@@ -1,6 +1,5 @@
 #include "sim/history/history_reader.hpp"
 
-#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -13,8 +12,7 @@ const std::string run_started_line =
     R"("replay":{"live":"resync run s","sim":"resync sim s"},"clients":["alice"]})";
 
 HistoryReadResult parse(const std::string& text) {
-  std::istringstream input(text);
-  return parse_history(input, "runs/s.jsonl");
+  return parse_history_text(text, "runs/s.jsonl");
 }
 
 std::vector<std::string> error_strings(const HistoryReadResult& result) {
