@@ -209,11 +209,6 @@ class LiveEnvironment final : public RunEnvironment {
 
   void finish() override {
     finished_ = true;
-    if (stopping_) {
-      // The end of the run may block: finish the stop that is under way.
-      server_->stop(stopping_->signal);
-      record_server_stopped();
-    }
     for (auto& [name, transports] : transports_) {
       for (auto& [id, connection] : transports.connections) connection->close();
       transports.connections.clear();
@@ -221,13 +216,14 @@ class LiveEnvironment final : public RunEnvironment {
     }
     for (auto& timer : timers_) timer->cancel();
     proxy_.reset();
-    if (server_ && server_->exited_unexpectedly()) {
+    if (server_ && !stopping_ && server_->exited_unexpectedly()) {
       record({{"type", "server_stopped"}, {"signal", "exit"}, {"incarnation", server_->incarnation()},
               {"detail", server_->stderr_tail(2000)}});
     }
-    if (server_running()) {
-      stopping_ = Stopping{SIGTERM, server_->incarnation(), std::chrono::steady_clock::now()};
-      server_->stop(SIGTERM);
+    if (server_running()) stop_server(SIGTERM);
+    if (stopping_) {
+      // The end of the run may block: wait for the stop (a step's or the one just asked for).
+      server_->stop(stopping_->signal);
       record_server_stopped();
     }
     if (embedded()) {
