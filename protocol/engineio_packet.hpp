@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "protocol/parse_result.hpp"
+#include "protocol/percent_decoding.hpp"
 
 namespace resync::protocol::engineio {
 
@@ -79,7 +80,5 @@ struct HandshakeParseResult {
 // `query` is the part after '?' (percent-encoding is decoded).
 HandshakeParseResult parse_handshake_query(std::string_view query);
 
-// Percent-decodes a URL query component ('+' is a space). Invalid escapes are kept verbatim.
-std::string percent_decode(std::string_view text);
 
 }  // namespace resync::protocol::engineio

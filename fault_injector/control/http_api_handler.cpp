@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "protocol/percent_decoding.hpp"
+
 namespace resync::fault_injector {
 namespace {
 
@@ -15,26 +17,6 @@ HttpApiResponse error_response(const ApiError& error) {
 
 HttpApiResponse no_content() { return {204, "application/json", ""}; }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view text) {
-  std::string decoded;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-      decoded.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
-      i += 2;
-    } else {
-      decoded.push_back(text[i]);
-    }
-  }
-  return decoded;
-}
-
 std::vector<std::string> path_segments(std::string_view target) {
   target = target.substr(0, target.find('?'));
   std::vector<std::string> segments;
@@ -44,7 +26,7 @@ std::vector<std::string> path_segments(std::string_view target) {
       continue;
     }
     const std::size_t slash = target.find('/');
-    segments.push_back(percent_decode(target.substr(0, slash)));
+    segments.push_back(protocol::percent_decode(target.substr(0, slash), protocol::PlusSign::literal));
     if (slash == std::string_view::npos) break;
     target.remove_prefix(slash);
   }

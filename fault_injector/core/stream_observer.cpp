@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/percent_decoding.hpp"
+
 namespace resync::fault_injector {
 namespace {
 
@@ -22,29 +24,6 @@ bool contains_ignoring_case(std::string_view haystack, std::string_view needle) 
     if (equals_ignoring_case(haystack.substr(i, needle.size()), needle)) return true;
   }
   return false;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view text) {
-  std::string decoded;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-        hex_value(text[i + 2]) >= 0) {
-      decoded.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
-      i += 2;
-    } else if (text[i] == '+') {
-      decoded.push_back(' ');
-    } else {
-      decoded.push_back(text[i]);
-    }
-  }
-  return decoded;
 }
 
 // True when some header line is "<name>: ...<value>..." (case-insensitive).
@@ -84,7 +63,7 @@ std::optional<std::string> tag_from_request_head(std::string_view head) {
   while (!query.empty()) {
     const std::size_t ampersand = query.find('&');
     const std::string_view pair = query.substr(0, ampersand);
-    if (pair.starts_with("tag=")) return bounded_tag(percent_decode(pair.substr(4)));
+    if (pair.starts_with("tag=")) return bounded_tag(protocol::percent_decode(pair.substr(4)));
     if (ampersand == std::string_view::npos) break;
     query = query.substr(ampersand + 1);
   }

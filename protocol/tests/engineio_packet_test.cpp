@@ -80,6 +80,7 @@ TEST(EngineIoHandshake, PercentDecodingKeepsBrokenEscapes) {
   EXPECT_EQ(percent_decode("a%2Fb+c"), "a/b c");
   EXPECT_EQ(percent_decode("100%"), "100%");
   EXPECT_EQ(percent_decode("%zz%4"), "%zz%4");
+  EXPECT_EQ(percent_decode("a%2Fb+c", PlusSign::literal), "a/b+c") << "a path segment keeps its '+'";
 }
 
 }  // namespace
