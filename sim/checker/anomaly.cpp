@@ -18,6 +18,12 @@ std::string_view anomaly_kind_name(AnomalyKind kind) {
       return "acknowledged_not_stored";
     case AnomalyKind::sent_unknown:
       return "sent_unknown";
+    case AnomalyKind::recovery_gap:
+      return "recovery_gap";
+    case AnomalyKind::recovery_repeat:
+      return "recovery_repeat";
+    case AnomalyKind::server_crashed:
+      return "server_crashed";
     case AnomalyKind::no_convergence:
       return "no_convergence";
   }

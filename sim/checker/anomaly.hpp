@@ -18,14 +18,18 @@ enum class AnomalyKind {
   unexpected,               // a rendered id that is not in the committed log
   altered,                  // rendered content differs from the stored content
   acknowledged_not_stored,  // the server acknowledged a send that is not in the committed log
-  sent_unknown,             // informational: sent, never acknowledged, not in the log
+  sent_unknown,             // informational: sent, never acknowledged, not in the log, and a fault could have eaten it
+  recovery_gap,             // after a recovered connect, the next event skipped committed ids
+  recovery_repeat,          // after a recovered connect, the next event repeated one already received
+  server_crashed,           // the server exited when no step asked it to, or wrote a sanitizer report
   no_convergence,           // the run did not converge within its bound
 };
 
 inline constexpr std::array all_anomaly_kinds{
     AnomalyKind::lost,       AnomalyKind::duplicated,   AnomalyKind::reordered,
     AnomalyKind::unexpected, AnomalyKind::altered,      AnomalyKind::acknowledged_not_stored,
-    AnomalyKind::sent_unknown, AnomalyKind::no_convergence,
+    AnomalyKind::sent_unknown, AnomalyKind::recovery_gap, AnomalyKind::recovery_repeat,
+    AnomalyKind::server_crashed, AnomalyKind::no_convergence,
 };
 
 std::string_view anomaly_kind_name(AnomalyKind kind);
