@@ -50,8 +50,8 @@ struct ServerStopped {
   std::int64_t incarnation = 1;
   std::string detail;  // the server's stderr tail when it crashed or wrote a sanitizer report; "" otherwise
   bool requested = true;                   // false: it exited although nothing asked it to
-  std::optional<std::int64_t> exit_status;  // its exit status, when it exited normally
-  std::string exit_signal;                 // the signal that ended it ("SIGSEGV", ...), "" when it exited normally
+  std::optional<std::int64_t> exit_status = {};  // its exit status, when it exited normally
+  std::string exit_signal = {};            // the signal that ended it ("SIGSEGV", ...), "" when it exited normally
   bool sanitizer_report = false;           // its stderr holds an AddressSanitizer/UBSan/LeakSanitizer report
   bool escalated = false;                  // it ignored SIGTERM for the grace period and was SIGKILLed
 };

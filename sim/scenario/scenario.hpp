@@ -60,7 +60,7 @@ struct ServerSpec {
   std::string offset_auth_field = "serverOffset";
   // embedded only: a bug planted on purpose so Resync's own tests can prove the checker
   // catches it ("" = none; names in server/core/planted_bug.hpp).
-  std::string planted_bug;
+  std::string planted_bug = {};
 };
 
 // Timeline steps. `at_ms` is measured from the start of the run.
@@ -96,7 +96,7 @@ enum class Verdict { valid, invalid, unknown };
 struct Expectation {
   Verdict verdict = Verdict::valid;
   std::vector<std::string> anomalies;  // exactly the kinds that must be reported (docs/HISTORY.md)
-  std::vector<std::string> allow;      // kinds that may be reported as well (e.g. sent_unknown)
+  std::vector<std::string> allow = {};  // kinds that may be reported as well (e.g. sent_unknown)
 };
 
 struct Scenario {
@@ -111,8 +111,8 @@ struct Scenario {
   Expectation expect;
   std::optional<std::uint64_t> seed;  // a scenario may pin its seed; --seed overrides
   // A scenario meant for one mode only ("live" or "sim"), and why; nullopt = both modes.
-  std::optional<std::string> only_mode;
-  std::string only_mode_reason;
+  std::optional<std::string> only_mode = {};
+  std::string only_mode_reason = {};
 };
 
 }  // namespace resync::sim
