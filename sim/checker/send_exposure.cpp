@@ -1,0 +1,45 @@
+#include "sim/checker/send_exposure.hpp"
+
+#include <algorithm>
+
+namespace resync::checker {
+
+std::optional<std::string> what_could_have_eaten(const std::string& client, const SendAttempt& attempt,
+                                                 const SendSurroundings& surroundings) {
+  if (!attempt.connection) return "it was written while " + client + " had no open connection";
+  if (attempt.server_down) return "the server was not running when it was written";
+  const ClientConnection& connection = surroundings.connections.at(*attempt.connection);
+  const std::int64_t settled_t_ms = attempt.t_ms + send_settle_ms;
+  if (connection.ended_t_ms && *connection.ended_t_ms <= settled_t_ms) {
+    return "its connection ended " + std::to_string(*connection.ended_t_ms - attempt.t_ms) + " ms later (" +
+           connection.end_reason + ")";
+  }
+  if (surroundings.history_end_t_ms < settled_t_ms) {
+    return "the history ended " + std::to_string(surroundings.history_end_t_ms - attempt.t_ms) +
+           " ms later, before send_settle_ms (" + std::to_string(send_settle_ms) + " ms) had passed";
+  }
+  const auto& changes = surroundings.server_changes_t_ms;
+  const auto change = std::find_if(changes.begin(), changes.end(), [&](std::int64_t t_ms) {
+    return t_ms >= attempt.t_ms && t_ms <= settled_t_ms;
+  });
+  if (change != changes.end()) {
+    return "the server stopped or started " + std::to_string(*change - attempt.t_ms) + " ms later";
+  }
+  if (const FaultWindow* fault =
+          fault_that_could_eat(surroundings.faults, client, connection.opened_t_ms, settled_t_ms)) {
+    return "fault " + fault->description() + " could eat " + client + "'s upstream on " + connection.description();
+  }
+  return std::nullopt;
+}
+
+std::string why_it_counts_as_read(const std::string& client, const SendAttempt& attempt,
+                                  const SendSurroundings& surroundings) {
+  if (!attempt.connection) return "written with no open connection";  // not reached: such attempts could be eaten
+  const ClientConnection& connection = surroundings.connections.at(*attempt.connection);
+  return "written at " + std::to_string(attempt.t_ms) + " ms on " + connection.description() +
+         ", which stayed up for send_settle_ms (" + std::to_string(send_settle_ms) +
+         " ms) with the server running and no fault on " + client + "'s upstream since it opened at " +
+         std::to_string(connection.opened_t_ms) + " ms, so the server must have read it";
+}
+
+}  // namespace resync::checker
