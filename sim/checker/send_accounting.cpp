@@ -97,6 +97,7 @@ std::vector<Anomaly> check_sends(const history::History& history, const Committe
   ClientConnections connections;
   std::vector<std::int64_t> server_changes_t_ms;
   bool server_down = false;
+  bool ended_converged = false;
   for (const history::HistoryEvent& event : history.events) {
     connections.observe(event);
     if (const auto* sent = event.as<history::MessageSent>()) {
@@ -112,11 +113,13 @@ std::vector<Anomaly> check_sends(const history::History& history, const Committe
     } else if (event.as<history::ServerStarted>() != nullptr) {
       server_changes_t_ms.push_back(event.t_ms);
       server_down = false;
+    } else if (const auto* finished = event.as<history::RunFinished>()) {
+      ended_converged = finished->converged;
     }
   }
   const std::vector<FaultWindow> faults = collect_fault_windows(history);
   const std::int64_t history_end_t_ms = history.events.empty() ? history.run_started_t_ms : history.events.back().t_ms;
-  const SendSurroundings surroundings{connections, faults, server_changes_t_ms, history_end_t_ms};
+  const SendSurroundings surroundings{connections, faults, server_changes_t_ms, history_end_t_ms, ended_converged};
 
   const std::string missing = log_origin == CommittedLogOrigin::rebuilt_by_checker
                                   ? "never received by any client"

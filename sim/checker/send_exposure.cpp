@@ -14,9 +14,10 @@ std::optional<std::string> what_could_have_eaten(const std::string& client, cons
     return "its connection ended " + std::to_string(*connection.ended_t_ms - attempt.t_ms) + " ms later (" +
            connection.end_reason + ")";
   }
-  if (surroundings.history_end_t_ms < settled_t_ms) {
+  if (!surroundings.ended_converged && surroundings.history_end_t_ms < settled_t_ms) {
     return "the history ended " + std::to_string(surroundings.history_end_t_ms - attempt.t_ms) +
-           " ms later, before send_settle_ms (" + std::to_string(send_settle_ms) + " ms) had passed";
+           " ms later, without a converged run_finished, before send_settle_ms (" + std::to_string(send_settle_ms) +
+           " ms) had passed";
   }
   const auto& changes = surroundings.server_changes_t_ms;
   const auto change = std::find_if(changes.begin(), changes.end(), [&](std::int64_t t_ms) {
@@ -36,9 +37,14 @@ std::string why_it_counts_as_read(const std::string& client, const SendAttempt& 
                                   const SendSurroundings& surroundings) {
   if (!attempt.connection) return "written with no open connection";  // not reached: such attempts could be eaten
   const ClientConnection& connection = surroundings.connections.at(*attempt.connection);
-  return "written at " + std::to_string(attempt.t_ms) + " ms on " + connection.description() +
-         ", which stayed up for send_settle_ms (" + std::to_string(send_settle_ms) +
-         " ms) with the server running and no fault on " + client + "'s upstream since it opened at " +
+  const std::int64_t settled_t_ms = attempt.t_ms + send_settle_ms;
+  const std::string stayed_up =
+      surroundings.history_end_t_ms < settled_t_ms
+          ? "stayed up until the converged run ended " +
+                std::to_string(surroundings.history_end_t_ms - attempt.t_ms) + " ms later"
+          : "stayed up for send_settle_ms (" + std::to_string(send_settle_ms) + " ms)";
+  return "written at " + std::to_string(attempt.t_ms) + " ms on " + connection.description() + ", which " +
+         stayed_up + " with the server running and no fault on " + client + "'s upstream since it opened at " +
          std::to_string(connection.opened_t_ms) + " ms, so the server must have read it";
 }
 

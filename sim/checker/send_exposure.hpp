@@ -1,9 +1,10 @@
 #pragma once
 // Whether a fault or a disconnect could have eaten one attempt of a send before the server
 // read it (docs/HISTORY.md, "When a send counts as read"). An attempt at t on a connection
-// counts as read when, for send_settle_ms after t, the connection stayed up, the server
-// neither stopped nor started, and no fault that can eat this client's upstream bytes was
-// active at any time from the connection's `connecting` line to t + send_settle_ms.
+// counts as read when, for send_settle_ms after t (or until a converged run ended), the
+// connection stayed up, the server neither stopped nor started, and no fault that can eat
+// this client's upstream bytes was active at any time from the connection's `connecting`
+// line to t + send_settle_ms.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,6 +31,10 @@ struct SendSurroundings {
   const std::vector<FaultWindow>& faults;
   const std::vector<std::int64_t>& server_changes_t_ms;  // every server_stopped and server_started
   std::int64_t history_end_t_ms = 0;                     // t_ms of the last line
+  // A run that converged ended with every client settled on an open connection after
+  // quiet_ms without a send: its end closed no connection a send was still crossing. Any
+  // other end (killed, not converged) may have cut a send short.
+  bool ended_converged = false;
 };
 
 // Why the attempt could have been lost on the way, e.g. "the connection ended 200 ms later
