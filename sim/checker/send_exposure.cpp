@@ -19,12 +19,15 @@ std::optional<std::string> what_could_have_eaten(const std::string& client, cons
            " ms later, without a converged run_finished, before send_settle_ms (" + std::to_string(send_settle_ms) +
            " ms) had passed";
   }
+  // From the connection's start, not from t: a connection made to a server incarnation that
+  // has since stopped reaches no server, even while a fault hides the close from the client.
   const auto& changes = surroundings.server_changes_t_ms;
   const auto change = std::find_if(changes.begin(), changes.end(), [&](std::int64_t t_ms) {
-    return t_ms >= attempt.t_ms && t_ms <= settled_t_ms;
+    return t_ms >= connection.opened_t_ms && t_ms <= settled_t_ms;
   });
   if (change != changes.end()) {
-    return "the server stopped or started " + std::to_string(*change - attempt.t_ms) + " ms later";
+    return "the server stopped or started at " + std::to_string(*change) + " ms, after " +
+           connection.description() + " opened (" + std::to_string(connection.opened_t_ms) + " ms)";
   }
   if (const FaultWindow* fault =
           fault_that_could_eat(surroundings.faults, client, connection.opened_t_ms, settled_t_ms)) {
@@ -44,7 +47,7 @@ std::string why_it_counts_as_read(const std::string& client, const SendAttempt& 
                 std::to_string(surroundings.history_end_t_ms - attempt.t_ms) + " ms later"
           : "stayed up for send_settle_ms (" + std::to_string(send_settle_ms) + " ms)";
   return "written at " + std::to_string(attempt.t_ms) + " ms on " + connection.description() + ", which " +
-         stayed_up + " with the server running and no fault on " + client + "'s upstream since it opened at " +
+         stayed_up + " with the same server running and no fault on " + client + "'s upstream since it opened at " +
          std::to_string(connection.opened_t_ms) + " ms, so the server must have read it";
 }
 

@@ -2,9 +2,9 @@
 // Whether a fault or a disconnect could have eaten one attempt of a send before the server
 // read it (docs/HISTORY.md, "When a send counts as read"). An attempt at t on a connection
 // counts as read when, for send_settle_ms after t (or until a converged run ended), the
-// connection stayed up, the server neither stopped nor started, and no fault that can eat
-// this client's upstream bytes was active at any time from the connection's `connecting`
-// line to t + send_settle_ms.
+// connection stayed up, and from the connection's `connecting` line to t + send_settle_ms
+// the server neither stopped nor started and no fault that can eat this client's upstream
+// bytes was active.
 #include <cstdint>
 #include <optional>
 #include <string>

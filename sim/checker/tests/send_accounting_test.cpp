@@ -41,7 +41,7 @@ TEST(SendAccounting, APlainSendOnAHealthyConnectionThatNeverReachesTheLogIsLost)
   EXPECT_EQ(lost.detail,
             "sent \"hello\" (no client_offset) 1 time from 30 ms, never acknowledged, not in the committed log; "
             "written at 30 ms on connection 1 of alice (socket id \"s1\"), which stayed up for send_settle_ms "
-            "(1000 ms) with the server running and no fault on alice's upstream since it opened at 10 ms, so the "
+            "(1000 ms) with the same server running and no fault on alice's upstream since it opened at 10 ms, so the "
             "server must have read it");
   EXPECT_EQ(result.verdict, sim::Verdict::invalid);
 }
@@ -122,6 +122,38 @@ TEST(SendAccounting, AServerStopWithinTheSettleTimeMakesItUnknown) {
   }));
   ASSERT_EQ(result.anomalies.size(), 1u);
   EXPECT_EQ(result.anomalies[0].kind, AnomalyKind::sent_unknown);
+}
+
+TEST(SendAccounting, AConnectionThatOutlivedAServerStopReachesNoServer) {
+  // Found by the fuzzer: a downstream pause hid the server's SIGKILL from the client, whose
+  // connection looked open while its sends went nowhere; the restarted server never saw them.
+  const CheckResult result = check_history(one_plain_send_never_stored(
+      [](HistoryBuilder& b) {
+        b.connects("alice", "s0")
+            .event(history::ServerStopped{"SIGKILL", 1, "", true, std::nullopt, "SIGKILL", false, false})
+            .event(history::ServerStarted{4000, std::nullopt, 2})
+            .wait_ms(2 * send_settle_ms);
+      },
+      nothing));
+  ASSERT_EQ(result.anomalies.size(), 1u);
+  // one_plain_send_never_stored connects again: the send is on that newer connection...
+  EXPECT_EQ(result.anomalies[0].kind, AnomalyKind::lost);
+
+  HistoryBuilder zombie({"alice"});
+  zombie.connects("alice", "s0")
+      .event(history::ServerStopped{"SIGKILL", 1, "", true, std::nullopt, "SIGKILL", false, false})
+      .event(history::ServerStarted{4000, std::nullopt, 2})
+      .wait_ms(2 * send_settle_ms)
+      .sent("alice", "hello", std::nullopt)  // ...but here on the one the stop left behind
+      .wait_ms(2 * send_settle_ms)
+      .committed({})
+      .finished();
+  const CheckResult unknown = check_history(zombie.build());
+  ASSERT_EQ(unknown.anomalies.size(), 1u);
+  EXPECT_EQ(unknown.anomalies[0].kind, AnomalyKind::sent_unknown);
+  EXPECT_TRUE(contains(unknown.anomalies[0].detail,
+                       "could have been eaten: the server stopped or started at 30 ms, after connection 1 of alice"))
+      << unknown.anomalies[0].detail;
 }
 
 TEST(SendAccounting, AHistoryCutShortWithinTheSettleTimeMakesItUnknown) {
