@@ -95,7 +95,8 @@ std::vector<Anomaly> check_sends(const history::History& history, const Committe
                                  CommittedLogOrigin log_origin) {
   SendLedger ledger;
   ClientConnections connections;
-  std::vector<std::int64_t> server_changes_t_ms;
+  std::vector<std::int64_t> server_stops_t_ms;
+  std::vector<std::int64_t> server_starts_t_ms;
   bool server_down = false;
   bool ended_converged = false;
   for (const history::HistoryEvent& event : history.events) {
@@ -108,10 +109,10 @@ std::vector<Anomaly> check_sends(const history::History& history, const Committe
     } else if (const auto* abandoned = event.as<history::SendAbandoned>()) {
       ledger.record_abandon(*abandoned, event.t_ms);
     } else if (event.as<history::ServerStopped>() != nullptr) {
-      server_changes_t_ms.push_back(event.t_ms);
+      server_stops_t_ms.push_back(event.t_ms);
       server_down = true;
     } else if (event.as<history::ServerStarted>() != nullptr) {
-      server_changes_t_ms.push_back(event.t_ms);
+      server_starts_t_ms.push_back(event.t_ms);
       server_down = false;
     } else if (const auto* finished = event.as<history::RunFinished>()) {
       ended_converged = finished->converged;
@@ -119,7 +120,8 @@ std::vector<Anomaly> check_sends(const history::History& history, const Committe
   }
   const std::vector<FaultWindow> faults = collect_fault_windows(history);
   const std::int64_t history_end_t_ms = history.events.empty() ? history.run_started_t_ms : history.events.back().t_ms;
-  const SendSurroundings surroundings{connections, faults, server_changes_t_ms, history_end_t_ms, ended_converged};
+  const SendSurroundings surroundings{connections,        faults,           server_stops_t_ms,
+                                      server_starts_t_ms, history_end_t_ms, ended_converged};
 
   const std::string missing = log_origin == CommittedLogOrigin::rebuilt_by_checker
                                   ? "never received by any client"

@@ -19,15 +19,19 @@ std::optional<std::string> what_could_have_eaten(const std::string& client, cons
            " ms later, without a converged run_finished, before send_settle_ms (" + std::to_string(send_settle_ms) +
            " ms) had passed";
   }
+  const auto first_within = [](const std::vector<std::int64_t>& times, std::int64_t from_t_ms, std::int64_t to_t_ms) {
+    const auto found = std::find_if(times.begin(), times.end(),
+                                    [&](std::int64_t t_ms) { return t_ms >= from_t_ms && t_ms <= to_t_ms; });
+    return found != times.end() ? std::optional(*found) : std::nullopt;
+  };
   // From the connection's start, not from t: a connection made to a server incarnation that
   // has since stopped reaches no server, even while a fault hides the close from the client.
-  const auto& changes = surroundings.server_changes_t_ms;
-  const auto change = std::find_if(changes.begin(), changes.end(), [&](std::int64_t t_ms) {
-    return t_ms >= connection.opened_t_ms && t_ms <= settled_t_ms;
-  });
-  if (change != changes.end()) {
-    return "the server stopped or started at " + std::to_string(*change) + " ms, after " +
-           connection.description() + " opened (" + std::to_string(connection.opened_t_ms) + " ms)";
+  if (const auto stop = first_within(surroundings.server_stops_t_ms, connection.opened_t_ms, settled_t_ms)) {
+    return "the server stopped at " + std::to_string(*stop) + " ms, after " + connection.description() +
+           " opened (" + std::to_string(connection.opened_t_ms) + " ms)";
+  }
+  if (const auto start = first_within(surroundings.server_starts_t_ms, attempt.t_ms, settled_t_ms)) {
+    return "the server started again " + std::to_string(*start - attempt.t_ms) + " ms later";
   }
   if (const FaultWindow* fault =
           fault_that_could_eat(surroundings.faults, client, connection.opened_t_ms, settled_t_ms)) {

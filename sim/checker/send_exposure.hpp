@@ -2,9 +2,9 @@
 // Whether a fault or a disconnect could have eaten one attempt of a send before the server
 // read it (docs/HISTORY.md, "When a send counts as read"). An attempt at t on a connection
 // counts as read when, for send_settle_ms after t (or until a converged run ended), the
-// connection stayed up, and from the connection's `connecting` line to t + send_settle_ms
-// the server neither stopped nor started and no fault that can eat this client's upstream
-// bytes was active.
+// connection stayed up and the server did not start again, and from the connection's
+// `connecting` line to t + send_settle_ms the server did not stop and no fault that can eat
+// this client's upstream bytes was active.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,7 +29,8 @@ struct SendAttempt {
 struct SendSurroundings {
   const ClientConnections& connections;
   const std::vector<FaultWindow>& faults;
-  const std::vector<std::int64_t>& server_changes_t_ms;  // every server_stopped and server_started
+  const std::vector<std::int64_t>& server_stops_t_ms;   // every server_stopped
+  const std::vector<std::int64_t>& server_starts_t_ms;  // every server_started (the first one included)
   std::int64_t history_end_t_ms = 0;                     // t_ms of the last line
   // A run that converged ended with every client settled on an open connection after
   // quiet_ms without a send: its end closed no connection a send was still crossing. Any

@@ -116,6 +116,22 @@ TEST(SendAccounting, ADisconnectWithinTheSettleTimeMakesItUnknownAndALaterOneDoe
   EXPECT_EQ(late.anomalies[0].kind, AnomalyKind::lost);
 }
 
+TEST(SendAccounting, TheServersFirstStartDoesNotExcuseALaterSend) {
+  const CheckResult result = check_history(one_plain_send_never_stored(
+      [](HistoryBuilder& b) { b.event(history::ServerStarted{4000, std::nullopt, 1}); }, nothing));
+  ASSERT_EQ(result.anomalies.size(), 1u);
+  EXPECT_EQ(result.anomalies[0].kind, AnomalyKind::lost);
+}
+
+TEST(SendAccounting, AServerStartWithinTheSettleTimeMakesItUnknown) {
+  const CheckResult result = check_history(one_plain_send_never_stored(
+      nothing, [](HistoryBuilder& b) { b.wait_ms(300).event(history::ServerStarted{4000, std::nullopt, 2}); }));
+  ASSERT_EQ(result.anomalies.size(), 1u);
+  EXPECT_EQ(result.anomalies[0].kind, AnomalyKind::sent_unknown);
+  EXPECT_TRUE(contains(result.anomalies[0].detail, "the server started again 310 ms later"))
+      << result.anomalies[0].detail;
+}
+
 TEST(SendAccounting, AServerStopWithinTheSettleTimeMakesItUnknown) {
   const CheckResult result = check_history(one_plain_send_never_stored(nothing, [](HistoryBuilder& b) {
     b.wait_ms(300).event(history::ServerStopped{"SIGKILL", 1, "", true, std::nullopt, "SIGKILL", false, false});
@@ -152,7 +168,7 @@ TEST(SendAccounting, AConnectionThatOutlivedAServerStopReachesNoServer) {
   ASSERT_EQ(unknown.anomalies.size(), 1u);
   EXPECT_EQ(unknown.anomalies[0].kind, AnomalyKind::sent_unknown);
   EXPECT_TRUE(contains(unknown.anomalies[0].detail,
-                       "could have been eaten: the server stopped or started at 30 ms, after connection 1 of alice"))
+                       "could have been eaten: the server stopped at 30 ms, after connection 1 of alice"))
       << unknown.anomalies[0].detail;
 }
 
