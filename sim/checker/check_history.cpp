@@ -7,7 +7,9 @@
 #include <tuple>
 
 #include "sim/checker/quoted_text.hpp"
+#include "sim/checker/recovery_continuity.hpp"
 #include "sim/checker/send_accounting.hpp"
+#include "sim/checker/server_exits.hpp"
 
 namespace resync::checker {
 namespace {
@@ -65,8 +67,23 @@ std::vector<std::string> CheckResult::expected_kinds_not_reported(const sim::Exp
   return missing;
 }
 
+std::vector<std::string> CheckResult::unexpected_kinds_reported(const sim::Expectation& expectation) const {
+  const auto listed = [](const std::vector<std::string>& kinds, std::string_view kind) {
+    return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+  };
+  std::vector<std::string> unexpected;
+  for (AnomalyKind kind : all_anomaly_kinds) {
+    const std::string_view name = anomaly_kind_name(kind);
+    if (count(kind) != 0 && !listed(expectation.anomalies, name) && !listed(expectation.allow, name)) {
+      unexpected.emplace_back(name);
+    }
+  }
+  return unexpected;
+}
+
 bool CheckResult::passes(const sim::Expectation& expectation) const {
-  return verdict == expectation.verdict && expected_kinds_not_reported(expectation).empty();
+  return verdict == expectation.verdict && expected_kinds_not_reported(expectation).empty() &&
+         unexpected_kinds_reported(expectation).empty();
 }
 
 CheckStatus CheckResult::status(const sim::Expectation& expectation) const {
@@ -90,8 +107,10 @@ CheckResult check_history(const history::History& history) {
     std::vector<Anomaly> found = compare_rendering_with_log(client, log, history);
     std::move(found.begin(), found.end(), std::back_inserter(result.anomalies));
   }
-  std::vector<Anomaly> send_anomalies = check_sends(history, log, result.committed_log_origin);
-  std::move(send_anomalies.begin(), send_anomalies.end(), std::back_inserter(result.anomalies));
+  for (std::vector<Anomaly> found : {check_sends(history, log, result.committed_log_origin),
+                                     check_recovery_continuity(history, log), check_server_exits(history)}) {
+    std::move(found.begin(), found.end(), std::back_inserter(result.anomalies));
+  }
 
   const RunEnding ending = find_run_ending(history);
   result.fault_count = ending.fault_count;
@@ -113,9 +132,11 @@ CheckResult check_history(const history::History& history) {
     result.verdict = sim::Verdict::unknown;
     result.unknown_reason = "the history has no run_finished line: the run did not finish (killed or crashed)";
     if (history.truncated_last_line) result.unknown_reason += "; its last line is incomplete";
-  } else if (!ending.run_finished->converged && history.run.mode == "live") {
+  } else if (!ending.run_finished->converged && history.run.mode == "live" &&
+             result.count(AnomalyKind::server_crashed) == 0) {
     // Live timing is not ours to control: not converging may be a slow machine, not a bug.
-    // The simulator owns time, so there it is an anomaly like any other.
+    // The simulator owns time, so there it is an anomaly like any other. A server that
+    // crashed explains why a live run did not converge, so that run is invalid instead.
     result.verdict = sim::Verdict::unknown;
     result.unknown_reason = "the run did not converge (live mode): " +
                             (ending.run_finished->detail.empty() ? std::string("no detail given")

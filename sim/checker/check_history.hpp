@@ -39,11 +39,14 @@ struct CheckResult {
   std::string server_error_output;  // a `server_failed` line's detail, in full; "" when none
 
   std::size_t count(AnomalyKind kind) const;
-  // docs/HISTORY.md: the verdict equals the expected one and every expected kind was reported.
+  // docs/HISTORY.md: the verdict equals the expected one, every expected kind was reported,
+  // and every reported kind is expected or allowed.
   bool passes(const sim::Expectation& expectation) const;
   bool passes() const { return passes(run.expect); }  // against the expectation the run recorded
   // Expected kinds that were not reported, in the expectation's order.
   std::vector<std::string> expected_kinds_not_reported(const sim::Expectation& expectation) const;
+  // Reported kinds that are neither expected nor allowed, in AnomalyKind order.
+  std::vector<std::string> unexpected_kinds_reported(const sim::Expectation& expectation) const;
   CheckStatus status(const sim::Expectation& expectation) const;
   CheckStatus status() const { return status(run.expect); }
 };

@@ -36,18 +36,32 @@ std::string expectation_text(const sim::Expectation& expectation) {
   for (std::size_t index = 0; index < expectation.anomalies.size(); ++index) {
     text += (index == 0 ? " with " : ", ") + expectation.anomalies[index];
   }
+  for (std::size_t index = 0; index < expectation.allow.size(); ++index) {
+    text += (index == 0 ? " (allowing " : ", ") + expectation.allow[index];
+  }
+  if (!expectation.allow.empty()) text += ")";
+  return text;
+}
+
+std::string kinds_mismatch_text(const CheckResult& result, std::string_view separator) {
+  std::string text;
+  const auto add = [&](std::string_view label, const std::vector<std::string>& kinds) {
+    if (kinds.empty()) return;
+    if (!text.empty()) text += separator;
+    text += label;
+    for (std::size_t index = 0; index < kinds.size(); ++index) text += (index == 0 ? " " : ", ") + kinds[index];
+  };
+  add("expected but not reported:", result.expected_kinds_not_reported(result.run.expect));
+  add("reported but not expected:", result.unexpected_kinds_reported(result.run.expect));
   return text;
 }
 
 std::string failure_headline(const CheckResult& result) {
   std::string headline = std::string(history::verdict_name(result.verdict)) + " (expected " +
                          expectation_text(result.run.expect) + "): ";
-  if (result.verdict == sim::Verdict::unknown) return headline + result.unknown_reason;
-  headline += anomaly_counts_text(result);
-  if (const auto missing = result.expected_kinds_not_reported(result.run.expect); !missing.empty()) {
-    headline += "; not reported:";
-    for (const std::string& kind : missing) headline += " " + kind;
-  }
+  if (result.verdict == sim::Verdict::unknown) headline += result.unknown_reason;
+  if (result.verdict != sim::Verdict::unknown) headline += anomaly_counts_text(result);
+  if (const std::string mismatch = kinds_mismatch_text(result, "; "); !mismatch.empty()) headline += "; " + mismatch;
   return headline;
 }
 
@@ -69,10 +83,7 @@ std::string summary_line(const CheckResult& result) {
                      std::string(status_word(result.status())) + " \u2014 " +
                      std::to_string(result.clients.size()) + " clients, " +
                      std::to_string(result.committed_log.size()) + " messages, " +
-                     std::to_string(result.fault_count) + " faults";
-  for (AnomalyKind kind : all_anomaly_kinds) {
-    line += ", " + std::string(anomaly_kind_name(kind)) + " " + std::to_string(result.count(kind));
-  }
+                     std::to_string(result.fault_count) + " faults, " + anomaly_counts_text(result);
   return line;
 }
 
@@ -96,10 +107,8 @@ std::string failure_text(const CheckResult& result, std::size_t anomalies_per_ki
   text += " " + std::string(status_word(status)) + ": verdict " +
           std::string(history::verdict_name(result.verdict)) + ", expected " + expectation_text(result.run.expect) +
           "\n";
-  if (const auto missing = result.expected_kinds_not_reported(result.run.expect); !missing.empty()) {
-    text += "  expected anomalies not reported:";
-    for (const std::string& kind : missing) text += " " + kind;
-    text += "\n";
+  if (const std::string mismatch = kinds_mismatch_text(result, "\n  "); !mismatch.empty()) {
+    text += "  " + mismatch + "\n";
   }
   if (!result.unknown_reason.empty()) text += "  unknown: " + result.unknown_reason + "\n";
   if (!result.server_error_output.empty()) {

@@ -3,6 +3,7 @@
 // not pass, a failure text that says what went wrong, to whom, and how to replay it.
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "sim/checker/check_history.hpp"
 
@@ -16,13 +17,18 @@ inline constexpr std::size_t failure_text_server_output_lines_max = 20;
 std::string_view status_word(CheckStatus status);
 
 // "scenario NAME: invalid (expected valid) FAIL — 3 clients, 120 messages, 4 faults, lost 2,
-// duplicated 0, ...": every kind always listed, so lines line up and grep well. No newline.
+// duplicated 1": only the kinds that occurred ("no anomalies" when none). No newline.
 std::string summary_line(const CheckResult& result);
 
-// "valid" or "invalid with lost, duplicated".
+// "valid", "invalid with lost, duplicated" or "valid (allowing sent_unknown)".
 std::string expectation_text(const sim::Expectation& expectation);
 
-// One line for a failure's message: "invalid (expected valid): lost 2, duplicated 1", or
+// "expected but not reported: reordered<separator>reported but not expected: lost": why the
+// kinds did not match the expectation; "" when they did.
+std::string kinds_mismatch_text(const CheckResult& result, std::string_view separator);
+
+// One line for a failure's message: "invalid (expected invalid with reordered): lost 2;
+// expected but not reported: reordered; reported but not expected: lost", or
 // "unknown (expected valid): the server could not start: ...".
 std::string failure_headline(const CheckResult& result);
 

@@ -5,7 +5,10 @@
 #include <string>
 #include <tuple>
 
+#include "sim/checker/client_connections.hpp"
+#include "sim/checker/fault_windows.hpp"
 #include "sim/checker/quoted_text.hpp"
+#include "sim/checker/send_exposure.hpp"
 
 namespace resync::checker {
 namespace {
@@ -22,7 +25,7 @@ struct SendRecord {
   std::string content;
   std::optional<std::string> client_offset;
   std::int64_t first_t_ms = 0;
-  std::size_t attempts = 0;
+  std::vector<SendAttempt> attempts;  // one per `sent` line, in order
   bool acknowledged = false;
   std::string abandoned_reason;  // "" unless the client gave up
 };
@@ -34,9 +37,8 @@ std::string offset_text(const std::optional<std::string>& client_offset) {
 // Sends and acknowledgements in order of first appearance, each once.
 class SendLedger {
  public:
-  void record_send(const history::MessageSent& sent, std::int64_t t_ms) {
-    SendRecord& record = find_or_add(sends_, send_index_, sent.client, sent.client_offset, sent.content, t_ms);
-    ++record.attempts;
+  void record_send(const history::MessageSent& sent, std::int64_t t_ms, SendAttempt attempt) {
+    find_or_add(sends_, send_index_, sent.client, sent.client_offset, sent.content, t_ms).attempts.push_back(attempt);
   }
   void record_ack(const history::MessageAcked& acked, std::int64_t t_ms) {
     find_or_add(sends_, send_index_, acked.client, acked.client_offset, acked.content, t_ms).acknowledged = true;
@@ -55,7 +57,7 @@ class SendLedger {
                                  const std::string& client, const std::optional<std::string>& client_offset,
                                  const std::string& content, std::int64_t t_ms) {
     const auto [found, added] = index.try_emplace(key_of(client, client_offset, content), records.size());
-    if (added) records.push_back(SendRecord{client, content, client_offset, t_ms, 0, false, {}});
+    if (added) records.push_back(SendRecord{client, content, client_offset, t_ms, {}, false, {}});
     return records[found->second];
   }
 
@@ -65,20 +67,61 @@ class SendLedger {
   std::map<SendKey, std::size_t> ack_index_;
 };
 
+// A send that never reached the log: lost when one attempt could not have been eaten,
+// sent_unknown when every attempt could have been (the first reason is given).
+Anomaly unaccounted_send(const SendRecord& send, const std::string& missing, const SendSurroundings& surroundings) {
+  std::string detail = "sent " + quote_text(send.content) + " (" + offset_text(send.client_offset) + ") " +
+                       std::to_string(send.attempts.size()) + (send.attempts.size() == 1 ? " time" : " times") +
+                       " from " + std::to_string(send.first_t_ms) + " ms, never acknowledged, " + missing;
+  if (!send.abandoned_reason.empty()) detail += "; abandoned: " + first_line_of(send.abandoned_reason);
+  std::optional<std::string> first_way_it_was_eaten;
+  for (std::size_t index = 0; index < send.attempts.size(); ++index) {
+    const SendAttempt& attempt = send.attempts[index];
+    std::optional<std::string> eaten = what_could_have_eaten(send.client, attempt, surroundings);
+    if (!eaten) {
+      detail += "; " + (send.attempts.size() == 1 ? std::string() : "attempt " + std::to_string(index + 1) + " ") +
+                why_it_counts_as_read(send.client, attempt, surroundings);
+      return {AnomalyKind::lost, send.client, std::nullopt, {}, std::move(detail), attempt.t_ms};
+    }
+    if (!first_way_it_was_eaten) first_way_it_was_eaten = std::move(eaten);
+  }
+  detail += "; could have been eaten: " + first_way_it_was_eaten.value_or("no attempt was recorded");
+  return {AnomalyKind::sent_unknown, send.client, std::nullopt, {}, std::move(detail), send.first_t_ms};
+}
+
 }  // namespace
 
 std::vector<Anomaly> check_sends(const history::History& history, const CommittedLogIndex& log,
                                  CommittedLogOrigin log_origin) {
   SendLedger ledger;
+  ClientConnections connections;
+  std::vector<std::int64_t> server_stops_t_ms;
+  std::vector<std::int64_t> server_starts_t_ms;
+  bool server_down = false;
+  bool ended_converged = false;
   for (const history::HistoryEvent& event : history.events) {
+    connections.observe(event);
     if (const auto* sent = event.as<history::MessageSent>()) {
-      ledger.record_send(*sent, event.t_ms);
+      ledger.record_send(*sent, event.t_ms,
+                         SendAttempt{event.t_ms, connections.open_connection_of(sent->client), server_down});
     } else if (const auto* acked = event.as<history::MessageAcked>()) {
       ledger.record_ack(*acked, event.t_ms);
     } else if (const auto* abandoned = event.as<history::SendAbandoned>()) {
       ledger.record_abandon(*abandoned, event.t_ms);
+    } else if (event.as<history::ServerStopped>() != nullptr) {
+      server_stops_t_ms.push_back(event.t_ms);
+      server_down = true;
+    } else if (event.as<history::ServerStarted>() != nullptr) {
+      server_starts_t_ms.push_back(event.t_ms);
+      server_down = false;
+    } else if (const auto* finished = event.as<history::RunFinished>()) {
+      ended_converged = finished->converged;
     }
   }
+  const std::vector<FaultWindow> faults = collect_fault_windows(history);
+  const std::int64_t history_end_t_ms = history.events.empty() ? history.run_started_t_ms : history.events.back().t_ms;
+  const SendSurroundings surroundings{connections,        faults,           server_stops_t_ms,
+                                      server_starts_t_ms, history_end_t_ms, ended_converged};
 
   const std::string missing = log_origin == CommittedLogOrigin::rebuilt_by_checker
                                   ? "never received by any client"
@@ -92,13 +135,8 @@ std::vector<Anomaly> check_sends(const history::History& history, const Committe
                          ack.first_t_ms});
   }
   for (const SendRecord& send : ledger.sends()) {
-    if (send.acknowledged || send.attempts == 0 || log.holds_send(send.client_offset, send.content)) continue;
-    std::string detail = "sent " + quote_text(send.content) + " (" + offset_text(send.client_offset) + ") " +
-                         std::to_string(send.attempts) + (send.attempts == 1 ? " time" : " times") + " from " +
-                         std::to_string(send.first_t_ms) + " ms, never acknowledged, " + missing;
-    if (!send.abandoned_reason.empty()) detail += "; abandoned: " + first_line_of(send.abandoned_reason);
-    anomalies.push_back(
-        {AnomalyKind::sent_unknown, send.client, std::nullopt, {}, std::move(detail), send.first_t_ms});
+    if (send.acknowledged || send.attempts.empty() || log.holds_send(send.client_offset, send.content)) continue;
+    anomalies.push_back(unaccounted_send(send, missing, surroundings));
   }
   return anomalies;
 }

@@ -35,6 +35,11 @@ void encode_fields(ordered_json& line, const ServerStarted& event) {
 void encode_fields(ordered_json& line, const ServerStopped& event) {
   line["signal"] = event.signal;
   line["incarnation"] = event.incarnation;
+  line["requested"] = event.requested;
+  line["exit_status"] = optional_to_json(event.exit_status);
+  line["exit_signal"] = event.exit_signal.empty() ? ordered_json(nullptr) : ordered_json(event.exit_signal);
+  line["sanitizer_report"] = event.sanitizer_report;
+  line["escalated"] = event.escalated;
   if (!event.detail.empty()) line["detail"] = event.detail;
 }
 
@@ -149,6 +154,7 @@ RunStarted decode_run_started(JsonFieldReader& fields) {
     }
   }
   run.expect.anomalies = expect.optional_string_array("anomalies");
+  run.expect.allow = expect.optional_string_array("allow");
   if (!expect.ok()) fields.fail(expect.error());
 
   JsonFieldReader replay(fields.object("replay"), "`run_started`.replay");
@@ -175,6 +181,12 @@ EventPayload decode_server_stopped(JsonFieldReader& fields) {
   event.signal = fields.string("signal");
   event.incarnation = fields.integer("incarnation");
   event.detail = fields.optional_string("detail");
+  // Histories written before these fields existed read as a clean, requested stop.
+  event.requested = fields.optional_boolean("requested", true);
+  event.exit_status = fields.optional_integer("exit_status");
+  event.exit_signal = fields.optional_string("exit_signal");
+  event.sanitizer_report = fields.optional_boolean("sanitizer_report", false);
+  event.escalated = fields.optional_boolean("escalated", false);
   return event;
 }
 
@@ -339,7 +351,9 @@ nlohmann::ordered_json encode_run_started(std::int64_t t_ms, const RunStarted& r
   line["mode"] = run.mode;
   line["target"] = run.target;
   line["delivery"] = run.delivery;
-  line["expect"] = ordered_json{{"verdict", std::string(verdict_name(run.expect.verdict))}, {"anomalies", run.expect.anomalies}};
+  line["expect"] = ordered_json{{"verdict", std::string(verdict_name(run.expect.verdict))},
+                                {"anomalies", run.expect.anomalies},
+                                {"allow", run.expect.allow}};
   line["replay"] = ordered_json{{"live", run.replay_live}, {"sim", run.replay_sim}};
   line["clients"] = run.clients;
   return line;

@@ -187,6 +187,16 @@ bool JsonFieldReader::boolean(std::string_view key) {
   return value->get<bool>();
 }
 
+bool JsonFieldReader::optional_boolean(std::string_view key, bool when_absent) {
+  const nlohmann::json* value = find(key, "true or false", false);
+  if (value == nullptr || value->is_null()) return when_absent;
+  if (!value->is_boolean()) {
+    fail_type(key, "true or false", *value);
+    return when_absent;
+  }
+  return value->get<bool>();
+}
+
 std::vector<std::string> JsonFieldReader::string_array(std::string_view key) {
   const nlohmann::json* value = find(key, "an array of strings", true);
   if (value == nullptr) return {};

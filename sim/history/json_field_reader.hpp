@@ -27,6 +27,7 @@ class JsonFieldReader {
   std::optional<std::int64_t> optional_integer(std::string_view key);  // absent or null -> nullopt
   std::uint64_t unsigned_integer(std::string_view key);
   bool boolean(std::string_view key);
+  bool optional_boolean(std::string_view key, bool when_absent);  // absent or null -> when_absent
   std::vector<std::string> string_array(std::string_view key);
   std::vector<std::string> optional_string_array(std::string_view key);  // empty when absent
   const nlohmann::json& object(std::string_view key);  // an empty object after an error

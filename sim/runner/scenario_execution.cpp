@@ -66,7 +66,10 @@ void ScenarioExecution::record_run_started() {
                        {"mode", options_.mode},
                        {"target", options_.target},
                        {"delivery", options_.delivery},
-                       {"expect", {{"verdict", verdict_name(scenario_.expect.verdict)}, {"anomalies", scenario_.expect.anomalies}}},
+                       {"expect",
+                        {{"verdict", verdict_name(scenario_.expect.verdict)},
+                         {"anomalies", scenario_.expect.anomalies},
+                         {"allow", scenario_.expect.allow}}},
                        {"replay", options_.replay},
                        {"clients", clients},
                        {"converge_within_ms", scenario_.converge_within_ms}});

@@ -95,6 +95,7 @@ nlohmann::json scenario_to_json(const Scenario& scenario) {
   json["quiet_ms"] = scenario.quiet_ms;
   json["expect"] = {{"verdict", verdict_text(scenario.expect.verdict)}};
   if (!scenario.expect.anomalies.empty()) json["expect"]["anomalies"] = scenario.expect.anomalies;
+  if (!scenario.expect.allow.empty()) json["expect"]["allow"] = scenario.expect.allow;
   if (scenario.seed) json["seed"] = *scenario.seed;
   return json;
 }

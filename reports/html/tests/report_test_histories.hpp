@@ -27,7 +27,7 @@ class TimedHistory {
   }
 
   TimedHistory& expect(sim::Verdict verdict, std::vector<std::string> anomalies = {}) {
-    run_.expect = {verdict, std::move(anomalies)};
+    run_.expect = {verdict, std::move(anomalies), {}};
     return *this;
   }
   TimedHistory& at(std::int64_t t_ms, history::EventPayload payload) {

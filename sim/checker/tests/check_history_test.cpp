@@ -125,12 +125,14 @@ TEST(CheckHistory, SentButUnknownIsInformationalAndCountsRetriesAsOneSend) {
                                                .build());
   ASSERT_EQ(kinds_of(result), (std::vector<AnomalyKind>{AnomalyKind::sent_unknown, AnomalyKind::sent_unknown}));
   EXPECT_EQ(result.anomalies[0].detail,
-            "sent \"lost in transit\" (no client_offset) 1 time from 10 ms, never acknowledged, not in the committed log");
+            "sent \"lost in transit\" (no client_offset) 1 time from 10 ms, never acknowledged, not in the committed "
+            "log; could have been eaten: it was written while alice had no open connection");
   EXPECT_EQ(result.anomalies[1].detail,
             "sent \"retried\" (client_offset \"o7\") 2 times from 20 ms, never acknowledged, not in the committed log; "
-            "abandoned: retries exhausted");
+            "abandoned: retries exhausted; could have been eaten: it was written while alice had no open connection");
   EXPECT_EQ(result.verdict, sim::Verdict::valid);
-  EXPECT_TRUE(result.passes());
+  EXPECT_FALSE(result.passes());  // sent_unknown was not allowed
+  EXPECT_TRUE(result.passes({sim::Verdict::valid, {}, {"sent_unknown"}}));
 }
 
 TEST(CheckHistory, NoConvergenceInTheSimulatorIsAnInvalidatingAnomaly) {
@@ -242,15 +244,64 @@ TEST(CheckHistory, PassesNeedsTheVerdictAndEveryExpectedKind) {
   const CheckResult result = check_history(history);
   ASSERT_EQ(result.verdict, sim::Verdict::invalid);
 
-  EXPECT_TRUE(result.passes({sim::Verdict::invalid, {}}));
-  EXPECT_TRUE(result.passes({sim::Verdict::invalid, {"lost"}}));
-  EXPECT_TRUE(result.passes({sim::Verdict::invalid, {"lost", "duplicated"}}));
-  EXPECT_FALSE(result.passes({sim::Verdict::invalid, {"lost", "reordered"}}));
-  EXPECT_FALSE(result.passes({sim::Verdict::valid, {}}));
-  EXPECT_EQ(result.expected_kinds_not_reported({sim::Verdict::invalid, {"reordered", "lost", "losst"}}),
+  EXPECT_TRUE(result.passes({sim::Verdict::invalid, {"lost", "duplicated"}, {}}));
+  EXPECT_TRUE(result.passes({sim::Verdict::invalid, {"duplicated"}, {"lost"}}));
+  EXPECT_FALSE(result.passes({sim::Verdict::invalid, {"lost", "duplicated", "reordered"}, {}}));
+  EXPECT_FALSE(result.passes({sim::Verdict::valid, {}, {}}));
+  EXPECT_EQ(result.expected_kinds_not_reported({sim::Verdict::invalid, {"reordered", "lost", "losst"}, {}}),
             (std::vector<std::string>{"reordered", "losst"}));
-  EXPECT_EQ(result.status({sim::Verdict::invalid, {"reordered"}}), CheckStatus::failed);
-  EXPECT_EQ(result.status({sim::Verdict::invalid, {"duplicated"}}), CheckStatus::passed);
+  EXPECT_EQ(result.status({sim::Verdict::invalid, {"reordered", "lost", "duplicated"}, {}}), CheckStatus::failed);
+  EXPECT_EQ(result.status({sim::Verdict::invalid, {"duplicated", "lost"}, {}}), CheckStatus::passed);
+}
+
+TEST(CheckHistory, ExpectedKindsAreTheExactSetAndAnExtraKindIsNamed) {
+  const CheckResult result = check_history(
+      HistoryBuilder({"alice"}).renders("alice", {1, 1}).committed_ids({1, 2}).finished().build());
+  ASSERT_EQ(result.verdict, sim::Verdict::invalid);
+  const sim::Expectation only_duplicated{sim::Verdict::invalid, {"duplicated"}, {}};
+  EXPECT_FALSE(result.passes(only_duplicated));
+  EXPECT_EQ(result.status(only_duplicated), CheckStatus::failed);
+  EXPECT_EQ(result.unexpected_kinds_reported(only_duplicated), std::vector<std::string>{"lost"});
+  EXPECT_EQ(result.unexpected_kinds_reported({sim::Verdict::invalid, {}, {}}),
+            (std::vector<std::string>{"lost", "duplicated"}));  // in kind order
+  EXPECT_TRUE(result.unexpected_kinds_reported({sim::Verdict::invalid, {"duplicated"}, {"lost"}}).empty());
+  EXPECT_FALSE(result.passes({sim::Verdict::invalid, {}, {}}));
+}
+
+TEST(CheckHistory, AnInformationalKindMustBeAllowedByAValidExpectation) {
+  const CheckResult result = check_history(HistoryBuilder({"alice"})
+                                               .sent("alice", "never connected", std::nullopt)
+                                               .committed({})
+                                               .finished()
+                                               .build());
+  ASSERT_EQ(result.verdict, sim::Verdict::valid);
+  ASSERT_EQ(result.count(AnomalyKind::sent_unknown), 1u);
+  EXPECT_FALSE(result.passes({sim::Verdict::valid, {}, {}}));
+  EXPECT_EQ(result.status({sim::Verdict::valid, {}, {}}), CheckStatus::failed);
+  EXPECT_TRUE(result.passes({sim::Verdict::valid, {}, {"sent_unknown"}}));
+  EXPECT_TRUE(result.passes({sim::Verdict::valid, {"sent_unknown"}, {}}));
+}
+
+TEST(CheckHistory, EveryKindHasTheNameScenariosUse) {
+  const std::vector<std::pair<AnomalyKind, std::string_view>> names{
+      {AnomalyKind::lost, "lost"},
+      {AnomalyKind::duplicated, "duplicated"},
+      {AnomalyKind::reordered, "reordered"},
+      {AnomalyKind::unexpected, "unexpected"},
+      {AnomalyKind::altered, "altered"},
+      {AnomalyKind::acknowledged_not_stored, "acknowledged_not_stored"},
+      {AnomalyKind::sent_unknown, "sent_unknown"},
+      {AnomalyKind::recovery_gap, "recovery_gap"},
+      {AnomalyKind::recovery_repeat, "recovery_repeat"},
+      {AnomalyKind::server_crashed, "server_crashed"},
+      {AnomalyKind::no_convergence, "no_convergence"},
+  };
+  ASSERT_EQ(names.size(), all_anomaly_kinds.size());
+  for (const auto& [kind, name] : names) {
+    EXPECT_EQ(anomaly_kind_name(kind), name);
+    EXPECT_EQ(anomaly_kind_from_name(name), kind);
+  }
+  EXPECT_EQ(anomaly_kind_from_name("losst"), std::nullopt);
 }
 
 TEST(CheckHistory, PassesUsesTheExpectationTheRunRecorded) {

@@ -13,7 +13,7 @@ using testing::HistoryBuilder;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-TEST(CheckText, SummaryLineListsVerdictExpectationStatusAndEveryCount) {
+TEST(CheckText, SummaryLineListsVerdictExpectationStatusAndOnlyTheKindsThatOccurred) {
   const CheckResult result = check_history(HistoryBuilder({"alice", "bob", "carol"})
                                                .scenario("burst")
                                                .fault_started("cut")
@@ -24,9 +24,26 @@ TEST(CheckText, SummaryLineListsVerdictExpectationStatusAndEveryCount) {
                                                .finished()
                                                .build());
   EXPECT_EQ(summary_line(result),
-            "scenario burst: invalid (expected valid) FAIL \u2014 3 clients, 2 messages, 1 faults, lost 1, "
-            "duplicated 0, reordered 0, unexpected 0, altered 0, acknowledged_not_stored 0, sent_unknown 0, "
-            "no_convergence 0");
+            "scenario burst: invalid (expected valid) FAIL \u2014 3 clients, 2 messages, 1 faults, lost 1");
+}
+
+TEST(CheckText, SummaryLineOfACleanRunSaysSo) {
+  const CheckResult result = check_history(
+      HistoryBuilder({"alice"}).scenario("calm").renders("alice", {1}).committed_ids({1}).finished().build());
+  EXPECT_EQ(summary_line(result),
+            "scenario calm: valid (expected valid) PASS \u2014 1 clients, 1 messages, 0 faults, no anomalies");
+}
+
+TEST(CheckText, SummaryLineCountsSeveralKindsInKindOrder) {
+  const CheckResult result = check_history(HistoryBuilder({"alice"})
+                                               .scenario("messy")
+                                               .expect(sim::Verdict::invalid, {"lost", "duplicated"})
+                                               .renders("alice", {2, 2})
+                                               .committed_ids({1, 2, 3, 4})
+                                               .finished()
+                                               .build());
+  EXPECT_EQ(summary_line(result), "scenario messy: invalid (expected invalid with lost, duplicated) PASS \u2014 "
+                                  "1 clients, 4 messages, 0 faults, lost 3, duplicated 1");
 }
 
 TEST(CheckText, SummaryLineOfAnExpectedCatch) {
@@ -62,7 +79,8 @@ TEST(CheckText, FailureTextListsAnomaliesCappedPerKindAndTheReplayCommands) {
   EXPECT_TRUE(contains(text, "  replay (sim): resync sim scenarios/hand-written.json --seed 7\n")) << text;
   EXPECT_TRUE(contains(text, "  replay (live): resync run scenarios/hand-written.json --seed 7\n")) << text;
   EXPECT_TRUE(contains(text, "  committed log: 30 messages, read from the server's database\n")) << text;
-  EXPECT_EQ(failure_headline(result), "invalid (expected valid): lost 29, duplicated 1");
+  EXPECT_EQ(failure_headline(result),
+            "invalid (expected valid): lost 29, duplicated 1; reported but not expected: lost, duplicated");
 }
 
 TEST(CheckText, FailureTextNamesExpectedKindsThatWereNotReported) {
@@ -72,8 +90,48 @@ TEST(CheckText, FailureTextNamesExpectedKindsThatWereNotReported) {
                                                .committed_ids({1, 2})
                                                .finished()
                                                .build());
-  EXPECT_TRUE(contains(failure_text(result), "  expected anomalies not reported: duplicated\n"));
-  EXPECT_EQ(failure_headline(result), "invalid (expected invalid with duplicated): lost 1; not reported: duplicated");
+  EXPECT_TRUE(contains(failure_text(result),
+                       "  expected but not reported: duplicated\n  reported but not expected: lost\n"))
+      << failure_text(result);
+  EXPECT_EQ(failure_headline(result),
+            "invalid (expected invalid with duplicated): lost 1; expected but not reported: duplicated; "
+            "reported but not expected: lost");
+}
+
+TEST(CheckText, AnExtraKindFailsARightVerdictAndIsNamed) {
+  const CheckResult result = check_history(HistoryBuilder({"alice"})
+                                               .expect(sim::Verdict::invalid, {"duplicated"})
+                                               .renders("alice", {1, 1})
+                                               .committed_ids({1, 2})
+                                               .finished()
+                                               .build());
+  ASSERT_EQ(result.verdict, sim::Verdict::invalid);
+  EXPECT_EQ(result.status(), CheckStatus::failed);
+  EXPECT_EQ(failure_headline(result),
+            "invalid (expected invalid with duplicated): lost 1, duplicated 1; reported but not expected: lost");
+  EXPECT_TRUE(contains(failure_text(result), "FAIL: verdict invalid, expected invalid with duplicated\n"))
+      << failure_text(result);
+  EXPECT_TRUE(contains(failure_text(result), "  reported but not expected: lost\n")) << failure_text(result);
+}
+
+TEST(CheckText, TheExpectationShowsWhatItAllows) {
+  EXPECT_EQ(expectation_text({sim::Verdict::invalid, {"lost"}, {"sent_unknown", "duplicated"}}),
+            "invalid with lost (allowing sent_unknown, duplicated)");
+  EXPECT_EQ(expectation_text({sim::Verdict::valid, {}, {"sent_unknown"}}), "valid (allowing sent_unknown)");
+}
+
+TEST(CheckText, ALostSendWithoutAnIdIsListedByClient) {
+  const CheckResult result = check_history(HistoryBuilder({"alice"})
+                                               .event(history::ClientConnecting{"alice", 1})
+                                               .event(history::ClientConnected{"alice", "s1", nullptr, false})
+                                               .sent("alice", "dropped", std::nullopt)
+                                               .wait_ms(2000)
+                                               .committed({})
+                                               .finished()
+                                               .build());
+  ASSERT_EQ(result.count(AnomalyKind::lost), 1u);
+  const std::string text = failure_text(result);
+  EXPECT_TRUE(contains(text, "  lost: 1\n    alice: sent \"dropped\" (no client_offset) 1 time from 30 ms")) << text;
 }
 
 TEST(CheckText, FailureTextOfAnUnknownRunShowsWhyAndTheServersOutput) {
@@ -97,8 +155,8 @@ TEST(CheckText, QuotedTextIsSafeToPrint) {
   EXPECT_EQ(first_line_of("one\r\ntwo"), "one ...");
 }
 
-ScenarioOutcome outcome_with(sim::Verdict expected, HistoryBuilder builder) {
-  return outcome_from_result(check_history(builder.expect(expected).build()), "h.jsonl");
+ScenarioOutcome outcome_with(sim::Verdict expected, HistoryBuilder builder, std::vector<std::string> kinds = {}) {
+  return outcome_from_result(check_history(builder.expect(expected, std::move(kinds)).build()), "h.jsonl");
 }
 
 TEST(RunExitCode, ZeroOnlyWhenEveryScenarioPasses) {
@@ -107,7 +165,7 @@ TEST(RunExitCode, ZeroOnlyWhenEveryScenarioPasses) {
   const auto killed_run = [] { return HistoryBuilder({"a"}).committed_ids({1}); };
 
   const ScenarioOutcome passed = outcome_with(sim::Verdict::valid, valid_run());
-  const ScenarioOutcome caught = outcome_with(sim::Verdict::invalid, lossy_run());
+  const ScenarioOutcome caught = outcome_with(sim::Verdict::invalid, lossy_run(), {"lost"});
   const ScenarioOutcome failed = outcome_with(sim::Verdict::valid, lossy_run());
   const ScenarioOutcome missed_bug = outcome_with(sim::Verdict::invalid, valid_run());
   const ScenarioOutcome unknown = outcome_with(sim::Verdict::valid, killed_run());

@@ -25,8 +25,9 @@ class HistoryBuilder {
     run_.replay_live = "resync run scenarios/hand-written.json --seed 7";
   }
 
-  HistoryBuilder& expect(sim::Verdict verdict, std::vector<std::string> anomalies = {}) {
-    run_.expect = {verdict, std::move(anomalies)};
+  HistoryBuilder& expect(sim::Verdict verdict, std::vector<std::string> anomalies = {},
+                         std::vector<std::string> allow = {}) {
+    run_.expect = {verdict, std::move(anomalies), std::move(allow)};
     return *this;
   }
   HistoryBuilder& scenario(std::string name) {
@@ -38,6 +39,12 @@ class HistoryBuilder {
     next_t_ms_ += 10;
     return *this;
   }
+  // Lets `time_ms` pass before the next line (lines are otherwise 10 ms apart).
+  HistoryBuilder& wait_ms(std::int64_t time_ms) {
+    next_t_ms_ += time_ms;
+    return *this;
+  }
+  std::int64_t next_t_ms() const { return next_t_ms_; }
   HistoryBuilder& received(const std::string& client, std::int64_t id, std::string content, bool rendered = true) {
     return event(history::MessageReceived{client, id, std::move(content), rendered});
   }
@@ -57,6 +64,21 @@ class HistoryBuilder {
   }
   HistoryBuilder& fault_started(std::string name) {
     return event(history::FaultChanged{std::move(name), "start", "reset_peer", nlohmann::json::object()});
+  }
+  // A `connecting` line and, 10 ms later, its `connected` line.
+  HistoryBuilder& connects(const std::string& client, std::string socket_id, bool recovered = false) {
+    event(history::ClientConnecting{client, 1});
+    return event(history::ClientConnected{client, std::move(socket_id), nullptr, recovered});
+  }
+  HistoryBuilder& disconnected(const std::string& client, std::string reason = "transport close") {
+    return event(history::ClientDisconnected{client, std::move(reason)});
+  }
+  // A fault with the toxic JSON the scenario gave it (type, stream, target, ...).
+  HistoryBuilder& fault(std::string name, const nlohmann::json& toxic) {
+    return event(history::FaultChanged{std::move(name), "start", toxic.value("type", ""), toxic});
+  }
+  HistoryBuilder& healed(std::string name) {
+    return event(history::FaultChanged{std::move(name), "heal", "", nullptr});
   }
   HistoryBuilder& committed(std::vector<history::CommittedMessage> messages,
                             history::CommittedLogSource source = history::CommittedLogSource::database) {

@@ -19,8 +19,9 @@ TEST(HistoryJson, EveryLineTypeSurvivesEncodingAndDecoding) {
       PhaseChanged{"heal"},
       ServerStarted{4100, 321, 2},
       ServerStarted{4100, std::nullopt, 1},
-      ServerStopped{"SIGKILL", 1, ""},
-      ServerStopped{"exit", 2, "panic: disk full"},
+      ServerStopped{"SIGKILL", 1, "", true, std::nullopt, "SIGKILL", false, false},
+      ServerStopped{"exit", 2, "panic: disk full", false, std::nullopt, "SIGSEGV", false, false},
+      ServerStopped{"SIGTERM", 3, "==1==ERROR: AddressSanitizer", true, 1, "", true, true},
       ServerFailed{"bind: address in use"},
       ClientConnecting{"alice", 3},
       ClientConnected{"alice", "sid-1", 42, true},
@@ -54,7 +55,7 @@ TEST(HistoryJson, RunStartedSurvivesEncodingAndDecoding) {
   run.mode = "sim";
   run.target = "embedded";
   run.delivery = "tutorial";
-  run.expect = {sim::Verdict::invalid, {"lost", "duplicated"}};
+  run.expect = {sim::Verdict::invalid, {"lost", "duplicated"}, {"sent_unknown"}};
   run.replay_live = "resync run scenarios/burst.json --seed 1";
   run.replay_sim = "resync sim scenarios/burst.json --seed 1";
   run.clients = {"alice", "bob"};
@@ -67,9 +68,39 @@ TEST(HistoryJson, RunStartedSurvivesEncodingAndDecoding) {
   EXPECT_EQ(back.delivery, run.delivery);
   EXPECT_EQ(back.expect.verdict, sim::Verdict::invalid);
   EXPECT_EQ(back.expect.anomalies, run.expect.anomalies);
+  EXPECT_EQ(back.expect.allow, run.expect.allow);
   EXPECT_EQ(back.replay_live, run.replay_live);
   EXPECT_EQ(back.replay_sim, run.replay_sim);
   EXPECT_EQ(back.clients, run.clients);
+}
+
+TEST(HistoryJson, ServerStoppedWithoutExitFieldsReadsAsACleanRequestedStop) {
+  const auto decoded = decode_history_line(
+      nlohmann::json::parse(R"({"t_ms":5,"type":"server_stopped","signal":"SIGTERM","incarnation":2})"));
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  const auto& stopped = std::get<ServerStopped>(std::get<EventPayload>(decoded.value().content));
+  EXPECT_TRUE(stopped.requested);
+  EXPECT_EQ(stopped.exit_status, std::nullopt);
+  EXPECT_EQ(stopped.exit_signal, "");
+  EXPECT_FALSE(stopped.sanitizer_report);
+  EXPECT_FALSE(stopped.escalated);
+}
+
+TEST(HistoryJson, ServerStoppedReadsEveryExitField) {
+  const auto decoded = decode_history_line(nlohmann::json::parse(
+      R"({"t_ms":5,"type":"server_stopped","signal":"exit","incarnation":1,"requested":false,"exit_status":null,)"
+      R"("exit_signal":"SIGSEGV","sanitizer_report":true,"escalated":true,"detail":"Segmentation fault"})"));
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  const auto& stopped = std::get<ServerStopped>(std::get<EventPayload>(decoded.value().content));
+  EXPECT_FALSE(stopped.requested);
+  EXPECT_EQ(stopped.exit_signal, "SIGSEGV");
+  EXPECT_TRUE(stopped.sanitizer_report);
+  EXPECT_TRUE(stopped.escalated);
+  EXPECT_EQ(stopped.detail, "Segmentation fault");
+
+  const auto wrong = decode_history_line(nlohmann::json::parse(
+      R"({"t_ms":5,"type":"server_stopped","signal":"exit","incarnation":1,"requested":"no"})"));
+  EXPECT_FALSE(wrong.ok());
 }
 
 TEST(HistoryJson, LinesStartWithTimeAndTypeForPeopleReadingThem) {

@@ -288,6 +288,36 @@ TEST(ScenarioLoaderErrors, ExpectationContradictions) {
   EXPECT_TRUE(has_error_at(load_json(document), "$.expect.anomalies[1]", "a second time"));
 }
 
+TEST(ScenarioLoaderErrors, AllowNamesKnownKindsThatAnomaliesDoesNotAlreadyRequire) {
+  nlohmann::json document = valid_scenario_json();
+  document["expect"] = nlohmann::json::parse(R"({"verdict": "invalid", "anomalies": ["lost"], "allow": ["sent_unknown"]})");
+  const LoadResult allowed = load_json(document);
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_EQ(allowed.scenario->expect.allow, std::vector<std::string>{"sent_unknown"});
+
+  document["expect"] = nlohmann::json::parse(R"({"verdict": "invalid", "anomalies": ["lost"], "allow": ["sent_unkown"]})");
+  const LoadResult misspelled = load_json(document);
+  EXPECT_TRUE(has_error_at(misspelled, "$.expect.allow[0]", "\"sent_unkown\""));
+  EXPECT_NE(error_at(misspelled, "$.expect.allow[0]").fix.find("did you mean \"sent_unknown\"?"), std::string::npos);
+
+  document["expect"] = nlohmann::json::parse(R"({"allow": ["lost"], "verdict": "invalid", "anomalies": ["lost"]})");
+  EXPECT_TRUE(has_error_at(load_json(document), "$.expect.allow[0]", "which `anomalies` already requires"));
+
+  document["expect"] = nlohmann::json::parse(R"({"verdict": "valid", "allow": ["duplicated"]})");
+  EXPECT_TRUE(has_error_at(load_json(document), "$.expect.allow[0]", "with the verdict \"valid\""));
+  document["expect"] = nlohmann::json::parse(R"({"verdict": "invalid", "anomalies": ["lost"], "allow": "sent_unknown"})");
+  EXPECT_TRUE(has_error_at(load_json(document), "$.expect.allow", "the string"));
+  document["expect"] = nlohmann::json::parse(R"({"verdict": "invalid", "anomalies": ["recovery_gap", "server_crashed", "recovery_repeat"]})");
+  EXPECT_TRUE(load_json(document).ok());
+}
+
+TEST(ScenarioLoaderErrors, AMisspelledAnomalyKindGetsASuggestion) {
+  nlohmann::json document = valid_scenario_json();
+  document["expect"] = nlohmann::json::parse(R"({"verdict": "invalid", "anomalies": ["recovery_gaps"]})");
+  const LoadResult result = load_json(document);
+  EXPECT_NE(error_at(result, "$.expect.anomalies[0]").fix.find("did you mean \"recovery_gap\"?"), std::string::npos);
+}
+
 TEST(ScenarioLoaderErrors, ExternalServerMisuse) {
   EXPECT_TRUE(has_error_at(load_with("/server", nlohmann::json{{"external", {{"url", "127.0.0.1:3000"}}}}),
                            "$.server.external.url", "127.0.0.1:3000"));

@@ -1,0 +1,92 @@
+#include "sim/checker/fault_windows.hpp"
+
+#include <map>
+
+namespace resync::checker {
+namespace {
+
+// A toxic on the downstream only delays or drops what the server sends; these types also
+// close the connection, which loses whatever the client had in flight.
+bool closes_the_connection(std::string_view toxic) { return toxic == "reset_peer" || toxic == "close"; }
+
+FaultWindow window_of(const history::FaultChanged& fault, std::int64_t t_ms) {
+  FaultWindow window;
+  window.name = fault.name;
+  window.toxic = fault.toxic;
+  window.start_t_ms = t_ms;
+  const nlohmann::json& detail = fault.detail;
+  if (!detail.is_object()) {
+    // Nothing to go by: assume the worst a fault can do, so no send is blamed on the server.
+    window.target_known = false;
+    window.eats_upstream = true;
+    return window;
+  }
+  // Toxiproxy's default stream is downstream.
+  const std::string stream = detail.value("stream", std::string("downstream"));
+  window.eats_upstream = stream == "upstream" || stream == "both" || closes_the_connection(fault.toxic);
+  const auto target = detail.find("target");
+  if (target != detail.end() && target->is_object()) {
+    const auto tag = target->find("tag");
+    if (tag != target->end()) {
+      if (tag->is_string()) {
+        window.target_tag = tag->get<std::string>();
+      } else {
+        window.target_known = false;
+      }
+    }
+    // connection_id and nth_connection name a connection, not a client: any client's.
+  } else if (target != detail.end() && !target->is_null() && *target != "all") {
+    window.target_known = false;
+  }
+  return window;
+}
+
+void heal(std::vector<FaultWindow>& windows, std::map<std::string, std::size_t, std::less<>>& active,
+          std::string_view name, std::int64_t t_ms) {
+  for (auto it = active.begin(); it != active.end();) {
+    if (name == "*" || it->first == name) {
+      windows[it->second].heal_t_ms = t_ms;
+      it = active.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace
+
+std::string FaultWindow::description() const {
+  std::string text = (toxic.empty() ? std::string("fault") : toxic) + " \"" + name + "\" (started at " +
+                     std::to_string(start_t_ms) + " ms, ";
+  text += heal_t_ms ? "healed at " + std::to_string(*heal_t_ms) + " ms)" : std::string("never healed)");
+  return text;
+}
+
+std::vector<FaultWindow> collect_fault_windows(const history::History& history) {
+  std::vector<FaultWindow> windows;
+  std::map<std::string, std::size_t, std::less<>> active;  // name -> index into windows
+  for (const history::HistoryEvent& event : history.events) {
+    if (const auto* fault = event.as<history::FaultChanged>()) {
+      if (fault->action == "start") {
+        heal(windows, active, fault->name, event.t_ms);  // a name started twice replaces itself
+        active[fault->name] = windows.size();
+        windows.push_back(window_of(*fault, event.t_ms));
+      } else if (fault->action == "heal") {
+        heal(windows, active, fault->name, event.t_ms);
+      }
+    } else if (const auto* phase = event.as<history::PhaseChanged>(); phase != nullptr && phase->phase == "heal") {
+      heal(windows, active, "*", event.t_ms);
+    }
+  }
+  return windows;
+}
+
+const FaultWindow* fault_that_could_eat(const std::vector<FaultWindow>& windows, std::string_view client,
+                                        std::int64_t from_t_ms, std::int64_t to_t_ms) {
+  for (const FaultWindow& window : windows) {
+    if (window.eats_upstream && window.applies_to(client) && window.active_during(from_t_ms, to_t_ms)) return &window;
+  }
+  return nullptr;
+}
+
+}  // namespace resync::checker
