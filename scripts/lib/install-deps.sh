@@ -4,7 +4,9 @@
 # Fast on reruns: apt is not touched when every package is already installed, and
 # `npm ci` is skipped while tests/node/node_modules matches package-lock.json.
 
-# Every Debian package the build, the tests and the later steps use (see README.md).
+# Every Debian package the build, the tests and the later steps use (see README.md). A test
+# that needs a program checks for it and, when it is missing, skips visibly (ctest "Skipped")
+# or, with CI=true, fails naming the package: every such program is installed here.
 RESYNC_APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config      # toolchain and fast rebuilds
   libboost1.81-dev                                        # Beast + Asio: HTTP/WebSocket server, proxy
@@ -12,7 +14,8 @@ RESYNC_APT_PACKAGES=(
   nlohmann-json3-dev libcli11-dev                         # JSON, command line
   libgtest-dev googletest librapidcheck-dev               # unit and property tests
   socat bc                                                # proxy benchmark baseline; bench arithmetic
-  python3-jsonschema                                      # validates scenarios/ against schema.json
+  python3 python3-jsonschema                              # validates scenarios/ against schema.json
+  libxml2-utils                                           # xmllint: JUnit XML well-formedness and schema
   chromium                                                # browser tests: chat page, HTML report
 )
 RESYNC_NODE_MIN_MAJOR=18

@@ -124,6 +124,23 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
                                : std::filesystem::temp_directory_path() / ("resync-run-" + std::to_string(::getpid()));
   const std::string executable = options.resync_executable.empty() ? current_executable_path() : options.resync_executable;
 
+  // A scenario written for the other mode (top-level only_mode) is not run: it is printed as
+  // skipped with its reason and counted apart, never as passed.
+  std::size_t skipped = 0;
+  {
+    std::vector<Scenario> to_run;
+    for (Scenario& scenario : scenarios) {
+      if (scenario.only_mode && *scenario.only_mode != options.mode) {
+        out << "scenario " << scenario.name << ": skipped (" << *scenario.only_mode << " only: "
+            << scenario.only_mode_reason << ")\n";
+        ++skipped;
+      } else {
+        to_run.push_back(std::move(scenario));
+      }
+    }
+    scenarios = std::move(to_run);
+  }
+
   std::vector<checker::ScenarioOutcome> outcomes(scenarios.size());
   std::atomic<std::size_t> next{0};
   std::mutex output_mutex;
@@ -206,8 +223,10 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
       case checker::CheckStatus::unknown: ++unknown; break;
     }
   }
-  out << scenarios.size() << " scenarios (" << options.mode << "): " << passed << " passed, " << failed << " failed, "
-      << unknown << " unknown; histories in " << work_root.string() << "\n";
+  out << scenarios.size() + skipped << " scenarios (" << options.mode << "): " << passed << " passed, " << failed
+      << " failed, " << unknown << " unknown, " << skipped << " skipped";
+  if (skipped > 0) out << " (" << (options.mode == "sim" ? "live" : "sim") << " only)";
+  out << "; histories in " << work_root.string() << "\n";
   // The HTML report is rebuilt from the histories on disk, as `resync report DIR/runs` would.
   std::optional<std::string> html_report_path;
   bool report_failed = false;
@@ -230,6 +249,12 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
     reports::write_junit(outcomes, junit, html_report_path);
   }
   if (nondeterministic || report_failed) return 2;
+  if (scenarios.empty()) {
+    // Nothing was checked: that is no pass.
+    err << "resync run: every scenario given is for the other mode; nothing ran (run them with --mode "
+        << (options.mode == "sim" ? "live" : "sim") << ")\n";
+    return 2;
+  }
   return checker::run_exit_code(outcomes);
 }
 

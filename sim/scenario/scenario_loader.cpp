@@ -83,6 +83,7 @@ LoadResult load_document(const nlohmann::json& document, const std::string& path
     if (!roster.clients.empty()) scenario.timeline = scenario_parts::read_timeline(timeline, roster, errors);
     read_convergence(reader, scenario);
     scenario.expect = scenario_parts::read_expectation(reader.member("expect"), errors);
+    scenario_parts::read_only_mode(reader.member("only_mode"), scenario.server, scenario, errors);
     reader.reject_unknown_keys();
   }
   LoadResult result;

@@ -48,4 +48,8 @@ std::vector<Step> read_timeline(const nlohmann::json* value, const ClientRoster&
 // $.expect
 Expectation read_expectation(const nlohmann::json* value, ScenarioErrors& errors);
 
+// $.only_mode (absent: both modes): sets scenario.only_mode and only_mode_reason. `server` is
+// the scenario's server (an external server cannot be "sim"-only).
+void read_only_mode(const nlohmann::json* value, const ServerSpec& server, Scenario& scenario, ScenarioErrors& errors);
+
 }  // namespace resync::sim::scenario_parts

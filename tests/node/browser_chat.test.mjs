@@ -6,14 +6,14 @@
 // working directory, which ctest sets to the build directory).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { missingFile } from './lib/required_tool.mjs';
 import { cleanExit, startServer } from './lib/server.mjs';
 
 const CHROMIUM = process.env.RESYNC_CHROMIUM || '/usr/bin/chromium';
-const missing = existsSync(CHROMIUM) ? false : `chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium (the README set-up does)`;
-if (missing) console.log(`# SKIP browser test: ${missing}`);
+const missing = missingFile('chromium', 'chromium', CHROMIUM);
 
 describe('the chat page in a real browser', { timeout: 120000, skip: missing }, () => {
   let server;

@@ -15,14 +15,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
+import { missingFile } from './lib/required_tool.mjs';
+
 const RESYNC_BIN = process.env.RESYNC_BIN;
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = process.env.RESYNC_REPORT_ARTIFACTS ??
   path.join(path.dirname(RESYNC_BIN ?? '.'), '..', 'reports', 'html', 'artifacts');
-const chromiumMissing = fs.existsSync(CHROMIUM)
-  ? false
-  : `chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium; scripts/setup-and-run.sh does) or set CHROMIUM`;
-if (chromiumMissing) console.log(`SKIPPED: ${chromiumMissing}`);
+const chromiumMissing = missingFile('chromium', 'chromium', CHROMIUM);
 
 const XSS_PREFIX = '<img src=x onerror="window.__xss=1;alert(1)">';
 

@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { missingProgram } from './lib/required_tool.mjs';
+
 const RESYNC_BIN = process.env.RESYNC_BIN;
 const SCHEMA = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'reports', 'junit', 'tests', 'junit_common.xsd');
 
@@ -176,8 +178,7 @@ test('the JUnit XML links the HTML report that exists next to it', () => {
   assert.equal((html.match(/<tr class="scenario-row/g) ?? []).length, 2);
 });
 
-const xmllint = spawnSync('xmllint', ['--version'], { encoding: 'utf8' });
-const xmllintMissing = xmllint.error ? 'xmllint not installed (Debian libxml2-utils)' : false;
+const xmllintMissing = missingProgram('xmllint', 'libxml2-utils');
 test('the JUnit XML validates against junit_common.xsd', { skip: xmllintMissing }, () => {
   const result = spawnSync('xmllint', ['--noout', '--schema', SCHEMA, junitPath], { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);

@@ -37,10 +37,18 @@ export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 // Runs SQL with the sqlite3 command-line shell; returns the rows as objects.
 export function sqlite(dbPath, sql) {
-  const out = execFileSync('sqlite3', ['-json', '-cmd', '.timeout 5000', dbPath, sql], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  let out;
+  try {
+    out = execFileSync('sqlite3', ['-json', '-cmd', '.timeout 5000', dbPath, sql], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+  } catch (error) {
+    if (error.code === 'ENOENT') {
+      throw new Error('sqlite3 not found: install the Debian package sqlite3 (scripts/lib/install-deps.sh does)');
+    }
+    throw error;
+  }
   return out.trim() === '' ? [] : JSON.parse(out);
 }
 
