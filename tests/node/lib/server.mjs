@@ -201,9 +201,12 @@ export async function startServer({ flags = [], db, startTimeoutMs = 20000 } = {
   return server;
 }
 
-// A clean shutdown: exit code 0 (or the default action of SIGTERM), no hang, no crash before.
+// A clean shutdown: `resync serve` handles SIGTERM (commits, closes every connection) and
+// exits with code 0. A death by any signal, SIGTERM included, means the handler did not run,
+// so it is not clean; neither is a hang (SIGKILL after the grace time). `null` (nothing was
+// running any more) is not clean either: the caller expected a server to stop.
 export function cleanExit(info) {
-  if (!info) return true;
+  if (!info) return false;
   if (info.hung) return false;
-  return info.code === 0 || info.signal === 'SIGTERM';
+  return info.code === 0 && info.signal === null;
 }
