@@ -78,6 +78,11 @@ int run_serve(const ServeFlags& flags) {
     return 2;
   }
 
+  // What SQLite has in force, read back from the connection (tests assert it per --durability).
+  const SqliteSettings settings = store->settings();
+  std::cerr << "resync serve: database " << flags.database_path << ": journal_mode=" << settings.journal_mode
+            << " synchronous=" << settings.synchronous << " (--durability " << flags.durability << ")\n";
+
   std::optional<WebSocketServer> server;
   try {
     server.emplace(std::move(options), *store);
