@@ -235,6 +235,8 @@ TEST(ChatClient, AckedSendRetriesAfterReconnectAndIsStoredOnce) {
   EXPECT_EQ(network.events("bob", "received").size(), 1u) << "the retry is not broadcast again";
 }
 
+// A reload is a new page: the rendered list and the offset go, the socket reconnects with
+// serverOffset 0 and the whole history arrives again, rendered afresh.
 TEST(ChatClient, ReloadForgetsTheRenderedListAndCatchesUpFromZero) {
   Loopback network;
   ChatClient& alice = network.add_client(named("alice"));
@@ -243,9 +245,30 @@ TEST(ChatClient, ReloadForgetsTheRenderedListAndCatchesUpFromZero) {
   alice.send("a", network.now_ms);
   alice.send("b", network.now_ms);
   network.run_until(20);
+  ASSERT_EQ(rendered_ids(alice), (std::vector<std::int64_t>{1, 2}));
+  ASSERT_EQ(alice.server_offset(), 2);
+  const std::size_t events_before_reload = network.history.size();
+
   alice.reload(network.now_ms);
+  EXPECT_TRUE(alice.rendered().empty()) << "the page forgot what it showed";
+  EXPECT_EQ(alice.server_offset(), 0) << "and its offset";
   network.run_until(40);
   EXPECT_EQ(rendered_ids(alice), (std::vector<std::int64_t>{1, 2})) << "a reload shows the full history once";
+
+  // What happened after the reload: a reloaded event, a connect from offset 0, and ids 1, 2
+  // received again and rendered (not skipped as already seen).
+  const std::vector<nlohmann::json> after(network.history.begin() + static_cast<std::ptrdiff_t>(events_before_reload),
+                                          network.history.end());
+  ASSERT_FALSE(after.empty());
+  EXPECT_EQ(after.front()["type"], "reloaded");
+  std::vector<std::int64_t> connect_offsets;
+  std::vector<std::int64_t> rendered_again;
+  for (const auto& event : after) {
+    if (event["type"] == "connected") connect_offsets.push_back(event["server_offset"].get<std::int64_t>());
+    if (event["type"] == "received" && event["rendered"].get<bool>()) rendered_again.push_back(event["id"].get<std::int64_t>());
+  }
+  EXPECT_EQ(connect_offsets, std::vector<std::int64_t>{0});
+  EXPECT_EQ(rendered_again, (std::vector<std::int64_t>{1, 2}));
 }
 
 TEST(ChatClient, WithRecoveryItReturnsWithPidAndOffsetAndGetsExactlyTheMissedEvents) {
