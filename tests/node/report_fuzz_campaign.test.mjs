@@ -38,6 +38,27 @@ test('the campaign finds the tutorial server\'s race (exit 1) and writes the pag
   assert.match(page, /resync fuzz --mode sim --seed 7 --runs \d+ --delivery tutorial/);
 });
 
+test('the finding prints its replay commands and its history records them', () => {
+  assert.equal(run.status, 1, 'no finding');
+  const reproducer = run.stdout.match(/reproducer: (\S+\.json)/)[1];
+  assert.doesNotMatch(run.stdout, /records no replay command/);
+  const sim = run.stdout.match(/^replay \(sim\): +(.+)$/m);
+  const live = run.stdout.match(/^replay \(live\): +(.+)$/m);
+  assert.ok(sim && live, `replay lines on stdout\n${run.stdout.slice(-2000)}`);
+  assert.ok(sim[1].startsWith(`resync run ${reproducer} --mode sim --seed `), sim[1]);
+  // The checker's text for the finding (printed above the reproducer line) names both too.
+  assert.ok(run.stdout.includes(`  replay (sim): ${sim[1]}`), 'the verdict text shows the sim replay');
+  const historyPath = run.stdout.match(/^history: (\S+\.history\.jsonl)$/m)[1];
+  const runStarted = JSON.parse(fs.readFileSync(historyPath, 'utf8').split('\n')[0]);
+  assert.equal(runStarted.type, 'run_started');
+  assert.deepEqual(runStarted.replay, { sim: sim[1], live: live[1] });
+  assert.equal(runStarted.file, reproducer);
+  // `resync check` on the history file shows the same commands.
+  const check = spawnSync(RESYNC_BIN, ['check', historyPath], { encoding: 'utf8' });
+  assert.equal(check.status, 1, check.stderr);
+  assert.ok(check.stdout.includes(`replay (sim): ${sim[1]}`), check.stdout.slice(-2000));
+});
+
 test('a finding shows the reproducer, its steps, the replay commands and its history', () => {
   assert.equal(run.status, 1, 'no finding to show');
   assert.doesNotMatch(page, /No failure found/);
