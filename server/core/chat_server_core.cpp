@@ -190,6 +190,13 @@ void ChatServerCore::handle_engine_packet(Session& session, const engineio::Pack
     case engineio::PacketType::message:
       return handle_socket_packet(session, packet.data, now_ms);
     case engineio::PacketType::close:
+      // engine.io's polling transport ends a GET still held with a noop when the client
+      // closes (Polling.onClose); the close packet (the shell's answer to a close the
+      // server starts) is for closes the client did not ask for.
+      if (session.transport == engineio::Transport::polling && session.poll_pending) {
+        session.poll_pending = false;
+        actions_.push_back(AnswerPoll{session.id, engineio::encode_packet(engineio::PacketType::noop)});
+      }
       // engine.io reports this as "transport close", which socket.io may recover.
       return close_session(session, "client sent an Engine.IO close packet", Recoverable::yes, now_ms);
     case engineio::PacketType::noop:
