@@ -161,9 +161,10 @@ void register_serve_command(CLI::App& app, int& exit_code) {
                   "Turn connection state recovery off: no pid in the CONNECT reply, no offset argument on events, "
                   "every reconnect is a fresh socket with the database catch-up from auth.serverOffset");
   serve->add_option("--client-bundle", flags->client_bundle_path,
-                    "socket.io.min.js served at /socket.io/socket.io.js for the chat page at /. Default: "
-                    "tests/node/node_modules/socket.io-client/dist/socket.io.min.js, searched from the current "
-                    "directory and the executable's directory upwards; install it with (cd tests/node && npm ci)");
+                    "socket.io.min.js served at /socket.io/socket.io.js for the chat page at /. Default: the copy "
+                    "embedded at build time when tests/node/node_modules was installed ((cd tests/node && npm ci), "
+                    "then build); otherwise tests/node/node_modules/socket.io-client/dist/socket.io.min.js, searched "
+                    "from the current directory and the executable's directory upwards");
 
   serve->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
 }

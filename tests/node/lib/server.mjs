@@ -56,10 +56,11 @@ export function createTutorialDatabase(dbPath) {
   );
 }
 
-export async function startServer({ flags = [], db, startTimeoutMs = 20000 } = {}) {
+// binary: another executable to start (default resyncBinary()); cwd: its working directory
+// (default: the test's).
+export async function startServer({ flags = [], db, startTimeoutMs = 20000, binary = resyncBinary(), cwd } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'resync-node-test-'));
   const dbPath = db ?? join(dir, 'chat.db');
-  const binary = resyncBinary();
 
   let child = null; // the current process
   let port = 0;
@@ -76,7 +77,7 @@ export async function startServer({ flags = [], db, startTimeoutMs = 20000 } = {
     runs += 1;
     const run = runs;
     const commandLine = [binary, ...args(listenPort)].join(' ');
-    const proc = spawn(binary, args(listenPort), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(binary, args(listenPort), { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     running.add(proc);
     child = proc;
     proc.expectingExit = false;
