@@ -1,4 +1,4 @@
-// The step 1 delivery checks over the real socket.io-client 4.x with its default transports
+// The delivery checks of the WebSocket tests over the real socket.io-client 4.x with its default transports
 // (HTTP long-polling first, then the upgrade to WebSocket) and with long-polling only:
 // catch-up from an offset, broadcast with ids, acked delivery with a repeated clientOffset,
 // and reconnect after the server side dropped the connection.
