@@ -13,17 +13,17 @@
 
 namespace resync::reports {
 
-// Step 1 only: text XML 1.0 can carry, as valid UTF-8.
+// The first pass only: text XML 1.0 can carry, as valid UTF-8.
 std::string xml_representable_text(std::string_view text);
 
-// Both steps, for element content. CR is kept as &#13; (parsers turn a raw CR into LF).
+// Both passes, for element content. CR is kept as &#13; (parsers turn a raw CR into LF).
 // One character and the entity that replaces it.
 struct Entity {
   char character;
   std::string_view replacement;
 };
-// Step 2 only: replaces every character listed in `entities`, keeps the rest. The text must
-// already be representable (step 1); the XML and HTML escapers share this.
+// The second pass only: replaces every character listed in `entities`, keeps the rest. The
+// text must already be representable (the first pass); the XML and HTML escapers share this.
 std::string replace_with_entities(std::string_view representable_text, std::span<const Entity> entities);
 
 std::string escape_xml_text(std::string_view text);

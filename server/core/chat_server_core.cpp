@@ -1,6 +1,7 @@
 #include "server/core/chat_server_core.hpp"
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 #include "protocol/socketio_packet.hpp"
@@ -13,7 +14,6 @@ namespace socketio = protocol::socketio;
 
 namespace {
 
-constexpr std::size_t random_id_length = 20;
 constexpr std::int64_t server_offset_max = (std::int64_t{1} << 53) - 1;  // what a JS number holds exactly
 
 // Reads auth.serverOffset the way the tutorial's `serverOffset || 0` does for good input,
@@ -48,7 +48,9 @@ protocol::ParseResult<std::int64_t> parse_server_offset(const std::optional<nloh
 }  // namespace
 
 ChatServerCore::ChatServerCore(ServerConfig config, MessageStore& store)
-    : config_(std::move(config)), store_(store), random_(config_.seed) {
+    : config_(std::move(config)),
+      store_(store),
+      random_bytes_(config_.random_bytes ? config_.random_bytes : RandomBytesSource(SeededRandomBytes(config_.seed))) {
   if (config_.recovery_enabled) {
     // Events committed before this run are not buffered: a client offset from before a
     // restart cannot be recovered, and its database catch-up fills the gap.
@@ -92,11 +94,9 @@ void ChatServerCore::send_chat_event(Session& session, std::int64_t id, const st
 }
 
 std::string ChatServerCore::random_id() {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string id;
-  id.reserve(random_id_length);
-  for (std::size_t index = 0; index < random_id_length; ++index) id.push_back(alphabet[random_() % 64]);
-  return id;
+  std::array<std::uint8_t, random_id_bytes> bytes{};
+  random_bytes_(bytes);
+  return encode_base64url(bytes);
 }
 
 void ChatServerCore::on_session_opened(SessionId session_id, const engineio::HandshakeQuery& query,
@@ -190,6 +190,13 @@ void ChatServerCore::handle_engine_packet(Session& session, const engineio::Pack
     case engineio::PacketType::message:
       return handle_socket_packet(session, packet.data, now_ms);
     case engineio::PacketType::close:
+      // engine.io's polling transport ends a GET still held with a noop when the client
+      // closes (Polling.onClose); the close packet (the shell's answer to a close the
+      // server starts) is for closes the client did not ask for.
+      if (session.transport == engineio::Transport::polling && session.poll_pending) {
+        session.poll_pending = false;
+        actions_.push_back(AnswerPoll{session.id, engineio::encode_packet(engineio::PacketType::noop)});
+      }
       // engine.io reports this as "transport close", which socket.io may recover.
       return close_session(session, "client sent an Engine.IO close packet", Recoverable::yes, now_ms);
     case engineio::PacketType::noop:

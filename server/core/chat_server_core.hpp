@@ -18,7 +18,6 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -31,6 +30,7 @@
 #include "server/core/connection_state_recovery.hpp"
 #include "server/core/message_store.hpp"
 #include "server/core/polling_outbox.hpp"
+#include "server/core/random_id_source.hpp"
 
 namespace resync::server {
 
@@ -53,7 +53,11 @@ struct ServerConfig {
   std::int64_t max_payload_bytes = 1000000;
   std::size_t catch_up_rows_per_batch = 200;
   std::string chat_event_name = "chat message";
-  std::uint64_t seed = 1;  // session ids are drawn from this; the real shell seeds it randomly
+  // Ids (sids, socket ids, pids) are drawn from random_bytes; when it is empty, from a
+  // SeededRandomBytes(seed), which the simulator and tests use to replay. `resync serve`
+  // fills random_bytes from the operating system's CSPRNG (server/shell/os_random.hpp).
+  std::uint64_t seed = 1;
+  RandomBytesSource random_bytes;
 
   // Long-polling. Packets queued for one polling client; past this it is a slow consumer and
   // is disconnected (the WebSocket shell has the same limit on its write queue).
@@ -218,7 +222,7 @@ class ChatServerCore {
 
   ServerConfig config_;
   MessageStore& store_;
-  std::mt19937_64 random_;
+  RandomBytesSource random_bytes_;
   std::map<SessionId, Session> sessions_;  // ordered: iteration order must not depend on hashing
   std::map<std::string, SessionId, std::less<>> sessions_by_engine_id_;
   std::optional<ConnectionStateRecovery> recovery_;  // present when config_.recovery_enabled

@@ -166,4 +166,23 @@ std::vector<StoredMessage> SqliteMessageStore::read_range(std::int64_t after_id,
 
 std::int64_t SqliteMessageStore::last_committed_id() { return last_committed_id_; }
 
+SqliteSettings SqliteMessageStore::settings() {
+  const auto read_pragma = [this](const char* sql) {
+    sqlite3_stmt* statement = prepare(sql);
+    std::string value;
+    if (sqlite3_step(statement) == SQLITE_ROW) {
+      if (const auto* text = sqlite3_column_text(statement, 0)) value = reinterpret_cast<const char*>(text);
+    }
+    sqlite3_finalize(statement);
+    return value;
+  };
+  SqliteSettings settings;
+  settings.journal_mode = read_pragma("PRAGMA journal_mode;");
+  // PRAGMA synchronous answers a number: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
+  const std::string level = read_pragma("PRAGMA synchronous;");
+  static constexpr const char* level_names[] = {"OFF", "NORMAL", "FULL", "EXTRA"};
+  settings.synchronous = level.size() == 1 && level[0] >= '0' && level[0] <= '3' ? level_names[level[0] - '0'] : level;
+  return settings;
+}
+
 }  // namespace resync::server

@@ -20,6 +20,13 @@ enum class Durability {
   process_crash,
 };
 
+// What SQLite reports back after opening: PRAGMA journal_mode and PRAGMA synchronous, read
+// from the connection, not echoed from the options, so a test can see what is in force.
+struct SqliteSettings {
+  std::string journal_mode;  // "wal" for a file; "memory" for ":memory:"
+  std::string synchronous;   // "OFF", "NORMAL", "FULL" or "EXTRA"
+};
+
 struct SqliteOptions {
   std::string path = "chat.db";  // ":memory:" for the simulator
   Durability durability = Durability::full;
@@ -39,6 +46,9 @@ class SqliteMessageStore final : public MessageStore {
   bool has_uncommitted_writes() const override { return in_transaction_; }
   std::vector<StoredMessage> read_range(std::int64_t after_id, std::int64_t up_to_id, std::size_t limit) override;
   std::int64_t last_committed_id() override;
+
+  // Reads PRAGMA journal_mode and PRAGMA synchronous from the open connection.
+  SqliteSettings settings();
 
  private:
   void execute(const char* sql);

@@ -7,11 +7,11 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 
 #include "server/core/chat_server_core.hpp"
 #include "server/core/sqlite_message_store.hpp"
+#include "server/shell/os_random.hpp"
 #include "server/shell/websocket_server.hpp"
 
 namespace resync::server {
@@ -39,13 +39,6 @@ struct ServeFlags {
   bool no_recovery = false;
 };
 
-// The only randomness of the server: session ids. The core takes a seed and never reads
-// randomness itself, so the simulator can replay it; a real server wants unguessable ids.
-std::uint64_t random_seed() {
-  std::random_device device;
-  return (static_cast<std::uint64_t>(device()) << 32) ^ static_cast<std::uint64_t>(device());
-}
-
 int run_serve(const ServeFlags& flags) {
   // A client that disconnects mid-write must surface as an error code, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
@@ -58,7 +51,9 @@ int run_serve(const ServeFlags& flags) {
   options.core.ping_timeout_ms = flags.ping_timeout_ms;
   options.core.connect_timeout_ms = flags.connect_timeout_ms;
   options.core.max_payload_bytes = flags.max_payload_bytes;
-  options.core.seed = random_seed();
+  // The only randomness of the server: its ids. The core never reads randomness itself (the
+  // simulator replays it from a seed); a real server's ids come from the kernel's CSPRNG.
+  options.core.random_bytes = fill_from_os_random;
   // The tutorial's server runs with connectionStateRecovery: {}; so does this one by default.
   options.core.recovery_enabled = !flags.no_recovery;
   options.core.recovery.window_ms = flags.recovery_window_ms;
@@ -77,6 +72,11 @@ int run_serve(const ServeFlags& flags) {
                  " a chat.db written by the tutorial's Node server opens unchanged.\n";
     return 2;
   }
+
+  // What SQLite has in force, read back from the connection (tests assert it per --durability).
+  const SqliteSettings settings = store->settings();
+  std::cerr << "resync serve: database " << flags.database_path << ": journal_mode=" << settings.journal_mode
+            << " synchronous=" << settings.synchronous << " (--durability " << flags.durability << ")\n";
 
   std::optional<WebSocketServer> server;
   try {
@@ -161,9 +161,10 @@ void register_serve_command(CLI::App& app, int& exit_code) {
                   "Turn connection state recovery off: no pid in the CONNECT reply, no offset argument on events, "
                   "every reconnect is a fresh socket with the database catch-up from auth.serverOffset");
   serve->add_option("--client-bundle", flags->client_bundle_path,
-                    "socket.io.min.js served at /socket.io/socket.io.js for the chat page at /. Default: "
-                    "tests/node/node_modules/socket.io-client/dist/socket.io.min.js, searched from the current "
-                    "directory and the executable's directory upwards; install it with (cd tests/node && npm ci)");
+                    "socket.io.min.js served at /socket.io/socket.io.js for the chat page at /. Default: the copy "
+                    "embedded at build time when tests/node/node_modules was installed ((cd tests/node && npm ci), "
+                    "then build); otherwise tests/node/node_modules/socket.io-client/dist/socket.io.min.js, searched "
+                    "from the current directory and the executable's directory upwards");
 
   serve->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
 }

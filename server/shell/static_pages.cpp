@@ -136,6 +136,11 @@ ClientBundle load_client_bundle(const std::optional<std::filesystem::path>& expl
     bundle.source_description = explicit_path->string();
     return bundle;
   }
+  if (!embedded_client_bundle().empty()) {
+    bundle.javascript = std::string(embedded_client_bundle());
+    bundle.source_description = std::string(embedded_client_bundle_description());
+    return bundle;
+  }
   if (std::optional<std::filesystem::path> found = find_client_bundle()) {
     bundle.javascript = read_whole_file(*found);
     if (bundle.javascript) {
@@ -156,7 +161,8 @@ std::string client_bundle_missing_text(const ClientBundle& bundle) {
          "\n"
          "Install it from the repository root with:\n"
          "  (cd tests/node && npm ci)\n"
-         "then restart the server, or start it with --client-bundle PATH naming socket.io.min.js.\n";
+         "then rebuild (the build embeds it in resync) or restart the server, or start it with\n"
+         "--client-bundle PATH naming socket.io.min.js.\n";
 }
 
 }  // namespace resync::server::shell

@@ -25,6 +25,11 @@ std::vector<std::filesystem::path> client_bundle_search_paths();
 // The first search path that names a regular file, or nothing.
 std::optional<std::filesystem::path> find_client_bundle();
 
+// The bundle embedded at build time (cmake/embed_client_bundle.cmake): empty when the build
+// found no installed socket.io-client. The description names its version and origin.
+std::string_view embedded_client_bundle();
+std::string_view embedded_client_bundle_description();
+
 // The bundle and what to answer when it is missing.
 struct ClientBundle {
   std::optional<std::string> javascript;  // the file's bytes when one was found and read
@@ -32,7 +37,8 @@ struct ClientBundle {
 };
 
 // Reads `explicit_path` if given (throws std::runtime_error naming the path when it cannot
-// be read: the operator asked for that file), else the first file find_client_bundle() finds.
+// be read: the operator asked for that file), else the embedded bundle, else the first file
+// find_client_bundle() finds (a build made before npm ci).
 ClientBundle load_client_bundle(const std::optional<std::filesystem::path>& explicit_path);
 
 // The 404 body for /socket.io/socket.io.js when no bundle is loaded: what is missing,

@@ -42,7 +42,7 @@ struct ShellLimits {
 struct WebSocketServerOptions {
   std::string host = "127.0.0.1";  // an IP address or a host name to resolve
   std::uint16_t port = 0;          // 0 picks a free port; read it back with port()
-  ServerConfig core;               // delivery mode, heartbeats, maxPayload, seed
+  ServerConfig core;               // delivery mode, heartbeats, maxPayload, id source
   // The socket.io browser bundle for /socket.io/socket.io.js; when absent the usual places
   // are searched (static_pages.hpp) and a missing bundle answers 404 with install help.
   std::optional<std::filesystem::path> client_bundle_file;

@@ -104,6 +104,27 @@ TEST_F(PollingCore, SecondConcurrentGetIsBadRequestAndClosesTheSession) {
   EXPECT_EQ(harness_.received_ids(9), std::vector<std::int64_t>{1});
 }
 
+// socket.io 4.8 (engine.io's Polling.onClose): the client's close packet ends the GET it
+// holds with a noop, not with a close packet, and the session is gone.
+TEST_F(PollingCore, ClientClosePacketEndsTheHeldGetWithANoop) {
+  const std::string sid = connected_polling(1);
+  const std::size_t answered = harness_.answers(1).size();
+  EXPECT_FALSE(harness_.post(sid, "1").error) << "the POST itself is answered ok";
+  ASSERT_EQ(harness_.answers(1).size(), answered + 1) << "the held GET is answered";
+  EXPECT_EQ(harness_.answers(1).back(), "6");
+  EXPECT_TRUE(harness_.closed(1));
+  EXPECT_EQ(harness_.get(sid).error->code, 1) << "the session is gone";
+}
+
+// Without a GET held there is nothing to answer; the session still closes.
+TEST_F(PollingCore, ClientClosePacketWithoutAHeldGetJustCloses) {
+  const std::string sid = harness_.open_polling(1);
+  const std::size_t answered = harness_.answers(1).size();
+  EXPECT_FALSE(harness_.post(sid, "1").error);
+  EXPECT_EQ(harness_.answers(1).size(), answered);
+  EXPECT_TRUE(harness_.closed(1));
+}
+
 TEST_F(PollingCore, BrokenPayloadsCloseOnlyThatSession) {
   const std::vector<std::string> payloads = {
       "", "x", std::string("40{}") + separator, "bAAAA", "4\xff\xfe", std::string(1000001, '4'), "0{}",

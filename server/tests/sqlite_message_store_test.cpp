@@ -107,6 +107,40 @@ TEST(SqliteMessageStore, OpensADatabaseWrittenWithTheTutorialsSchemaAndSurvivesR
   std::filesystem::remove_all(directory);
 }
 
+// --durability full|process-crash must reach SQLite: the journal mode is WAL for a file, and
+// synchronous is FULL or NORMAL, as SQLite itself reports them on that connection.
+TEST(SqliteMessageStore, DurabilitySetsWalAndTheSynchronousLevelSqliteReportsBack) {
+  std::string directory_name = "resync-store-settings-";
+  directory_name += std::to_string(::getpid());
+  const auto directory = std::filesystem::temp_directory_path() / directory_name;
+  std::filesystem::create_directories(directory);
+  const std::string path = (directory / "chat.db").string();
+  {
+    SqliteMessageStore store({path, Durability::full});
+    const SqliteSettings settings = store.settings();
+    EXPECT_EQ(settings.journal_mode, "wal");
+    EXPECT_EQ(settings.synchronous, "FULL");
+  }
+  {
+    SqliteMessageStore store({path, Durability::process_crash});
+    const SqliteSettings settings = store.settings();
+    EXPECT_EQ(settings.journal_mode, "wal");
+    EXPECT_EQ(settings.synchronous, "NORMAL");
+  }
+  {
+    // WAL stays in the file: another connection (the sqlite3 shell, a tutorial server) sees it.
+    sqlite3* database = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &database), SQLITE_OK);
+    sqlite3_stmt* statement = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(database, "PRAGMA journal_mode;", -1, &statement, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)), "wal");
+    sqlite3_finalize(statement);
+    sqlite3_close(database);
+  }
+  std::filesystem::remove_all(directory);
+}
+
 TEST(SqliteMessageStore, UnopenableFileGivesAClearError) {
   try {
     SqliteMessageStore store({"/nonexistent-directory/for/sure/chat.db", Durability::full});

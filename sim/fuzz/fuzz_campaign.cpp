@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "sim/checker/check_history.hpp"
 #include "sim/checker/check_text.hpp"
 #include "sim/history/history_reader.hpp"
@@ -29,6 +31,20 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 std::uint64_t campaign_run_seed(std::uint64_t campaign_seed, std::uint64_t index) {
   return derive_seed(campaign_seed, 1'000'000 + index);
+}
+
+std::string record_reproducer_in_history(const std::string& history_text, const Scenario& reproducer,
+                                         const std::string& replay_sim, const std::string& replay_live) {
+  const std::size_t first_line_end = history_text.find('\n');
+  const std::string first_line = history_text.substr(0, first_line_end);
+  nlohmann::json run_started = nlohmann::json::parse(first_line, nullptr, /*allow_exceptions=*/false);
+  if (!run_started.is_object() || run_started.value("type", "") != "run_started") return history_text;
+  run_started["scenario"] = reproducer.name;
+  run_started["description"] = reproducer.description;
+  run_started["file"] = reproducer.file;
+  run_started["replay"] = {{"live", replay_live}, {"sim", replay_sim}};
+  const std::string rest = first_line_end == std::string::npos ? "\n" : history_text.substr(first_line_end);
+  return run_started.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + rest;
 }
 
 std::optional<std::string> property_violation(const std::string& history_text) {

@@ -50,4 +50,11 @@ CampaignResult run_campaign(const CampaignOptions& options, const ScenarioRunner
 // The property, on a history: verdict valid. Returns the checker's text when it fails.
 std::optional<std::string> property_violation(const std::string& history_text);
 
+// A finding's history as the reproducer file would have recorded it: the run_started line
+// (the first) names the reproducer (scenario, description, file) and carries its replay
+// commands ({"live": ..., "sim": ...}); every other line stays byte for byte. Campaign runs
+// have no file yet, so their histories record no replay command until this is applied.
+std::string record_reproducer_in_history(const std::string& history_text, const Scenario& reproducer,
+                                         const std::string& replay_sim, const std::string& replay_live);
+
 }  // namespace resync::sim

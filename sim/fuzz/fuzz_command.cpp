@@ -177,21 +177,27 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
   }
   file << scenario_to_json(reproducer).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   file.close();
+  // The finding's history names its reproducer and replay commands, as `resync run` records
+  // them, so `resync check` on the history file and the report show how to replay it.
+  const std::string replay_sim = replay_command(path, "sim", failure.run_seed, std::nullopt, std::nullopt);
+  const std::string replay_live = replay_command(path, "live", failure.run_seed, options.target_url, options.target_command);
+  const std::string history = record_reproducer_in_history(failure.shrunk_history, reproducer, replay_sim, replay_live);
+  const std::string verdict_text = property_violation(history).value_or(failure.verdict_text);
   const std::string history_path = path.substr(0, path.size() - 5) + ".history.jsonl";
-  std::ofstream(history_path, std::ios::trunc) << failure.shrunk_history;
+  std::ofstream(history_path, std::ios::trunc) << history;
 
   out << "resync fuzz: FAILURE at run " << failure.run_index << " (run seed " << failure.run_seed << "), shrunk from "
       << describe_size(failure.original) << " to " << describe_size(failure.shrunk) << " in " << failure.shrink_runs
       << " runs (" << failure.shrink_steps << " shrinks)\n"
-      << failure.verdict_text << "\n"
+      << verdict_text << "\n"
       << "reproducer: " << path << "\n"
-      << "replay (sim):  " << replay_command(path, "sim", failure.run_seed, std::nullopt, std::nullopt) << "\n"
-      << "replay (live): " << replay_command(path, "live", failure.run_seed, options.target_url, options.target_command) << "\n";
+      << "history: " << history_path << "\n"
+      << "replay (sim):  " << replay_sim << "\n"
+      << "replay (live): " << replay_live << "\n";
   const reports::FuzzFinding finding{failure.run_index, std::to_string(failure.run_seed), describe_size(failure.original),
                                      describe_size(failure.shrunk), failure.shrink_steps, failure.shrink_runs, path,
-                                     history_path, replay_command(path, "sim", failure.run_seed, std::nullopt, std::nullopt),
-                                     replay_command(path, "live", failure.run_seed, options.target_url, options.target_command),
-                                     reports::scenario_steps_from_file(path), failure.verdict_text};
+                                     history_path, replay_sim, replay_live,
+                                     reports::scenario_steps_from_file(path), verdict_text};
   return write_campaign_report(options, result, finding, out, err) ? 1 : 2;
 }
 

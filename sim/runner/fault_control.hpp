@@ -1,7 +1,7 @@
 #pragma once
 // What the runner needs from the fault injector: one proxy in front of the server under
 // test, and faults added and healed by name. The live runner uses the real TCP proxy
-// in-process; the simulator (step 4) implements it on its simulated network with the same
+// in-process; the simulator (sim/simulator) implements it on its simulated network with the same
 // toxic objects.
 #include <cstdint>
 #include <optional>

@@ -51,7 +51,7 @@ struct ServerSpec {
   std::int64_t ping_interval_ms = 25000;
   std::int64_t ping_timeout_ms = 20000;
   std::int64_t preload_messages = 0;  // rows stored before any client connects
-  bool recovery = true;                // connection state recovery on the server (step 6)
+  bool recovery = true;                // connection state recovery on the server
   std::int64_t recovery_window_ms = 120000;  // --recovery-window-ms: socket.io's maxDisconnectionDuration
   // external: the Socket.IO server to test (overridden by --target / --target-cmd)
   std::string url;

@@ -3,8 +3,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { cleanExit, sqlite, startServer } from './lib/server.mjs';
+import { cleanExit, sleep, sqlite, startServer } from './lib/server.mjs';
 import { closeAll, connectedClient } from './lib/client.mjs';
+import { OPCODE, openSocketIo } from './lib/raw_websocket.mjs';
 
 describe('broadcast with ids', { timeout: 60000 }, () => {
   let server;
@@ -61,14 +62,43 @@ describe('broadcast with ids', { timeout: 60000 }, () => {
     assert.deepEqual(rows, reference.map(({ msg, id }) => ({ id, content: msg })));
   });
 
+  // Leaving must take effect in the server, not only in the client library (a closed
+  // socket.io-client socket drops whatever still arrives). Raw clients see every frame the
+  // server sends: one leaves the namespace with DISCONNECT (41) and keeps its WebSocket
+  // open, so any event the server still sends it shows up; one closes its WebSocket as a
+  // closing page does, and the server must answer the close and end the TCP connection.
   it('a client that left gets nothing; the others go on', async () => {
     const [alice, bob, carol] = clients;
+    const [{ last }] = sqlite(server.db, 'SELECT MAX(id) AS last FROM messages');
+    const dave = await openSocketIo(server.url, { serverOffset: last });
+    const erin = await openSocketIo(server.url, { serverOffset: last });
+    assert.match(dave.connect, /^40\{"sid":/);
+    assert.match(erin.connect, /^40\{"sid":/);
+    const events = (raw) => raw.ws.log.filter((text) => text.startsWith('42'));
+
+    // While joined, dave receives broadcasts: the check below is not vacuous.
+    alice.send('before they left');
+    await dave.ws.waitUntil(() => events(dave).length === 1, 'the broadcast while joined', 5000);
+    // (With recovery on, the recovery offset follows as a fourth argument.)
+    assert.deepEqual(JSON.parse(events(dave)[0].slice(2)).slice(0, 3), ['chat message', 'before they left', last + 1]);
+
+    dave.ws.sendText('41');
+    erin.ws.sendFrame({ opcode: OPCODE.close, payload: Buffer.from([0x03, 0xe8]) }); // 1000: normal closure
+    const erinClosed = await erin.ws.closed(3000);
+    assert.equal(erinClosed.how, 'close frame', 'the server answered the close handshake');
+    await erin.ws.waitUntil(() => erin.ws.closeInfo.tcpClosed, 'the server to end the TCP connection', 3000);
     carol.close();
     const carolCount = carol.received.length;
-    alice.send('after carol left');
+
+    alice.send('after they left');
     await alice.waitForCount(carolCount + 1);
     await bob.waitForCount(carolCount + 1);
+    // The broadcast went out to every session in one pass; give a frame for dave time to arrive.
+    await sleep(300);
     assert.equal(carol.received.length, carolCount);
+    assert.equal(events(dave).length, 1, `dave left the namespace but received ${JSON.stringify(events(dave))}`);
+    assert.equal(dave.ws.closeInfo, null, 'leaving the namespace keeps the Engine.IO session (as socket.io does)');
+    dave.ws.destroy();
     clients = [alice, bob];
   });
 

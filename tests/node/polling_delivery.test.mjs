@@ -1,4 +1,4 @@
-// The step 1 delivery checks over the real socket.io-client 4.x with its default transports
+// The delivery checks of the WebSocket tests over the real socket.io-client 4.x with its default transports
 // (HTTP long-polling first, then the upgrade to WebSocket) and with long-polling only:
 // catch-up from an offset, broadcast with ids, acked delivery with a repeated clientOffset,
 // and reconnect after the server side dropped the connection.
@@ -114,3 +114,40 @@ for (const variant of variants) {
     });
   });
 }
+
+// Protocol parity with socket.io 4.8 on the wire: a long-polling client that sends the
+// Engine.IO close packet (1) in a POST gets its held GET answered with a noop (6), as
+// engine.io's Polling.onClose does, and the session is gone afterwards.
+describe('a polling client closes its session', { timeout: 30000 }, () => {
+  let server;
+  after(async () => {
+    await server?.cleanup();
+  });
+
+  it('the held GET ends with a noop (6), the POST with ok, and the sid is unknown afterwards', async () => {
+    server = await startServer();
+    const base = `${server.url}/socket.io/?EIO=4&transport=polling`;
+    const handshake = await (await fetch(base)).text();
+    const { sid } = JSON.parse(handshake.slice(1));
+    const url = `${base}&sid=${encodeURIComponent(sid)}`;
+    assert.equal(await (await fetch(url, { method: 'POST', body: '40{"serverOffset":0}' })).text(), 'ok');
+    assert.match(await (await fetch(url)).text(), /^40\{"sid":/);
+
+    const held = fetch(url).then(async (response) => ({ status: response.status, body: await response.text() }));
+    await sleep(100); // the GET is held: nothing is queued for it
+    const post = await fetch(url, { method: 'POST', body: '1' });
+    assert.equal(post.status, 200);
+    assert.equal(await post.text(), 'ok');
+    assert.deepEqual(await held, { status: 200, body: '6' });
+
+    const after = await fetch(url);
+    assert.equal(after.status, 400);
+    assert.deepEqual(await after.json(), { code: 1, message: 'Session ID unknown' });
+  });
+
+  it('the server never crashed and shuts down cleanly', async () => {
+    const info = await server.stop();
+    assert.deepEqual(server.unexpectedExits(), [], server.describe());
+    assert.ok(cleanExit(info), `exit ${JSON.stringify(info)}\n${server.describe()}`);
+  });
+});

@@ -1,6 +1,6 @@
 // The real npm toxiproxy-node-client drives `resync proxy`: it creates a proxy in front of
-// a TCP echo server, adds and removes latency and reset_peer, and the effect is observed
-// on live connections. Needs RESYNC_BIN (set by ctest) pointing at the resync binary.
+// a TCP echo server, adds, updates and removes latency, adds reset_peer, disables and
+// re-enables a proxy, and every effect is observed on live connections. Needs RESYNC_BIN (set by ctest) pointing at the resync binary.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -116,6 +116,17 @@ test('latency added and removed through the client changes the round trip', asyn
     const fetched = await proxy.getToxic('slow');
     const updated = await fetched.update({ attributes: { latency: 50 }, toxicity: 1 });
     assert.equal(updated.attributes.latency, 50);
+    // The update reaches the wire: the live connection now waits about 50 ms, not 200 ...
+    const updatedLive = await roundTrip(socket, 'after the update');
+    assert.ok(updatedLive >= 45 && updatedLive < 150, `round trip after the update to 50 ms was ${updatedLive} ms`);
+    // ... and so does a connection opened after the update.
+    const fresh = await connect(proxy.listen);
+    try {
+      const updatedFresh = await roundTrip(fresh, 'new connection');
+      assert.ok(updatedFresh >= 45 && updatedFresh < 150, `a new connection's round trip was ${updatedFresh} ms`);
+    } finally {
+      fresh.destroy();
+    }
 
     await toxic.remove();
     const fast = await roundTrip(socket, 'fast again');
@@ -149,11 +160,24 @@ test('populate, update (enabled=false) and reset through the client', async () =
   const proxies = await toxiproxy.populate([{ name: 'populated', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echoPort}` }]);
   const proxy = proxies.populated;
   assert.ok(proxy);
+  const live = await connect(proxy.listen);
+  assert.ok((await roundTrip(live, 'before disabling')) < 100);
+  const death = waitForDeath(live);
   const disabled = await proxy.update({ enabled: false, listen: proxy.listen, upstream: proxy.upstream });
   assert.equal(disabled.enabled, false);
+  // Disabled on the wire, as Toxiproxy does: its live connections are dropped and its
+  // address no longer accepts connections.
+  const { how } = await Promise.race([death, new Promise((done) => setTimeout(() => done({ how: 'still open after 3 s' }), 3000))]);
+  assert.ok(['close', 'ECONNRESET'].includes(how), `the live connection ended with ${how}`);
+  await assert.rejects(connect(proxy.listen), (error) => error.code === 'ECONNREFUSED', 'a disabled proxy refuses connections');
+
   await toxiproxy.reset();
   const again = await toxiproxy.get('populated');
   assert.equal(again.enabled, true);
+  // Enabled again by the reset: it accepts and forwards.
+  const revived = await connect(again.listen);
+  assert.ok((await roundTrip(revived, 'enabled again')) < 100);
+  revived.destroy();
   await again.remove();
 });
 

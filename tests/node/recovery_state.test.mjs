@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 
 import { cleanExit, sqlite, startServer } from './lib/server.mjs';
 import { closeAll, connectedClient, orderingProblems } from './lib/client.mjs';
+import { openSocketIo } from './lib/raw_websocket.mjs';
 
 const range = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -210,5 +211,41 @@ describe('--no-recovery', { timeout: 60000 }, () => {
     await reader.waitForId(2);
     assert.ok(!reader.socket.recovered);
     assert.deepEqual(reader.ids(), [1, 2]);
+  });
+});
+
+// A pid lets whoever presents it take over a socket's missed events, so the ids come from the
+// kernel's CSPRNG (128 bits, base64url), not from a PRNG an observer could reconstruct: two
+// servers started the same way share no id, and no id repeats.
+describe('session ids and pids', { timeout: 60000 }, () => {
+  const servers = [];
+  after(async () => {
+    for (const server of servers) await server.cleanup();
+  });
+
+  it('are 128-bit base64url values, all distinct across two servers started alike', async () => {
+    const ID = /^[A-Za-z0-9_-]{22}$/; // 16 bytes, unpadded base64url
+    const seen = new Map();
+    const note = (id, what) => {
+      assert.match(id, ID, what);
+      assert.ok(!seen.has(id), `${what} ${id} repeats ${seen.get(id)}`);
+      seen.set(id, what);
+    };
+    for (const name of ['first', 'second']) {
+      const server = await startServer();
+      servers.push(server);
+      for (let i = 0; i < 10; i++) {
+        const response = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`);
+        const body = await response.text();
+        note(JSON.parse(body.slice(1)).sid, `${name} server, polling sid ${i}`);
+      }
+      const { ws, open, connect } = await openSocketIo(server.url);
+      note(open.sid, `${name} server, WebSocket sid`);
+      const reply = JSON.parse(connect.slice(2));
+      note(reply.sid, `${name} server, socket id`);
+      note(reply.pid, `${name} server, pid`);
+      ws.destroy();
+    }
+    assert.equal(seen.size, 2 * 13);
   });
 });

@@ -12,7 +12,14 @@ const MESSAGES = 300;
 const IN_FLIGHT = 16;
 const KILL_AFTER_ACKS = [80, 190];
 
-for (const flags of [[], ['--durability', 'process-crash']]) { // the default is full
+// What SQLite must have in force for each setting (the default is full).
+const SYNCHRONOUS_FOR = new Map([
+  ['default flags', 'FULL'],
+  ['--durability process-crash', 'NORMAL'],
+]);
+const SETTINGS_LINE = /resync serve: database .*: journal_mode=(\S+) synchronous=(\S+)/;
+
+for (const flags of [[], ['--durability', 'process-crash']]) {
   const label = flags.length ? flags.join(' ') : 'default flags';
   describe(`SIGKILL while a client sends with acks (${label})`, { timeout: 90000 }, () => {
     let server;
@@ -22,8 +29,21 @@ for (const flags of [[], ['--durability', 'process-crash']]) { // the default is
       await server?.cleanup();
     });
 
-    it('every acknowledged message is stored exactly once; nothing received twice', async () => {
+    it(`SQLite runs in WAL mode with synchronous=${SYNCHRONOUS_FOR.get(label)}`, async () => {
       server = await startServer({ flags });
+      // The server reads both PRAGMAs back from its connection and logs them to stderr;
+      // synchronous is per connection, so only the server can tell which one is in force.
+      const deadline = Date.now() + 5000;
+      let match = null;
+      while (!(match = SETTINGS_LINE.exec(server.stderrTail())) && Date.now() < deadline) await sleep(20);
+      assert.ok(match, `no "journal_mode=... synchronous=..." line on stderr\n${server.describe()}`);
+      assert.equal(match[1], 'wal', 'journal_mode the server reports');
+      assert.equal(match[2], SYNCHRONOUS_FOR.get(label), 'synchronous the server reports');
+      // WAL is a property of the file: a second connection sees it too.
+      assert.deepEqual(sqlite(server.db, 'PRAGMA journal_mode;'), [{ journal_mode: 'wal' }]);
+    });
+
+    it('every acknowledged message is stored exactly once; nothing received twice', async () => {
       const client = await connectedClient(server.url, {
         name: 'sender',
         reconnectionDelay: 50,

@@ -50,6 +50,26 @@ class Loopback {
     }
   }
 
+  // From now on, what the server sends on this client's open connections is lost on the
+  // way (a downstream blackhole): the server reads the client, the client hears nothing.
+  void swallow_server_frames_to(const ChatClient& client) {
+    for (auto& [session, link] : links_) {
+      if (link.client == &client && link.open) link.swallow_server_frames = true;
+    }
+  }
+
+  // The rows the server committed, as the checker would read them from the database.
+  std::vector<server::StoredMessage> stored_rows() { return store_.read_range(0, 1'000'000, 1000); }
+
+  // The history events of one type for one client, in order.
+  std::vector<nlohmann::json> events(const std::string& client, const std::string& type) const {
+    std::vector<nlohmann::json> found;
+    for (const auto& event : history) {
+      if (event["client"] == client && event["type"] == type) found.push_back(event);
+    }
+    return found;
+  }
+
   std::vector<nlohmann::json> history;
   std::int64_t now_ms = 0;
 
@@ -58,6 +78,7 @@ class Loopback {
     ChatClient* client = nullptr;
     TransportId transport = 0;
     bool open = false;
+    bool swallow_server_frames = false;
   };
 
   void pump() {
@@ -94,7 +115,7 @@ class Loopback {
         moved = true;
         if (auto* send = std::get_if<server::SendPacket>(&action)) {
           Link& link = links_.at(send->session);
-          if (link.open) link.client->on_text_frame(link.transport, send->text, now_ms);
+          if (link.open && !link.swallow_server_frames) link.client->on_text_frame(link.transport, send->text, now_ms);
           core_.on_output_drained(send->session, now_ms);
         } else if (auto* close = std::get_if<server::CloseSession>(&action)) {
           Link& link = links_.at(close->session);
@@ -175,22 +196,47 @@ TEST(ChatClient, ReconnectsWithBackoffAndCatchesUpFromItsOffset) {
   EXPECT_EQ(rendered_ids(bob), (std::vector<std::int64_t>{1, 2, 3}));
 }
 
+// The server stores the send but its ack is lost; the connection then drops. The client
+// reconnects, resends the same clientOffset, and the server acks it from the UNIQUE column
+// without storing or broadcasting it again.
 TEST(ChatClient, AckedSendRetriesAfterReconnectAndIsStoredOnce) {
   Loopback network;
   ClientSpec spec = named("alice", SendMode::acked);
-  spec.ack_timeout_ms = 500;
+  spec.ack_timeout_ms = 10'000;  // longer than the test: only the reconnect can cause the retry
   ChatClient& alice = network.add_client(spec);
+  ChatClient& bob = network.add_client(named("bob"));
   alice.connect(0);
+  bob.connect(0);
   network.run_until(10);
+  ASSERT_TRUE(alice.connected());
+  network.swallow_server_frames_to(alice);
   alice.send("important", network.now_ms);
   network.run_until(20);
+  ASSERT_EQ(network.stored_rows().size(), 1u) << "the server read and stored the first try";
+  EXPECT_FALSE(alice.settled()) << "its ack was lost";
+
+  network.reset_connection(alice);
+  EXPECT_FALSE(alice.connected());
+  network.run_until(3000);
+  ASSERT_TRUE(alice.connected());
   EXPECT_TRUE(alice.settled());
-  EXPECT_EQ(rendered_ids(alice), std::vector<std::int64_t>{1});
-  const auto acked = std::count_if(network.history.begin(), network.history.end(),
-                                   [](const nlohmann::json& event) { return event["type"] == "acked"; });
-  EXPECT_EQ(acked, 1);
+
+  const auto sent = network.events("alice", "sent");
+  ASSERT_EQ(sent.size(), 2u) << "one try before the drop, one after the reconnect";
+  EXPECT_EQ(sent[0]["attempt"], 1);
+  EXPECT_EQ(sent[1]["attempt"], 2);
+  EXPECT_EQ(sent[0]["client_offset"], sent[1]["client_offset"]) << "a retry keeps its clientOffset";
+  EXPECT_EQ(network.events("alice", "connected").size(), 2u);
+  EXPECT_EQ(network.events("alice", "acked").size(), 1u);
+  const auto rows = network.stored_rows();
+  ASSERT_EQ(rows.size(), 1u) << "stored once";
+  EXPECT_EQ(rows[0].client_offset, sent[0]["client_offset"].get<std::string>());
+  EXPECT_EQ(rendered_ids(alice), std::vector<std::int64_t>{1}) << "alice catches up on id 1 after the reconnect";
+  EXPECT_EQ(network.events("bob", "received").size(), 1u) << "the retry is not broadcast again";
 }
 
+// A reload is a new page: the rendered list and the offset go, the socket reconnects with
+// serverOffset 0 and the whole history arrives again, rendered afresh.
 TEST(ChatClient, ReloadForgetsTheRenderedListAndCatchesUpFromZero) {
   Loopback network;
   ChatClient& alice = network.add_client(named("alice"));
@@ -199,9 +245,30 @@ TEST(ChatClient, ReloadForgetsTheRenderedListAndCatchesUpFromZero) {
   alice.send("a", network.now_ms);
   alice.send("b", network.now_ms);
   network.run_until(20);
+  ASSERT_EQ(rendered_ids(alice), (std::vector<std::int64_t>{1, 2}));
+  ASSERT_EQ(alice.server_offset(), 2);
+  const std::size_t events_before_reload = network.history.size();
+
   alice.reload(network.now_ms);
+  EXPECT_TRUE(alice.rendered().empty()) << "the page forgot what it showed";
+  EXPECT_EQ(alice.server_offset(), 0) << "and its offset";
   network.run_until(40);
   EXPECT_EQ(rendered_ids(alice), (std::vector<std::int64_t>{1, 2})) << "a reload shows the full history once";
+
+  // What happened after the reload: a reloaded event, a connect from offset 0, and ids 1, 2
+  // received again and rendered (not skipped as already seen).
+  const std::vector<nlohmann::json> after(network.history.begin() + static_cast<std::ptrdiff_t>(events_before_reload),
+                                          network.history.end());
+  ASSERT_FALSE(after.empty());
+  EXPECT_EQ(after.front()["type"], "reloaded");
+  std::vector<std::int64_t> connect_offsets;
+  std::vector<std::int64_t> rendered_again;
+  for (const auto& event : after) {
+    if (event["type"] == "connected") connect_offsets.push_back(event["server_offset"].get<std::int64_t>());
+    if (event["type"] == "received" && event["rendered"].get<bool>()) rendered_again.push_back(event["id"].get<std::int64_t>());
+  }
+  EXPECT_EQ(connect_offsets, std::vector<std::int64_t>{0});
+  EXPECT_EQ(rendered_again, (std::vector<std::int64_t>{1, 2}));
 }
 
 TEST(ChatClient, WithRecoveryItReturnsWithPidAndOffsetAndGetsExactlyTheMissedEvents) {

@@ -1,5 +1,5 @@
 // find_scenario_files, and the scenario suite in scenarios/: every file loads, is named
-// after its file, and the suite covers what step 3 asks for.
+// after its file, and the suite covers every kind of timeline step and fault.
 #include <filesystem>
 #include <fstream>
 #include <set>

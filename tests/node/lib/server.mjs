@@ -64,10 +64,11 @@ export function createTutorialDatabase(dbPath) {
   );
 }
 
-export async function startServer({ flags = [], db, startTimeoutMs = 20000 } = {}) {
+// binary: another executable to start (default resyncBinary()); cwd: its working directory
+// (default: the test's).
+export async function startServer({ flags = [], db, startTimeoutMs = 20000, binary = resyncBinary(), cwd } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'resync-node-test-'));
   const dbPath = db ?? join(dir, 'chat.db');
-  const binary = resyncBinary();
 
   let child = null; // the current process
   let port = 0;
@@ -84,7 +85,7 @@ export async function startServer({ flags = [], db, startTimeoutMs = 20000 } = {
     runs += 1;
     const run = runs;
     const commandLine = [binary, ...args(listenPort)].join(' ');
-    const proc = spawn(binary, args(listenPort), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(binary, args(listenPort), { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     running.add(proc);
     child = proc;
     proc.expectingExit = false;
@@ -209,9 +210,12 @@ export async function startServer({ flags = [], db, startTimeoutMs = 20000 } = {
   return server;
 }
 
-// A clean shutdown: exit code 0 (or the default action of SIGTERM), no hang, no crash before.
+// A clean shutdown: `resync serve` handles SIGTERM (commits, closes every connection) and
+// exits with code 0. A death by any signal, SIGTERM included, means the handler did not run,
+// so it is not clean; neither is a hang (SIGKILL after the grace time). `null` (nothing was
+// running any more) is not clean either: the caller expected a server to stop.
 export function cleanExit(info) {
-  if (!info) return true;
+  if (!info) return false;
   if (info.hung) return false;
-  return info.code === 0 || info.signal === 'SIGTERM';
+  return info.code === 0 && info.signal === null;
 }
