@@ -48,7 +48,7 @@ describe('resync run and resync fuzz end to end', { timeout: 300000 }, () => {
     const { code, out } = run(['run', join(scenarios, 'tutorial-server-recovery-replay-cut.json'),
       join(scenarios, 'tutorial-server-reset-during-catch-up.json'), '--jobs', '2']);
     assert.equal(code, 0, out);
-    assert.match(out, /tutorial-server-recovery-replay-cut: invalid \(expected invalid with duplicated\) PASS/);
+    assert.match(out, /tutorial-server-recovery-replay-cut: invalid \(expected invalid with duplicated, recovery_repeat\) PASS/);
   });
 
   it('an external server started by --target-cmd is tested through the proxy', () => {
