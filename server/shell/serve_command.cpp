@@ -117,6 +117,12 @@ int run_serve(const ServeFlags& flags) {
     std::cerr << "resync serve: error: the server stopped: " << error.what() << "\n";
     return 1;
   }
+  // The stop is done and committed; a second SIGINT or SIGTERM (a supervisor that signals
+  // twice) must not turn this exit 0 into a death by signal. Asio puts the default action
+  // back when the server's signal_set goes, so they are ignored right after that.
+  server.reset();
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
   std::cerr << "resync serve: stopped\n";
   return 0;
 }

@@ -219,8 +219,9 @@ class LiveEnvironment final : public RunEnvironment {
     notice_unrequested_exit();
     if (server_running()) stop_server(SIGTERM);
     if (stopping_) {
-      // The end of the run may block: wait for the stop (a step's or the one just asked for).
-      server_->stop(stopping_->signal);
+      // The end of the run may block: wait for the stop (a step's or the one just asked for),
+      // whose signal has been sent already.
+      server_->wait_for_exit();
       record_requested_stop();
     }
     if (embedded()) {

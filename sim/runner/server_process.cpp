@@ -23,6 +23,8 @@ namespace resync::sim {
 namespace {
 
 constexpr std::string_view listening_prefix = "resync serve: listening on http://";
+// A server that has not exited this long after it was signalled is SIGKILLed.
+constexpr std::int64_t stop_grace_ms = 10000;
 
 std::int64_t steady_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -203,7 +205,12 @@ std::optional<std::string> ServerProcess::start_shell_command(std::uint16_t port
 void ServerProcess::stop(int signal) {
   if (!running()) return;
   this->signal(signal);
-  const std::int64_t deadline = steady_now_ms() + 10000;
+  wait_for_exit();
+}
+
+void ServerProcess::wait_for_exit() {
+  if (!running()) return;
+  const std::int64_t deadline = steady_now_ms() + stop_grace_ms;
   while (!try_reap()) {
     if (steady_now_ms() > deadline) {
       escalate();

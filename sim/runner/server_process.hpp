@@ -34,6 +34,10 @@ class ServerProcess {
   // Sends `signal` (SIGKILL, SIGTERM) and reaps the child, blocking until it has exited
   // (SIGKILL after 10 s). For the end of a run; during one, use signal() and try_reap().
   void stop(int signal);
+  // Blocks until the child, already signalled, has exited (SIGKILL after 10 s). Signalling
+  // again would be wrong: a second SIGTERM can land after the server restored the default
+  // action on its way out and turn its exit 0 into a death by SIGTERM.
+  void wait_for_exit();
   // Sends `signal` to the server (its whole process group for a shell command); no wait.
   void signal(int signal);
   // SIGKILL for a server that outlived its grace after SIGTERM; its exit says `escalated`.
