@@ -42,13 +42,6 @@ struct ServeFlags {
   std::string planted_bug;  // "" = none; for testing Resync itself
 };
 
-std::string planted_bug_help() {
-  std::string names;
-  for (const auto name : planted_bug_names()) names += (names.empty() ? "" : ", ") + std::string(name);
-  return "For testing Resync itself, never for real use: plant a known bug so a test can prove Resync catches "
-         "it. One of " + names + " (docs/SCENARIOS.md says what each does)";
-}
-
 // The only randomness of the server: session ids. The core takes a seed and never reads
 // randomness itself, so the simulator can replay it; a real server wants unguessable ids.
 std::uint64_t random_seed() {
@@ -191,7 +184,12 @@ void register_serve_command(CLI::App& app, int& exit_code) {
                   "every reconnect is a fresh socket with the database catch-up from auth.serverOffset");
   std::vector<std::string> planted_bug_choices;
   for (const auto name : planted_bug_names()) planted_bug_choices.emplace_back(name);
-  serve->add_option("--planted-bug", flags->planted_bug, planted_bug_help())->check(CLI::IsMember(planted_bug_choices));
+  serve->add_option("--planted-bug", flags->planted_bug,
+                    "For testing Resync itself, never for real use: plant a known bug so a test can prove Resync "
+                    "catches it. drop-every-10th-plain and the recovery-* bugs break delivery; crash-after-20-messages "
+                    "raises SIGSEGV and use-after-free-after-20-messages reads freed memory once 20 messages are "
+                    "stored (docs/SCENARIOS.md)")
+      ->check(CLI::IsMember(planted_bug_choices));
   serve->add_option("--client-bundle", flags->client_bundle_path,
                     "socket.io.min.js served at /socket.io/socket.io.js for the chat page at /. Default: "
                     "tests/node/node_modules/socket.io-client/dist/socket.io.min.js, searched from the current "
