@@ -51,6 +51,9 @@ void PlantedFaultStore::strike() {
                            std::to_string(stored_rows_) + " messages stored, ";
   if (bug_ == PlantedBug::crash_after_20_messages) {
     log_line(LogLevel::error, what + "raising SIGSEGV");
+    // The default action, so the process dies by SIGSEGV in every build: AddressSanitizer's
+    // own handler would turn the signal into a report and exit 1 instead.
+    std::signal(SIGSEGV, SIG_DFL);
     std::raise(SIGSEGV);
   } else if (bug_ == PlantedBug::use_after_free_after_20_messages) {
     log_line(LogLevel::error, what + "reading freed heap memory");

@@ -343,7 +343,7 @@ class LiveEnvironment final : public RunEnvironment {
             {"exit_signal", exit.exit_signal ? nlohmann::json(signal_name(*exit.exit_signal)) : nlohmann::json()},
             {"sanitizer_report", exit.sanitizer_report},
             {"escalated", exit.escalated},
-            {"detail", ended_as_asked(exit, sent_signal) ? "" : exit.stderr_tail}});
+            {"detail", ended_as_asked(exit, sent_signal) ? "" : exit_detail(exit)}});
   }
 
   void record_server_started() {

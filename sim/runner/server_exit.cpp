@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <filesystem>
@@ -67,14 +68,34 @@ StderrScan scan_stderr(const std::string& path, std::uint64_t from_offset, std::
   std::ifstream file(path, std::ios::binary);
   if (!file) return scan;
   file.seekg(static_cast<std::streamoff>(from_offset));
-  std::string window;  // the end of the previous piece, then the current piece
+  std::string window;               // the end of the previous piece, then the current piece
+  std::uint64_t window_start = 0;   // where the window starts, counted from from_offset
+  std::uint64_t report_head_end = 0;  // where report_head stops, counted from from_offset
   bool cut = false;
   std::array<char, stderr_read_bytes> piece;
   while (file.read(piece.data(), piece.size()) || file.gcount() > 0) {
     window.append(piece.data(), static_cast<std::size_t>(file.gcount()));
-    if (!scan.sanitizer_report) scan.sanitizer_report = contains_sanitizer_report(window);
+    if (!scan.sanitizer_report) {
+      std::size_t first = std::string_view::npos;
+      for (const std::string_view marker : sanitizer_report_markers) first = std::min(first, window.find(marker));
+      if (first != std::string_view::npos) {
+        scan.sanitizer_report = true;
+        const std::size_t line_start = window.rfind('\n', first);
+        report_head_end = window_start + (line_start == std::string::npos ? 0 : line_start + 1);
+      }
+    }
+    // The report's first lines may go on in the next pieces.
+    if (scan.sanitizer_report && scan.report_head.size() < report_head_bytes_max && report_head_end >= window_start) {
+      const std::size_t from = static_cast<std::size_t>(report_head_end - window_start);
+      if (from < window.size()) {
+        const std::string more = window.substr(from, report_head_bytes_max - scan.report_head.size());
+        scan.report_head += more;
+        report_head_end += more.size();
+      }
+    }
     const std::size_t keep = std::max(tail_bytes_max, longest_marker_bytes - 1);
     if (window.size() > keep) {
+      window_start += window.size() - keep;
       window.erase(0, window.size() - keep);
       cut = true;
     }
@@ -86,6 +107,16 @@ StderrScan scan_stderr(const std::string& path, std::uint64_t from_offset, std::
   if (cut && window.size() >= 3) window.replace(0, 3, "...");
   scan.tail = std::move(window);
   return scan;
+}
+
+std::string exit_detail(const ServerExit& exit) {
+  constexpr std::string_view gap = "\n...\n";
+  if (exit.report_head.empty() || exit.stderr_tail.find(exit.report_head) != std::string::npos) return exit.stderr_tail;
+  const std::size_t head_bytes = std::min(exit.report_head.size(), server_stderr_tail_bytes_max / 2);
+  const std::size_t tail_bytes = server_stderr_tail_bytes_max - head_bytes - gap.size();
+  const std::string& tail = exit.stderr_tail;
+  return exit.report_head.substr(0, head_bytes) + std::string(gap) +
+         (tail.size() > tail_bytes ? tail.substr(tail.size() - tail_bytes) : tail);
 }
 
 }  // namespace resync::sim

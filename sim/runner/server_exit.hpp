@@ -19,7 +19,13 @@ struct ServerExit {
   bool sanitizer_report = false;   // AddressSanitizer, UndefinedBehaviorSanitizer or LeakSanitizer wrote a report
   bool escalated = false;          // it outlived the grace after SIGTERM and was SIGKILLed
   std::string stderr_tail;         // the end of this incarnation's stderr
+  std::string report_head;         // the first lines of its sanitizer report, when there is one
 };
+
+// What the server_stopped line quotes when the exit was not as asked: the beginning of a
+// sanitizer report (what went wrong, and where) and the end of stderr (how it ended), at
+// most server_stderr_tail_bytes_max together; without a report, the end of stderr alone.
+std::string exit_detail(const ServerExit& exit);
 
 // Fills exit_status or exit_signal from a waitpid() status.
 void read_wait_status(int wait_status, ServerExit& exit);
@@ -36,8 +42,10 @@ bool contains_sanitizer_report(std::string_view text);
 
 struct StderrScan {
   bool sanitizer_report = false;
-  std::string tail;  // at most tail_bytes_max bytes, "..." first when cut
+  std::string report_head;  // from the start of the line of the first report, at most report_head_bytes_max
+  std::string tail;         // at most tail_bytes_max bytes, "..." first when cut
 };
+inline constexpr std::size_t report_head_bytes_max = 1000;
 // Reads `path` from byte `from_offset` to its end (one incarnation's part of a stderr file
 // that several incarnations append to), looking for a sanitizer report and keeping the tail.
 StderrScan scan_stderr(const std::string& path, std::uint64_t from_offset, std::size_t tail_bytes_max);

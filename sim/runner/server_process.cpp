@@ -253,6 +253,7 @@ void ServerProcess::forget_child(int wait_status) {
   StderrScan scan = scan_stderr(launch_.stderr_path, stderr_offset_, server_stderr_tail_bytes_max);
   exit.sanitizer_report = scan.sanitizer_report;
   exit.stderr_tail = std::move(scan.tail);
+  exit.report_head = std::move(scan.report_head);
   last_exit_ = std::move(exit);
 }
 

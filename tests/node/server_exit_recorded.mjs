@@ -51,8 +51,8 @@ describe('the live runner records every server exit', { timeout: 240000 }, () =>
   });
 
   it('a server that segfaults after 20 messages is recorded as an unasked exit by SIGSEGV, with its stderr tail', () => {
-    const { code, out, history } = runBaseline(['--planted-bug', 'crash-after-20-messages']);
-    assert.notEqual(code, 0, `a run whose server crashed must not pass\n${out}`);
+    // The verdict is the checker's (server_crashed); this test checks what the runner records.
+    const { history } = runBaseline(['--planted-bug', 'crash-after-20-messages']);
     const crash = stops(history).find((stop) => stop.requested === false);
     assert.ok(crash, `no unrequested server_stopped in\n${JSON.stringify(stops(history), null, 1)}`);
     assert.equal(crash.signal, 'exit');
@@ -76,11 +76,11 @@ describe('the live runner records every server exit', { timeout: 240000 }, () =>
   it('a read of freed memory is a sanitizer report under ASan, and goes unnoticed without it', () => {
     const { code, out, history } = runBaseline(['--planted-bug', 'use-after-free-after-20-messages']);
     if (sanitized) {
-      assert.notEqual(code, 0, `a run whose server tripped ASan must not pass\n${out}`);
       const report = stops(history).find((stop) => stop.sanitizer_report);
       assert.ok(report, `no server_stopped with sanitizer_report in\n${JSON.stringify(stops(history), null, 1)}`);
       assert.equal(report.requested, false, JSON.stringify(report));
-      assert.match(report.detail, /AddressSanitizer/);
+      assert.match(report.detail, /ERROR: AddressSanitizer: heap-use-after-free/);
+      assert.ok(report.detail.length <= 2000, `detail of ${report.detail.length} bytes`);
       return;
     }
     // Without a sanitizer the read returns garbage and the server goes on: nothing to record

@@ -95,6 +95,24 @@ TEST(ServerExit, AMarkerAcrossAReadBoundaryIsFoundAndTheTailIsBounded) {
   EXPECT_TRUE(contains_sanitizer_report("==7==ERROR: LeakSanitizer: detected memory leaks"));
 }
 
+TEST(ServerExit, TheDetailQuotesTheReportsFirstLinesAndTheEndOfStderr) {
+  TemporaryDirectory directory;
+  const std::string path = directory.file("server.stderr");
+  append(path, "resync serve: listening\n==9==ERROR: AddressSanitizer: heap-use-after-free on address 0x1\n" +
+                   std::string(5000, 's') + "\n==9==ABORTING\n");
+  const StderrScan scan = scan_stderr(path, 0, server_stderr_tail_bytes_max);
+  EXPECT_EQ(scan.report_head.rfind("==9==ERROR: AddressSanitizer: heap-use-after-free", 0), 0u) << scan.report_head;
+  EXPECT_EQ(scan.report_head.size(), report_head_bytes_max);
+  ServerExit exit;
+  exit.sanitizer_report = true;
+  exit.report_head = scan.report_head;
+  exit.stderr_tail = scan.tail;
+  const std::string detail = exit_detail(exit);
+  EXPECT_LE(detail.size(), server_stderr_tail_bytes_max);
+  EXPECT_NE(detail.find("heap-use-after-free"), std::string::npos);
+  EXPECT_NE(detail.find("==9==ABORTING"), std::string::npos);
+}
+
 TEST(ServerProcess, EachIncarnationsExitIsRecordedWithItsOwnStderr) {
   TemporaryDirectory directory;
   ServerLaunch launch;
