@@ -319,6 +319,10 @@ void ChatServerCore::handle_chat_message(Session& session, const nlohmann::json&
       return;
     }
   }
+  if (!client_offset && config_.planted_bug == PlantedBug::drop_every_10th_plain &&
+      ++plain_messages_received_ % planted_drop_every_nth_plain == 0) {
+    return;  // planted: gone without a trace, the loss the checker must report
+  }
   const std::string& content = arguments[1].get_ref<const std::string&>();
   InsertResult result;
   try {

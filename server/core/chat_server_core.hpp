@@ -29,6 +29,7 @@
 #include "protocol/engineio_packet.hpp"
 #include "server/core/connection_state_recovery.hpp"
 #include "server/core/message_store.hpp"
+#include "server/core/planted_bug.hpp"
 #include "server/core/polling_outbox.hpp"
 #include "server/core/random_id_source.hpp"
 
@@ -71,6 +72,10 @@ struct ServerConfig {
   // tutorial's server does, unless --no-recovery.
   bool recovery_enabled = false;
   RecoveryLimits recovery;  // recovery.window_ms is --recovery-window-ms
+
+  // For testing Resync itself (planted_bug.hpp). The core acts on the core bugs only; the
+  // live-only ones are the shell's.
+  PlantedBug planted_bug = PlantedBug::none;
 };
 
 // Actions for the shell.
@@ -230,6 +235,8 @@ class ChatServerCore {
   std::set<SessionId> overflowed_outboxes_;
   std::vector<HeldAction> held_until_commit_;
   std::vector<Action> actions_;
+  // Chat messages without a client_offset received so far (PlantedBug::drop_every_10th_plain).
+  std::int64_t plain_messages_received_ = 0;
 };
 
 }  // namespace resync::server

@@ -52,8 +52,17 @@ bool ChatServerCore::try_recover(Session& session, const nlohmann::json& auth, s
   }
   std::size_t replayed = 0;
   session.last_sent_id = grant->resume_after_id;
+  bool first_missed_skipped = false;
   for (const BufferedEvent& event : recovery_->buffered_events()) {
+    if (config_.planted_bug == PlantedBug::recovery_repeats_last_seen && event.id == grant->resume_after_id) {
+      send_chat_event(session, event.id, event.content);  // planted: the client has this one already
+      continue;
+    }
     if (event.id <= grant->resume_after_id) continue;
+    if (config_.planted_bug == PlantedBug::recovery_skips_first_missed && !first_missed_skipped) {
+      first_missed_skipped = true;  // planted: the replay starts one event too late
+      continue;
+    }
     send_chat_event(session, event.id, event.content);
     ++replayed;
   }

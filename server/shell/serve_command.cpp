@@ -10,8 +10,10 @@
 #include <string>
 
 #include "server/core/chat_server_core.hpp"
+#include "server/core/planted_bug.hpp"
 #include "server/core/sqlite_message_store.hpp"
 #include "server/shell/os_random.hpp"
+#include "server/shell/planted_fault_store.hpp"
 #include "server/shell/websocket_server.hpp"
 
 namespace resync::server {
@@ -37,6 +39,7 @@ struct ServeFlags {
   std::string client_bundle_path;  // empty: search the usual places
   std::int64_t recovery_window_ms = RecoveryLimits{}.window_ms;
   bool no_recovery = false;
+  std::string planted_bug;  // "" = none; for testing Resync itself
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -57,6 +60,7 @@ int run_serve(const ServeFlags& flags) {
   // The tutorial's server runs with connectionStateRecovery: {}; so does this one by default.
   options.core.recovery_enabled = !flags.no_recovery;
   options.core.recovery.window_ms = flags.recovery_window_ms;
+  options.core.planted_bug = parse_planted_bug(flags.planted_bug).value_or(PlantedBug::none);
   if (!flags.client_bundle_path.empty()) options.client_bundle_file = flags.client_bundle_path;
   options.stop_on_signals = true;
 
@@ -77,10 +81,21 @@ int run_serve(const ServeFlags& flags) {
   const SqliteSettings settings = store->settings();
   std::cerr << "resync serve: database " << flags.database_path << ": journal_mode=" << settings.journal_mode
             << " synchronous=" << settings.synchronous << " (--durability " << flags.durability << ")\n";
+  // The live-only planted bugs strike from the storage path; the core's own take effect in
+  // the core. Without a planted bug the server uses the store directly.
+  std::optional<shell::PlantedFaultStore> planted_fault_store;
+  MessageStore* served_store = store.get();
+  if (planted_bug_is_live_only(options.core.planted_bug)) {
+    planted_fault_store.emplace(*store, options.core.planted_bug);
+    served_store = &*planted_fault_store;
+  }
+  if (options.core.planted_bug != PlantedBug::none) {
+    std::cerr << "resync serve: warning: planted bug " << flags.planted_bug << " is on (for testing Resync itself)\n";
+  }
 
   std::optional<WebSocketServer> server;
   try {
-    server.emplace(std::move(options), *store);
+    server.emplace(std::move(options), *served_store);
   } catch (const std::exception& error) {
     std::cerr << "resync serve: " << error.what() << "\n";
     return 2;
@@ -94,6 +109,12 @@ int run_serve(const ServeFlags& flags) {
     std::cerr << "resync serve: error: the server stopped: " << error.what() << "\n";
     return 1;
   }
+  // The stop is done and committed; a second SIGINT or SIGTERM (a supervisor that signals
+  // twice) must not turn this exit 0 into a death by signal. Asio puts the default action
+  // back when the server's signal_set goes, so they are ignored right after that.
+  server.reset();
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
   std::cerr << "resync serve: stopped\n";
   return 0;
 }
@@ -160,6 +181,14 @@ void register_serve_command(CLI::App& app, int& exit_code) {
   serve->add_flag("--no-recovery", flags->no_recovery,
                   "Turn connection state recovery off: no pid in the CONNECT reply, no offset argument on events, "
                   "every reconnect is a fresh socket with the database catch-up from auth.serverOffset");
+  std::vector<std::string> planted_bug_choices;
+  for (const auto name : planted_bug_names()) planted_bug_choices.emplace_back(name);
+  serve->add_option("--planted-bug", flags->planted_bug,
+                    "For testing Resync itself, never for real use: plant a known bug so a test can prove Resync "
+                    "catches it. drop-every-10th-plain and the recovery-* bugs break delivery; crash-after-20-messages "
+                    "raises SIGSEGV and use-after-free-after-20-messages reads freed memory once 20 messages are "
+                    "stored (docs/SCENARIOS.md)")
+      ->check(CLI::IsMember(planted_bug_choices));
   serve->add_option("--client-bundle", flags->client_bundle_path,
                     "socket.io.min.js served at /socket.io/socket.io.js for the chat page at /. Default: the copy "
                     "embedded at build time when tests/node/node_modules was installed ((cd tests/node && npm ci), "

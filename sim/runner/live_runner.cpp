@@ -51,10 +51,6 @@ std::optional<TargetAddress> parse_target_url(std::string url) {
   return address;
 }
 
-std::string signal_name(int signal) {
-  return signal == SIGKILL ? "SIGKILL" : signal == SIGTERM ? "SIGTERM" : "signal " + std::to_string(signal);
-}
-
 // All rows in id order, read after the run from the embedded server's database.
 nlohmann::json read_committed_log(const std::string& database_path, std::string& error) {
   constexpr std::size_t rows_per_read = 10000;
@@ -125,6 +121,7 @@ class LiveEnvironment final : public RunEnvironment {
     // runs 1 ms after the clients could first connect, however long a preload took.
     started_ = std::chrono::steady_clock::now();
     execution.start();
+    watch_for_unrequested_exit();
     io_.run();
     return history_path_;
   }
@@ -176,6 +173,7 @@ class LiveEnvironment final : public RunEnvironment {
   bool controls_server() const override { return server_ != nullptr; }
   // A server asked to stop counts as down at once, so a heal that follows starts it again.
   bool server_running() const override { return server_ && server_->running() && !stopping_; }
+  bool server_start_pending() const override { return restart_when_stopped_; }
 
   // Signals the server and returns: the io thread keeps serving the clients while the server
   // shuts down (a graceful stop waits for their WebSocket close replies), and a timer reaps
@@ -215,16 +213,16 @@ class LiveEnvironment final : public RunEnvironment {
       if (transports.timer) transports.timer->cancel();
     }
     for (auto& timer : timers_) timer->cancel();
+    exit_watch_timer_.cancel();
     proxy_.reset();
-    if (server_ && !stopping_ && server_->exited_unexpectedly()) {
-      record({{"type", "server_stopped"}, {"signal", "exit"}, {"incarnation", server_->incarnation()},
-              {"detail", server_->stderr_tail(2000)}});
-    }
+    // A server that died since the last look must not be taken for one this stop ended.
+    notice_unrequested_exit();
     if (server_running()) stop_server(SIGTERM);
     if (stopping_) {
-      // The end of the run may block: wait for the stop (a step's or the one just asked for).
-      server_->stop(stopping_->signal);
-      record_server_stopped();
+      // The end of the run may block: wait for the stop (a step's or the one just asked for),
+      // whose signal has been sent already.
+      server_->wait_for_exit();
+      record_requested_stop();
     }
     if (embedded()) {
       std::string error;
@@ -278,6 +276,9 @@ class LiveEnvironment final : public RunEnvironment {
                                 "--ping-timeout-ms", std::to_string(scenario_.server.ping_timeout_ms),
                                 "--recovery-window-ms", std::to_string(scenario_.server.recovery_window_ms)};
       if (!scenario_.server.recovery) launch.serve_arguments.push_back("--no-recovery");
+      if (!scenario_.server.planted_bug.empty()) {
+        launch.serve_arguments.insert(launch.serve_arguments.end(), {"--planted-bug", scenario_.server.planted_bug});
+      }
     } else if (!target_command().empty()) {
       launch.shell_command = target_command();
     } else {
@@ -297,20 +298,52 @@ class LiveEnvironment final : public RunEnvironment {
   void poll_stopping_server() {
     if (!stopping_ || finished_) return;
     if (server_->try_reap()) {
-      record_server_stopped();
+      record_requested_stop();
       if (restart_when_stopped_) start_server();
       return;
     }
-    if (std::chrono::steady_clock::now() - stopping_->since > stop_grace_max) server_->signal(SIGKILL);
+    if (std::chrono::steady_clock::now() - stopping_->since > stop_grace_max) server_->escalate();
     stop_poll_timer_.expires_after(std::chrono::milliseconds(stop_poll_interval_ms));
     stop_poll_timer_.async_wait([this](const boost::system::error_code& error) {
       if (!error) poll_stopping_server();
     });
   }
 
-  void record_server_stopped() {
-    record({{"type", "server_stopped"}, {"signal", signal_name(stopping_->signal)}, {"incarnation", stopping_->incarnation}});
+  // Looks often, so a crash is in the history at the time it happened (within the
+  // interval) and nothing waits on a server that is gone: a dead server counts as stopped,
+  // and the heal phase starts it again like one a step killed.
+  void watch_for_unrequested_exit() {
+    if (finished_) return;
+    notice_unrequested_exit();
+    exit_watch_timer_.expires_after(std::chrono::milliseconds(exit_watch_interval_ms));
+    exit_watch_timer_.async_wait([this](const boost::system::error_code& error) {
+      if (!error) watch_for_unrequested_exit();
+    });
+  }
+
+  void notice_unrequested_exit() {
+    if (!server_ || stopping_ || !server_->running() || !server_->try_reap()) return;
+    record_server_stopped(std::nullopt, server_->incarnation());
+  }
+
+  void record_requested_stop() {
+    record_server_stopped(stopping_->signal, stopping_->incarnation);
     stopping_.reset();
+  }
+
+  // `sent_signal`: what a step or the end of the run sent; nothing when it exited unasked.
+  void record_server_stopped(std::optional<int> sent_signal, int incarnation) {
+    const ServerExit exit = server_->last_exit().value_or(ServerExit{});
+    const auto number_or_null = [](std::optional<int> value) { return value ? nlohmann::json(*value) : nlohmann::json(); };
+    record({{"type", "server_stopped"},
+            {"signal", sent_signal ? signal_name(*sent_signal) : "exit"},
+            {"incarnation", incarnation},
+            {"requested", sent_signal.has_value()},
+            {"exit_status", number_or_null(exit.exit_status)},
+            {"exit_signal", exit.exit_signal ? nlohmann::json(signal_name(*exit.exit_signal)) : nlohmann::json()},
+            {"sanitizer_report", exit.sanitizer_report},
+            {"escalated", exit.escalated},
+            {"detail", ended_as_asked(exit, sent_signal) ? "" : exit_detail(exit)}});
   }
 
   void record_server_started() {
@@ -375,6 +408,8 @@ class LiveEnvironment final : public RunEnvironment {
   bool restart_when_stopped_ = false;
   asio::steady_timer stop_poll_timer_{io_};
   static constexpr int stop_poll_interval_ms = 2;
+  asio::steady_timer exit_watch_timer_{io_};
+  static constexpr int exit_watch_interval_ms = 10;
   static constexpr auto stop_grace_max = std::chrono::seconds(10);
   std::string database_path_;
   std::string history_path_;

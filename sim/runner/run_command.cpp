@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "reports/html/report_files.hpp"
+#include "server/core/planted_bug.hpp"
 #include "reports/junit/junit_writer.hpp"
 #include "sim/checker/check_history.hpp"
 #include "sim/checker/check_text.hpp"
@@ -60,13 +61,44 @@ std::string first_difference(const std::string& first, const std::string& second
   }
 }
 
+// Applies --planted-bug to the embedded scenarios and refuses what cannot run: a planted bug
+// with an external target, or a live-only one in the simulator. Returns the problem, or "".
+std::string plant_bug(const RunCommandOptions& options, std::vector<Scenario>& scenarios) {
+  if (options.planted_bug) {
+    if (!server::parse_planted_bug(*options.planted_bug) || options.planted_bug->empty()) {
+      std::string names;
+      for (const auto name : server::planted_bug_names()) names += (names.empty() ? "" : ", ") + std::string(name);
+      return "--planted-bug: unknown bug '" + *options.planted_bug + "'; expected one of " + names;
+    }
+    if (options.target_url || options.target_command) {
+      return "--planted-bug plants a bug in the embedded server; it cannot go with --target or --target-cmd";
+    }
+    for (Scenario& scenario : scenarios) {
+      if (scenario.server.kind == ServerKind::embedded) scenario.server.planted_bug = *options.planted_bug;
+    }
+  }
+  if (options.mode != "sim") return "";
+  for (const Scenario& scenario : scenarios) {
+    const auto bug = server::parse_planted_bug(scenario.server.planted_bug);
+    if (bug && server::planted_bug_is_live_only(*bug)) {
+      return "the planted bug '" + scenario.server.planted_bug + "' (" +
+             (options.planted_bug ? std::string("--planted-bug") : "scenario " + scenario.file) +
+             ") needs a real server process, so it cannot run with --mode sim (the simulator drives the server "
+             "core inside this process); use --mode live";
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string replay_command(const std::string& file, const std::string& mode, std::uint64_t seed,
-                           const std::optional<std::string>& target_url, const std::optional<std::string>& target_command) {
+                           const std::optional<std::string>& target_url, const std::optional<std::string>& target_command,
+                           const std::optional<std::string>& planted_bug) {
   std::string command = "resync run " + shell_quote(file);
   if (mode == "sim") command += " --mode sim";
   command += " --seed " + std::to_string(seed);
+  if (planted_bug) command += " --planted-bug " + shell_quote(*planted_bug);
   if (mode != "sim" && target_url) command += " --target " + shell_quote(*target_url);
   if (mode != "sim" && target_command) command += " --target-cmd " + shell_quote(*target_command);
   return command;
@@ -118,6 +150,10 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
     err << "resync run: fix the scenario files above (format: docs/SCENARIOS.md, schema: scenarios/schema.json)\n";
     return 2;
   }
+  if (const std::string problem = plant_bug(options, scenarios); !problem.empty()) {
+    err << "resync run: " << problem << "\n";
+    return 2;
+  }
 
   const std::filesystem::path work_root =
       options.report_directory ? std::filesystem::path(*options.report_directory) / "runs"
@@ -152,8 +188,8 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
     const std::filesystem::path work = work_root / directory_name(scenario.name, index);
     std::filesystem::create_directories(work);
     nlohmann::json replay = {
-        {"live", replay_command(scenario.file, "live", seed, options.target_url, options.target_command)},
-        {"sim", replay_command(scenario.file, "sim", seed, std::nullopt, std::nullopt)}};
+        {"live", replay_command(scenario.file, "live", seed, options.target_url, options.target_command, options.planted_bug)},
+        {"sim", replay_command(scenario.file, "sim", seed, std::nullopt, std::nullopt, options.planted_bug)}};
     std::string history_path;
     std::string determinism_problem;
     if (options.mode == "sim") {
@@ -276,6 +312,13 @@ void register_run_command(CLI::App& app, int& exit_code) {
   command->add_flag("--check-determinism", options->check_determinism,
                     "With --mode sim: run every scenario twice and fail loudly if the histories differ");
   command->add_flag("--trace", options->trace, "With --mode sim: print every WebSocket frame of the run on stderr");
+  std::string planted_bug_names;
+  for (const auto name : server::planted_bug_names()) planted_bug_names += (planted_bug_names.empty() ? "" : ", ") + std::string(name);
+  command->add_option("--planted-bug", options->planted_bug,
+                      "For testing Resync itself, never for real use: plant a known bug in the embedded server of every "
+                      "scenario (overrides the scenario's server.planted_bug), so a test can prove Resync catches it. One "
+                      "of " + planted_bug_names + "; the last two crash the server process and need --mode live "
+                      "(docs/SCENARIOS.md)");
   command->callback([options, &exit_code] { exit_code = run_run_command(*options, std::cout, std::cerr); });
 }
 

@@ -24,6 +24,8 @@ struct RunCommandOptions {
   bool check_determinism = false;
   bool trace = false;  // sim: print every frame on stderr
   std::string resync_executable;  // for the embedded server; defaults to this executable
+  // For testing Resync itself: overrides every embedded scenario's server.planted_bug.
+  std::optional<std::string> planted_bug;
 };
 
 int run_run_command(const RunCommandOptions& options, std::ostream& out, std::ostream& err);
@@ -31,6 +33,7 @@ void register_run_command(CLI::App& app, int& exit_code);
 
 // The shell-quoted command that replays one scenario.
 std::string replay_command(const std::string& file, const std::string& mode, std::uint64_t seed,
-                           const std::optional<std::string>& target_url, const std::optional<std::string>& target_command);
+                           const std::optional<std::string>& target_url, const std::optional<std::string>& target_command,
+                           const std::optional<std::string>& planted_bug = std::nullopt);
 
 }  // namespace resync::sim

@@ -185,6 +185,12 @@ bool ScenarioExecution::converged() {
 void ScenarioExecution::poll_convergence() {
   if (finished_) return;
   if (converged()) return finish(true, "");
+  // No step runs after the heal, so a server that is down now (it crashed, or did not
+  // restart) stays down: waiting out converge_within_ms would only delay the verdict.
+  if (environment_.controls_server() && !environment_.server_running() && !environment_.server_start_pending()) {
+    return finish(false, "the server under test is down during the converge phase (see its server_stopped or "
+                         "server_failed line), so the clients cannot converge");
+  }
   if (environment_.now_ms() >= converge_deadline_ms_) {
     std::string unsettled;
     for (auto& [name, chat_client] : clients_) {

@@ -33,6 +33,8 @@ class RunEnvironment {
   // Server control; false when the target cannot be controlled (an external URL).
   virtual bool controls_server() const = 0;
   virtual bool server_running() const = 0;
+  // A start asked for while the old process was still going away; it follows by itself.
+  virtual bool server_start_pending() const { return false; }
   virtual void stop_server(int signal) = 0;
   virtual void start_server() = 0;
   // The highest committed id, when the environment can see the server's storage.

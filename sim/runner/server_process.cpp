@@ -23,6 +23,8 @@ namespace resync::sim {
 namespace {
 
 constexpr std::string_view listening_prefix = "resync serve: listening on http://";
+// A server that has not exited this long after it was signalled is SIGKILLed.
+constexpr std::int64_t stop_grace_ms = 10000;
 
 std::int64_t steady_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -81,6 +83,8 @@ ServerProcess::~ServerProcess() {
 std::optional<std::string> ServerProcess::start(std::uint16_t port) {
   if (running()) return std::string("the server is already running");
   ++incarnation_;
+  stderr_offset_ = file_size_or_zero(launch_.stderr_path);
+  escalated_ = false;
   return launch_.shell_command.empty() ? start_embedded(port) : start_shell_command(port);
 }
 
@@ -106,6 +110,8 @@ std::optional<std::string> ServerProcess::start_embedded(std::uint16_t port) {
   std::vector<char*> argv;
   for (auto& argument : arguments) argv.push_back(argument.data());
   argv.push_back(nullptr);
+  // The environment is passed on whole: a sanitizer build of the server reads its
+  // ASAN_OPTIONS / UBSAN_OPTIONS from there, as the runner's own build does.
   const int status = ::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(stdout_pipe[1]);
@@ -143,9 +149,8 @@ std::optional<std::string> ServerProcess::start_embedded(std::uint16_t port) {
       ::close(stdout_pipe[0]);
       int wait_status = 0;
       ::waitpid(pid_, &wait_status, 0);
-      pid_ = -1;
-      return failure("the server exited before it was listening (exit status " +
-                     std::to_string(WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1) + ")");
+      forget_child(wait_status);
+      return failure("the server exited before it was listening (" + describe_exit(*last_exit_) + ")");
     }
     output.append(buffer, static_cast<std::size_t>(count));
   }
@@ -200,13 +205,18 @@ std::optional<std::string> ServerProcess::start_shell_command(std::uint16_t port
 void ServerProcess::stop(int signal) {
   if (!running()) return;
   this->signal(signal);
-  const std::int64_t deadline = steady_now_ms() + 10000;
+  wait_for_exit();
+}
+
+void ServerProcess::wait_for_exit() {
+  if (!running()) return;
+  const std::int64_t deadline = steady_now_ms() + stop_grace_ms;
   while (!try_reap()) {
     if (steady_now_ms() > deadline) {
-      this->signal(SIGKILL);
+      escalate();
       int status = 0;
       ::waitpid(pid_, &status, 0);
-      forget_child();
+      forget_child(status);
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -219,18 +229,32 @@ void ServerProcess::signal(int signal) {
   ::kill(launch_.shell_command.empty() ? pid_ : -pid_, signal);
 }
 
+void ServerProcess::escalate() {
+  if (!running()) return;
+  escalated_ = true;
+  signal(SIGKILL);
+}
+
 bool ServerProcess::try_reap() {
   if (!running()) return true;
   int status = 0;
   if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
-  forget_child();
+  forget_child(status);
   return true;
 }
 
-void ServerProcess::forget_child() {
+void ServerProcess::forget_child(int wait_status) {
   if (!launch_.shell_command.empty()) ::kill(-pid_, SIGKILL);  // leftovers of the group
   pid_ = -1;
   close_stdout_pipe();
+  ServerExit exit;
+  read_wait_status(wait_status, exit);
+  exit.escalated = escalated_;
+  StderrScan scan = scan_stderr(launch_.stderr_path, stderr_offset_, server_stderr_tail_bytes_max);
+  exit.sanitizer_report = scan.sanitizer_report;
+  exit.stderr_tail = std::move(scan.tail);
+  exit.report_head = std::move(scan.report_head);
+  last_exit_ = std::move(exit);
 }
 
 void ServerProcess::close_stdout_pipe() {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/runner/server_exit.hpp"
+
 namespace resync::sim {
 
 struct ServerLaunch {
@@ -32,10 +34,19 @@ class ServerProcess {
   // Sends `signal` (SIGKILL, SIGTERM) and reaps the child, blocking until it has exited
   // (SIGKILL after 10 s). For the end of a run; during one, use signal() and try_reap().
   void stop(int signal);
+  // Blocks until the child, already signalled, has exited (SIGKILL after 10 s). Signalling
+  // again would be wrong: a second SIGTERM can land after the server restored the default
+  // action on its way out and turn its exit 0 into a death by SIGTERM.
+  void wait_for_exit();
   // Sends `signal` to the server (its whole process group for a shell command); no wait.
   void signal(int signal);
-  // Reaps the child if it has exited: true then (and running() turns false).
+  // SIGKILL for a server that outlived its grace after SIGTERM; its exit says `escalated`.
+  void escalate();
+  // Reaps the child if it has exited: true then (and running() turns false, and
+  // last_exit() tells how it ended).
   bool try_reap();
+  // How the most recently reaped incarnation ended (nothing before the first exit).
+  const std::optional<ServerExit>& last_exit() const { return last_exit_; }
   bool running() const { return pid_ > 0; }
   // True (and reaps it) when the child has exited by itself.
   bool exited_unexpectedly();
@@ -50,13 +61,18 @@ class ServerProcess {
   std::optional<std::string> start_shell_command(std::uint16_t port);
   std::optional<std::string> failure(const std::string& what);
   void close_stdout_pipe();
-  void forget_child();  // after the child was reaped
+  // After the child was reaped with `wait_status`: records how it ended.
+  void forget_child(int wait_status);
 
   ServerLaunch launch_;
   pid_t pid_ = -1;
   int stdout_read_fd_ = -1;
   std::uint16_t port_ = 0;
   int incarnation_ = 0;
+  // Where this incarnation's output starts in the stderr file every incarnation appends to.
+  std::uint64_t stderr_offset_ = 0;
+  bool escalated_ = false;
+  std::optional<ServerExit> last_exit_;
 };
 
 // The path of the running executable (so the runner can start `resync serve`).

@@ -1,6 +1,7 @@
 // $.server: {"delivery", "durability", "ping_interval_ms", "ping_timeout_ms",
-// "preload_messages", "recovery", "recovery_window_ms"} for the embedded `resync serve`, or
-// {"external": {"url", "command", "chat_event", "offset_auth_field"}}.
+// "preload_messages", "recovery", "recovery_window_ms", "planted_bug"} for the embedded
+// `resync serve`, or {"external": {"url", "command", "chat_event", "offset_auth_field"}}.
+#include "server/core/planted_bug.hpp"
 #include "sim/scenario/scenario_bounds.hpp"
 #include "sim/scenario/scenario_json_reader.hpp"
 #include "sim/scenario/scenario_parts.hpp"
@@ -32,6 +33,31 @@ void read_external(const nlohmann::json& value, const std::string& path, ServerS
   external.reject_unknown_keys();
 }
 
+// One of the names in server/core/planted_bug.hpp, with the closest one suggested.
+void read_planted_bug(ObjectReader& reader, ServerSpec& server) {
+  const nlohmann::json* value = reader.member("planted_bug");
+  if (value == nullptr) return;
+  const std::string path = reader.path_of("planted_bug");
+  std::vector<std::string> names;
+  for (const auto name : server::planted_bug_names()) names.emplace_back(name);
+  if (value->is_string()) {
+    const std::string& text = value->get_ref<const std::string&>();
+    if (server::parse_planted_bug(text) && !text.empty()) {
+      server.planted_bug = text;
+      return;
+    }
+  }
+  std::string expected = "one of the planted bugs";
+  for (std::size_t index = 0; index < names.size(); ++index) expected += (index == 0 ? " \"" : ", \"") + names[index] + "\"";
+  std::string fix = "write one of these names exactly, or remove the key to test the server as it is";
+  if (value->is_string()) {
+    if (auto suggestion = scenario_json::closest_key(value->get_ref<const std::string&>(), names)) {
+      fix = "did you mean \"" + *suggestion + "\"? " + fix;
+    }
+  }
+  reader.errors().add(path, scenario_json::describe(*value), expected, fix);
+}
+
 }  // namespace
 
 ServerSpec read_server(const nlohmann::json* value, ScenarioErrors& errors) {
@@ -61,6 +87,7 @@ ServerSpec read_server(const nlohmann::json* value, ScenarioErrors& errors) {
   }
   if (auto recovery = reader.boolean("recovery")) server.recovery = *recovery;
   if (auto window = reader.integer("recovery_window_ms", kMilliseconds)) server.recovery_window_ms = *window;
+  read_planted_bug(reader, server);
   reader.reject_unknown_keys();
   return server;
 }

@@ -13,6 +13,7 @@
 #include "protocol/engineio_packet.hpp"
 #include "protocol/websocket_frame_writer.hpp"
 #include "server/core/chat_server_core.hpp"
+#include "server/core/planted_bug.hpp"
 #include "server/core/sqlite_message_store.hpp"
 #include "sim/runner/control_plane_faults.hpp"
 #include "sim/runner/scenario_execution.hpp"
@@ -195,7 +196,17 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
       // SIGKILL loses exactly the open transaction: nothing in it was acknowledged.
       store_.rollback();
     }
-    record({{"type", "server_stopped"}, {"signal", signal == SIGTERM ? "SIGTERM" : "SIGKILL"}, {"incarnation", incarnation_}});
+    // The simulated server ends as the real one does when nothing goes wrong: exit 0 after
+    // SIGTERM, death by SIGKILL (the fields of a live server_stopped, docs/HISTORY.md).
+    record({{"type", "server_stopped"},
+            {"signal", signal == SIGTERM ? "SIGTERM" : "SIGKILL"},
+            {"incarnation", incarnation_},
+            {"requested", true},
+            {"exit_status", signal == SIGTERM ? nlohmann::json(0) : nlohmann::json()},
+            {"exit_signal", signal == SIGTERM ? nlohmann::json() : nlohmann::json("SIGKILL")},
+            {"sanitizer_report", false},
+            {"escalated", false},
+            {"detail", ""}});
     core_.reset();
     commit_scheduled_ = false;
     sessions_.clear();
@@ -219,6 +230,8 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
     config.chat_event_name = scenario_.server.chat_event;
     config.recovery_enabled = scenario_.server.recovery;
     config.recovery.window_ms = scenario_.server.recovery_window_ms;
+    // The loader accepts known names only; the live-only bugs do nothing in the core.
+    config.planted_bug = server::parse_planted_bug(scenario_.server.planted_bug).value_or(server::PlantedBug::none);
     config.seed = derive_seed(options_.seed, 1000 + static_cast<std::uint64_t>(incarnation_));
     core_ = std::make_unique<server::ChatServerCore>(config, store_);
     record({{"type", "server_started"}, {"port", 0}, {"pid", 0}, {"incarnation", incarnation_}});
