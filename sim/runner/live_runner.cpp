@@ -14,6 +14,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "server/core/sqlite_message_store.hpp"
+#include "sim/checker/server_exits.hpp"
+#include "sim/history/history_json.hpp"
 #include "sim/runner/run_proxy.hpp"
 #include "sim/runner/scenario_execution.hpp"
 #include "sim/runner/server_process.hpp"
@@ -332,18 +334,22 @@ class LiveEnvironment final : public RunEnvironment {
   }
 
   // `sent_signal`: what a step or the end of the run sent; nothing when it exited unasked.
+  // The stderr goes into the line only when the checker will call the stop a crash, so the
+  // rule lives in one place (sim/checker/server_exits).
   void record_server_stopped(std::optional<int> sent_signal, int incarnation) {
     const ServerExit exit = server_->last_exit().value_or(ServerExit{});
-    const auto number_or_null = [](std::optional<int> value) { return value ? nlohmann::json(*value) : nlohmann::json(); };
-    record({{"type", "server_stopped"},
-            {"signal", sent_signal ? signal_name(*sent_signal) : "exit"},
-            {"incarnation", incarnation},
-            {"requested", sent_signal.has_value()},
-            {"exit_status", number_or_null(exit.exit_status)},
-            {"exit_signal", exit.exit_signal ? nlohmann::json(signal_name(*exit.exit_signal)) : nlohmann::json()},
-            {"sanitizer_report", exit.sanitizer_report},
-            {"escalated", exit.escalated},
-            {"detail", ended_as_asked(exit, sent_signal) ? "" : exit_detail(exit)}});
+    history::ServerStopped stopped;
+    stopped.signal = sent_signal ? signal_name(*sent_signal) : "exit";
+    stopped.incarnation = incarnation;
+    stopped.requested = sent_signal.has_value();
+    if (exit.exit_status) stopped.exit_status = *exit.exit_status;
+    if (exit.exit_signal) stopped.exit_signal = signal_name(*exit.exit_signal);
+    stopped.sanitizer_report = exit.sanitizer_report;
+    stopped.escalated = exit.escalated;
+    if (checker::why_server_stop_is_a_crash(stopped)) stopped.detail = exit_detail(exit);
+    nlohmann::json line = history::encode_event(history::HistoryEvent{now_ms(), std::move(stopped)});
+    line.erase("t_ms");  // record() stamps the time
+    record(std::move(line));
   }
 
   void record_server_started() {

@@ -38,13 +38,6 @@ std::string describe_exit(const ServerExit& exit) {
   return text;
 }
 
-bool ended_as_asked(const ServerExit& exit, std::optional<int> sent_signal) {
-  if (!sent_signal || exit.sanitizer_report || exit.escalated) return false;
-  if (*sent_signal == SIGTERM) return exit.exit_status == 0 || exit.exit_signal == SIGTERM;
-  if (*sent_signal == SIGKILL) return !exit.exit_signal || exit.exit_signal == SIGKILL;
-  return false;
-}
-
 std::string signal_name(int signal) {
   if (const char* abbreviation = ::sigabbrev_np(signal)) return std::string("SIG") + abbreviation;
   return "signal " + std::to_string(signal);

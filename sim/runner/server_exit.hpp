@@ -31,10 +31,6 @@ std::string exit_detail(const ServerExit& exit);
 void read_wait_status(int wait_status, ServerExit& exit);
 // "exit status 3", "killed by SIGSEGV", with ", after a sanitizer report" when there was one.
 std::string describe_exit(const ServerExit& exit);
-// True when the exit is what `sent_signal` asks for: exit 0 or death by SIGTERM after
-// SIGTERM, anything but another signal after SIGKILL. Never true without a signal sent, or
-// with a sanitizer report, or after an escalation. (The checker's server_crashed rule.)
-bool ended_as_asked(const ServerExit& exit, std::optional<int> sent_signal);
 // "SIGSEGV" for SIGSEGV; "signal 64" for a number without a name.
 std::string signal_name(int signal);
 // True when `text` holds one of the lines the sanitizers start their reports with.

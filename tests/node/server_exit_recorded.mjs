@@ -45,14 +45,16 @@ describe('the live runner records every server exit', { timeout: 240000 }, () =>
     assert.equal(more.length, 0, JSON.stringify(stops(history)));
     assert.deepEqual(
       { signal: stop.signal, requested: stop.requested, exit_status: stop.exit_status, exit_signal: stop.exit_signal,
-        sanitizer_report: stop.sanitizer_report, escalated: stop.escalated, detail: stop.detail },
+        sanitizer_report: stop.sanitizer_report, escalated: stop.escalated, detail: stop.detail ?? '' },
       { signal: 'SIGTERM', requested: true, exit_status: 0, exit_signal: null, sanitizer_report: false, escalated: false,
         detail: '' });
   });
 
   it('a server that segfaults after 20 messages is recorded as an unasked exit by SIGSEGV, with its stderr tail', () => {
-    // The verdict is the checker's (server_crashed); this test checks what the runner records.
-    const { history } = runBaseline(['--planted-bug', 'crash-after-20-messages']);
+    const { code, out, history } = runBaseline(['--planted-bug', 'crash-after-20-messages']);
+    // The checker turns the line into a failed scenario, whatever else the crash caused.
+    assert.equal(code, 1, out);
+    assert.match(out, /baseline-no-faults: invalid \(expected valid\) FAIL .*server_crashed/);
     const crash = stops(history).find((stop) => stop.requested === false);
     assert.ok(crash, `no unrequested server_stopped in\n${JSON.stringify(stops(history), null, 1)}`);
     assert.equal(crash.signal, 'exit');
@@ -81,6 +83,8 @@ describe('the live runner records every server exit', { timeout: 240000 }, () =>
       assert.equal(report.requested, false, JSON.stringify(report));
       assert.match(report.detail, /ERROR: AddressSanitizer: heap-use-after-free/);
       assert.ok(report.detail.length <= 2000, `detail of ${report.detail.length} bytes`);
+      assert.equal(code, 1, out);
+      assert.match(out, /server_crashed/);
       return;
     }
     // Without a sanitizer the read returns garbage and the server goes on: nothing to record

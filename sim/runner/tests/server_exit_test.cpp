@@ -48,28 +48,6 @@ TEST(ServerExit, WaitStatusGivesTheExitStatusOrTheSignal) {
   EXPECT_EQ(describe_exit(killed), "killed by SIGSEGV");
 }
 
-TEST(ServerExit, EndedAsAskedFollowsTheSignalThatWasSent) {
-  ServerExit clean;
-  clean.exit_status = 0;
-  EXPECT_TRUE(ended_as_asked(clean, SIGTERM));
-  EXPECT_FALSE(ended_as_asked(clean, std::nullopt)) << "an exit nobody asked for is never as asked";
-  ServerExit failed;
-  failed.exit_status = 1;
-  EXPECT_FALSE(ended_as_asked(failed, SIGTERM));
-  ServerExit killed;
-  killed.exit_signal = SIGKILL;
-  EXPECT_TRUE(ended_as_asked(killed, SIGKILL));
-  ServerExit segfault;
-  segfault.exit_signal = SIGSEGV;
-  EXPECT_FALSE(ended_as_asked(segfault, SIGKILL));
-  ServerExit reported = clean;
-  reported.sanitizer_report = true;
-  EXPECT_FALSE(ended_as_asked(reported, SIGTERM));
-  ServerExit escalated = killed;
-  escalated.escalated = true;
-  EXPECT_FALSE(ended_as_asked(escalated, SIGTERM));
-}
-
 TEST(ServerExit, ScanReadsOnlyFromTheIncarnationsOffset) {
   TemporaryDirectory directory;
   const std::string path = directory.file("server.stderr");

@@ -10,13 +10,8 @@ namespace {
 using testing::error_at;
 using testing::has_error_at;
 using testing::load_json;
+using testing::load_with;
 using testing::valid_scenario_json;
-
-LoadResult load_with(const std::string& pointer, const nlohmann::json& value) {
-  nlohmann::json document = valid_scenario_json();
-  document[nlohmann::json::json_pointer(pointer)] = value;
-  return load_json(document);
-}
 
 LoadResult load_without(const std::string& pointer) {
   nlohmann::json document = valid_scenario_json();

@@ -10,13 +10,8 @@ namespace {
 using testing::error_at;
 using testing::has_error_at;
 using testing::load_json;
+using testing::load_with;
 using testing::valid_scenario_json;
-
-LoadResult load_with_only_mode(const nlohmann::json& only_mode) {
-  nlohmann::json document = valid_scenario_json();
-  document["only_mode"] = only_mode;
-  return load_json(document);
-}
 
 TEST(ScenarioOnlyMode, AbsentMeansBothModes) {
   const LoadResult result = load_json(valid_scenario_json());
@@ -27,7 +22,7 @@ TEST(ScenarioOnlyMode, AbsentMeansBothModes) {
 
 TEST(ScenarioOnlyMode, ModeAndReasonAreRead) {
   for (const std::string mode : {"live", "sim"}) {
-    const LoadResult result = load_with_only_mode({{"mode", mode}, {"why", "the race needs real sockets"}});
+    const LoadResult result = load_with("/only_mode", {{"mode", mode}, {"why", "the race needs real sockets"}});
     ASSERT_TRUE(result.ok()) << result.error_text();
     EXPECT_EQ(result.scenario->only_mode, mode);
     EXPECT_EQ(result.scenario->only_mode_reason, "the race needs real sockets");
@@ -35,20 +30,20 @@ TEST(ScenarioOnlyMode, ModeAndReasonAreRead) {
 }
 
 TEST(ScenarioOnlyMode, AnUnknownModeIsAnErrorAtItsPath) {
-  const LoadResult result = load_with_only_mode({{"mode", "Live"}, {"why", "x"}});
+  const LoadResult result = load_with("/only_mode", {{"mode", "Live"}, {"why", "x"}});
   ASSERT_TRUE(has_error_at(result, "$.only_mode.mode", "\"Live\""));
   EXPECT_NE(error_at(result, "$.only_mode.mode").expected.find("\"live\", \"sim\""), std::string::npos);
 }
 
 TEST(ScenarioOnlyMode, ModeAndWhyAreBothRequired) {
-  EXPECT_TRUE(has_error_at(load_with_only_mode({{"why", "x"}}), "$.only_mode.mode", "missing"));
-  EXPECT_TRUE(has_error_at(load_with_only_mode({{"mode", "sim"}}), "$.only_mode.why", "missing"));
-  EXPECT_TRUE(has_error_at(load_with_only_mode({{"mode", "sim"}, {"why", ""}}), "$.only_mode.why"));
+  EXPECT_TRUE(has_error_at(load_with("/only_mode", {{"why", "x"}}), "$.only_mode.mode", "missing"));
+  EXPECT_TRUE(has_error_at(load_with("/only_mode", {{"mode", "sim"}}), "$.only_mode.why", "missing"));
+  EXPECT_TRUE(has_error_at(load_with("/only_mode", {{"mode", "sim"}, {"why", ""}}), "$.only_mode.why"));
 }
 
 TEST(ScenarioOnlyMode, NotAnObjectOrAnUnknownKeyIsAnError) {
-  EXPECT_TRUE(has_error_at(load_with_only_mode("live"), "$.only_mode", "\"live\""));
-  const LoadResult typo = load_with_only_mode({{"mode", "live"}, {"why", "x"}, {"reason", "y"}});
+  EXPECT_TRUE(has_error_at(load_with("/only_mode", "live"), "$.only_mode", "\"live\""));
+  const LoadResult typo = load_with("/only_mode", {{"mode", "live"}, {"why", "x"}, {"reason", "y"}});
   ASSERT_TRUE(has_error_at(typo, "$.only_mode.reason", "unknown key"));
 }
 

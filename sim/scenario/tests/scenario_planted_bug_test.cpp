@@ -10,16 +10,11 @@ namespace {
 using testing::error_at;
 using testing::has_error_at;
 using testing::load_json;
+using testing::load_with;
 using testing::valid_scenario_json;
 
-LoadResult load_with_planted_bug(const nlohmann::json& value) {
-  nlohmann::json document = valid_scenario_json();
-  document["server"]["planted_bug"] = value;
-  return load_json(document);
-}
-
 TEST(ScenarioPlantedBug, AKnownNameLoadsIntoTheServerSpec) {
-  const LoadResult result = load_with_planted_bug("drop-every-10th-plain");
+  const LoadResult result = load_with("/server/planted_bug", "drop-every-10th-plain");
   ASSERT_TRUE(result.ok()) << result.error_text();
   EXPECT_EQ(result.scenario->server.planted_bug, "drop-every-10th-plain");
 }
@@ -31,7 +26,7 @@ TEST(ScenarioPlantedBug, WithoutTheKeyThereIsNone) {
 }
 
 TEST(ScenarioPlantedBug, AMisspelledNameSuggestsTheClosestName) {
-  const LoadResult result = load_with_planted_bug("crash-after-20-message");
+  const LoadResult result = load_with("/server/planted_bug", "crash-after-20-message");
   ASSERT_TRUE(has_error_at(result, "$.server.planted_bug", "crash-after-20-message"));
   const ScenarioError error = error_at(result, "$.server.planted_bug");
   EXPECT_NE(error.fix.find("did you mean \"crash-after-20-messages\""), std::string::npos) << error.fix;
@@ -39,8 +34,8 @@ TEST(ScenarioPlantedBug, AMisspelledNameSuggestsTheClosestName) {
 }
 
 TEST(ScenarioPlantedBug, EmptyOrNonStringValuesAreErrors) {
-  EXPECT_TRUE(has_error_at(load_with_planted_bug(""), "$.server.planted_bug"));
-  EXPECT_TRUE(has_error_at(load_with_planted_bug(true), "$.server.planted_bug"));
+  EXPECT_TRUE(has_error_at(load_with("/server/planted_bug", ""), "$.server.planted_bug"));
+  EXPECT_TRUE(has_error_at(load_with("/server/planted_bug", true), "$.server.planted_bug"));
 }
 
 TEST(ScenarioPlantedBug, AnExternalServerCannotHaveOne) {

@@ -47,4 +47,10 @@ ScenarioError error_at(const LoadResult& result, const std::string& json_path) {
   return {};
 }
 
+LoadResult load_with(const std::string& pointer, const nlohmann::json& value) {
+  nlohmann::json document = valid_scenario_json();
+  document[nlohmann::json::json_pointer(pointer)] = value;
+  return load_json(document);
+}
+
 }  // namespace resync::sim::testing

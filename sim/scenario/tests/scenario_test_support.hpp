@@ -14,6 +14,8 @@ namespace resync::sim::testing {
 nlohmann::json valid_scenario_json();
 
 LoadResult load_json(const nlohmann::json& document, const std::string& file = "test.json");
+// valid_scenario_json() with the value at a JSON pointer (e.g. "/server/planted_bug") set.
+LoadResult load_with(const std::string& pointer, const nlohmann::json& value);
 
 // Success when some error has exactly this json_path (and, when given, its found text
 // contains `found_part`); the failure message lists every error reported.
