@@ -29,7 +29,7 @@ ExternalTargetProbe probe_external_target(const ExternalTarget& target, const st
   std::filesystem::remove(launch.stderr_path, ignored);
   ServerProcess server(launch);
   if (auto error = server.start(0)) {
-    result.start_failure = "--target-cmd '" + target.command + "' did not start: " + *error;
+    result.start_failure = "the target command '" + target.command + "' did not start: " + *error;
     return result;
   }
   const std::string url = "http://127.0.0.1:" + std::to_string(server.port());
