@@ -31,7 +31,7 @@ std::string_view status_label(checker::CheckStatus status) {
 }
 
 struct Totals {
-  std::size_t passed = 0, failed = 0, unknown = 0;
+  std::size_t passed = 0, failed = 0, unknown = 0, not_applicable = 0;
   std::size_t valid = 0, invalid = 0, unknown_verdict = 0;
 };
 
@@ -39,6 +39,10 @@ Totals count(const std::vector<ScenarioReport>& scenarios) {
   Totals totals;
   for (const ScenarioReport& scenario : scenarios) {
     const ScenarioSummary& summary = scenario.summary;
+    if (!summary.not_applicable_reason.empty()) {
+      ++totals.not_applicable;
+      continue;
+    }
     (summary.status == checker::CheckStatus::passed   ? totals.passed
      : summary.status == checker::CheckStatus::failed ? totals.failed
                                                       : totals.unknown)++;
@@ -63,13 +67,13 @@ constexpr int summary_columns = 11;
 
 void write_summary_row(const ScenarioReport& scenario, std::size_t index, std::ostream& output) {
   const ScenarioSummary& summary = scenario.summary;
-  const std::string status(status_name(summary.status));
+  const std::string status(row_status_name(summary));
   const std::string index_text = std::to_string(index);
   output << "<tr class=\"scenario-row status-" << status << "\" id=\"row-" << index_text << "\" data-index=\""
          << index_text << "\" data-status=\"" << status << "\" data-verdict=\""
          << escape_html_attribute(summary.verdict) << "\" tabindex=\"0\" aria-expanded=\"false\" aria-controls=\"detail-row-"
          << index_text << "\">"
-         << "<td><span class=\"badge " << status << "\">" << status_label(summary.status) << "</span></td>"
+         << "<td><span class=\"badge " << status << "\">" << (summary.not_applicable_reason.empty() ? status_label(summary.status) : "N/A") << "</span></td>"
          << "<td class=\"name\"><span class=\"scenario-name\">" << escape_html_text(summary.name) << "</span>";
   if (!summary.headline.empty()) output << "<div class=\"headline\">" << escape_html_text(summary.headline) << "</div>";
   output << "</td>"
@@ -127,7 +131,11 @@ void write_html_report(const ReportPage& page, std::ostream& output) {
          << totals.passed << "\" data-failed=\"" << totals.failed << "\" data-unknown=\"" << totals.unknown << "\">"
          << page.scenarios.size() << " scenarios: <span class=\"passed\">" << totals.passed << " passed</span>, "
          << "<span class=\"failed\">" << totals.failed << " failed</span>, <span class=\"unknown\">" << totals.unknown
-         << " unknown</span></p></header>\n<main>\n";
+         << " unknown</span>";
+  if (totals.not_applicable > 0) {
+    output << ", <span class=\"not-applicable\">" << totals.not_applicable << " not applicable</span>";
+  }
+  output << "</p></header>\n<main>\n";
   output << "<noscript><p class=\"problem\">The summary below works without JavaScript; timelines and message lists "
             "need it.</p></noscript>\n";
   if (page.campaign) output << fuzz_campaign_section_html(*page.campaign);

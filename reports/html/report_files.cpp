@@ -79,6 +79,11 @@ std::string write_run_report(const std::vector<checker::ScenarioOutcome>& outcom
   ReportPage page;
   page.title = "Resync run";
   for (const checker::ScenarioOutcome& outcome : outcomes) {
+    if (outcome.not_applicable) {
+      page.scenarios.push_back(
+          scenario_report_not_applicable(outcome.scenario_name, outcome.scenario_file, *outcome.not_applicable));
+      continue;
+    }
     if (!outcome.result || outcome.history_path.empty()) {
       page.scenarios.push_back(scenario_report_from_error(outcome.scenario_name, outcome.history_path, outcome.error));
       continue;

@@ -132,12 +132,32 @@ ScenarioReport scenario_report_from_error(const std::string& name, const std::st
   return report;
 }
 
+ScenarioReport scenario_report_not_applicable(const std::string& name, const std::string& file, const std::string& reason) {
+  ScenarioReport report;
+  report.summary.name = name;
+  report.summary.file = file;
+  report.summary.verdict = "not applicable";
+  report.summary.status = checker::CheckStatus::unknown;
+  report.summary.headline = "not applicable: " + reason;
+  report.summary.not_applicable_reason = reason;
+  report.details = summary_json(report.summary);
+  report.details["status"] = row_status_name(report.summary);
+  report.details["error"] = "Not run: the probe before the run found that the " + reason + ".";
+  report.read_error = "not run";  // no history: the row shows dashes, not zeros
+  return report;
+}
+
+std::string_view row_status_name(const ScenarioSummary& summary) {
+  return summary.not_applicable_reason.empty() ? status_name(summary.status) : "not-applicable";
+}
+
 void sort_failures_first(std::vector<ScenarioReport>& reports) {
-  const auto rank = [](checker::CheckStatus status) {
-    return status == checker::CheckStatus::failed ? 0 : status == checker::CheckStatus::unknown ? 1 : 2;
+  const auto rank = [](const ScenarioSummary& summary) {
+    if (!summary.not_applicable_reason.empty()) return 3;
+    return summary.status == checker::CheckStatus::failed ? 0 : summary.status == checker::CheckStatus::unknown ? 1 : 2;
   };
   std::stable_sort(reports.begin(), reports.end(), [&](const ScenarioReport& left, const ScenarioReport& right) {
-    return rank(left.summary.status) < rank(right.summary.status);
+    return rank(left.summary) < rank(right.summary);
   });
 }
 

@@ -32,6 +32,9 @@ struct ScenarioSummary {
   std::string mode;
   std::string delivery;
   std::string target;
+  // Why the scenario was not run on this target ("" = it was): the probe before the run
+  // found the target lacks what it needs. Shown with its own status, never as passed or unknown.
+  std::string not_applicable_reason;
 };
 
 struct ScenarioReport {
@@ -55,7 +58,13 @@ ScenarioReport build_scenario_report(const history::History& history, const chec
 ScenarioReport scenario_report_from_error(const std::string& name, const std::string& history_path,
                                           const std::string& error);
 
-// Failures first, then unknown, then passed; otherwise the given order.
+// A scenario not run because the target lacks what it needs: listed with the reason.
+ScenarioReport scenario_report_not_applicable(const std::string& name, const std::string& file, const std::string& reason);
+
+// The word the page's filters and CSS classes use for a row: status_name, or "not-applicable".
+std::string_view row_status_name(const ScenarioSummary& summary);
+
+// Failures first, then unknown, then passed, then not applicable; otherwise the given order.
 void sort_failures_first(std::vector<ScenarioReport>& reports);
 
 // "failed", "unknown" or "passed": the word the page's filters and CSS classes use.

@@ -5,7 +5,8 @@
 // One testcase per scenario: classname = the scenario file, name = the scenario name, time
 // in seconds. A scenario that failed gets <failure> (message: verdict vs expected and the
 // anomaly counts; body: the checker's failure text with the replay commands); one that ended
-// unknown, or has no readable history, gets <error>. The HTML report, when given, is linked
+// unknown, or has no readable history, gets <error>; one not applicable to the target (it
+// lacks what the scenario needs) gets <skipped message="not applicable: REASON">. The HTML report, when given, is linked
 // as a testsuite property and in every testcase's system-out. Output is deterministic: no
 // timestamps or host names.
 #include <optional>

@@ -23,6 +23,14 @@ ScenarioOutcome outcome_from_error(std::string scenario_name, std::string histor
   return outcome;
 }
 
+ScenarioOutcome outcome_not_applicable(std::string scenario_name, std::string scenario_file, std::string reason) {
+  ScenarioOutcome outcome;
+  outcome.scenario_name = std::move(scenario_name);
+  outcome.scenario_file = std::move(scenario_file);
+  outcome.not_applicable = std::move(reason);
+  return outcome;
+}
+
 CheckStatus outcome_status(const ScenarioOutcome& outcome) {
   return outcome.result ? outcome.result->status() : CheckStatus::unknown;
 }
@@ -30,6 +38,7 @@ CheckStatus outcome_status(const ScenarioOutcome& outcome) {
 int run_exit_code(const std::vector<ScenarioOutcome>& outcomes) {
   bool any_unknown = false;
   for (const ScenarioOutcome& outcome : outcomes) {
+    if (outcome.not_applicable) continue;
     const CheckStatus status = outcome_status(outcome);
     if (status == CheckStatus::failed) return 1;
     any_unknown = any_unknown || status == CheckStatus::unknown;

@@ -18,10 +18,15 @@ struct ScenarioOutcome {
   double duration_seconds = 0;
   std::optional<CheckResult> result;  // nullopt: no readable history (see error)
   std::string error;                  // why there is no result, one or more lines
+  // Set when the scenario was not run because the target lacks what it needs (the probe
+  // before the run found out): never passed, never unknown; counted like a skip.
+  std::optional<std::string> not_applicable;
 };
 
 // Name, file and duration (t_ms of the last line) taken from the checked history.
 ScenarioOutcome outcome_from_result(CheckResult result, std::string history_path);
+// A scenario not run: the target lacks what it needs (`reason`, e.g. "target does not acknowledge ...").
+ScenarioOutcome outcome_not_applicable(std::string scenario_name, std::string scenario_file, std::string reason);
 // A scenario whose history could not be read (or was never written).
 ScenarioOutcome outcome_from_error(std::string scenario_name, std::string history_path, std::string error);
 
@@ -29,7 +34,7 @@ ScenarioOutcome outcome_from_error(std::string scenario_name, std::string histor
 CheckStatus outcome_status(const ScenarioOutcome& outcome);
 
 // The exit code of a whole run (docs/HISTORY.md): 0 when every scenario passed, 1 when one
-// failed, else 2 when one is unknown. A definite failure outranks an unknown one (as
+// failed, else 2 when one is unknown. Not-applicable scenarios are left out, like skipped ones. A definite failure outranks an unknown one (as
 // Jepsen merges `false` over `:unknown`): it is a found bug, which is what CI must show.
 int run_exit_code(const std::vector<ScenarioOutcome>& outcomes);
 

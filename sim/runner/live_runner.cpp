@@ -19,6 +19,7 @@
 #include "sim/runner/run_proxy.hpp"
 #include "sim/runner/scenario_execution.hpp"
 #include "sim/runner/server_process.hpp"
+#include "sim/runner/target_address.hpp"
 #include "sim/runner/websocket_client_connection.hpp"
 
 namespace resync::sim {
@@ -26,32 +27,6 @@ namespace resync::sim {
 namespace asio = boost::asio;
 
 namespace {
-
-struct TargetAddress {
-  std::string host;
-  std::uint16_t port = 0;
-};
-
-// "http://127.0.0.1:3000" or "127.0.0.1:3000" -> host and port.
-std::optional<TargetAddress> parse_target_url(std::string url) {
-  for (const std::string scheme : {"http://", "ws://"}) {
-    if (url.rfind(scheme, 0) == 0) url.erase(0, scheme.size());
-  }
-  if (const auto slash = url.find('/'); slash != std::string::npos) url.erase(slash);
-  const auto colon = url.rfind(':');
-  if (colon == std::string::npos) return std::nullopt;
-  TargetAddress address;
-  address.host = url.substr(0, colon);
-  if (address.host == "localhost") address.host = "127.0.0.1";
-  try {
-    const int port = std::stoi(url.substr(colon + 1));
-    if (port <= 0 || port > 65535) return std::nullopt;
-    address.port = static_cast<std::uint16_t>(port);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  return address;
-}
 
 // All rows in id order, read after the run from the embedded server's database.
 nlohmann::json read_committed_log(const std::string& database_path, std::string& error) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "sim/checker/check_text.hpp"
 #include "sim/checker/scenario_outcome.hpp"
 #include "sim/history/history_reader.hpp"
+#include "sim/runner/external_target_probe.hpp"
 #include "sim/runner/live_runner.hpp"
 #include "sim/runner/server_process.hpp"
 #include "sim/scenario/scenario_loader.hpp"
@@ -88,6 +90,69 @@ std::string plant_bug(const RunCommandOptions& options, std::vector<Scenario>& s
     }
   }
   return "";
+}
+
+// The external server a live scenario will be run against, or nothing for the embedded one
+// (the same choice the live runner makes).
+std::optional<ExternalTarget> external_target_of(const Scenario& scenario, const RunCommandOptions& options) {
+  ExternalTarget target;
+  target.chat_event = scenario.server.chat_event;
+  target.offset_auth_field = scenario.server.offset_auth_field;
+  if (options.target_command) {
+    target.command = *options.target_command;
+  } else if (options.target_url) {
+    target.url = *options.target_url;
+  } else if (scenario.server.kind == ServerKind::external) {
+    target.command = scenario.server.command;
+    target.url = target.command.empty() ? scenario.server.url : "";
+  } else {
+    return std::nullopt;
+  }
+  return target;
+}
+
+// What the probe before the suite decided for each scenario.
+struct ProbeDecisions {
+  std::vector<std::optional<std::string>> not_applicable;  // per scenario: why it is not run
+  std::vector<std::string> start_failure;                  // per scenario: its target did not start ("" = it did)
+  bool a_target_is_unusable = false;                       // started, but does not speak the protocol
+};
+
+// Probes every distinct external target once (a run has a handful: the scenarios' own
+// server.external entries, or the one --target / --target-cmd), prints what each can do,
+// and decides per scenario. Blocking: runs before any scenario starts.
+ProbeDecisions probe_targets(const std::vector<Scenario>& scenarios, const RunCommandOptions& options,
+                             const std::filesystem::path& work_root, std::ostream& out, std::ostream& err) {
+  ProbeDecisions decisions;
+  decisions.not_applicable.resize(scenarios.size());
+  decisions.start_failure.resize(scenarios.size());
+  if (options.mode != "live") return decisions;
+  std::map<std::string, ExternalTargetProbe> probes;
+  for (std::size_t index = 0; index < scenarios.size(); ++index) {
+    const auto target = external_target_of(scenarios[index], options);
+    if (!target) continue;
+    const std::string key = target->url + '\n' + target->command + '\n' + target->chat_event + '\n' + target->offset_auth_field;
+    auto found = probes.find(key);
+    if (found == probes.end()) {
+      const std::filesystem::path scratch = work_root / ("probe-" + std::to_string(probes.size() + 1));
+      found = probes.emplace(key, probe_external_target(*target, scratch.string())).first;
+      const ExternalTargetProbe& probe = found->second;
+      if (probe.findings) {
+        out << findings_line(*probe.findings) << "\n";
+      } else {
+        err << "resync run: " << probe.start_failure << "\n";
+      }
+      out.flush();
+    }
+    const ExternalTargetProbe& probe = found->second;
+    if (!probe.findings) {
+      decisions.start_failure[index] = probe.start_failure;  // unknown, as any scenario whose server did not start
+      continue;
+    }
+    if (!probe.findings->unusable_reason.empty()) decisions.a_target_is_unusable = true;
+    decisions.not_applicable[index] = why_not_applicable(scenarios[index], *probe.findings);
+  }
+  return decisions;
 }
 
 }  // namespace
@@ -177,6 +242,8 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
     scenarios = std::move(to_run);
   }
 
+  const ProbeDecisions probed = probe_targets(scenarios, options, work_root, out, err);
+
   std::vector<checker::ScenarioOutcome> outcomes(scenarios.size());
   std::atomic<std::size_t> next{0};
   std::mutex output_mutex;
@@ -184,6 +251,22 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
 
   const auto run_one = [&](std::size_t index) {
     const Scenario& scenario = scenarios[index];
+    if (probed.not_applicable[index] || !probed.start_failure[index].empty()) {
+      checker::ScenarioOutcome outcome =
+          probed.not_applicable[index]
+              ? checker::outcome_not_applicable(scenario.name, scenario.file, *probed.not_applicable[index])
+              : checker::outcome_from_error(scenario.name, "", probed.start_failure[index]);
+      outcome.scenario_file = scenario.file;
+      std::lock_guard lock(output_mutex);
+      if (outcome.not_applicable) {
+        out << "scenario " << scenario.name << ": not applicable: " << *outcome.not_applicable << "\n";
+      } else {
+        out << "scenario " << scenario.name << ": unknown (the target did not start; see above)\n";
+      }
+      out.flush();
+      outcomes[index] = std::move(outcome);
+      return;
+    }
     const std::uint64_t seed = options.seed.value_or(scenario.seed.value_or(default_seed));
     const std::filesystem::path work = work_root / directory_name(scenario.name, index);
     std::filesystem::create_directories(work);
@@ -251,8 +334,12 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
   worker();
   for (auto& thread : threads) thread.join();
 
-  std::size_t passed = 0, failed = 0, unknown = 0;
+  std::size_t passed = 0, failed = 0, unknown = 0, not_applicable = 0;
   for (const auto& outcome : outcomes) {
+    if (outcome.not_applicable) {
+      ++not_applicable;
+      continue;
+    }
     switch (checker::outcome_status(outcome)) {
       case checker::CheckStatus::passed: ++passed; break;
       case checker::CheckStatus::failed: ++failed; break;
@@ -262,6 +349,7 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
   out << scenarios.size() + skipped << " scenarios (" << options.mode << "): " << passed << " passed, " << failed
       << " failed, " << unknown << " unknown, " << skipped << " skipped";
   if (skipped > 0) out << " (" << (options.mode == "sim" ? "live" : "sim") << " only)";
+  if (not_applicable > 0) out << ", " << not_applicable << " not applicable (the target lacks what they need)";
   out << "; histories in " << work_root.string() << "\n";
   // The HTML report is rebuilt from the histories on disk, as `resync report DIR/runs` would.
   std::optional<std::string> html_report_path;
@@ -285,6 +373,16 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
     reports::write_junit(outcomes, junit, html_report_path);
   }
   if (nondeterministic || report_failed) return 2;
+  if (probed.a_target_is_unusable) {
+    err << "resync run: the target cannot be tested (see the target line above): it must accept a Socket.IO v5 "
+           "client over Engine.IO v4 WebSocket and broadcast the chat event back with an id\n";
+    return 2;
+  }
+  if (!scenarios.empty() && not_applicable == scenarios.size()) {
+    // Nothing was checked: that is no pass, as when every scenario is for the other mode.
+    err << "resync run: no scenario given applies to this target; nothing ran\n";
+    return 2;
+  }
   if (scenarios.empty()) {
     // Nothing was checked: that is no pass.
     err << "resync run: every scenario given is for the other mode; nothing ran (run them with --mode "

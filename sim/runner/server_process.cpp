@@ -192,7 +192,10 @@ std::optional<std::string> ServerProcess::start_shell_command(std::uint16_t port
   }
   const std::int64_t deadline = steady_now_ms() + launch_.start_timeout_ms;
   while (!port_accepts_connections(port)) {
-    if (exited_unexpectedly()) return failure("the target command exited before it accepted connections on port " + std::to_string(port));
+    if (exited_unexpectedly()) {
+      return failure("the target command exited (" + describe_exit(*last_exit_) +
+                     ") before it accepted connections on port " + std::to_string(port));
+    }
     if (steady_now_ms() > deadline) {
       return failure("the target command did not accept connections on port " + std::to_string(port) + " within " +
                      std::to_string(launch_.start_timeout_ms) + " ms (it gets the port in $PORT)");

@@ -228,3 +228,20 @@ TEST_F(JunitWriterWithXmllint, NoScenariosIsStillAValidDocument) {
 
 }  // namespace
 }  // namespace resync::reports
+
+namespace resync::reports {
+namespace {
+
+TEST(JunitWriter, ANotApplicableScenarioIsSkippedWithTheReasonNeverAnError) {
+  std::ostringstream xml;
+  write_junit({checker::outcome_not_applicable("baseline", "scenarios/baseline.json", "target does not acknowledge \"chat message\"")},
+              xml, std::nullopt);
+  EXPECT_NE(xml.str().find("skipped=\"1\""), std::string::npos) << xml.str();
+  EXPECT_NE(xml.str().find("<skipped message=\"not applicable: target does not acknowledge &quot;chat message&quot;\"/>"),
+            std::string::npos) << xml.str();
+  EXPECT_NE(xml.str().find("errors=\"0\""), std::string::npos) << xml.str();
+  EXPECT_EQ(checker::run_exit_code({checker::outcome_not_applicable("a", "a.json", "r")}), 0);
+}
+
+}  // namespace
+}  // namespace resync::reports

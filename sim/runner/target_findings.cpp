@@ -1,0 +1,48 @@
+#include "sim/runner/target_findings.hpp"
+
+#include <algorithm>
+
+namespace resync::sim {
+
+TargetFindings decide_findings(const std::string& target, const std::string& chat_event, const ProbeObservations& seen) {
+  TargetFindings findings;
+  findings.target = target;
+  findings.chat_event = chat_event;
+  findings.engineio_v4 = seen.websocket_opened && seen.engineio_open_packet;
+  // A CONNECT reply only means something over a working Engine.IO session.
+  findings.socketio_v5 = findings.engineio_v4 && seen.socketio_connected;
+  findings.broadcasts = findings.socketio_v5 && seen.broadcast_with_id;
+  findings.acknowledges = findings.socketio_v5 && seen.acknowledged;
+  const std::string because = seen.transport_problem.empty() ? "" : " (" + seen.transport_problem + ")";
+  if (!seen.websocket_opened) {
+    findings.unusable_reason = "target does not accept a WebSocket on /socket.io/?EIO=4&transport=websocket" + because;
+  } else if (!seen.engineio_open_packet) {
+    findings.unusable_reason = "target does not speak Engine.IO v4 (no open packet as the first WebSocket frame)" + because;
+  } else if (!seen.socketio_connected) {
+    findings.unusable_reason = "target does not speak Socket.IO v5 (no CONNECT reply for namespace \"/\")" + because;
+  } else if (!seen.broadcast_with_id) {
+    findings.unusable_reason = "target does not broadcast \"" + chat_event + "\" back with an id (event, content, id)";
+  }
+  return findings;
+}
+
+std::optional<std::string> why_not_applicable(const Scenario& scenario, const TargetFindings& findings) {
+  if (!findings.unusable_reason.empty()) return findings.unusable_reason;
+  const bool needs_acks = std::any_of(scenario.clients.begin(), scenario.clients.end(),
+                                      [](const ClientSpec& client) { return client.send_mode == SendMode::acked; });
+  if (needs_acks && !findings.acknowledges) return "target does not acknowledge \"" + findings.chat_event + "\"";
+  return std::nullopt;
+}
+
+std::string findings_line(const TargetFindings& findings) {
+  std::string line = "target " + findings.target + ": ";
+  if (!findings.engineio_v4) return line + findings.unusable_reason;
+  line += "Engine.IO 4, ";
+  if (!findings.socketio_v5) return line + findings.unusable_reason;
+  line += "Socket.IO 5, ";
+  line += findings.broadcasts ? "broadcasts \"" + findings.chat_event + "\"" : "does not broadcast \"" + findings.chat_event + "\"";
+  line += std::string(", acknowledges: ") + (findings.acknowledges ? "yes" : "no");
+  return line;
+}
+
+}  // namespace resync::sim

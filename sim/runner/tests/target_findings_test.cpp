@@ -1,0 +1,83 @@
+// The probe's decisions, without sockets: what the observations make of a target, and which
+// scenarios that target can judge.
+#include "sim/runner/target_findings.hpp"
+
+#include <gtest/gtest.h>
+
+namespace resync::sim {
+namespace {
+
+ProbeObservations everything_works() {
+  ProbeObservations seen;
+  seen.websocket_opened = seen.engineio_open_packet = seen.socketio_connected = true;
+  seen.broadcast_with_id = seen.acknowledged = true;
+  return seen;
+}
+
+Scenario scenario_with(SendMode send_mode) {
+  Scenario scenario;
+  ClientSpec plain;
+  plain.name = "alice";
+  ClientSpec second;
+  second.name = "bob";
+  second.send_mode = send_mode;
+  scenario.clients = {plain, second};
+  return scenario;
+}
+
+TEST(TargetFindings, AWorkingTargetRunsEveryScenarioAndSaysSoInOneLine) {
+  const TargetFindings findings = decide_findings("http://127.0.0.1:3000", "chat message", everything_works());
+  EXPECT_EQ(findings_line(findings),
+            "target http://127.0.0.1:3000: Engine.IO 4, Socket.IO 5, broadcasts \"chat message\", acknowledges: yes");
+  EXPECT_FALSE(why_not_applicable(scenario_with(SendMode::acked), findings));
+  EXPECT_FALSE(why_not_applicable(scenario_with(SendMode::plain), findings));
+}
+
+TEST(TargetFindings, ATargetWithoutAcksMakesOnlyAckedScenariosNotApplicable) {
+  ProbeObservations seen = everything_works();
+  seen.acknowledged = false;
+  const TargetFindings findings = decide_findings("http://h:1", "chat message", seen);
+  EXPECT_EQ(findings_line(findings), "target http://h:1: Engine.IO 4, Socket.IO 5, broadcasts \"chat message\", acknowledges: no");
+  EXPECT_EQ(why_not_applicable(scenario_with(SendMode::acked), findings), "target does not acknowledge \"chat message\"");
+  EXPECT_FALSE(why_not_applicable(scenario_with(SendMode::plain), findings));
+}
+
+TEST(TargetFindings, ATargetThatDoesNotBroadcastCanJudgeNoScenario) {
+  ProbeObservations seen = everything_works();
+  seen.broadcast_with_id = false;
+  const TargetFindings findings = decide_findings("http://h:1", "chat message", seen);
+  EXPECT_FALSE(findings.unusable_reason.empty());
+  EXPECT_EQ(why_not_applicable(scenario_with(SendMode::plain), findings), findings.unusable_reason);
+}
+
+TEST(TargetFindings, NoOpenPacketMeansNoEngineIoAndNothingAfterIt) {
+  ProbeObservations seen = everything_works();
+  seen.engineio_open_packet = false;
+  seen.transport_problem = "first frame: hello";
+  const TargetFindings findings = decide_findings("http://h:1", "chat message", seen);
+  EXPECT_FALSE(findings.engineio_v4);
+  EXPECT_FALSE(findings.socketio_v5);
+  EXPECT_FALSE(findings.acknowledges);  // an ack means nothing without the protocol under it
+  EXPECT_EQ(findings_line(findings),
+            "target http://h:1: target does not speak Engine.IO v4 (no open packet as the first WebSocket frame) "
+            "(first frame: hello)");
+  EXPECT_TRUE(why_not_applicable(scenario_with(SendMode::plain), findings));
+}
+
+TEST(TargetFindings, NoWebSocketNamesTheTransportProblem) {
+  ProbeObservations seen;
+  seen.transport_problem = "transport error (handshake: declined)";
+  const TargetFindings findings = decide_findings("http://h:1", "chat message", seen);
+  EXPECT_NE(findings.unusable_reason.find("does not accept a WebSocket"), std::string::npos);
+  EXPECT_NE(findings.unusable_reason.find("handshake: declined"), std::string::npos);
+}
+
+TEST(TargetFindings, ACustomChatEventIsNamedInTheReason) {
+  ProbeObservations seen = everything_works();
+  seen.acknowledged = false;
+  const TargetFindings findings = decide_findings("http://h:1", "msg", seen);
+  EXPECT_EQ(why_not_applicable(scenario_with(SendMode::acked), findings), "target does not acknowledge \"msg\"");
+}
+
+}  // namespace
+}  // namespace resync::sim
