@@ -283,6 +283,8 @@ class LiveEnvironment final : public RunEnvironment {
       }
     } else if (!target_command().empty()) {
       launch.shell_command = target_command();
+      launch.run_directory = (std::filesystem::absolute(options_.work_directory) / "target").string();
+      if (auto error = empty_directory(launch.run_directory)) return error;
     } else {
       const std::string url = options_.target_url.value_or(scenario_.server.url);
       const auto address = parse_target_url(url);
@@ -294,6 +296,16 @@ class LiveEnvironment final : public RunEnvironment {
     if (auto error = server_->start(0)) return error;
     target_ = {"127.0.0.1", server_->port()};
     record_server_started();
+    return std::nullopt;
+  }
+
+  // The target's RESYNC_RUN_DIR is emptied and created once per scenario, before the first
+  // start, and kept across its kills and restarts: a restarted target finds its database.
+  static std::optional<std::string> empty_directory(const std::string& directory) {
+    std::error_code error;
+    std::filesystem::remove_all(directory, error);
+    if (!error) std::filesystem::create_directories(directory, error);
+    if (error) return "cannot create RESYNC_RUN_DIR " + directory + ": " + error.message();
     return std::nullopt;
   }
 
