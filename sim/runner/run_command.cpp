@@ -302,7 +302,8 @@ void register_run_command(CLI::App& app, int& exit_code) {
   command->add_option("paths", options->paths, "Scenario files or directories (searched for *.json)")->required();
   command->add_option("--mode", options->mode, "live: real server, real proxy, real sockets; sim: the deterministic simulator")
       ->check(CLI::IsMember({"live", "sim"}));
-  command->add_option("--target", options->target_url, "An external Socket.IO server to test instead of the embedded one (http://HOST:PORT)");
+  command->add_option("--target", options->target_url, "An external Socket.IO server to test instead of the embedded one (http://HOST:PORT); each scenario starts from "
+                      "the end of the log it already holds (a catch-up probe reads it; docs/HISTORY.md, \"Start offset\")");
   command->add_option("--target-cmd", options->target_command,
                       "A command that starts the external server; the harness may kill and restart it. Its environment has PORT "
                       "(listen there) and RESYNC_RUN_DIR (a fresh empty directory per scenario, kept across that scenario's "
