@@ -17,13 +17,25 @@ std::string_view committed_log_origin_text(CommittedLogOrigin origin) {
   return "";
 }
 
+namespace {
+
+// Rows up to the start offset were stored before this run began: not this scenario's.
+std::vector<history::CommittedMessage> after_start_offset(std::vector<history::CommittedMessage> messages,
+                                                          std::int64_t start_offset) {
+  std::erase_if(messages, [&](const history::CommittedMessage& message) { return message.id <= start_offset; });
+  return messages;
+}
+
+}  // namespace
+
 ResolvedCommittedLog resolve_committed_log(const history::History& history) {
+  const std::int64_t start_offset = history.run.start_offset;
   const history::CommittedLog* written = nullptr;
   for (const history::HistoryEvent& event : history.events) {
     if (const auto* log = event.as<history::CommittedLog>()) written = log;
   }
   if (written != nullptr) {
-    return {written->messages, written->source == history::CommittedLogSource::database
+    return {after_start_offset(written->messages, start_offset), written->source == history::CommittedLogSource::database
                                    ? CommittedLogOrigin::database
                                    : CommittedLogOrigin::observed_by_runner};
   }
@@ -31,7 +43,7 @@ ResolvedCommittedLog resolve_committed_log(const history::History& history) {
   // std::map: the log comes out in id order whatever order ids were observed in.
   std::map<std::int64_t, history::CommittedMessage> observed;
   for (const history::HistoryEvent& event : history.events) {
-    if (const auto* received = event.as<history::MessageReceived>()) {
+    if (const auto* received = event.as<history::MessageReceived>(); received && received->id > start_offset) {
       observed.try_emplace(received->id, history::CommittedMessage{received->id, received->content, std::nullopt});
     }
   }

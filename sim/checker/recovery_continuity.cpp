@@ -79,22 +79,29 @@ std::optional<Anomaly> judge(const std::string& client, const ClientMemory& memo
 
 std::vector<Anomaly> check_recovery_continuity(const history::History& history, const CommittedLogIndex& log) {
   std::map<std::string, ClientMemory, std::less<>> clients;
+  // Ids up to the start offset count as had by every page from the start (docs/HISTORY.md).
+  const std::int64_t start_offset = history.run.start_offset;
+  const auto memory_of = [&](const std::string& client) -> ClientMemory& {
+    const auto [found, inserted] = clients.try_emplace(client);
+    if (inserted) found->second.kept_offset = start_offset;
+    return found->second;
+  };
   std::vector<Anomaly> anomalies;
   for (const history::HistoryEvent& event : history.events) {
     if (const auto* connected = event.as<history::ClientConnected>()) {
-      ClientMemory& memory = clients[connected->client];
+      ClientMemory& memory = memory_of(connected->client);
       memory.checking = connected->recovered;
       memory.next_position = first_position_after(log, memory.offset_id());
       memory.recovered_t_ms = event.t_ms;
       memory.socket_id = connected->socket_id;
     } else if (const auto* disconnected = event.as<history::ClientDisconnected>()) {
-      clients[disconnected->client].checking = false;
+      memory_of(disconnected->client).checking = false;
     } else if (const auto* reloaded = event.as<history::ClientReloaded>()) {
-      ClientMemory& memory = clients[reloaded->client];
+      ClientMemory& memory = memory_of(reloaded->client);
       memory = ClientMemory{};
-      memory.kept_offset = reloaded->kept_offset.value_or(0);
+      memory.kept_offset = std::max(reloaded->kept_offset.value_or(0), start_offset);
     } else if (const auto* received = event.as<history::MessageReceived>()) {
-      ClientMemory& memory = clients[received->client];
+      ClientMemory& memory = memory_of(received->client);
       if (memory.checking) {
         const std::optional<std::int64_t> expected =
             memory.next_position < log.size() ? std::optional(log.at(memory.next_position).id) : std::nullopt;

@@ -37,6 +37,11 @@ void ChatClient::disconnect(std::int64_t now_ms) {
   reconnect_at_ms_.reset();
 }
 
+void ChatClient::start_from(std::int64_t offset) {
+  start_offset_ = offset;
+  server_offset_ = offset;
+}
+
 void ChatClient::reload(std::int64_t now_ms) {
   now_ms_ = now_ms;
   if (state_ == State::connected || state_ == State::awaiting_socket_connect || state_ == State::opening) {
@@ -48,17 +53,15 @@ void ChatClient::reload(std::int64_t now_ms) {
   open_deadline_ms_.reset();
   heartbeat_deadline_ms_.reset();
   abandon_pending_sends("reload");
-  const std::optional<std::int64_t> kept_offset =
-      spec_.keeps_offset_on_reload ? std::optional<std::int64_t>(server_offset_) : std::nullopt;
   rendered_.clear();
   seen_ids_.clear();
-  server_offset_ = kept_offset.value_or(0);
+  if (!spec_.keeps_offset_on_reload) server_offset_ = start_offset_;
   private_id_.reset();
   last_event_offset_.reset();
   receive_buffer_.clear();
   ++page_incarnation_;
   client_offset_counter_ = 0;
-  record({{"type", "reloaded"}, {"kept_offset", kept_offset ? nlohmann::json(*kept_offset) : nlohmann::json()}});
+  record({{"type", "reloaded"}, {"kept_offset", spec_.keeps_offset_on_reload ? nlohmann::json(server_offset_) : nlohmann::json()}});
   connect(now_ms);
 }
 
@@ -76,7 +79,8 @@ void ChatClient::send(const std::string& content, std::int64_t now_ms) {
   // incarnation stands in for the socket id so offsets stay unique across reloads.
   QueuedSend queued;
   queued.content = content;
-  queued.client_offset = spec_.name + "-" + std::to_string(page_incarnation_) + "-" + std::to_string(client_offset_counter_++);
+  queued.client_offset = spec_.name + "-" + (start_offset_ > 0 ? "s" + std::to_string(start_offset_) + "-" : std::string()) +
+                         std::to_string(page_incarnation_) + "-" + std::to_string(client_offset_counter_++);
   acked_queue_.push_back(std::move(queued));
   drain_acked_queue(/*force=*/false, now_ms);
 }

@@ -59,6 +59,13 @@ class ChatClient {
  public:
   ChatClient(ClientSpec spec, ClientProtocolNames names, std::uint64_t seed);
 
+  // Before the first connect: the server already holds older rows up to `offset`. The page
+  // behaves as one that had seen them: it connects (and after a reload that keeps nothing,
+  // reconnects) with `offset`, and its client offsets carry it, so they differ from those of
+  // an earlier run against the same server (a server deduplicating by client offset would
+  // take this run's sends for that run's retries).
+  void start_from(std::int64_t offset);
+
   // What the app does.
   void connect(std::int64_t now_ms);     // socket.connect()
   void disconnect(std::int64_t now_ms);  // socket.disconnect(): explicit, no reconnection
@@ -127,6 +134,7 @@ class ChatClient {
 
   // The app's memory (what a reload forgets).
   std::int64_t server_offset_ = 0;
+  std::int64_t start_offset_ = 0;  // what "nothing seen yet" means (start_from)
   std::vector<RenderedMessage> rendered_;
   std::set<std::int64_t> seen_ids_;
   int page_incarnation_ = 1;

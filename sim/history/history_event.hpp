@@ -30,6 +30,9 @@ struct RunStarted {
   std::string replay_live;  // the command that replays this run against real sockets ("" if none)
   std::string replay_sim;   // the command that replays it in the simulator ("" if none)
   std::vector<std::string> clients;
+  // The server's highest id before the timeline began: rows up to it are older runs' data,
+  // not this scenario's (docs/HISTORY.md). 0 for a server that starts empty.
+  std::int64_t start_offset = 0;
 };
 
 struct PhaseChanged {

@@ -163,6 +163,8 @@ RunStarted decode_run_started(JsonFieldReader& fields) {
   if (!replay.ok()) fields.fail(replay.error());
 
   run.clients = fields.string_array("clients");
+  run.start_offset = fields.optional_integer("start_offset").value_or(0);
+  if (fields.ok() && run.start_offset < 0) fields.fail(fields.context() + ": `start_offset` must not be negative");
   return run;
 }
 
@@ -356,6 +358,7 @@ nlohmann::ordered_json encode_run_started(std::int64_t t_ms, const RunStarted& r
                                 {"allow", run.expect.allow}};
   line["replay"] = ordered_json{{"live", run.replay_live}, {"sim", run.replay_sim}};
   line["clients"] = run.clients;
+  if (run.start_offset != 0) line["start_offset"] = run.start_offset;
   return line;
 }
 

@@ -16,6 +16,7 @@
 #include "server/core/sqlite_message_store.hpp"
 #include "sim/checker/server_exits.hpp"
 #include "sim/history/history_json.hpp"
+#include "sim/runner/catch_up_reader.hpp"
 #include "sim/runner/run_proxy.hpp"
 #include "sim/runner/scenario_execution.hpp"
 #include "sim/runner/server_process.hpp"
@@ -88,8 +89,10 @@ class LiveEnvironment final : public RunEnvironment {
     execution_options.target = describe_target();
     execution_options.delivery = embedded() ? scenario_.server.delivery : "external";
     execution_options.replay = options_.replay;
+    const std::optional<std::string> start_offset_error = learn_start_offset(execution_options);
     ScenarioExecution execution(scenario_, execution_options, *this);
     execution.record_run_started();
+    if (start_offset_error) return abandon(*start_offset_error, "cannot learn where the target's log ends");
     if (auto error = start_target()) return abandon(*error, "the server under test did not start");
     std::string proxy_error;
     proxy_ = start_run_proxy(io_, target_.host, target_.port, derive_seed(options_.seed, 0), proxy_error);
@@ -233,6 +236,21 @@ class LiveEnvironment final : public RunEnvironment {
     return scenario_.server.url;
   }
 
+  // A server the harness neither starts nor empties (`--target URL`, `server.external.url`)
+  // holds older runs' rows: the run starts from its current end, which a catch-up from
+  // offset 0 reveals. A server we start (embedded, --target-cmd) starts empty.
+  std::optional<std::string> learn_start_offset(ExecutionOptions& execution_options) {
+    if (embedded() || !target_command().empty()) return std::nullopt;
+    const std::string url = options_.target_url.value_or(scenario_.server.url);
+    const auto address = parse_target_url(url);
+    if (!address) return "cannot read the target URL '" + url + "': expected http://HOST:PORT";
+    const auto end = read_catch_up_end(address->host, address->port,
+                                       ClientProtocolNames{scenario_.server.chat_event, scenario_.server.offset_auth_field});
+    if (const auto* error = std::get_if<std::string>(&end)) return "cannot read the target's log to find where it ends: " + *error;
+    execution_options.start_offset = std::get<CatchUpEnd>(end).highest_id;
+    return std::nullopt;
+  }
+
   std::string abandon(const std::string& detail, const std::string& reason) {
     record({{"type", "server_failed"}, {"detail", detail}});
     record({{"type", "run_finished"}, {"converged", false}, {"detail", reason}});
@@ -258,6 +276,8 @@ class LiveEnvironment final : public RunEnvironment {
       }
     } else if (!target_command().empty()) {
       launch.shell_command = target_command();
+      launch.run_directory = (std::filesystem::absolute(options_.work_directory) / "target").string();
+      if (auto error = empty_directory(launch.run_directory)) return error;
     } else {
       const std::string url = options_.target_url.value_or(scenario_.server.url);
       const auto address = parse_target_url(url);
@@ -269,6 +289,16 @@ class LiveEnvironment final : public RunEnvironment {
     if (auto error = server_->start(0)) return error;
     target_ = {"127.0.0.1", server_->port()};
     record_server_started();
+    return std::nullopt;
+  }
+
+  // The target's RESYNC_RUN_DIR is emptied and created once per scenario, before the first
+  // start, and kept across its kills and restarts: a restarted target finds its database.
+  static std::optional<std::string> empty_directory(const std::string& directory) {
+    std::error_code error;
+    std::filesystem::remove_all(directory, error);
+    if (!error) std::filesystem::create_directories(directory, error);
+    if (error) return "cannot create RESYNC_RUN_DIR " + directory + ": " + error.message();
     return std::nullopt;
   }
 

@@ -400,9 +400,12 @@ void register_run_command(CLI::App& app, int& exit_code) {
   command->add_option("paths", options->paths, "Scenario files or directories (searched for *.json)")->required();
   command->add_option("--mode", options->mode, "live: real server, real proxy, real sockets; sim: the deterministic simulator")
       ->check(CLI::IsMember({"live", "sim"}));
-  command->add_option("--target", options->target_url, "An external Socket.IO server to test instead of the embedded one (http://HOST:PORT)");
+  command->add_option("--target", options->target_url, "An external Socket.IO server to test instead of the embedded one (http://HOST:PORT); each scenario starts from "
+                      "the end of the log it already holds (a catch-up probe reads it; docs/HISTORY.md, \"Start offset\")");
   command->add_option("--target-cmd", options->target_command,
-                      "A command that starts the external server (gets PORT in its environment); the harness may kill and restart it");
+                      "A command that starts the external server; the harness may kill and restart it. Its environment has PORT "
+                      "(listen there) and RESYNC_RUN_DIR (a fresh empty directory per scenario, kept across that scenario's "
+                      "restarts: put the database there, e.g. 'env DB=$RESYNC_RUN_DIR/chat.db node server.js')");
   command->add_option("--report", options->report_directory, "Directory for the run's histories (DIR/runs/) and its HTML report (DIR/index.html)");
   command->add_option("--junit", options->junit_path, "Write JUnit XML here (one testcase per scenario)");
   command->add_option("--seed", options->seed, "The seed for every random choice (default: the scenario's own seed, else 1)");

@@ -34,6 +34,7 @@ ScenarioExecution::ScenarioExecution(const Scenario& scenario, ExecutionOptions 
   for (std::size_t index = 0; index < scenario_.clients.size(); ++index) {
     const ClientSpec& spec = scenario_.clients[index];
     clients_[spec.name] = std::make_unique<ChatClient>(spec, names, derive_seed(options_.seed, index + 1));
+    if (options_.start_offset) clients_[spec.name]->start_from(*options_.start_offset);
   }
 }
 
@@ -58,7 +59,7 @@ void ScenarioExecution::start() {
 void ScenarioExecution::record_run_started() {
   nlohmann::json clients = nlohmann::json::array();
   for (const auto& spec : scenario_.clients) clients.push_back(spec.name);
-  environment_.record({{"type", "run_started"},
+  nlohmann::json line = {{"type", "run_started"},
                        {"scenario", scenario_.name},
                        {"description", scenario_.description},
                        {"file", scenario_.file},
@@ -72,7 +73,9 @@ void ScenarioExecution::record_run_started() {
                          {"allow", scenario_.expect.allow}}},
                        {"replay", options_.replay},
                        {"clients", clients},
-                       {"converge_within_ms", scenario_.converge_within_ms}});
+                       {"converge_within_ms", scenario_.converge_within_ms}};
+  if (options_.start_offset) line["start_offset"] = *options_.start_offset;
+  environment_.record(std::move(line));
 }
 
 void ScenarioExecution::for_clients(const std::vector<std::string>& names, const std::function<void(ChatClient&)>& action) {

@@ -50,6 +50,9 @@ struct ExecutionOptions {
   std::string target = "embedded";     // for the history
   std::string delivery = "strict";     // strict | tutorial | external
   nlohmann::json replay = nlohmann::json::object();
+  // Where the server's log ended before the timeline (a `--target URL` with older data):
+  // recorded in run_started, and the clients start from it. Unset: an empty server.
+  std::optional<std::int64_t> start_offset;
 };
 
 class ScenarioExecution {

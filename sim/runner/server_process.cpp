@@ -174,10 +174,14 @@ std::optional<std::string> ServerProcess::start_shell_command(std::uint16_t port
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attributes, 0);
   std::vector<std::string> environment;
+  // Our PORT and RESYNC_RUN_DIR replace inherited ones (a nested run must not reuse its
+  // parent's directory).
   for (char** entry = environ; *entry; ++entry) {
-    if (std::string_view(*entry).rfind("PORT=", 0) != 0) environment.emplace_back(*entry);
+    const std::string_view variable(*entry);
+    if (variable.rfind("PORT=", 0) != 0 && variable.rfind("RESYNC_RUN_DIR=", 0) != 0) environment.emplace_back(*entry);
   }
   environment.push_back("PORT=" + std::to_string(port));
+  if (!launch_.run_directory.empty()) environment.push_back("RESYNC_RUN_DIR=" + launch_.run_directory);
   std::vector<char*> envp;
   for (auto& entry : environment) envp.push_back(entry.data());
   envp.push_back(nullptr);

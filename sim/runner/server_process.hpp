@@ -18,6 +18,9 @@ struct ServerLaunch {
   std::vector<std::string> serve_arguments;
   std::string shell_command;
   std::string stderr_path;           // the child's stderr goes here (kept for error messages)
+  // A shell command also gets this as RESYNC_RUN_DIR: its scenario's own directory for its
+  // database, so scenarios do not see each other's rows ("" = not set).
+  std::string run_directory;
   std::int64_t start_timeout_ms = 10000;
 };
 

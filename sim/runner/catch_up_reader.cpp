@@ -1,0 +1,136 @@
+#include "sim/runner/catch_up_reader.hpp"
+
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+
+#include "sim/runner/websocket_client_connection.hpp"
+
+namespace resync::sim {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// How long one turn of the io loop may block before the quiet rule is looked at again.
+constexpr auto poll_interval = std::chrono::milliseconds(20);
+
+// The ChatClient does the protocol (handshake, heartbeats, the chat event's arguments); this
+// shell only moves its frames and watches its history records.
+class CatchUpReader {
+ public:
+  CatchUpReader(const std::string& host, std::uint16_t port, const ClientProtocolNames& names, const CatchUpLimits& limits)
+      : host_(host), port_(port), limits_(limits), client_(probe_spec(), names, 1) {}
+
+  std::variant<CatchUpEnd, std::string> run() {
+    client_.connect(now_ms());
+    pump();
+    while (!failure_) {
+      const std::int64_t now = now_ms();
+      if (connected_at_ms_ && now - std::max(*connected_at_ms_, last_message_ms_) >= limits_.quiet_ms) break;
+      if (now >= limits_.duration_max_ms) {
+        failure_ = "the catch-up of " + std::string(connected_at_ms_ ? "" : "(never connected) ") + host_ + ":" +
+                   std::to_string(port_) + " did not go quiet for " + std::to_string(limits_.quiet_ms) + " ms within " +
+                   std::to_string(limits_.duration_max_ms) + " ms (" + std::to_string(end_.message_count) + " messages read)";
+        break;
+      }
+      io_.run_for(poll_interval);
+      if (io_.stopped()) io_.restart();
+      client_.on_timer(now_ms());
+      pump();
+    }
+    for (auto& [id, connection] : connections_) connection->close();
+    connections_.clear();
+    if (failure_) return *failure_;
+    end_.highest_id = client_.server_offset();
+    return end_;
+  }
+
+ private:
+  // The dedupe policy keeps the highest id as its offset, whatever order the catch-up has.
+  static ClientSpec probe_spec() {
+    ClientSpec spec;
+    spec.name = "resync-start-offset-probe";
+    spec.policy = ClientPolicy::dedupe;
+    return spec;
+  }
+
+  std::int64_t now_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
+  }
+
+  void pump() {
+    for (auto& action : client_.take_actions()) {
+      if (auto* open = std::get_if<OpenTransport>(&action)) {
+        open_transport(*open);
+      } else if (auto* frame = std::get_if<SendFrame>(&action)) {
+        if (auto found = connections_.find(frame->transport); found != connections_.end()) found->second->send_text(std::move(frame->text));
+      } else if (auto* close = std::get_if<CloseTransport>(&action)) {
+        if (auto found = connections_.find(close->transport); found != connections_.end()) {
+          found->second->close();
+          connections_.erase(found);
+        }
+      } else if (auto* event = std::get_if<RecordEvent>(&action)) {
+        notice(event->event);
+      }
+    }
+  }
+
+  void notice(const nlohmann::json& event) {
+    const std::string type = event.value("type", "");
+    if (type == "connected") {
+      connected_at_ms_ = now_ms();
+    } else if (type == "received") {
+      ++end_.message_count;
+      last_message_ms_ = now_ms();
+    } else if (type == "connect_error") {
+      failure_ = "the server refused the probe's CONNECT: " + event.value("message", "");
+    } else if (type == "disconnected" && connected_at_ms_) {
+      // A catch-up cut short would give a start offset too low: say so instead of guessing.
+      failure_ = "the server closed the probe's connection during its catch-up (" + event.value("reason", "") + ")";
+    }
+  }
+
+  void open_transport(const OpenTransport& open) {
+    const TransportId transport = open.transport;
+    WebSocketClientCallbacks callbacks;
+    callbacks.on_open = [this, transport] {
+      client_.on_transport_open(transport, now_ms());
+      pump();
+    };
+    callbacks.on_text = [this, transport](std::string text) {
+      client_.on_text_frame(transport, text, now_ms());
+      pump();
+    };
+    callbacks.on_closed = [this, transport](std::string reason) {
+      connections_.erase(transport);
+      if (!connected_at_ms_) failure_ = "cannot connect to " + host_ + ":" + std::to_string(port_) + ": " + reason;
+      client_.on_transport_closed(transport, reason, now_ms());
+      pump();
+    };
+    connections_[transport] = WebSocketClientConnection::open(io_, host_, port_, open.query, std::move(callbacks));
+  }
+
+  std::string host_;
+  std::uint16_t port_;
+  CatchUpLimits limits_;
+  ChatClient client_;
+  asio::io_context io_;
+  std::map<TransportId, std::shared_ptr<WebSocketClientConnection>> connections_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::optional<std::int64_t> connected_at_ms_;
+  std::int64_t last_message_ms_ = 0;
+  CatchUpEnd end_;
+  std::optional<std::string> failure_;
+};
+
+}  // namespace
+
+std::variant<CatchUpEnd, std::string> read_catch_up_end(const std::string& host, std::uint16_t port,
+                                                        const ClientProtocolNames& names, const CatchUpLimits& limits) {
+  return CatchUpReader(host, port, names, limits).run();
+}
+
+}  // namespace resync::sim
