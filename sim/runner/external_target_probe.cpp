@@ -21,10 +21,14 @@ ExternalTargetProbe probe_external_target(const ExternalTarget& target, const st
     result.findings = probe_target(address->host, address->port, target.url, target.chat_event, target.offset_auth_field);
     return result;
   }
+  // The probe's target gets a run directory of its own, as every scenario's does, so a
+  // target that keeps its database in RESYNC_RUN_DIR stores the probe's messages apart.
   std::error_code ignored;
-  std::filesystem::create_directories(scratch_directory, ignored);
+  const std::filesystem::path run_directory = std::filesystem::path(scratch_directory) / "target";
+  std::filesystem::create_directories(run_directory, ignored);
   ServerLaunch launch;
   launch.shell_command = target.command;
+  launch.run_directory = std::filesystem::absolute(run_directory, ignored).string();
   launch.stderr_path = (std::filesystem::path(scratch_directory) / "server.stderr").string();
   std::filesystem::remove(launch.stderr_path, ignored);
   ServerProcess server(launch);
