@@ -85,9 +85,7 @@ std::vector<ClientRendering> collect_client_renderings(const history::History& h
       rendering.ignored_since_reload = 0;
       ++rendering.reload_count;
     } else if (const auto* received = event.as<history::MessageReceived>()) {
-      // Rows up to the start offset are older runs' data, whose content this run cannot
-      // know: not judged (docs/HISTORY.md, "Start offset").
-      if (received->id <= history.run.start_offset) continue;
+      if (stored_before_the_run(received->id, history.run.start_offset)) continue;
       if (received->rendered) {
         rendering.rendered.push_back(RenderedMessage{received->id, event.t_ms, event_index});
       } else {

@@ -19,10 +19,11 @@ std::string_view committed_log_origin_text(CommittedLogOrigin origin) {
 
 namespace {
 
-// Rows up to the start offset were stored before this run began: not this scenario's.
 std::vector<history::CommittedMessage> after_start_offset(std::vector<history::CommittedMessage> messages,
                                                           std::int64_t start_offset) {
-  std::erase_if(messages, [&](const history::CommittedMessage& message) { return message.id <= start_offset; });
+  std::erase_if(messages, [&](const history::CommittedMessage& message) {
+    return stored_before_the_run(message.id, start_offset);
+  });
   return messages;
 }
 
@@ -43,7 +44,7 @@ ResolvedCommittedLog resolve_committed_log(const history::History& history) {
   // std::map: the log comes out in id order whatever order ids were observed in.
   std::map<std::int64_t, history::CommittedMessage> observed;
   for (const history::HistoryEvent& event : history.events) {
-    if (const auto* received = event.as<history::MessageReceived>(); received && received->id > start_offset) {
+    if (const auto* received = event.as<history::MessageReceived>(); received && !stored_before_the_run(received->id, start_offset)) {
       observed.try_emplace(received->id, history::CommittedMessage{received->id, received->content, std::nullopt});
     }
   }

@@ -30,6 +30,13 @@ enum class CommittedLogOrigin {
   rebuilt_by_checker,  // no `committed_log` line: rebuilt from `received` lines
 };
 
+// True for an id the server stored before this run began (1..start_offset): older runs'
+// data, whose content this run cannot know, so no rule judges it (docs/HISTORY.md, "Start
+// offset"). An id below 1 is never stored by anyone, so it stays judged (unexpected).
+constexpr bool stored_before_the_run(std::int64_t id, std::int64_t start_offset) {
+  return id >= 1 && id <= start_offset;
+}
+
 // E.g. "read from the server's database".
 std::string_view committed_log_origin_text(CommittedLogOrigin origin);
 
