@@ -1,12 +1,10 @@
 #include "sim/runner/catch_up_reader.hpp"
 
 #include <chrono>
-#include <map>
-#include <memory>
 
 #include <boost/asio/io_context.hpp>
 
-#include "sim/runner/websocket_client_connection.hpp"
+#include "sim/runner/socket_chat_client.hpp"
 
 namespace resync::sim {
 
@@ -22,11 +20,12 @@ constexpr auto poll_interval = std::chrono::milliseconds(20);
 class CatchUpReader {
  public:
   CatchUpReader(const std::string& host, std::uint16_t port, const ClientProtocolNames& names, const CatchUpLimits& limits)
-      : host_(host), port_(port), limits_(limits), client_(probe_spec(), names, 1) {}
+      : host_(host), port_(port), limits_(limits), client_(probe_spec(), names, 1),
+        socket_(io_, client_, host, port, hooks()) {}
 
   std::variant<CatchUpEnd, std::string> run() {
     client_.connect(now_ms());
-    pump();
+    socket_.pump();
     while (!failure_) {
       const std::int64_t now = now_ms();
       if (connected_at_ms_ && now - std::max(*connected_at_ms_, last_message_ms_) >= limits_.quiet_ms) break;
@@ -38,11 +37,8 @@ class CatchUpReader {
       }
       io_.run_for(poll_interval);
       if (io_.stopped()) io_.restart();
-      client_.on_timer(now_ms());
-      pump();
     }
-    for (auto& [id, connection] : connections_) connection->close();
-    connections_.clear();
+    socket_.close_all();
     if (failure_) return *failure_;
     end_.highest_id = client_.server_offset();
     return end_;
@@ -61,21 +57,14 @@ class CatchUpReader {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
   }
 
-  void pump() {
-    for (auto& action : client_.take_actions()) {
-      if (auto* open = std::get_if<OpenTransport>(&action)) {
-        open_transport(*open);
-      } else if (auto* frame = std::get_if<SendFrame>(&action)) {
-        if (auto found = connections_.find(frame->transport); found != connections_.end()) found->second->send_text(std::move(frame->text));
-      } else if (auto* close = std::get_if<CloseTransport>(&action)) {
-        if (auto found = connections_.find(close->transport); found != connections_.end()) {
-          found->second->close();
-          connections_.erase(found);
-        }
-      } else if (auto* event = std::get_if<RecordEvent>(&action)) {
-        notice(event->event);
-      }
-    }
+  SocketChatClientHooks hooks() {
+    SocketChatClientHooks hooks;
+    hooks.now_ms = [this] { return now_ms(); };
+    hooks.on_record = [this](const nlohmann::json& record) { notice(record); };
+    hooks.on_closed = [this](const std::string& reason) {
+      if (!connected_at_ms_) failure_ = "cannot connect to " + host_ + ":" + std::to_string(port_) + ": " + reason;
+    };
+    return hooks;
   }
 
   void notice(const nlohmann::json& event) {
@@ -93,32 +82,12 @@ class CatchUpReader {
     }
   }
 
-  void open_transport(const OpenTransport& open) {
-    const TransportId transport = open.transport;
-    WebSocketClientCallbacks callbacks;
-    callbacks.on_open = [this, transport] {
-      client_.on_transport_open(transport, now_ms());
-      pump();
-    };
-    callbacks.on_text = [this, transport](std::string text) {
-      client_.on_text_frame(transport, text, now_ms());
-      pump();
-    };
-    callbacks.on_closed = [this, transport](std::string reason) {
-      connections_.erase(transport);
-      if (!connected_at_ms_) failure_ = "cannot connect to " + host_ + ":" + std::to_string(port_) + ": " + reason;
-      client_.on_transport_closed(transport, reason, now_ms());
-      pump();
-    };
-    connections_[transport] = WebSocketClientConnection::open(io_, host_, port_, open.query, std::move(callbacks));
-  }
-
   std::string host_;
   std::uint16_t port_;
   CatchUpLimits limits_;
-  ChatClient client_;
   asio::io_context io_;
-  std::map<TransportId, std::shared_ptr<WebSocketClientConnection>> connections_;
+  ChatClient client_;
+  SocketChatClient socket_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::optional<std::int64_t> connected_at_ms_;
   std::int64_t last_message_ms_ = 0;

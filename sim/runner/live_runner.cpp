@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -21,7 +23,7 @@
 #include "sim/runner/scenario_execution.hpp"
 #include "sim/runner/server_process.hpp"
 #include "sim/runner/target_address.hpp"
-#include "sim/runner/websocket_client_connection.hpp"
+#include "sim/runner/socket_chat_client.hpp"
 
 namespace resync::sim {
 
@@ -128,26 +130,7 @@ class LiveEnvironment final : public RunEnvironment {
     history_.flush();  // a killed run still leaves a readable history
   }
 
-  void pump(ChatClient& client) override {
-    ClientTransports& transports = transports_[client.name()];
-    for (auto& action : client.take_actions()) {
-      if (auto* open = std::get_if<OpenTransport>(&action)) {
-        open_transport(client, *open);
-      } else if (auto* frame = std::get_if<SendFrame>(&action)) {
-        const auto found = transports.connections.find(frame->transport);
-        if (found != transports.connections.end()) found->second->send_text(std::move(frame->text));
-      } else if (auto* close = std::get_if<CloseTransport>(&action)) {
-        const auto found = transports.connections.find(close->transport);
-        if (found != transports.connections.end()) {
-          found->second->close();
-          transports.connections.erase(found);
-        }
-      } else if (auto* event = std::get_if<RecordEvent>(&action)) {
-        record(std::move(event->event));
-      }
-    }
-    arm_client_timer(client, transports);
-  }
+  void pump(ChatClient& client) override { socket_of(client).pump(); }
 
   FaultControl& faults() override { return *proxy_; }
   bool controls_server() const override { return server_ != nullptr; }
@@ -187,11 +170,7 @@ class LiveEnvironment final : public RunEnvironment {
 
   void finish() override {
     finished_ = true;
-    for (auto& [name, transports] : transports_) {
-      for (auto& [id, connection] : transports.connections) connection->close();
-      transports.connections.clear();
-      if (transports.timer) transports.timer->cancel();
-    }
+    for (auto& [name, socket] : sockets_) socket->close_all();
     for (auto& timer : timers_) timer->cancel();
     exit_watch_timer_.cancel();
     proxy_.reset();
@@ -217,11 +196,6 @@ class LiveEnvironment final : public RunEnvironment {
   }
 
  private:
-  struct ClientTransports {
-    std::map<TransportId, std::shared_ptr<WebSocketClientConnection>> connections;
-    std::unique_ptr<asio::steady_timer> timer;
-  };
-
   bool embedded() const {
     return !options_.target_url && !options_.target_command && scenario_.server.kind == ServerKind::embedded;
   }
@@ -369,39 +343,22 @@ class LiveEnvironment final : public RunEnvironment {
     store.commit();
   }
 
-  void open_transport(ChatClient& client, const OpenTransport& open) {
-    const TransportId transport = open.transport;
-    ChatClient* client_pointer = &client;
-    WebSocketClientCallbacks callbacks;
-    callbacks.on_open = [this, client_pointer, transport] {
-      client_pointer->on_transport_open(transport, now_ms());
-      pump(*client_pointer);
-    };
-    callbacks.on_text = [this, client_pointer, transport](std::string text) {
-      client_pointer->on_text_frame(transport, text, now_ms());
-      pump(*client_pointer);
-    };
-    callbacks.on_closed = [this, client_pointer, transport](std::string reason) {
-      transports_[client_pointer->name()].connections.erase(transport);
-      client_pointer->on_transport_closed(transport, reason, now_ms());
-      pump(*client_pointer);
-    };
-    transports_[client.name()].connections[transport] =
-        WebSocketClientConnection::open(io_, "127.0.0.1", proxy_->port(), open.query, std::move(callbacks));
-  }
-
-  void arm_client_timer(ChatClient& client, ClientTransports& transports) {
-    if (!transports.timer) transports.timer = std::make_unique<asio::steady_timer>(io_);
-    transports.timer->cancel();
-    const auto deadline = client.next_deadline_ms();
-    if (!deadline || finished_) return;
-    transports.timer->expires_at(*started_ + std::chrono::milliseconds(*deadline));
-    ChatClient* client_pointer = &client;
-    transports.timer->async_wait([this, client_pointer](const boost::system::error_code& error) {
-      if (error || finished_) return;
-      client_pointer->on_timer(now_ms());
-      pump(*client_pointer);
-    });
+  // Each client's sockets, made at its first pump (the proxy is up by then: clients act only
+  // once the timeline has started).
+  SocketChatClient& socket_of(ChatClient& client) {
+    auto found = sockets_.find(client.name());
+    if (found == sockets_.end()) {
+      if (!proxy_) {
+        std::fprintf(stderr, "resync: invariant broken: client %s acted before the proxy was up\n", client.name().c_str());
+        std::abort();
+      }
+      SocketChatClientHooks hooks;
+      hooks.now_ms = [this] { return now_ms(); };
+      hooks.on_record = [this](nlohmann::json line) { record(std::move(line)); };
+      found = sockets_.emplace(client.name(), std::make_unique<SocketChatClient>(io_, client, "127.0.0.1", proxy_->port(),
+                                                                                 std::move(hooks))).first;
+    }
+    return *found->second;
   }
 
   const Scenario& scenario_;
@@ -428,7 +385,7 @@ class LiveEnvironment final : public RunEnvironment {
   std::unique_ptr<ServerProcess> server_;
   TargetAddress target_;
   std::unique_ptr<RunProxy> proxy_;
-  std::map<std::string, ClientTransports> transports_;
+  std::map<std::string, std::unique_ptr<SocketChatClient>> sockets_;
   std::vector<std::shared_ptr<asio::steady_timer>> timers_;
   bool finished_ = false;
 };

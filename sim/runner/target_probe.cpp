@@ -3,15 +3,13 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <map>
-#include <memory>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "protocol/engineio_packet.hpp"
 #include "sim/client/chat_client.hpp"
-#include "sim/runner/websocket_client_connection.hpp"
+#include "sim/runner/socket_chat_client.hpp"
 
 namespace resync::sim {
 
@@ -27,15 +25,17 @@ class TargetProbe {
   TargetProbe(std::string host, std::uint16_t port, const std::string& chat_event, const std::string& offset_auth_field)
       : host_(std::move(host)), port_(port), nonce_(std::to_string(::getpid())),
         plain_(probe_client("resync-probe-plain-" + nonce_, SendMode::plain), {chat_event, offset_auth_field}, 1),
-        acked_(probe_client("resync-probe-acked-" + nonce_, SendMode::acked), {chat_event, offset_auth_field}, 2) {}
+        acked_(probe_client("resync-probe-acked-" + nonce_, SendMode::acked), {chat_event, offset_auth_field}, 2),
+        plain_socket_(io_, plain_, host_, port_, hooks(plain_first_frame_)),
+        acked_socket_(io_, acked_, host_, port_, hooks(acked_first_frame_)) {}
 
   ProbeObservations run() {
     started_ = std::chrono::steady_clock::now();
     phase_deadline_ms_ = probe_connect_wait_ms;
     plain_.connect(0);
     acked_.connect(0);
-    pump(plain_);
-    pump(acked_);
+    plain_socket_.pump();
+    acked_socket_.pump();
     tick();
     io_.run();
     return seen_;
@@ -63,15 +63,7 @@ class TargetProbe {
 
   void tick() {
     if (phase_ == Phase::done) return;
-    const std::int64_t now = now_ms();
-    for (ChatClient* client : {&plain_, &acked_}) {
-      const auto deadline = client->next_deadline_ms();
-      if (deadline && *deadline <= now) {
-        client->on_timer(now);
-        pump(*client);
-      }
-    }
-    advance(now);
+    advance(now_ms());
     if (phase_ == Phase::done) return;
     timer_.expires_after(std::chrono::milliseconds(probe_tick_ms));
     timer_.async_wait([this](const boost::system::error_code& error) {
@@ -87,7 +79,7 @@ class TargetProbe {
         if (plain_.connected() && acked_.connected()) {
           seen_.socketio_connected = true;
           plain_.send(plain_content(), now);
-          pump(plain_);
+          plain_socket_.pump();
           enter(Phase::awaiting_broadcast, now + probe_broadcast_wait_ms);
         } else if (waited_out) {
           finish();
@@ -96,7 +88,7 @@ class TargetProbe {
       case Phase::awaiting_broadcast:
         if (seen_.broadcast_with_id || waited_out) {
           acked_.send(acked_content(), now);
-          pump(acked_);
+          acked_socket_.pump();
           // The client's own ack timeout fires at the same bound; a little more lets it report.
           enter(Phase::awaiting_ack, now + probe_ack_wait_ms + probe_tick_ms * 4);
         }
@@ -117,28 +109,9 @@ class TargetProbe {
   void finish() {
     phase_ = Phase::done;
     timer_.cancel();
-    for (auto& [transport, connection] : connections_) connection->close();
-    connections_.clear();
+    plain_socket_.close_all();
+    acked_socket_.close_all();
     io_.stop();
-  }
-
-  void pump(ChatClient& client) {
-    for (auto& action : client.take_actions()) {
-      if (auto* open = std::get_if<OpenTransport>(&action)) {
-        open_transport(client, *open);
-      } else if (auto* frame = std::get_if<SendFrame>(&action)) {
-        const auto found = connections_.find({&client, frame->transport});
-        if (found != connections_.end()) found->second->send_text(std::move(frame->text));
-      } else if (auto* close = std::get_if<CloseTransport>(&action)) {
-        const auto found = connections_.find({&client, close->transport});
-        if (found != connections_.end()) {
-          found->second->close();
-          connections_.erase(found);
-        }
-      } else if (auto* event = std::get_if<RecordEvent>(&action)) {
-        observe(event->event);
-      }
-    }
   }
 
   // The clients' history records are what the probe learns from.
@@ -155,38 +128,31 @@ class TargetProbe {
     }
   }
 
-  void open_transport(ChatClient& client, const OpenTransport& open) {
-    ChatClient* client_pointer = &client;
-    const TransportId transport = open.transport;
-    auto first_frame = std::make_shared<bool>(true);
-    WebSocketClientCallbacks callbacks;
-    callbacks.on_open = [this, client_pointer, transport] {
+  // `first_frame` is that client's: set when a WebSocket opens, so the first frame on each
+  // is checked for Engine.IO's open packet.
+  SocketChatClientHooks hooks(bool& first_frame) {
+    SocketChatClientHooks hooks;
+    hooks.now_ms = [this] { return now_ms(); };
+    hooks.on_record = [this](const nlohmann::json& record) { observe(record); };
+    hooks.on_open = [this, &first_frame] {
       seen_.websocket_opened = true;
-      client_pointer->on_transport_open(transport, now_ms());
-      pump(*client_pointer);
+      first_frame = true;
     };
-    callbacks.on_text = [this, client_pointer, transport, first_frame](std::string text) {
-      if (*first_frame) {
-        *first_frame = false;
-        const auto packet = protocol::engineio::parse_packet(text);
-        if (packet && packet->type == protocol::engineio::PacketType::open &&
-            protocol::engineio::parse_open_packet_data(packet->data)) {
-          seen_.engineio_open_packet = true;
-        } else if (seen_.transport_problem.empty()) {
-          seen_.transport_problem = "first frame: " + text.substr(0, first_frame_quote_bytes_max);
-        }
+    hooks.on_frame = [this, &first_frame](const std::string& text) {
+      if (!first_frame) return;
+      first_frame = false;
+      const auto packet = protocol::engineio::parse_packet(text);
+      if (packet && packet->type == protocol::engineio::PacketType::open &&
+          protocol::engineio::parse_open_packet_data(packet->data)) {
+        seen_.engineio_open_packet = true;
+      } else if (seen_.transport_problem.empty()) {
+        seen_.transport_problem = "first frame: " + text.substr(0, first_frame_quote_bytes_max);
       }
-      client_pointer->on_text_frame(transport, text, now_ms());
-      pump(*client_pointer);
-      advance(now_ms());
     };
-    callbacks.on_closed = [this, client_pointer, transport](std::string reason) {
-      connections_.erase({client_pointer, transport});
+    hooks.on_closed = [this](const std::string& reason) {
       if (!seen_.socketio_connected && seen_.transport_problem.empty()) seen_.transport_problem = reason;
-      client_pointer->on_transport_closed(transport, reason, now_ms());
-      pump(*client_pointer);
     };
-    connections_[{client_pointer, transport}] = WebSocketClientConnection::open(io_, host_, port_, open.query, std::move(callbacks));
+    return hooks;
   }
 
   static constexpr std::size_t first_frame_quote_bytes_max = 80;
@@ -198,9 +164,10 @@ class TargetProbe {
   std::string nonce_;  // keeps this run's probe messages apart from earlier runs' in a long-lived target
   ChatClient plain_;
   ChatClient acked_;
-  // Both clients' transports: ChatClient numbers them from 1 each, so keep them apart.
-  using ConnectionKey = std::pair<const ChatClient*, TransportId>;
-  std::map<ConnectionKey, std::shared_ptr<WebSocketClientConnection>> connections_;
+  bool plain_first_frame_ = false;
+  bool acked_first_frame_ = false;
+  SocketChatClient plain_socket_;
+  SocketChatClient acked_socket_;
   std::chrono::steady_clock::time_point started_;
   Phase phase_ = Phase::connecting;
   std::int64_t phase_deadline_ms_ = 0;
