@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "fault_injector/core/toxic_spec.hpp"
+
 namespace resync::checker {
 namespace {
 
@@ -9,35 +11,25 @@ namespace {
 // close the connection, which loses whatever the client had in flight.
 bool closes_the_connection(std::string_view toxic) { return toxic == "reset_peer" || toxic == "close"; }
 
+// The toxic is read with the fault injector's own parser, so "which connections, which
+// stream" means here exactly what it meant to the proxy.
 FaultWindow window_of(const history::FaultChanged& fault, std::int64_t t_ms) {
   FaultWindow window;
   window.name = fault.name;
   window.toxic = fault.toxic;
   window.start_t_ms = t_ms;
-  const nlohmann::json& detail = fault.detail;
-  if (!detail.is_object()) {
+  const fault_injector::Result<fault_injector::ToxicSpec> spec =
+      fault.detail.is_object() ? fault_injector::parse_toxic_spec(fault.detail)
+                               : fault_injector::Result<fault_injector::ToxicSpec>(fault_injector::bad_request("no toxic"));
+  if (!spec.ok()) {
     // Nothing to go by: assume the worst a fault can do, so no send is blamed on the server.
     window.target_known = false;
     window.eats_upstream = true;
     return window;
   }
-  // Toxiproxy's default stream is downstream.
-  const std::string stream = detail.value("stream", std::string("downstream"));
-  window.eats_upstream = stream == "upstream" || stream == "both" || closes_the_connection(fault.toxic);
-  const auto target = detail.find("target");
-  if (target != detail.end() && target->is_object()) {
-    const auto tag = target->find("tag");
-    if (tag != target->end()) {
-      if (tag->is_string()) {
-        window.target_tag = tag->get<std::string>();
-      } else {
-        window.target_known = false;
-      }
-    }
-    // connection_id and nth_connection name a connection, not a client: any client's.
-  } else if (target != detail.end() && !target->is_null() && *target != "all") {
-    window.target_known = false;
-  }
+  window.eats_upstream = spec->in(fault_injector::Direction::upstream) || closes_the_connection(spec->type);
+  // connection_id and nth_connection name a connection, not a client: any client's.
+  if (spec->target.kind == fault_injector::Target::Kind::tag) window.target_tag = spec->target.tag;
   return window;
 }
 
