@@ -140,6 +140,7 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
       live.seed = seed;
       live.target_url = options.target_url;
       live.target_command = options.target_command;
+      live.target_database = options.target_database;
       const std::string history = read_file(run_scenario_live(scenario, live));
       std::filesystem::remove_all(live.work_directory);
       return history;
@@ -179,8 +180,9 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
   file.close();
   // The finding's history names its reproducer and replay commands, as `resync run` records
   // them, so `resync check` on the history file and the report show how to replay it.
-  const std::string replay_sim = replay_command(path, "sim", failure.run_seed, std::nullopt, std::nullopt);
-  const std::string replay_live = replay_command(path, "live", failure.run_seed, options.target_url, options.target_command);
+  const std::string replay_sim = replay_command(path, "sim", failure.run_seed);
+  const std::string replay_live =
+      replay_command(path, "live", failure.run_seed, {options.target_url, options.target_command, options.target_database, std::nullopt});
   const std::string history = record_reproducer_in_history(failure.shrunk_history, reproducer, replay_sim, replay_live);
   const std::string verdict_text = property_violation(history).value_or(failure.verdict_text);
   const std::string history_path = path.substr(0, path.size() - 5) + ".history.jsonl";
@@ -218,6 +220,8 @@ void register_fuzz_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"strict", "tutorial"}));
   command->add_option("--target", options->target_url, "With --mode live: an external Socket.IO server (http://HOST:PORT)");
   command->add_option("--target-cmd", options->target_command, "With --mode live: a command that starts the external server (PORT in its environment)");
+  command->add_option("--target-db", options->target_database,
+                      "With --mode live: the external server's SQLite file (relative to RESYNC_RUN_DIR with --target-cmd)");
   command->add_option("--clients-max", options->profile.clients_max, "At most this many clients per scenario")->check(CLI::Range(1, 50));
   command->add_option("--messages-max", options->profile.messages_max, "At most this many messages per scenario")->check(CLI::Range(1, 10000));
   command->add_option("--faults-max", options->profile.faults_max, "At most this many faults per scenario")->check(CLI::Range(0, 100));

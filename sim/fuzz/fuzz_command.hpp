@@ -25,6 +25,7 @@ struct FuzzCommandOptions {
   std::optional<std::string> report_directory;  // the campaign page goes to DIR/index.html
   std::optional<std::string> target_url;
   std::optional<std::string> target_command;
+  std::optional<std::string> target_database;  // --target-db
   FuzzProfile profile;
   bool progress = true;  // a progress line on stderr when it is a terminal
   std::string resync_executable;

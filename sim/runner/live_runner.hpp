@@ -19,6 +19,9 @@ struct LiveRunOptions {
   std::uint64_t seed = 1;
   std::optional<std::string> target_url;      // overrides the scenario's server: an external Socket.IO server
   std::optional<std::string> target_command;  // the external server's start command (PORT in its environment)
+  // The external server's SQLite file (overrides server.external.database); relative to the
+  // target's RESYNC_RUN_DIR when the harness starts the target.
+  std::optional<std::string> target_database;
   nlohmann::json replay = nlohmann::json::object();  // {"live": command, "sim": command}
 };
 

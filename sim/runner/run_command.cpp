@@ -158,14 +158,15 @@ ProbeDecisions probe_targets(const std::vector<Scenario>& scenarios, const RunCo
 }  // namespace
 
 std::string replay_command(const std::string& file, const std::string& mode, std::uint64_t seed,
-                           const std::optional<std::string>& target_url, const std::optional<std::string>& target_command,
-                           const std::optional<std::string>& planted_bug) {
+                           const ReplayTarget& target) {
   std::string command = "resync run " + shell_quote(file);
   if (mode == "sim") command += " --mode sim";
   command += " --seed " + std::to_string(seed);
-  if (planted_bug) command += " --planted-bug " + shell_quote(*planted_bug);
-  if (mode != "sim" && target_url) command += " --target " + shell_quote(*target_url);
-  if (mode != "sim" && target_command) command += " --target-cmd " + shell_quote(*target_command);
+  if (target.planted_bug) command += " --planted-bug " + shell_quote(*target.planted_bug);
+  if (mode == "sim") return command;
+  if (target.url) command += " --target " + shell_quote(*target.url);
+  if (target.command) command += " --target-cmd " + shell_quote(*target.command);
+  if (target.database) command += " --target-db " + shell_quote(*target.database);
   return command;
 }
 
@@ -271,8 +272,9 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
     const std::filesystem::path work = work_root / directory_name(scenario.name, index);
     std::filesystem::create_directories(work);
     nlohmann::json replay = {
-        {"live", replay_command(scenario.file, "live", seed, options.target_url, options.target_command, options.planted_bug)},
-        {"sim", replay_command(scenario.file, "sim", seed, std::nullopt, std::nullopt, options.planted_bug)}};
+        {"live", replay_command(scenario.file, "live", seed,
+                                {options.target_url, options.target_command, options.target_database, options.planted_bug})},
+        {"sim", replay_command(scenario.file, "sim", seed, {std::nullopt, std::nullopt, std::nullopt, options.planted_bug})}};
     std::string history_path;
     std::string determinism_problem;
     if (options.mode == "sim") {
@@ -299,6 +301,7 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
       live.seed = seed;
       live.target_url = options.target_url;
       live.target_command = options.target_command;
+      live.target_database = options.target_database;
       live.replay = replay;
       history_path = run_scenario_live(scenario, live);
     }
@@ -406,6 +409,10 @@ void register_run_command(CLI::App& app, int& exit_code) {
                       "A command that starts the external server; the harness may kill and restart it. Its environment has PORT "
                       "(listen there) and RESYNC_RUN_DIR (a fresh empty directory per scenario, kept across that scenario's "
                       "restarts: put the database there, e.g. 'env DB=$RESYNC_RUN_DIR/chat.db node server.js')");
+  command->add_option("--target-db", options->target_database,
+                      "The external server's SQLite file (the tutorial's messages table): read after each run as its committed "
+                      "log, compared with what a catch-up from the start offset returns, and where storage faults act. Relative "
+                      "to RESYNC_RUN_DIR with --target-cmd (e.g. --target-db chat.db)");
   command->add_option("--report", options->report_directory, "Directory for the run's histories (DIR/runs/) and its HTML report (DIR/index.html)");
   command->add_option("--junit", options->junit_path, "Write JUnit XML here (one testcase per scenario)");
   command->add_option("--seed", options->seed, "The seed for every random choice (default: the scenario's own seed, else 1)");

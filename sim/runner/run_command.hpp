@@ -17,6 +17,7 @@ struct RunCommandOptions {
   std::string mode = "live";
   std::optional<std::string> target_url;
   std::optional<std::string> target_command;
+  std::optional<std::string> target_database;  // --target-db: the external server's SQLite file
   std::optional<std::string> report_directory;
   std::optional<std::string> junit_path;
   std::optional<std::uint64_t> seed;
@@ -32,8 +33,13 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
 void register_run_command(CLI::App& app, int& exit_code);
 
 // The shell-quoted command that replays one scenario.
+struct ReplayTarget {
+  std::optional<std::string> url;       // --target
+  std::optional<std::string> command;   // --target-cmd
+  std::optional<std::string> database;  // --target-db
+  std::optional<std::string> planted_bug;
+};
 std::string replay_command(const std::string& file, const std::string& mode, std::uint64_t seed,
-                           const std::optional<std::string>& target_url, const std::optional<std::string>& target_command,
-                           const std::optional<std::string>& planted_bug = std::nullopt);
+                           const ReplayTarget& target = {});
 
 }  // namespace resync::sim

@@ -58,6 +58,10 @@ struct ServerSpec {
   std::string command;  // started with PORT in its environment; may be killed and restarted
   std::string chat_event = "chat message";
   std::string offset_auth_field = "serverOffset";
+  // The external server's SQLite file with the tutorial's schema, when the harness can reach
+  // it ("" = unknown; overridden by --target-db). Relative to RESYNC_RUN_DIR for a started
+  // target. It is the committed log and the place storage faults act on.
+  std::string database;
   // embedded only: a bug planted on purpose so Resync's own tests can prove the checker
   // catches it ("" = none; names in server/core/planted_bug.hpp).
   std::string planted_bug = {};

@@ -1,6 +1,6 @@
 // $.server: {"delivery", "durability", "ping_interval_ms", "ping_timeout_ms",
 // "preload_messages", "recovery", "recovery_window_ms", "planted_bug"} for the embedded
-// `resync serve`, or {"external": {"url", "command", "chat_event", "offset_auth_field"}}.
+// `resync serve`, or {"external": {"url", "command", "chat_event", "offset_auth_field", "database"}}.
 #include "server/core/planted_bug.hpp"
 #include "sim/scenario/scenario_bounds.hpp"
 #include "sim/scenario/scenario_json_reader.hpp"
@@ -30,6 +30,7 @@ void read_external(const nlohmann::json& value, const std::string& path, ServerS
   if (auto command = external.text("command", bounds::kTextLengthMax)) server.command = *command;
   if (auto event = external.text("chat_event", bounds::kTextLengthMax)) server.chat_event = *event;
   if (auto field = external.text("offset_auth_field", bounds::kTextLengthMax)) server.offset_auth_field = *field;
+  if (auto database = external.text("database", bounds::kTextLengthMax)) server.database = *database;
   external.reject_unknown_keys();
 }
 
