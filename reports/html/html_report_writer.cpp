@@ -105,6 +105,7 @@ void write_filters(const Totals& totals, std::size_t scenarios, std::ostream& ou
   button("valid", "valid", totals.valid, false);
   button("invalid", "invalid", totals.invalid, false);
   button("unknown", "unknown", totals.unknown_verdict, false);
+  if (totals.not_applicable > 0) button("not-applicable", "not applicable", totals.not_applicable, false);
   output << "</div>\n";
 }
 

@@ -76,8 +76,12 @@
     var rows = document.querySelectorAll('#summary-table tr.scenario-row');
     for (var index = 0; index < rows.length; index++) {
       var row = rows[index];
+      var status = row.getAttribute('data-status');
+      // "Not passing" means failed or unknown: a not-applicable scenario was never run.
       var visible = filter === 'all' ||
-        (filter === 'not-passed' ? row.getAttribute('data-status') !== 'passed' : row.getAttribute('data-verdict') === filter);
+        (filter === 'not-passed' ? status === 'failed' || status === 'unknown'
+         : filter === 'not-applicable' ? status === 'not-applicable'
+         : row.getAttribute('data-verdict') === filter);
       row.hidden = !visible;
       var detail = document.getElementById('detail-row-' + row.getAttribute('data-index'));
       if (detail) detail.hidden = !visible || row.getAttribute('aria-expanded') !== 'true';

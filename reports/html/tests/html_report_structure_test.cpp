@@ -96,6 +96,21 @@ TEST(HtmlReportPage, HasTheSummaryRowsFailuresFirstAndOneDataBlockPerScenario) {
   EXPECT_EQ(count_of(page, "<script"), 3u);
 }
 
+// A scenario that was not run (its target lacks what it needs) is neither passing nor
+// "not passing": it gets its own filter, and the "Not passing" count leaves it out.
+TEST(HtmlReportPage, NotApplicableScenariosHaveTheirOwnFilterAndAreNotCountedAsNotPassing) {
+  const std::string page = page_of({report_of(passing_history(), "runs/1/history.jsonl"),
+                                    scenario_report_not_applicable("acked-retries", "scenarios/acked-retries.json",
+                                                                   "target does not acknowledge `chat message`")});
+  EXPECT_NE(page.find("data-status=\"not-applicable\""), std::string::npos);
+  EXPECT_NE(page.find("data-filter=\"not-applicable\" aria-pressed=\"false\">not applicable <b>1</b>"), std::string::npos);
+  EXPECT_NE(page.find("data-filter=\"not-passed\" aria-pressed=\"false\">Not passing <b>0</b>"), std::string::npos);
+  // The script's "Not passing" filter shows failed and unknown rows only.
+  EXPECT_NE(report_script_js().find("filter === 'not-passed' ? status === 'failed' || status === 'unknown'"), std::string::npos);
+  const std::string without = page_of({report_of(passing_history(), "runs/1/history.jsonl")});
+  EXPECT_EQ(without.find("data-filter=\"not-applicable\""), std::string::npos);
+}
+
 TEST(HtmlReportPage, IsSelfContained) {
   const std::string page = page_of({report_of(testing::race_after_reconnect(), "h.jsonl")});
   for (const char* reference : {"src=\"http", "href=\"http", "<link", "@import", "url(http", "fetch(", "XMLHttpRequest"}) {
