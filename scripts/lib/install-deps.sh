@@ -47,6 +47,11 @@ resync_install_system_packages() {
     missing+=(nodejs)
   fi
   command -v npm >/dev/null 2>&1 || missing+=(npm)
+  # Node's headers, for building the sqlite3 addon (resync_build_sqlite3_addon): Debian's
+  # nodejs keeps them in libnode-dev; a node that ships its own needs nothing.
+  if ! resync_node_is_usable || [[ ! -f $(resync_node_headers_dir)/include/node/node_api.h ]]; then
+    if [[ $(command -v node || echo /usr/bin/node) == /usr/bin/node ]]; then missing+=(libnode-dev); fi
+  fi
 
   if [[ ${#missing[@]} -eq 0 ]]; then
     resync_log "Debian packages: all installed"
@@ -65,19 +70,47 @@ resync_install_system_packages() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 }
 
-# `npm ci` in tests/node (socket.io-client, toxiproxy-node-client, playwright-core), skipped
-# while node_modules was installed from the same package.json and package-lock.json.
+# The directory whose include/node/ holds the running node's headers (node_api.h), for
+# node-gyp's --nodedir: NodeSource's and Debian's nodejs 20+ ship them in the nodejs package
+# under /usr; Debian's nodejs 18 in libnode-dev.
+resync_node_headers_dir() {
+  node -p 'require("path").resolve(process.execPath, "..", "..")'
+}
+
+# The npm package sqlite3 (the tutorial's Node servers in tests/node/servers) is a native
+# addon. Its install script would first try to download a prebuilt binary, which this
+# set-up never does (CI reaches package registries only), then run node-gyp, which without
+# --nodedir downloads Node's headers. So `npm ci` runs with --ignore-scripts and the addon is
+# built here from its source, against the running node's own headers and Debian's libsqlite3
+# (libsqlite3-dev), with the node-gyp that package-lock.json pins: nothing is downloaded.
+resync_build_sqlite3_addon() {
+  local dir=$1 nodedir
+  nodedir=$(resync_node_headers_dir)
+  if [[ ! -f $nodedir/include/node/node_api.h ]]; then
+    resync_log "error: no Node.js headers in $nodedir/include/node (node_api.h), needed to build the npm package sqlite3; install Debian's libnode-dev (or a nodejs package that ships them)" >&2
+    return 1
+  fi
+  resync_log "building the sqlite3 addon (node-gyp, --nodedir=$nodedir, Debian's libsqlite3)"
+  (cd "$dir" && node node_modules/node-gyp/bin/node-gyp.js rebuild --directory=node_modules/sqlite3 \
+     --nodedir="$nodedir" --sqlite=/usr --jobs=2 --loglevel=warn)
+}
+
+# `npm ci` in tests/node (socket.io-client, toxiproxy-node-client, playwright-core, and the
+# tutorial servers' express, socket.io, sqlite, sqlite3), skipped while node_modules was
+# installed from the same package.json and package-lock.json and the sqlite3 addon is built.
 resync_install_node_modules() {
   local dir="$RESYNC_ROOT/tests/node"
   local stamp="$dir/node_modules/.resync-installed-from"
+  local addon="$dir/node_modules/sqlite3/build/Release/node_sqlite3.node"
   local want
   want=$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1)
-  if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
+  if [[ -f $stamp && $(cat "$stamp") == "$want" && -f $addon ]]; then
     resync_log "tests/node/node_modules: up to date"
     return 0
   fi
   resync_log "npm ci in tests/node"
-  (cd "$dir" && npm ci --no-audit --no-fund)
+  (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts)
+  resync_build_sqlite3_addon "$dir"
   printf '%s\n' "$want" >"$stamp"
 }
 
