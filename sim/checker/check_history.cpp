@@ -150,7 +150,7 @@ CheckResult check_history(const history::History& history) {
     // failed, or the target's database): what was checked may be a guess, and a guess
     // that finds nothing wrong must not read as valid.
     result.verdict = sim::Verdict::unknown;
-    result.unknown_reason = "the committed log could not be read as the run intended: " + resolved.description;
+    result.unknown_reason = resolved.unavailable + " (the committed log: " + resolved.label + ")";
   } else {
     result.verdict = any_invalidating ? sim::Verdict::invalid : sim::Verdict::valid;
   }

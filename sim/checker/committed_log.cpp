@@ -94,12 +94,11 @@ CommittedLogOrigin origin_of(history::CommittedLogSource source) {
 ResolvedCommittedLog resolve_committed_log(const history::History& history) {
   const std::int64_t start_offset = history.run.start_offset;
   ResolvedCommittedLog resolved;
+  std::string& failures = resolved.unavailable;
   for (const history::HistoryEvent& event : history.events) {
-    if (const auto* unavailable = event.as<history::CommittedLogUnavailable>()) resolved.unavailable.push_back(*unavailable);
-  }
-  std::string failures;
-  for (const history::CommittedLogUnavailable& unavailable : resolved.unavailable) {
-    failures += (failures.empty() ? "" : "; ") + unavailable_text(unavailable);
+    if (const auto* unavailable = event.as<history::CommittedLogUnavailable>()) {
+      failures += (failures.empty() ? "" : "; ") + unavailable_text(*unavailable);
+    }
   }
 
   const history::CommittedLog* audit = last_committed_log(history, history::CommittedLogSource::catch_up_audit);

@@ -54,9 +54,10 @@ struct ResolvedCommittedLog {
   // A few words for a summary line: "database", "catch-up audit from offset 40", "rebuilt
   // from what clients received", "observed by the runner".
   std::string label;
-  // The sources the runner tried and could not read (`committed_log_unavailable` lines), in
-  // history order. A run with any is never valid: the checker had less than it was promised.
-  std::vector<history::CommittedLogUnavailable> unavailable;
+  // The sources the runner tried and could not read (`committed_log_unavailable` lines, in
+  // history order), e.g. "the catch-up audit from offset 0 failed: ..."; "" when none. A run
+  // with any is never valid: the checker had less than it was promised.
+  std::string unavailable;
 };
 
 ResolvedCommittedLog resolve_committed_log(const history::History& history);
