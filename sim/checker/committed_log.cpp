@@ -12,7 +12,8 @@ std::string_view committed_log_origin_text(CommittedLogOrigin origin) {
     case CommittedLogOrigin::observed_by_runner:
       return "rebuilt by the runner from what clients observed";
     case CommittedLogOrigin::rebuilt_by_checker:
-      return "rebuilt by the checker from what clients received (the history has no committed_log line)";
+      return "rebuilt by the checker from what clients received (the history has no committed_log line: a guess, "
+             "in which a message stored but delivered to nobody is missing)";
     case CommittedLogOrigin::catch_up_audit:
       return "read through the target's catch-up by an audit client";
   }
@@ -28,18 +29,6 @@ std::vector<history::CommittedMessage> after_start_offset(std::vector<history::C
   });
   return messages;
 }
-
-}  // namespace
-
-const history::CommittedLog* last_committed_log(const history::History& history, history::CommittedLogSource source) {
-  const history::CommittedLog* last = nullptr;
-  for (const history::HistoryEvent& event : history.events) {
-    if (const auto* log = event.as<history::CommittedLog>(); log && log->source == source) last = log;
-  }
-  return last;
-}
-
-namespace {
 
 std::string unavailable_text(const history::CommittedLogUnavailable& unavailable) {
   if (unavailable.source == history::CommittedLogSource::catch_up_audit) {
@@ -91,6 +80,14 @@ CommittedLogOrigin origin_of(history::CommittedLogSource source) {
 
 }  // namespace
 
+const history::CommittedLog* last_committed_log(const history::History& history, history::CommittedLogSource source) {
+  const history::CommittedLog* last = nullptr;
+  for (const history::HistoryEvent& event : history.events) {
+    if (const auto* log = event.as<history::CommittedLog>(); log && log->source == source) last = log;
+  }
+  return last;
+}
+
 ResolvedCommittedLog resolve_committed_log(const history::History& history) {
   const std::int64_t start_offset = history.run.start_offset;
   ResolvedCommittedLog resolved;
@@ -125,8 +122,8 @@ ResolvedCommittedLog resolve_committed_log(const history::History& history) {
   resolved.label = "rebuilt from what clients received";
   resolved.description =
       failures.empty() ? std::string(committed_log_origin_text(CommittedLogOrigin::rebuilt_by_checker))
-                       : "rebuilt by the checker from what clients received (a guess: a message stored but delivered "
-                         "to nobody is missing from it), because " + failures;
+                       : "rebuilt by the checker from what clients received (a guess, in which a message stored but "
+                         "delivered to nobody is missing), because " + failures;
   resolved.messages.reserve(observed.size());
   for (auto& [id, message] : observed) resolved.messages.push_back(std::move(message));
   return resolved;
