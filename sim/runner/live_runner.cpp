@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -257,6 +258,8 @@ class LiveEnvironment final : public RunEnvironment {
       return record_payload(std::move(unavailable));
     }
     CatchUpLimits limits;
+    // A scenario that needs a longer silence to call its clients converged gets it here too.
+    limits.quiet_ms = std::max(limits.quiet_ms, scenario_.quiet_ms);
     limits.duration_max_ms = audit_duration_max_ms;
     limits.rows_max = audit_rows_max;
     const auto read = read_catch_up_rows(target_.host, target_.port, protocol_names(), start_offset_, limits);
