@@ -96,7 +96,7 @@ ScenarioReport build_scenario_report(const history::History& history, const chec
   details["note"] = result.history_note;
   details["server_error_output"] = shorten_text(result.server_error_output, 20000);
   details["log"] = {{"count", result.committed_log.size()},
-                    {"origin", checker::committed_log_origin_text(result.committed_log_origin)}};
+                    {"origin", result.committed_log_description}};
   details["replay"] = {{"sim", result.run.replay_sim}, {"live", result.run.replay_live}};
   if (result.run.replay_sim.empty() && result.run.replay_live.empty() && !reproducer.path.empty()) {
     // A fuzz finding's history names no replay command; its reproducer file pins the seed,

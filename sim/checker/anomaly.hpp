@@ -23,13 +23,14 @@ enum class AnomalyKind {
   recovery_repeat,          // after a recovered connect, the next event repeated one already received
   server_crashed,           // the server exited when no step asked it to, or wrote a sanitizer report
   no_convergence,           // the run did not converge within its bound
+  catch_up_disagrees_with_database,  // the target's catch-up (audit) and its database hold different rows
 };
 
 inline constexpr std::array all_anomaly_kinds{
     AnomalyKind::lost,       AnomalyKind::duplicated,   AnomalyKind::reordered,
     AnomalyKind::unexpected, AnomalyKind::altered,      AnomalyKind::acknowledged_not_stored,
     AnomalyKind::sent_unknown, AnomalyKind::recovery_gap, AnomalyKind::recovery_repeat,
-    AnomalyKind::server_crashed, AnomalyKind::no_convergence,
+    AnomalyKind::server_crashed, AnomalyKind::no_convergence, AnomalyKind::catch_up_disagrees_with_database,
 };
 
 std::string_view anomaly_kind_name(AnomalyKind kind);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <tuple>
 
+#include "sim/checker/log_agreement.hpp"
 #include "sim/checker/quoted_text.hpp"
 #include "sim/checker/recovery_continuity.hpp"
 #include "sim/checker/send_accounting.hpp"
@@ -100,6 +101,8 @@ CheckResult check_history(const history::History& history) {
   ResolvedCommittedLog resolved = resolve_committed_log(history);
   result.committed_log = std::move(resolved.messages);
   result.committed_log_origin = resolved.origin;
+  result.committed_log_description = resolved.description;
+  result.committed_log_label = resolved.label;
   const CommittedLogIndex log(result.committed_log);
 
   result.clients = collect_client_renderings(history);
@@ -108,7 +111,8 @@ CheckResult check_history(const history::History& history) {
     std::move(found.begin(), found.end(), std::back_inserter(result.anomalies));
   }
   for (std::vector<Anomaly> found : {check_sends(history, log, result.committed_log_origin),
-                                     check_recovery_continuity(history, log), check_server_exits(history)}) {
+                                     check_recovery_continuity(history, log), check_server_exits(history),
+                                     check_catch_up_against_database(history)}) {
     std::move(found.begin(), found.end(), std::back_inserter(result.anomalies));
   }
 
@@ -141,6 +145,12 @@ CheckResult check_history(const history::History& history) {
     result.unknown_reason = "the run did not converge (live mode): " +
                             (ending.run_finished->detail.empty() ? std::string("no detail given")
                                                                  : first_line_of(ending.run_finished->detail));
+  } else if (!any_invalidating && !resolved.unavailable.empty()) {
+    // The runner could not read a source of the committed log it was promised (the audit
+    // failed, or the target's database): what was checked may be a guess, and a guess
+    // that finds nothing wrong must not read as valid.
+    result.verdict = sim::Verdict::unknown;
+    result.unknown_reason = resolved.unavailable + " (the committed log: " + resolved.label + ")";
   } else {
     result.verdict = any_invalidating ? sim::Verdict::invalid : sim::Verdict::valid;
   }

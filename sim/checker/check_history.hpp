@@ -31,6 +31,10 @@ struct CheckResult {
 
   std::vector<history::CommittedMessage> committed_log;  // what clients were compared with, by id
   CommittedLogOrigin committed_log_origin = CommittedLogOrigin::database;
+  // Where the log came from, for people ("catch-up audit from offset 40", "read from the
+  // server's database (compared with a catch-up audit from offset 0)", a failed audit...).
+  std::string committed_log_description;
+  std::string committed_log_label;  // a few words for the summary line: "catch-up audit from offset 40"
   std::vector<ClientRendering> clients;  // positions in anomalies index into these lists
 
   std::size_t fault_count = 0;  // `fault` lines with action "start"

@@ -29,6 +29,13 @@ std::string server_output_lines(std::string_view output) {
   return text;
 }
 
+// Where the messages were counted from, unless it is the server's database (the usual case,
+// and every simulated run): " (catch-up audit from offset 40)".
+std::string log_source_note(const CheckResult& result) {
+  if (result.committed_log_origin == CommittedLogOrigin::database || result.committed_log_label.empty()) return "";
+  return " (" + result.committed_log_label + ")";
+}
+
 }  // namespace
 
 std::string expectation_text(const sim::Expectation& expectation) {
@@ -82,7 +89,7 @@ std::string summary_line(const CheckResult& result) {
                      " (expected " + expectation_text(result.run.expect) + ") " +
                      std::string(status_word(result.status())) + " \u2014 " +
                      std::to_string(result.clients.size()) + " clients, " +
-                     std::to_string(result.committed_log.size()) + " messages, " +
+                     std::to_string(result.committed_log.size()) + " messages" + log_source_note(result) + ", " +
                      std::to_string(result.fault_count) + " faults, " + anomaly_counts_text(result);
   return line;
 }
@@ -118,7 +125,7 @@ std::string failure_text(const CheckResult& result, std::size_t anomalies_per_ki
   text += "  seed " + std::to_string(result.run.seed) + ", mode " + result.run.mode + ", delivery " +
           result.run.delivery + ", target " + result.run.target + "\n";
   text += "  committed log: " + std::to_string(result.committed_log.size()) + " messages, " +
-          std::string(committed_log_origin_text(result.committed_log_origin)) + "\n";
+          result.committed_log_description + "\n";
 
   bool any_positions = false;
   for (AnomalyKind kind : all_anomaly_kinds) {

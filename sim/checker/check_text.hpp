@@ -17,7 +17,9 @@ inline constexpr std::size_t failure_text_server_output_lines_max = 20;
 std::string_view status_word(CheckStatus status);
 
 // "scenario NAME: invalid (expected valid) FAIL — 3 clients, 120 messages, 4 faults, lost 2,
-// duplicated 1": only the kinds that occurred ("no anomalies" when none). No newline.
+// duplicated 1": only the kinds that occurred ("no anomalies" when none). A log that is not
+// the server's database says where it came from: "120 messages (catch-up audit from offset
+// 40)". No newline.
 std::string summary_line(const CheckResult& result);
 
 // "valid", "invalid with lost, duplicated" or "valid (allowing sent_unknown)".

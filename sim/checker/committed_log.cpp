@@ -12,7 +12,10 @@ std::string_view committed_log_origin_text(CommittedLogOrigin origin) {
     case CommittedLogOrigin::observed_by_runner:
       return "rebuilt by the runner from what clients observed";
     case CommittedLogOrigin::rebuilt_by_checker:
-      return "rebuilt by the checker from what clients received (the history has no committed_log line)";
+      return "rebuilt by the checker from what clients received (the history has no committed_log line: a guess, "
+             "in which a message stored but delivered to nobody is missing)";
+    case CommittedLogOrigin::catch_up_audit:
+      return "read through the target's catch-up by an audit client";
   }
   return "";
 }
@@ -27,18 +30,85 @@ std::vector<history::CommittedMessage> after_start_offset(std::vector<history::C
   return messages;
 }
 
+std::string unavailable_text(const history::CommittedLogUnavailable& unavailable) {
+  if (unavailable.source == history::CommittedLogSource::catch_up_audit) {
+    return "the catch-up audit from offset " + std::to_string(unavailable.from_offset.value_or(0)) +
+           " failed: " + unavailable.detail;
+  }
+  return "the target's database could not be read: " + unavailable.detail;
+}
+
+std::string describe(const history::CommittedLog& log, const history::CommittedLog* audit) {
+  switch (log.source) {
+    case history::CommittedLogSource::database:
+      return std::string(committed_log_origin_text(CommittedLogOrigin::database)) +
+             (audit != nullptr ? " (compared with a catch-up audit from offset " +
+                                     std::to_string(audit->from_offset.value_or(0)) + ")"
+                               : std::string());
+    case history::CommittedLogSource::catch_up_audit:
+      return "catch-up audit from offset " + std::to_string(log.from_offset.value_or(0)) +
+             " (the target's own catch-up, read by an audit client after convergence)";
+    case history::CommittedLogSource::observed:
+      return std::string(committed_log_origin_text(CommittedLogOrigin::observed_by_runner));
+  }
+  return "";
+}
+
+std::string label_of(const history::CommittedLog& log) {
+  switch (log.source) {
+    case history::CommittedLogSource::database:
+      return "database";
+    case history::CommittedLogSource::catch_up_audit:
+      return "catch-up audit from offset " + std::to_string(log.from_offset.value_or(0));
+    case history::CommittedLogSource::observed:
+      return "observed by the runner";
+  }
+  return "";
+}
+
+CommittedLogOrigin origin_of(history::CommittedLogSource source) {
+  switch (source) {
+    case history::CommittedLogSource::database:
+      return CommittedLogOrigin::database;
+    case history::CommittedLogSource::catch_up_audit:
+      return CommittedLogOrigin::catch_up_audit;
+    case history::CommittedLogSource::observed:
+      return CommittedLogOrigin::observed_by_runner;
+  }
+  return CommittedLogOrigin::observed_by_runner;
+}
+
 }  // namespace
+
+const history::CommittedLog* last_committed_log(const history::History& history, history::CommittedLogSource source) {
+  const history::CommittedLog* last = nullptr;
+  for (const history::HistoryEvent& event : history.events) {
+    if (const auto* log = event.as<history::CommittedLog>(); log && log->source == source) last = log;
+  }
+  return last;
+}
 
 ResolvedCommittedLog resolve_committed_log(const history::History& history) {
   const std::int64_t start_offset = history.run.start_offset;
-  const history::CommittedLog* written = nullptr;
+  ResolvedCommittedLog resolved;
+  std::string& failures = resolved.unavailable;
   for (const history::HistoryEvent& event : history.events) {
-    if (const auto* log = event.as<history::CommittedLog>()) written = log;
+    if (const auto* unavailable = event.as<history::CommittedLogUnavailable>()) {
+      failures += (failures.empty() ? "" : "; ") + unavailable_text(*unavailable);
+    }
   }
-  if (written != nullptr) {
-    return {after_start_offset(written->messages, start_offset), written->source == history::CommittedLogSource::database
-                                   ? CommittedLogOrigin::database
-                                   : CommittedLogOrigin::observed_by_runner};
+
+  const history::CommittedLog* audit = last_committed_log(history, history::CommittedLogSource::catch_up_audit);
+  const history::CommittedLog* chosen = last_committed_log(history, history::CommittedLogSource::database);
+  if (chosen == nullptr) chosen = audit;
+  if (chosen == nullptr) chosen = last_committed_log(history, history::CommittedLogSource::observed);
+  if (chosen != nullptr) {
+    resolved.messages = after_start_offset(chosen->messages, start_offset);
+    resolved.origin = origin_of(chosen->source);
+    resolved.description = describe(*chosen, chosen == audit ? nullptr : audit);
+    resolved.label = label_of(*chosen);
+    if (!failures.empty()) resolved.description += "; " + failures;
+    return resolved;
   }
 
   // std::map: the log comes out in id order whatever order ids were observed in.
@@ -48,10 +118,15 @@ ResolvedCommittedLog resolve_committed_log(const history::History& history) {
       observed.try_emplace(received->id, history::CommittedMessage{received->id, received->content, std::nullopt});
     }
   }
-  ResolvedCommittedLog rebuilt{{}, CommittedLogOrigin::rebuilt_by_checker};
-  rebuilt.messages.reserve(observed.size());
-  for (auto& [id, message] : observed) rebuilt.messages.push_back(std::move(message));
-  return rebuilt;
+  resolved.origin = CommittedLogOrigin::rebuilt_by_checker;
+  resolved.label = "rebuilt from what clients received";
+  resolved.description =
+      failures.empty() ? std::string(committed_log_origin_text(CommittedLogOrigin::rebuilt_by_checker))
+                       : "rebuilt by the checker from what clients received (a guess, in which a message stored but "
+                         "delivered to nobody is missing), because " + failures;
+  resolved.messages.reserve(observed.size());
+  for (auto& [id, message] : observed) resolved.messages.push_back(std::move(message));
+  return resolved;
 }
 
 CommittedLogIndex::CommittedLogIndex(const std::vector<history::CommittedMessage>& messages) : messages_(messages) {

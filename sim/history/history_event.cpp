@@ -35,8 +35,18 @@ std::string_view committed_log_source_name(CommittedLogSource source) {
       return "database";
     case CommittedLogSource::observed:
       return "observed";
+    case CommittedLogSource::catch_up_audit:
+      return "catch_up_audit";
   }
   return "database";
+}
+
+std::optional<CommittedLogSource> committed_log_source_from_name(std::string_view name) {
+  for (CommittedLogSource source :
+       {CommittedLogSource::database, CommittedLogSource::observed, CommittedLogSource::catch_up_audit}) {
+    if (committed_log_source_name(source) == name) return source;
+  }
+  return std::nullopt;
 }
 
 }  // namespace resync::history

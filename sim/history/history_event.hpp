@@ -145,14 +145,27 @@ struct CommittedMessage {
 };
 
 enum class CommittedLogSource {
-  database,  // read from the embedded server's database after the run
-  observed,  // rebuilt by the runner from what clients observed (external target)
+  database,        // read from the server's SQLite file after the run (embedded, or a reachable target database)
+  observed,        // rebuilt by the runner from what clients observed (older histories)
+  catch_up_audit,  // read through the target's own catch-up by an audit client after convergence
 };
 
 struct CommittedLog {
   static constexpr std::string_view type_name = "committed_log";
   std::vector<CommittedMessage> messages;  // in id order, ids unique (the reader checks)
   CommittedLogSource source = CommittedLogSource::database;
+  // catch_up_audit only (required there): the serverOffset the audit client connected with.
+  std::optional<std::int64_t> from_offset = {};
+};
+
+// A source of the committed log that the runner tried and could not read: the audit client
+// could not connect, was cut off or timed out, or the target's database could not be opened.
+// The checker then has less to go on and says so; a run with such a line is never `valid`.
+struct CommittedLogUnavailable {
+  static constexpr std::string_view type_name = "committed_log_unavailable";
+  CommittedLogSource source = CommittedLogSource::catch_up_audit;  // catch_up_audit | database
+  std::optional<std::int64_t> from_offset;  // the audit's offset, when source is catch_up_audit
+  std::string detail;                       // what went wrong, for people
 };
 
 struct RunFinished {
@@ -171,7 +184,7 @@ struct UnrecognizedEvent {
 using EventPayload =
     std::variant<PhaseChanged, ServerStarted, ServerStopped, ServerFailed, ClientConnecting, ClientConnected,
                  ClientConnectError, ClientDisconnected, ClientReloaded, MessageSent, MessageAcked, SendAbandoned,
-                 MessageReceived, FaultChanged, CommittedLog, RunFinished, UnrecognizedEvent>;
+                 MessageReceived, FaultChanged, CommittedLog, CommittedLogUnavailable, RunFinished, UnrecognizedEvent>;
 
 // Every line after run_started.
 struct HistoryEvent {
@@ -191,5 +204,7 @@ struct HistoryEvent {
 };
 
 std::string_view committed_log_source_name(CommittedLogSource source);
+// The source named `name` in a history line, or nullopt for a name this build does not know.
+std::optional<CommittedLogSource> committed_log_source_from_name(std::string_view name);
 
 }  // namespace resync::history

@@ -115,6 +115,13 @@ void encode_fields(ordered_json& line, const CommittedLog& event) {
   }
   line["messages"] = std::move(messages);
   line["source"] = std::string(committed_log_source_name(event.source));
+  if (event.from_offset) line["from_offset"] = *event.from_offset;
+}
+
+void encode_fields(ordered_json& line, const CommittedLogUnavailable& event) {
+  line["source"] = std::string(committed_log_source_name(event.source));
+  if (event.from_offset) line["from_offset"] = *event.from_offset;
+  line["detail"] = event.detail;
 }
 
 void encode_fields(ordered_json& line, const RunFinished& event) {
@@ -276,16 +283,44 @@ EventPayload decode_fault(JsonFieldReader& fields) {
   return event;
 }
 
+// `source` of a committed_log (any known source) or committed_log_unavailable line (one the
+// runner can fail to read), and `from_offset`, which an audit needs: where it started decides
+// which rows it could have seen.
+CommittedLogSource decode_log_source(JsonFieldReader& fields, bool unavailable_line) {
+  const std::string name = fields.string("source");
+  const std::optional<CommittedLogSource> source = committed_log_source_from_name(name);
+  const std::string allowed = unavailable_line ? "\"database\" or \"catch_up_audit\""
+                                               : "\"database\", \"observed\" or \"catch_up_audit\"";
+  if (fields.ok() && (!source || (unavailable_line && *source == CommittedLogSource::observed))) {
+    fields.fail(fields.context() + ": `source` must be " + allowed + ", not \"" + name + "\"");
+  }
+  return source.value_or(CommittedLogSource::database);
+}
+
+std::optional<std::int64_t> decode_from_offset(JsonFieldReader& fields, CommittedLogSource source) {
+  const std::optional<std::int64_t> from_offset = fields.optional_integer("from_offset");
+  if (!fields.ok()) return from_offset;
+  if (from_offset && *from_offset < 0) {
+    fields.fail(fields.context() + ": `from_offset` must not be negative, not " + std::to_string(*from_offset));
+  } else if (!from_offset && source == CommittedLogSource::catch_up_audit) {
+    fields.fail(fields.context() + ": source \"catch_up_audit\" needs `from_offset` (the serverOffset the audit "
+                "client connected with, an integer >= 0)");
+  }
+  return from_offset;
+}
+
+EventPayload decode_committed_log_unavailable(JsonFieldReader& fields) {
+  CommittedLogUnavailable event;
+  event.source = decode_log_source(fields, true);
+  event.from_offset = decode_from_offset(fields, event.source);
+  event.detail = fields.string("detail");
+  return event;
+}
+
 EventPayload decode_committed_log(JsonFieldReader& fields) {
   CommittedLog log;
-  const std::string source = fields.string("source");
-  if (source == "database") {
-    log.source = CommittedLogSource::database;
-  } else if (source == "observed") {
-    log.source = CommittedLogSource::observed;
-  } else if (fields.ok()) {
-    fields.fail("`committed_log` line: `source` must be \"database\" or \"observed\", not \"" + source + "\"");
-  }
+  log.source = decode_log_source(fields, false);
+  log.from_offset = decode_from_offset(fields, log.source);
   const nlohmann::json& messages = fields.array("messages");
   log.messages.reserve(messages.size());
   for (std::size_t index = 0; index < messages.size() && fields.ok(); ++index) {
@@ -338,6 +373,7 @@ constexpr std::array event_decoders{
     EventDecoder{MessageReceived::type_name, decode_received},
     EventDecoder{FaultChanged::type_name, decode_fault},
     EventDecoder{CommittedLog::type_name, decode_committed_log},
+    EventDecoder{CommittedLogUnavailable::type_name, decode_committed_log_unavailable},
     EventDecoder{RunFinished::type_name, decode_run_finished},
 };
 

@@ -1,6 +1,7 @@
 #include "sim/runner/catch_up_reader.hpp"
 
 #include <chrono>
+#include <map>
 
 #include <boost/asio/io_context.hpp>
 
@@ -19,10 +20,16 @@ constexpr auto poll_interval = std::chrono::milliseconds(20);
 // shell only moves its frames and watches its history records.
 class CatchUpReader {
  public:
-  CatchUpReader(const std::string& host, std::uint16_t port, const ClientProtocolNames& names, const CatchUpLimits& limits)
-      : host_(host), port_(port), limits_(limits), client_(probe_spec(), names, 1),
-        socket_(io_, client_, host, port, hooks()) {}
+  // `keep_rows`: the audit keeps every row; the start-offset reader only counts them, since
+  // a long-lived server's whole history may be far larger than any log a run judges.
+  CatchUpReader(const std::string& host, std::uint16_t port, const ClientProtocolNames& names, const CatchUpLimits& limits,
+                std::int64_t from_offset, bool keep_rows)
+      : host_(host), port_(port), limits_(limits), keep_rows_(keep_rows), client_(reader_spec(keep_rows), names, 1),
+        socket_(io_, client_, host, port, hooks()) {
+    if (from_offset > 0) client_.start_from(from_offset);
+  }
 
+  // The highest id and the message count, or why the catch-up could not be read.
   std::variant<CatchUpEnd, std::string> run() {
     client_.connect(now_ms());
     socket_.pump();
@@ -44,11 +51,15 @@ class CatchUpReader {
     return end_;
   }
 
+  // What run() kept, when keeping rows.
+  const std::map<std::int64_t, std::string>& rows() const { return rows_; }
+
  private:
   // The dedupe policy keeps the highest id as its offset, whatever order the catch-up has.
-  static ClientSpec probe_spec() {
+  // The name is the client's tag in its handshake query, so a server's log shows who asked.
+  static ClientSpec reader_spec(bool audit) {
     ClientSpec spec;
-    spec.name = "resync-start-offset-probe";
+    spec.name = audit ? "resync-log-audit" : "resync-start-offset-probe";
     spec.policy = ClientPolicy::dedupe;
     return spec;
   }
@@ -74,17 +85,33 @@ class CatchUpReader {
     } else if (type == "received") {
       ++end_.message_count;
       last_message_ms_ = now_ms();
+      if (keep_rows_ && !failure_) keep_row(event);
     } else if (type == "connect_error") {
-      failure_ = "the server refused the probe's CONNECT: " + event.value("message", "");
+      failure_ = "the server refused the reader's CONNECT: " + event.value("message", "");
     } else if (type == "disconnected" && connected_at_ms_) {
       // A catch-up cut short would give a start offset too low: say so instead of guessing.
-      failure_ = "the server closed the probe's connection during its catch-up (" + event.value("reason", "") + ")";
+      failure_ = "the server closed the reader's connection during its catch-up (" + event.value("reason", "") + ")";
     }
+  }
+
+  // A repeated id keeps its first content: the history's log holds each id once, and the
+  // clients' own renderings show a server that repeats itself.
+  void keep_row(const nlohmann::json& event) {
+    const std::int64_t id = event.value("id", std::int64_t{0});
+    if (rows_.contains(id)) return;
+    if (rows_.size() == limits_.rows_max) {
+      failure_ = "the catch-up of " + host_ + ":" + std::to_string(port_) + " carried more than " +
+                 std::to_string(limits_.rows_max) + " rows (the audit's limit)";
+      return;
+    }
+    rows_.emplace(id, event.value("content", std::string()));
   }
 
   std::string host_;
   std::uint16_t port_;
   CatchUpLimits limits_;
+  bool keep_rows_ = false;
+  std::map<std::int64_t, std::string> rows_;
   asio::io_context io_;
   ChatClient client_;
   SocketChatClient socket_;
@@ -99,7 +126,21 @@ class CatchUpReader {
 
 std::variant<CatchUpEnd, std::string> read_catch_up_end(const std::string& host, std::uint16_t port,
                                                         const ClientProtocolNames& names, const CatchUpLimits& limits) {
-  return CatchUpReader(host, port, names, limits).run();
+  return CatchUpReader(host, port, names, limits, 0, false).run();
+}
+
+std::variant<CatchUpRows, std::string> read_catch_up_rows(const std::string& host, std::uint16_t port,
+                                                          const ClientProtocolNames& names, std::int64_t from_offset,
+                                                          const CatchUpLimits& limits) {
+  CatchUpReader reader(host, port, names, limits, from_offset, true);
+  const auto end = reader.run();
+  if (const auto* error = std::get_if<std::string>(&end)) return *error;
+  CatchUpRows read;
+  read.from_offset = from_offset;
+  read.message_count = std::get<CatchUpEnd>(end).message_count;
+  read.rows.reserve(reader.rows().size());
+  for (const auto& [id, content] : reader.rows()) read.rows.push_back({id, content});
+  return read;
 }
 
 }  // namespace resync::sim

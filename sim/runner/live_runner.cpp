@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +25,7 @@
 #include "sim/runner/server_process.hpp"
 #include "sim/runner/target_address.hpp"
 #include "sim/runner/socket_chat_client.hpp"
+#include "sim/runner/target_database_reader.hpp"
 
 namespace resync::sim {
 
@@ -176,6 +178,8 @@ class LiveEnvironment final : public RunEnvironment {
     proxy_.reset();
     // A server that died since the last look must not be taken for one this stop ended.
     notice_unrequested_exit();
+    // Before the stop: the audit reads the target as a page would, so it must be serving.
+    if (!embedded()) audit_committed_log();
     if (server_running()) stop_server(SIGTERM);
     if (stopping_) {
       // The end of the run may block: wait for the stop (a step's or the one just asked for),
@@ -191,8 +195,24 @@ class LiveEnvironment final : public RunEnvironment {
       } else {
         record({{"type", "committed_log"}, {"source", "database"}, {"messages", std::move(messages)}});
       }
+    } else if (const auto path = reachable_database_path()) {
+      // After the stop, as for the embedded server: what the target kept is what counts.
+      read_target_committed_log(*path);
     }
     io_.stop();
+  }
+
+  // The server's SQLite file when the harness can read it: the embedded server's chat.db;
+  // else --target-db, or the scenario's server.external.database. A relative path is taken
+  // inside the target's RESYNC_RUN_DIR when the harness starts the target (that is where a
+  // --target-cmd keeps its database), else relative to the current directory.
+  std::optional<std::string> reachable_database_path() const {
+    if (embedded()) return database_path_;
+    const std::string named = options_.target_database.value_or(scenario_.server.database);
+    if (named.empty()) return std::nullopt;
+    const std::filesystem::path path(named);
+    if (path.is_relative() && !target_command().empty()) return (target_run_directory() / path).string();
+    return std::filesystem::absolute(path).string();
   }
 
  private:
@@ -218,11 +238,68 @@ class LiveEnvironment final : public RunEnvironment {
     const std::string url = options_.target_url.value_or(scenario_.server.url);
     const auto address = parse_target_url(url);
     if (!address) return "cannot read the target URL '" + url + "': expected http://HOST:PORT";
-    const auto end = read_catch_up_end(address->host, address->port,
-                                       ClientProtocolNames{scenario_.server.chat_event, scenario_.server.offset_auth_field});
+    const auto end = read_catch_up_end(address->host, address->port, protocol_names());
     if (const auto* error = std::get_if<std::string>(&end)) return "cannot read the target's log to find where it ends: " + *error;
-    execution_options.start_offset = std::get<CatchUpEnd>(end).highest_id;
+    start_offset_ = std::get<CatchUpEnd>(end).highest_id;
+    execution_options.start_offset = start_offset_;
     return std::nullopt;
+  }
+
+  // An external target's committed log, read as a page reads it: an audit client connects
+  // straight to the target (not through the proxy, which is gone: the faults are healed, and
+  // nothing between the audit and the server should be able to change what it reads) with the
+  // run's start offset, and takes the whole catch-up until it is quiet. What it could not
+  // read is recorded as such, never as an empty log.
+  void audit_committed_log() {
+    history::CommittedLogUnavailable unavailable{history::CommittedLogSource::catch_up_audit, start_offset_, ""};
+    if (server_ && !server_running()) {
+      unavailable.detail = "the target was not running at the end of the run (see its server_stopped line), so no "
+                           "client could read its catch-up";
+      return record_payload(std::move(unavailable));
+    }
+    CatchUpLimits limits;
+    // A scenario that needs a longer silence to call its clients converged gets it here too.
+    limits.quiet_ms = std::max(limits.quiet_ms, scenario_.quiet_ms);
+    limits.duration_max_ms = audit_duration_max_ms;
+    limits.rows_max = audit_rows_max;
+    const auto read = read_catch_up_rows(target_.host, target_.port, protocol_names(), start_offset_, limits);
+    if (const auto* error = std::get_if<std::string>(&read)) {
+      unavailable.detail = *error;
+      return record_payload(std::move(unavailable));
+    }
+    history::CommittedLog log;
+    log.source = history::CommittedLogSource::catch_up_audit;
+    log.from_offset = start_offset_;
+    for (const CatchUpRow& row : std::get<CatchUpRows>(read).rows) log.messages.push_back({row.id, row.content, std::nullopt});
+    record_payload(std::move(log));
+  }
+
+  void read_target_committed_log(const std::string& path) {
+    auto read = read_target_database(path);
+    if (auto* error = std::get_if<std::string>(&read)) {
+      return record_payload(history::CommittedLogUnavailable{history::CommittedLogSource::database, std::nullopt,
+                                                             std::move(*error)});
+    }
+    history::CommittedLog log;
+    log.source = history::CommittedLogSource::database;
+    log.messages = std::move(std::get<std::vector<history::CommittedMessage>>(read));
+    record_payload(std::move(log));
+  }
+
+  // A typed line through the history's own encoder; record() stamps the time.
+  void record_payload(history::EventPayload payload) {
+    nlohmann::json line = history::encode_event(history::HistoryEvent{now_ms(), std::move(payload)});
+    line.erase("t_ms");
+    record(std::move(line));
+  }
+
+  ClientProtocolNames protocol_names() const {
+    return ClientProtocolNames{scenario_.server.chat_event, scenario_.server.offset_auth_field};
+  }
+
+  // The --target-cmd's RESYNC_RUN_DIR: one per scenario, kept across its restarts.
+  std::filesystem::path target_run_directory() const {
+    return std::filesystem::absolute(options_.work_directory) / "target";
   }
 
   std::string abandon(const std::string& detail, const std::string& reason) {
@@ -250,7 +327,7 @@ class LiveEnvironment final : public RunEnvironment {
       }
     } else if (!target_command().empty()) {
       launch.shell_command = target_command();
-      launch.run_directory = (std::filesystem::absolute(options_.work_directory) / "target").string();
+      launch.run_directory = target_run_directory().string();
       if (auto error = empty_directory(launch.run_directory)) return error;
     } else {
       const std::string url = options_.target_url.value_or(scenario_.server.url);
@@ -326,9 +403,7 @@ class LiveEnvironment final : public RunEnvironment {
     stopped.sanitizer_report = exit.sanitizer_report;
     stopped.escalated = exit.escalated;
     if (checker::why_server_stop_is_a_crash(stopped)) stopped.detail = exit_detail(exit);
-    nlohmann::json line = history::encode_event(history::HistoryEvent{now_ms(), std::move(stopped)});
-    line.erase("t_ms");  // record() stamps the time
-    record(std::move(line));
+    record_payload(std::move(stopped));
   }
 
   void record_server_started() {
@@ -379,6 +454,13 @@ class LiveEnvironment final : public RunEnvironment {
   asio::steady_timer exit_watch_timer_{io_};
   static constexpr int exit_watch_interval_ms = 10;
   static constexpr auto stop_grace_max = std::chrono::seconds(10);
+  // The audit's bounds: as quiet as the start-offset reader; a minute and a million rows, five
+  // times what one scenario can store (preload and sends, scenario_bounds), so only a server
+  // that never stops sending reaches them.
+  static constexpr std::int64_t audit_duration_max_ms = 60000;
+  static constexpr std::size_t audit_rows_max = 1000000;
+  // Where the target's log ended before the run (learn_start_offset); 0 for a server we start.
+  std::int64_t start_offset_ = 0;
   std::string database_path_;
   std::string history_path_;
   std::ofstream history_;

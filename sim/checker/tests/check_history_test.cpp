@@ -295,6 +295,7 @@ TEST(CheckHistory, EveryKindHasTheNameScenariosUse) {
       {AnomalyKind::recovery_repeat, "recovery_repeat"},
       {AnomalyKind::server_crashed, "server_crashed"},
       {AnomalyKind::no_convergence, "no_convergence"},
+      {AnomalyKind::catch_up_disagrees_with_database, "catch_up_disagrees_with_database"},
   };
   ASSERT_EQ(names.size(), all_anomaly_kinds.size());
   for (const auto& [kind, name] : names) {

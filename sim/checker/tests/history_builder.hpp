@@ -30,6 +30,11 @@ class HistoryBuilder {
     run_.expect = {verdict, std::move(anomalies), std::move(allow)};
     return *this;
   }
+  // The server's highest id before the run (a --target URL's older rows).
+  HistoryBuilder& start_offset(std::int64_t offset) {
+    run_.start_offset = offset;
+    return *this;
+  }
   HistoryBuilder& scenario(std::string name) {
     run_.scenario = std::move(name);
     return *this;
@@ -83,6 +88,14 @@ class HistoryBuilder {
   HistoryBuilder& committed(std::vector<history::CommittedMessage> messages,
                             history::CommittedLogSource source = history::CommittedLogSource::database) {
     return event(history::CommittedLog{std::move(messages), source});
+  }
+  // The log an audit client read through the target's catch-up from `from_offset`.
+  HistoryBuilder& audited(std::vector<history::CommittedMessage> messages, std::int64_t from_offset = 0) {
+    return event(history::CommittedLog{std::move(messages), history::CommittedLogSource::catch_up_audit, from_offset});
+  }
+  HistoryBuilder& log_unavailable(history::CommittedLogSource source, std::string detail,
+                                  std::optional<std::int64_t> from_offset = 0) {
+    return event(history::CommittedLogUnavailable{source, from_offset, std::move(detail)});
   }
   // A committed log of `ids` with the contents content_for(id) and offsets "o<id>".
   HistoryBuilder& committed_ids(const std::vector<std::int64_t>& ids) {
