@@ -18,15 +18,19 @@ RESYNC_APT_PACKAGES=(
   libxml2-utils                                           # xmllint: JUnit XML well-formedness and schema
   chromium                                                # browser tests: chat page, HTML report
 )
-RESYNC_NODE_MIN_MAJOR=18
+# The tests' npm sqlite3 (the tutorial's stack, tests/node/servers) and its node-gyp need
+# Node.js >= 20.17; Debian 12's own nodejs is 18, so a machine with only that fails clearly.
+RESYNC_NODE_MIN_MAJOR=20
+RESYNC_NODE_MIN_MINOR=17
 
 resync_log() { printf 'resync-setup: %s\n' "$*"; }
 
 resync_node_is_usable() {
   command -v node >/dev/null 2>&1 || return 1
-  local major
+  local major minor
   major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || return 1
-  [[ $major -ge $RESYNC_NODE_MIN_MAJOR ]]
+  minor=$(node -p 'process.versions.node.split(".")[1]' 2>/dev/null) || return 1
+  [[ $major -gt $RESYNC_NODE_MIN_MAJOR || ($major -eq $RESYNC_NODE_MIN_MAJOR && $minor -ge $RESYNC_NODE_MIN_MINOR) ]]
 }
 
 # Installs the missing Debian packages; does nothing (no apt-get at all) if none is missing.
@@ -37,11 +41,11 @@ resync_install_system_packages() {
       missing+=("$pkg")
     fi
   done
-  # Node.js: any node >= 18 with npm works. Debian's own is `nodejs` + `npm`; a NodeSource
+  # Node.js: any node >= 20.17 with npm works. Debian's own is `nodejs` + `npm`; a NodeSource
   # `nodejs` bundles npm and conflicts with Debian's `npm`, so ask apt only for what is absent.
   if ! resync_node_is_usable; then
     if command -v node >/dev/null 2>&1; then
-      resync_log "error: $(command -v node) is $(node --version), Resync's tests need Node.js >= $RESYNC_NODE_MIN_MAJOR" >&2
+      resync_log "error: $(command -v node) is $(node --version), Resync's tests need Node.js >= $RESYNC_NODE_MIN_MAJOR.$RESYNC_NODE_MIN_MINOR (npm sqlite3 and node-gyp); install a newer Node.js (e.g. NodeSource's nodejs 20 or 22) and run again" >&2
       return 1
     fi
     missing+=(nodejs)
