@@ -28,6 +28,21 @@ TargetFindings decide_findings(const std::string& target, const std::string& cha
 
 std::optional<std::string> why_not_applicable(const Scenario& scenario, const TargetFindings& findings) {
   if (!findings.unusable_reason.empty()) return findings.unusable_reason;
+  // A scenario written for the embedded server may need what only `resync serve` can be told
+  // (a target is started by its own command): run against a target, its expectation would
+  // judge something that was never set up.
+  if (!scenario.server.planted_bug.empty()) {
+    return "the scenario plants a bug in the embedded server (server.planted_bug \"" + scenario.server.planted_bug +
+           "\"): it tests Resync's checker, not a target";
+  }
+  if (scenario.server.preload_messages > 0) {
+    return "the scenario needs " + std::to_string(scenario.server.preload_messages) +
+           " rows stored before the run (server.preload_messages), which only the embedded server can be given";
+  }
+  if (scenario.server.kind == ServerKind::embedded && scenario.server.delivery == "tutorial") {
+    return "the scenario's expectation describes the embedded server's naive \"tutorial\" delivery (server.delivery), "
+           "not a target";
+  }
   const bool needs_acks = std::any_of(scenario.clients.begin(), scenario.clients.end(),
                                       [](const ClientSpec& client) { return client.send_mode == SendMode::acked; });
   if (needs_acks && !findings.acknowledges) return "target does not acknowledge \"" + findings.chat_event + "\"";

@@ -38,7 +38,9 @@ struct TargetFindings {
 // Pure: the findings from what was observed.
 TargetFindings decide_findings(const std::string& target, const std::string& chat_event, const ProbeObservations& seen);
 
-// Pure: why `scenario` cannot be judged on this target, or nothing when it can.
+// Pure: why `scenario` cannot be judged on this target, or nothing when it can: the target
+// lacks what the scenario needs (acks), or the scenario needs what only the embedded server
+// has (a planted bug, preloaded rows, an expectation about its tutorial delivery mode).
 std::optional<std::string> why_not_applicable(const Scenario& scenario, const TargetFindings& findings);
 
 // The one line `resync run` prints, e.g.

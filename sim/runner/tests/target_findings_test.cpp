@@ -42,6 +42,23 @@ TEST(TargetFindings, ATargetWithoutAcksMakesOnlyAckedScenariosNotApplicable) {
   EXPECT_FALSE(why_not_applicable(scenario_with(SendMode::plain), findings));
 }
 
+TEST(TargetFindings, ScenariosThatNeedTheEmbeddedServerAreNotApplicableToATarget) {
+  const TargetFindings findings = decide_findings("http://127.0.0.1:3000", "chat message", everything_works());
+  Scenario planted = scenario_with(SendMode::plain);
+  planted.server.planted_bug = "drop-every-10th-plain";
+  ASSERT_TRUE(why_not_applicable(planted, findings));
+  EXPECT_NE(why_not_applicable(planted, findings)->find("plants a bug in the embedded server"), std::string::npos);
+  Scenario preloaded = scenario_with(SendMode::plain);
+  preloaded.server.preload_messages = 1500;
+  ASSERT_TRUE(why_not_applicable(preloaded, findings));
+  EXPECT_NE(why_not_applicable(preloaded, findings)->find("1500 rows stored before the run"), std::string::npos);
+  Scenario tutorial = scenario_with(SendMode::plain);
+  tutorial.server.delivery = "tutorial";
+  ASSERT_TRUE(why_not_applicable(tutorial, findings));
+  EXPECT_NE(why_not_applicable(tutorial, findings)->find("naive \"tutorial\" delivery"), std::string::npos);
+  EXPECT_FALSE(why_not_applicable(scenario_with(SendMode::plain), findings));
+}
+
 TEST(TargetFindings, ATargetThatDoesNotBroadcastCanJudgeNoScenario) {
   ProbeObservations seen = everything_works();
   seen.broadcast_with_id = false;

@@ -35,6 +35,14 @@ export function hasAckedClient(scenario) {
     client.delivery === 'acked' || (typeof client.delivery === 'object' && client.delivery !== null && 'acked' in client.delivery));
 }
 
+// true when the scenario needs what only the embedded server has (a planted bug, preloaded
+// rows, an expectation about its tutorial delivery): against a target it is "not applicable"
+// (sim/runner/target_findings.cpp).
+export function needsEmbeddedServer(scenario) {
+  const server = scenario.server ?? {};
+  return Boolean(server.planted_bug) || (server.preload_messages ?? 0) > 0 || server.delivery === 'tutorial';
+}
+
 // `resync run ARGS`; returns its exit code, its whole output and the wall time in seconds.
 // timeoutMs bounds the run (the test fails with the output so far when it is hit).
 export function runResync(args, timeoutMs) {
