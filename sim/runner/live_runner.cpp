@@ -169,6 +169,23 @@ class LiveEnvironment final : public RunEnvironment {
     return read_highest_id(database_path_);
   }
 
+  // The target's database when it is reachable (cheap), else a catch-up from the start offset
+  // straight to the target (blocking for its quiet period: the clients are quiet by then).
+  std::optional<std::int64_t> external_log_end() override {
+    if (embedded() || (server_ && !server_running())) return std::nullopt;
+    if (const auto path = reachable_database_path()) {
+      if (std::filesystem::exists(*path)) {
+        if (const auto highest = read_highest_id(*path)) return highest;
+      }
+    }
+    CatchUpLimits limits;
+    limits.duration_max_ms = convergence_read_duration_max_ms;
+    const auto read = read_catch_up_rows(target_.host, target_.port, protocol_names(), start_offset_, limits);
+    const auto* rows = std::get_if<CatchUpRows>(&read);
+    if (rows == nullptr) return std::nullopt;
+    return rows->rows.empty() ? start_offset_ : rows->rows.back().id;
+  }
+
 
   void finish() override {
     finished_ = true;
@@ -458,6 +475,8 @@ class LiveEnvironment final : public RunEnvironment {
   // times what one scenario can store (preload and sends, scenario_bounds), so only a server
   // that never stops sending reaches them.
   static constexpr std::int64_t audit_duration_max_ms = 60000;
+  // A convergence check is a glance, not the audit: a log that takes longer is still moving.
+  static constexpr std::int64_t convergence_read_duration_max_ms = 5000;
   static constexpr std::size_t audit_rows_max = 1000000;
   // Where the target's log ended before the run (learn_start_offset); 0 for a server we start.
   std::int64_t start_offset_ = 0;

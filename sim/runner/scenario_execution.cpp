@@ -2,12 +2,16 @@
 
 #include <signal.h>
 
+#include <algorithm>
+
 namespace resync::sim {
 
 namespace {
 
 constexpr std::int64_t convergence_poll_interval_ms = 25;
 constexpr std::int64_t heal_after_last_step_ms = 50;
+// How long an external log's end must stand still before clients behind it are judged.
+constexpr std::int64_t external_log_still_ms = 500;
 
 const char* verdict_name(Verdict verdict) {
   switch (verdict) {
@@ -181,8 +185,27 @@ bool ScenarioExecution::converged() {
     for (auto& [name, chat_client] : clients_) {
       if (chat_client->server_offset() < *highest) return false;
     }
+    return true;
   }
-  return true;
+  return external_log_settled();
+}
+
+// Quiet clients do not prove an external server is done: a slow one may still be storing and
+// broadcasting a burst it received (one fsync per insert), and ending the run then blames it
+// for rows it was about to deliver. So the run also waits until every client has reached the
+// log's end, or until that end has stood still for the quiet period: a server that stored
+// rows it never delivers is then judged on them (lost), not left to time out.
+bool ScenarioExecution::external_log_settled() {
+  const auto end = environment_.external_log_end();
+  if (!end) return true;  // nothing to read (the finish records why the log could not be read)
+  const std::int64_t now = environment_.now_ms();
+  if (end != external_log_end_) {
+    external_log_end_ = end;
+    external_log_end_since_ms_ = now;
+  }
+  const bool caught_up = std::all_of(clients_.begin(), clients_.end(),
+                                     [&](const auto& entry) { return entry.second->server_offset() >= *end; });
+  return caught_up || now - external_log_end_since_ms_ >= std::max<std::int64_t>(scenario_.quiet_ms, external_log_still_ms);
 }
 
 void ScenarioExecution::poll_convergence() {

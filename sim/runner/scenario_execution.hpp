@@ -39,6 +39,10 @@ class RunEnvironment {
   virtual void start_server() = 0;
   // The highest committed id, when the environment can see the server's storage.
   virtual std::optional<std::int64_t> committed_highest_id() = 0;
+  // For a server whose storage is not the harness's (an external target): where its log ends
+  // now, as its database or a fresh reader's catch-up shows it; nothing when it cannot be
+  // read. Slow (a catch-up takes its quiet period): asked only once the clients look converged.
+  virtual std::optional<std::int64_t> external_log_end() { return std::nullopt; }
   // The run is over: close every transport and timer, stop the server, and append the
   // committed log (when the environment can read it).
   virtual void finish() = 0;
@@ -74,6 +78,7 @@ class ScenarioExecution {
   void for_clients(const std::vector<std::string>& names, const std::function<void(ChatClient&)>& action);
   void heal_phase();
   bool converged();
+  bool external_log_settled();
   void poll_convergence();
   void finish(bool converged, const std::string& detail);
 
@@ -83,6 +88,9 @@ class ScenarioExecution {
   std::map<std::string, std::unique_ptr<ChatClient>> clients_;  // ordered: deterministic iteration
   std::map<std::string, std::int64_t> sent_counts_;
   std::int64_t converge_deadline_ms_ = 0;
+  // The external log's end as last read, and since when it has stood there.
+  std::optional<std::int64_t> external_log_end_;
+  std::int64_t external_log_end_since_ms_ = 0;
   bool finished_ = false;
 };
 
