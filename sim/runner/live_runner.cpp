@@ -102,11 +102,19 @@ class LiveEnvironment final : public RunEnvironment {
     // The timeline starts once server and proxy are up, as in the simulator: a step at 1 ms
     // runs 1 ms after the clients could first connect, however long a preload took.
     started_ = std::chrono::steady_clock::now();
+    if (options_.abandon_at) {
+      abandon_timer_.expires_at(*options_.abandon_at);
+      abandon_timer_.async_wait([this](const boost::system::error_code& error) {
+        if (!error) abandon_at_deadline();
+      });
+    }
     execution.start();
     watch_for_unrequested_exit();
     io_.run();
     return history_path_;
   }
+
+  bool abandoned() const { return abandoned_; }
 
   // ---- RunEnvironment ----
 
@@ -173,6 +181,7 @@ class LiveEnvironment final : public RunEnvironment {
     for (auto& [name, socket] : sockets_) socket->close_all();
     for (auto& timer : timers_) timer->cancel();
     exit_watch_timer_.cancel();
+    abandon_timer_.cancel();
     proxy_.reset();
     // A server that died since the last look must not be taken for one this stop ended.
     notice_unrequested_exit();
@@ -223,6 +232,23 @@ class LiveEnvironment final : public RunEnvironment {
     if (const auto* error = std::get_if<std::string>(&end)) return "cannot read the target's log to find where it ends: " + *error;
     execution_options.start_offset = std::get<CatchUpEnd>(end).highest_id;
     return std::nullopt;
+  }
+
+  // The caller's deadline came first: tear down at once, without the converge phase's
+  // checks or the committed log (nobody judges this run), and kill rather than stop the
+  // server, whose graceful stop could take longer than the caller has left.
+  void abandon_at_deadline() {
+    if (finished_) return;
+    abandoned_ = true;
+    finished_ = true;
+    for (auto& [name, socket] : sockets_) socket->close_all();
+    for (auto& timer : timers_) timer->cancel();
+    exit_watch_timer_.cancel();
+    stop_poll_timer_.cancel();
+    proxy_.reset();
+    if (server_ && server_->running()) server_->stop(SIGKILL);
+    record({{"type", "run_finished"}, {"converged", false}, {"detail", "abandoned: the caller's deadline came before the run ended"}});
+    io_.stop();
   }
 
   std::string abandon(const std::string& detail, const std::string& reason) {
@@ -387,14 +413,21 @@ class LiveEnvironment final : public RunEnvironment {
   std::unique_ptr<RunProxy> proxy_;
   std::map<std::string, std::unique_ptr<SocketChatClient>> sockets_;
   std::vector<std::shared_ptr<asio::steady_timer>> timers_;
+  asio::steady_timer abandon_timer_{io_};
   bool finished_ = false;
+  bool abandoned_ = false;
 };
 
 }  // namespace
 
 std::string run_scenario_live(const Scenario& scenario, const LiveRunOptions& options) {
+  return run_scenario_live_bounded(scenario, options).history_path;
+}
+
+LiveRunResult run_scenario_live_bounded(const Scenario& scenario, const LiveRunOptions& options) {
   LiveEnvironment environment(scenario, options);
-  return environment.run();
+  std::string history_path = environment.run();
+  return {std::move(history_path), environment.abandoned()};
 }
 
 }  // namespace resync::sim
