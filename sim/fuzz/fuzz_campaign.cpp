@@ -27,7 +27,9 @@ constexpr int generation_size_max = 100;
 // sequence once more; past this many it says "at least".
 constexpr int shrink_candidates_counted_max = 5000;
 
-int generation_size(std::uint64_t index) { return static_cast<int>(index % (generation_size_max + 1)); }
+int generation_size(std::uint64_t index, int size_step) {
+  return static_cast<int>((index * static_cast<std::uint64_t>(std::max(1, size_step))) % (generation_size_max + 1));
+}
 
 std::int64_t milliseconds_between(FuzzClock::time_point from, FuzzClock::time_point to) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
@@ -260,7 +262,7 @@ CampaignResult run_campaign(const CampaignOptions& options, const ScenarioRunner
         // RapidCheck's generation context is process-wide, not per thread: generate one at
         // a time, then run the (much slower) simulations in parallel.
         std::lock_guard lock(generation_mutex);
-        scenario = generate_scenario(options.profile, seed, generation_size(index)).value();
+        scenario = generate_scenario(options.profile, seed, generation_size(index, options.size_step)).value();
       }
       // Keep the longest run seen so far after this one: a failure it finds can then be
       // replayed at least once.
@@ -313,7 +315,7 @@ CampaignResult run_campaign(const CampaignOptions& options, const ScenarioRunner
     CampaignFailure failure;
     failure.run_index = index;
     failure.run_seed = campaign_run_seed(options.seed, index);
-    rc::Shrinkable<Scenario> current = generate_scenario(options.profile, failure.run_seed, generation_size(index));
+    rc::Shrinkable<Scenario> current = generate_scenario(options.profile, failure.run_seed, generation_size(index, options.size_step));
     failure.original = current.value();
     failure.verdict_text = found.judgement.text;
     failure.failure_class = found.judgement.failure_class;

@@ -79,6 +79,10 @@ struct CampaignOptions {
   // Takes precedence over time_budget_ms.
   std::optional<FuzzBudget> budget;
   int jobs = 1;
+  // RapidCheck's size for run i is (i * size_step) mod 101: 1 grows as rc::check does over
+  // thousands of simulated runs; a live campaign has tens of runs and needs bigger
+  // scenarios sooner.
+  int size_step = 1;
   int shrink_runs_max = 3000;
   // Tries per shrink candidate: it counts as still failing when any try fails with the same
   // failure class (live timing varies); a candidate that never does is not taken. 1 in sim

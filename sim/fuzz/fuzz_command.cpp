@@ -29,6 +29,8 @@ constexpr std::uint64_t default_runs = 1000;
 // Live runs take real seconds: keep generated timelines short and convergence bounded.
 constexpr std::int64_t live_timeline_ms_max = 3000;
 constexpr std::int64_t live_converge_within_ms = 20000;
+// A live run takes seconds, so a campaign has tens of runs, not thousands: sizes 0, 10, 20, ...
+constexpr int live_size_step = 10;
 
 std::string read_file(const std::string& path) {
   std::ifstream input(path, std::ios::binary);
@@ -206,6 +208,7 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
     campaign.profile.timeline_ms_max = std::min(campaign.profile.timeline_ms_max, live_timeline_ms_max);
     campaign.profile.converge_within_ms = std::min(campaign.profile.converge_within_ms, live_converge_within_ms);
     campaign.run_lower_bound_ms = live_run_lower_bound_ms;
+    campaign.size_step = live_size_step;
   }
 
   const std::filesystem::path live_work_root =
