@@ -90,12 +90,62 @@ void shrink_failure(const CampaignOptions& options, const ScenarioRunner& runner
     for (auto counting = candidates; level_size < shrink_candidates_counted_max && counting.next();) ++level_size;
     const std::string level_size_text =
         (level_size >= shrink_candidates_counted_max ? "at least " : "") + std::to_string(level_size);
+    // Removals first (live): RapidCheck lists a step's candidates in the order the generator
+    // drew its values, client settings before the timeline, so removing steps comes after
+    // hundreds of value shrinks; at seconds per run, and k runs for each candidate that does
+    // not fail, removals are what a budget can afford. Order: two halvings (one run each
+    // when the failure survives them), then dropping a single step (each failing candidate
+    // is progress), then bigger removals, then everything else in RapidCheck's order.
+    std::vector<std::pair<rc::Shrinkable<Scenario>, Scenario>> ordered;
+    if (options.shrink_removals_first) {
+      for (auto listing = candidates; static_cast<int>(ordered.size()) < shrink_candidates_counted_max;) {
+        auto candidate = listing.next();
+        if (!candidate) break;
+        Scenario value = candidate->value();
+        ordered.emplace_back(std::move(*candidate), std::move(value));
+      }
+      const std::size_t steps = current.value().timeline.size();
+      std::vector<std::pair<int, std::size_t>> rank;  // (tier, steps removed within the tier), per candidate
+      int halvings = 0;
+      for (const auto& [shrinkable, value] : ordered) {
+        const std::size_t left = value.timeline.size();
+        if (left >= steps) {
+          rank.emplace_back(3, 0);
+        } else if (halvings < 2 && steps >= 4 && left * 2 >= steps - 1 && left * 2 <= steps + 2) {
+          ++halvings;
+          rank.emplace_back(0, 0);
+        } else if (left + 1 == steps) {
+          rank.emplace_back(1, 0);
+        } else {
+          rank.emplace_back(2, steps - left);
+        }
+      }
+      std::vector<std::size_t> order(ordered.size());
+      for (std::size_t index = 0; index < order.size(); ++index) order[index] = index;
+      std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return rank[a] < rank[b]; });
+      std::vector<std::pair<rc::Shrinkable<Scenario>, Scenario>> sorted;
+      sorted.reserve(ordered.size());
+      for (std::size_t index : order) sorted.push_back(std::move(ordered[index]));
+      ordered = std::move(sorted);
+    }
+    std::size_t ordered_next = 0;
+    const auto next_candidate = [&]() -> std::optional<std::pair<rc::Shrinkable<Scenario>, Scenario>> {
+      if (options.shrink_removals_first) {
+        if (ordered_next >= ordered.size()) return std::nullopt;
+        return std::move(ordered[ordered_next++]);
+      }
+      auto candidate = candidates.next();
+      if (!candidate) return std::nullopt;
+      Scenario value = candidate->value();
+      return std::make_pair(std::move(*candidate), std::move(value));
+    };
     const auto step_started = budget.now();
     const int runs_before_step = failure.shrink_runs;
     int candidate_number = 0;
-    while (auto candidate = candidates.next()) {
+    while (auto next = next_candidate()) {
       ++candidate_number;
-      const Scenario value = candidate->value();
+      auto* candidate = &next->first;
+      const Scenario& value = next->second;
       // Different shrinks can give the same scenario (a value shrunk into a step that a
       // later removal drops anyway); a live run of it again would only spend the budget.
       if (!tried.insert(scenario_to_json(value).dump()).second) continue;

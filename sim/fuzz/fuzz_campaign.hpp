@@ -89,6 +89,10 @@ struct CampaignOptions {
   // mode, where a run is deterministic. Shrinking keeps this many runs of the reproducer's
   // length for its replay, which gets as many tries.
   int shrink_tries = 1;
+  // Try each shrink step's candidates that remove timeline steps first (two halvings, then
+  // single steps, then bigger removals), before RapidCheck's value shrinks; considers at
+  // most 5000 candidates per step. Live, where every candidate costs seconds.
+  bool shrink_removals_first = false;
   // The shortest a run can take (live_run_lower_bound_ms live; 0 for the simulator).
   std::function<std::int64_t(const Scenario&)> run_lower_bound_ms;
   // Called after every change (thread-safe: calls are serialized).

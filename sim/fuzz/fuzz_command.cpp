@@ -209,6 +209,7 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
     campaign.profile.converge_within_ms = std::min(campaign.profile.converge_within_ms, live_converge_within_ms);
     campaign.run_lower_bound_ms = live_run_lower_bound_ms;
     campaign.size_step = live_size_step;
+    campaign.shrink_removals_first = true;
   }
 
   const std::filesystem::path live_work_root =
