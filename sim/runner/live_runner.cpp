@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -95,7 +96,11 @@ class LiveEnvironment final : public RunEnvironment {
     ScenarioExecution execution(scenario_, execution_options, *this);
     execution.record_run_started();
     if (start_offset_error) return abandon(*start_offset_error, "cannot learn where the target's log ends");
-    if (auto error = start_target()) return abandon(*error, "the server under test did not start");
+    if (auto error = start_target()) {
+      // A start cut short by the caller's deadline is the deadline's doing, not the target's.
+      abandoned_ = options_.abandon_at && std::chrono::steady_clock::now() >= *options_.abandon_at;
+      return abandon(*error, "the server under test did not start");
+    }
     std::string proxy_error;
     proxy_ = start_run_proxy(io_, target_.host, target_.port, derive_seed(options_.seed, 0), proxy_error);
     if (!proxy_) return abandon("the fault proxy did not start: " + proxy_error, proxy_error);
@@ -263,6 +268,12 @@ class LiveEnvironment final : public RunEnvironment {
     std::filesystem::remove(stderr_path);
     ServerLaunch launch;
     launch.stderr_path = stderr_path;
+    if (options_.abandon_at) {
+      // Waiting for the port blocks before the abandon timer can fire: bound it by the
+      // deadline too (restarts during the run keep this bound).
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*options_.abandon_at - std::chrono::steady_clock::now());
+      launch.start_timeout_ms = std::clamp<std::int64_t>(left.count(), 1, launch.start_timeout_ms);
+    }
     if (embedded()) {
       if (scenario_.server.preload_messages > 0) preload();
       launch.serve_arguments = {options_.resync_executable, "serve", "--host", "127.0.0.1", "--db", database_path_,

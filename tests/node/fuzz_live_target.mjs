@@ -77,4 +77,26 @@ describe('resync fuzz --mode live against a black box', { timeout: 150000 }, () 
       rmSync(work, { recursive: true, force: true });
     }
   });
+
+  it('a short budget ends on time and says what it cut', () => {
+    const work = mkdtempSync(join(tmpdir(), 'resync-fuzz-live-short-'));
+    try {
+      const target = `exec '${resync}' serve --host 127.0.0.1 --port "$PORT" --db "$RESYNC_RUN_DIR/chat.db"`;
+      const shortBudgetSeconds = 6;
+      const started = Date.now();
+      // The default profile: faults, reloads and kills make runs of several seconds, so the
+      // deadline meets a run under way (abandoned) or keeps the next one from starting.
+      const fuzz = spawnSync(resync, ['fuzz', '--mode', 'live', '--target-cmd', target, '--time-budget', `${shortBudgetSeconds}s`,
+        '--out', join(work, 'found')], { cwd: work, encoding: 'utf8', timeout: 60000 });
+      const seconds = (Date.now() - started) / 1000;
+      const out = `${fuzz.stdout}\n--- stderr ---\n${fuzz.stderr}`;
+      assert.ok(fuzz.status === 0 || fuzz.status === 1, out);
+      assert.ok(seconds <= shortBudgetSeconds + slackSeconds, `took ${seconds} s for a ${shortBudgetSeconds} s budget\n${out}`);
+      assert.match(fuzz.stdout, /^time: [\d.]+ s of a 6\.0 s budget/m, out);
+      // Nothing ends a 6 s campaign but the budget, and the summary says so.
+      assert.match(fuzz.stdout, /^(cut short|abandoned): /m, out);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
 });
