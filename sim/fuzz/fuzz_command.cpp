@@ -168,8 +168,12 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
   std::optional<std::int64_t> budget_ms;
   if (options.time_budget) {
     budget_ms = parse_duration_ms(*options.time_budget);
-    if (!budget_ms || *budget_ms <= 0) {
+    if (!budget_ms) {
       err << "resync fuzz: --time-budget '" << *options.time_budget << "' is not a duration; write e.g. 60s, 2m or 500ms\n";
+      return 2;
+    }
+    if (*budget_ms <= 0) {
+      err << "resync fuzz: --time-budget '" << *options.time_budget << "' leaves no time to run anything; give more than 0\n";
       return 2;
     }
   }
