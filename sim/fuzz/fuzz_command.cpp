@@ -3,16 +3,21 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "reports/html/report_files.hpp"
+#include "reports/html/report_text.hpp"
 #include "sim/fuzz/fuzz_campaign.hpp"
+#include "sim/fuzz/fuzz_progress.hpp"
+#include "sim/runner/external_target_probe.hpp"
 #include "sim/runner/live_runner.hpp"
 #include "sim/runner/run_command.hpp"
 #include "sim/runner/server_process.hpp"
+#include "sim/scenario/scenario_loader.hpp"
 #include "sim/scenario/scenario_writer.hpp"
 #include "sim/simulator/simulator.hpp"
 
@@ -24,6 +29,8 @@ constexpr std::uint64_t default_runs = 1000;
 // Live runs take real seconds: keep generated timelines short and convergence bounded.
 constexpr std::int64_t live_timeline_ms_max = 3000;
 constexpr std::int64_t live_converge_within_ms = 20000;
+// A live run takes seconds, so a campaign has tens of runs, not thousands: sizes 0, 10, 20, ...
+constexpr int live_size_step = 10;
 
 std::string read_file(const std::string& path) {
   std::ifstream input(path, std::ios::binary);
@@ -38,25 +45,22 @@ std::string describe_size(const Scenario& scenario) {
 
 // `--report DIR`: the campaign page (DIR/index.html), with the finding's history drawn in
 // full from the file written next to the reproducer. Returns false when it could not be written.
-bool write_campaign_report(const FuzzCommandOptions& options, const CampaignResult& result,
-                           std::optional<reports::FuzzFinding> finding, std::ostream& out, std::ostream& err) {
+bool write_campaign_report(const FuzzCommandOptions& options, const std::string& command_line, const std::string& delivery,
+                           const CampaignResult& result, std::optional<reports::FuzzFinding> finding, std::ostream& out,
+                           std::ostream& err) {
   if (!options.report_directory) return true;
   reports::ReportPage page;
   page.title = "Resync fuzz campaign";
   reports::FuzzCampaignSummary& campaign = page.campaign.emplace();
   campaign.mode = options.mode;
-  campaign.delivery = options.profile.delivery;
+  campaign.delivery = delivery;
   campaign.seed = std::to_string(options.seed);
   campaign.runs = result.runs;
   campaign.seconds = result.seconds;
   campaign.profile = "at most " + std::to_string(options.profile.clients_max) + " clients, " +
                      std::to_string(options.profile.messages_max) + " messages, " +
                      std::to_string(options.profile.faults_max) + " faults per scenario";
-  campaign.command = "resync fuzz --mode " + options.mode + " --seed " + std::to_string(options.seed) + " --runs " +
-                     std::to_string(result.runs) + " --delivery " + options.profile.delivery + " --clients-max " +
-                     std::to_string(options.profile.clients_max) + " --messages-max " +
-                     std::to_string(options.profile.messages_max) + " --faults-max " +
-                     std::to_string(options.profile.faults_max);
+  campaign.command = command_line;
   campaign.harness_error = result.harness_error;
   if (finding) {
     page.scenarios.push_back(reports::report_history_file(finding->history_path,
@@ -87,7 +91,93 @@ std::optional<std::int64_t> parse_duration_ms(const std::string& text) {
   return std::nullopt;
 }
 
+namespace {
+
+struct FuzzTarget {
+  bool external = false;
+  std::string delivery_label;  // the embedded server's --delivery, or "external"
+  std::optional<TargetFindings> findings;
+};
+
+// An external target is probed first, as `resync run` does before its suite: the campaign
+// then generates only what the target can be judged on (acked clients only when it acks,
+// kills only when the harness starts it). Returns an exit code when it cannot go on.
+std::optional<int> probe_for_campaign(const FuzzCommandOptions& options, const std::filesystem::path& work_root,
+                                      CampaignOptions& campaign, FuzzTarget& target, std::ostream& out, std::ostream& err) {
+  target.external = options.target_url || options.target_command;
+  target.delivery_label = target.external ? "external" : options.profile.delivery;
+  if (!target.external) return std::nullopt;
+  ExternalTarget external;
+  if (options.target_command) {
+    external.command = *options.target_command;
+  } else {
+    external.url = *options.target_url;
+  }
+  const ExternalTargetProbe probe = probe_external_target(external, (work_root / "probe").string());
+  if (!probe.findings) {
+    err << "resync fuzz: " << probe.start_failure << "\n";
+    return 2;
+  }
+  out << findings_line(*probe.findings) << "\n";
+  if (!probe.findings->unusable_reason.empty()) {
+    err << "resync fuzz: cannot fuzz this target: " << probe.findings->unusable_reason << "\n";
+    return 2;
+  }
+  target.findings = probe.findings;
+  ServerSpec server;
+  server.kind = ServerKind::external;
+  server.command = options.target_command.value_or("");
+  server.url = options.target_url.value_or("");
+  server.database = options.target_database.value_or("");
+  campaign.profile.external_server = server;
+  campaign.profile.acked_clients = probe.findings->acknowledges;
+  if (!probe.findings->acknowledges) out << "resync fuzz: the target does not acknowledge: generating plain clients only\n";
+  // A server behind a URL is not ours to kill or restart.
+  if (!options.target_command) campaign.profile.server_kills_max = 0;
+  return std::nullopt;
+}
+
+std::string campaign_command_line(const FuzzCommandOptions& options, const CampaignResult& result, const FuzzTarget& target) {
+  std::string command = "resync fuzz --mode " + options.mode + " --seed " + std::to_string(options.seed) + " --runs " +
+                        std::to_string(result.runs);
+  if (!target.external) command += " --delivery " + options.profile.delivery;
+  command += " --clients-max " + std::to_string(options.profile.clients_max) + " --messages-max " +
+             std::to_string(options.profile.messages_max) + " --faults-max " + std::to_string(options.profile.faults_max);
+  if (options.target_url) command += " --target " + reports::shell_quoted(*options.target_url);
+  if (options.target_command) command += " --target-cmd " + reports::shell_quoted(*options.target_command);
+  if (options.target_database) command += " --target-db " + reports::shell_quoted(*options.target_database);
+  return command;
+}
+
+std::string describe_replay(const ReplayResult& replay) {
+  const std::string of = " of " + std::to_string(replay.tries_max) + (replay.tries_max == 1 ? " try" : " tries");
+  if (replay.failed_on_try > 0) return "failed again on try " + std::to_string(replay.failed_on_try) + of;
+  if (replay.not_started) return "not run: the time budget could not fit a replay (the reproducer is unverified)";
+  std::string text = "did not fail again in " + std::to_string(replay.tries) + of;
+  if (replay.failed_differently > 0) text += " (" + std::to_string(replay.failed_differently) + " failed with another failure class)";
+  if (replay.abandoned) text += "; a try was abandoned at the deadline";
+  else if (replay.tries < replay.tries_max) text += "; the budget could not fit the remaining tries";
+  return text;
+}
+
+}  // namespace
+
 int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::ostream& err) {
+  // The one deadline starts here: probing, generating, shrinking, writing and replaying all
+  // count against --time-budget.
+  std::optional<std::int64_t> budget_ms;
+  if (options.time_budget) {
+    budget_ms = parse_duration_ms(*options.time_budget);
+    if (!budget_ms) {
+      err << "resync fuzz: --time-budget '" << *options.time_budget << "' is not a duration; write e.g. 60s, 2m or 500ms\n";
+      return 2;
+    }
+    if (*budget_ms <= 0) {
+      err << "resync fuzz: --time-budget '" << *options.time_budget << "' leaves no time to run anything; give more than 0\n";
+      return 2;
+    }
+  }
+  const FuzzBudget budget(budget_ms);
   if (options.mode != "sim" && options.mode != "live") {
     err << "resync fuzz: --mode must be sim or live\n";
     return 2;
@@ -96,82 +186,129 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
     err << "resync fuzz: --target and --target-cmd need --mode live (the simulator runs the embedded server core)\n";
     return 2;
   }
+  if (options.target_url && options.target_command) {
+    err << "resync fuzz: give --target URL or --target-cmd CMD, not both\n";
+    return 2;
+  }
+  if (options.delivery_given && (options.target_url || options.target_command)) {
+    err << "resync fuzz: --delivery sets the embedded server's delivery; an external target delivers as it is written "
+           "(drop --delivery)\n";
+    return 2;
+  }
+  if (options.target_database && !(options.target_url || options.target_command)) {
+    err << "resync fuzz: --target-db names an external target's database; add --target-cmd or --target\n";
+    return 2;
+  }
+  const bool live = options.mode == "live";
   CampaignOptions campaign;
   campaign.profile = options.profile;
   campaign.seed = options.seed;
   campaign.jobs = options.jobs;
-  if (options.time_budget) {
-    campaign.time_budget_ms = parse_duration_ms(*options.time_budget);
-    if (!campaign.time_budget_ms) {
-      err << "resync fuzz: --time-budget '" << *options.time_budget << "' is not a duration; write e.g. 60s, 2m or 500ms\n";
-      return 2;
-    }
-  }
+  campaign.budget = budget;
   campaign.runs = options.runs;
-  if (!campaign.runs && !campaign.time_budget_ms) campaign.runs = default_runs;
-  if (options.mode == "live") {
+  if (!campaign.runs && !budget_ms) campaign.runs = default_runs;
+  campaign.shrink_tries = live ? options.shrink_tries : 1;
+  if (live) {
     campaign.profile.timeline_ms_max = std::min(campaign.profile.timeline_ms_max, live_timeline_ms_max);
     campaign.profile.converge_within_ms = std::min(campaign.profile.converge_within_ms, live_converge_within_ms);
+    campaign.run_lower_bound_ms = live_run_lower_bound_ms;
+    campaign.size_step = live_size_step;
+    campaign.shrink_removals_first = true;
   }
-  const bool show_progress = options.progress && ::isatty(STDERR_FILENO);
-  if (show_progress) {
-    campaign.on_progress = [&err](std::uint64_t runs, double per_second, std::uint64_t failures) {
-      err << "\rresync fuzz: " << runs << " runs, " << static_cast<std::uint64_t>(per_second) << " runs/s, " << failures
-          << " failures   " << std::flush;
-    };
-  }
+
+  const std::filesystem::path live_work_root =
+      std::filesystem::temp_directory_path() / ("resync-fuzz-" + std::to_string(::getpid()));
+  struct RemoveWorkRoot {
+    std::filesystem::path path;
+    ~RemoveWorkRoot() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } remove_work_root{live_work_root};
+  FuzzTarget target;
+  if (auto exit_code = probe_for_campaign(options, live_work_root, campaign, target, out, err)) return *exit_code;
+  const std::int64_t probe_ms = budget.elapsed_ms();
+
+  ProgressStyle style = ProgressStyle::none;
+  if (options.progress == "plain") style = ProgressStyle::plain;
+  if (options.progress == "auto") style = ::isatty(STDERR_FILENO) ? ProgressStyle::terminal : ProgressStyle::plain;
+  FuzzProgress progress(err, style, budget);
+  campaign.on_progress = [&progress](const CampaignProgress& snapshot) { progress.update(snapshot); };
 
   ScenarioRunner runner;
   std::atomic<std::uint64_t> live_run_counter{0};
-  const std::filesystem::path live_work_root =
-      std::filesystem::temp_directory_path() / ("resync-fuzz-" + std::to_string(::getpid()));
-  if (options.mode == "sim") {
-    runner = [](const Scenario& scenario, std::uint64_t seed) {
+  if (!live) {
+    runner = finishing_runner([](const Scenario& scenario, std::uint64_t seed) {
       SimulationOptions simulation;
       simulation.seed = seed;
       return simulate_scenario(scenario, simulation);
-    };
+    });
   } else {
     const std::string executable = options.resync_executable.empty() ? current_executable_path() : options.resync_executable;
-    runner = [&, executable](const Scenario& scenario, std::uint64_t seed) {
-      LiveRunOptions live;
-      live.resync_executable = executable;
-      live.work_directory = (live_work_root / std::to_string(live_run_counter.fetch_add(1))).string();
-      live.seed = seed;
-      live.target_url = options.target_url;
-      live.target_command = options.target_command;
-      live.target_database = options.target_database;
-      const std::string history = read_file(run_scenario_live(scenario, live));
-      std::filesystem::remove_all(live.work_directory);
-      return history;
+    runner = [&, executable](const Scenario& scenario, std::uint64_t seed, const RunLimits& limits) {
+      LiveRunOptions live_options;
+      live_options.resync_executable = executable;
+      live_options.work_directory = (live_work_root / std::to_string(live_run_counter.fetch_add(1))).string();
+      live_options.seed = seed;
+      live_options.target_url = options.target_url;
+      live_options.target_command = options.target_command;
+      live_options.target_database = options.target_database;
+      live_options.abandon_at = limits.abandon_at;
+      const LiveRunResult ran = run_scenario_live_bounded(scenario, live_options);
+      RunOutcome outcome{read_file(ran.history_path), ran.abandoned};
+      std::filesystem::remove_all(live_options.work_directory);
+      return outcome;
     };
   }
 
   const CampaignResult result = run_campaign(campaign, runner);
-  if (show_progress) err << "\n";
-  out << "resync fuzz: " << result.runs << " runs in " << result.seconds << " s ("
-      << static_cast<std::uint64_t>(static_cast<double>(result.runs) / std::max(result.seconds, 1e-9)) << " runs/s), mode "
-      << options.mode << ", seed " << options.seed << ", delivery " << options.profile.delivery << "\n";
+  const auto summary_time = [&] {
+    std::string line = "time: " + format_seconds(budget.elapsed_ms());
+    if (budget_ms) line += " of a " + format_seconds(*budget_ms) + " budget";
+    line += ": ";
+    if (target.external) line += "probe " + format_seconds(probe_ms) + ", ";
+    line += "generation " + format_seconds(static_cast<std::int64_t>(result.generation_seconds * 1000));
+    if (result.failure) line += ", shrinking " + format_seconds(result.failure->shrink_wall_ms);
+    return line;
+  };
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.1f", static_cast<double>(result.runs) / std::max(result.generation_seconds, 1e-9));
+  out << "resync fuzz: " << result.runs << " runs in " << format_seconds(static_cast<std::int64_t>(result.generation_seconds * 1000))
+      << " (" << rate << " runs/s), mode " << options.mode << ", seed " << options.seed << ", delivery "
+      << target.delivery_label << "\n";
+  if (result.runs_abandoned > 0) out << "abandoned: " << result.runs_abandoned << " run(s) stopped at the deadline, not judged\n";
   if (!result.failure) {
-    out << "resync fuzz: no failure found\n";
-    return write_campaign_report(options, result, std::nullopt, out, err) ? 0 : 2;
+    progress.stop();
+    if (!result.generation_cut_short.empty()) out << "cut short: " << result.generation_cut_short << "\n";
+    out << "resync fuzz: no failure found\n" << summary_time() << "\n";
+    return write_campaign_report(options, campaign_command_line(options, result, target), target.delivery_label, result,
+                                 std::nullopt, out, err)
+               ? 0
+               : 2;
   }
 
   const CampaignFailure& failure = *result.failure;
   Scenario reproducer = failure.shrunk;
   reproducer.name = "fuzz-seed" + std::to_string(options.seed) + "-run" + std::to_string(failure.run_index);
   reproducer.seed = failure.run_seed;
-  reproducer.description = "Found by `resync fuzz --seed " + std::to_string(options.seed) + " --delivery " +
-                           options.profile.delivery + "` at run " + std::to_string(failure.run_index) + " (" +
+  const std::string found_with =
+      target.external ? "resync fuzz --mode live --seed " + std::to_string(options.seed) +
+                            (options.target_command ? " --target-cmd " + reports::shell_quoted(*options.target_command)
+                                                    : " --target " + reports::shell_quoted(options.target_url.value_or("")))
+                      : "resync fuzz --seed " + std::to_string(options.seed) + " --delivery " + options.profile.delivery;
+  reproducer.description = "Found by `" + found_with + "` at run " + std::to_string(failure.run_index) + " (" +
                            options.mode + " mode); shrunk from " + describe_size(failure.original) + " to " +
-                           describe_size(failure.shrunk) + ". Property: every client ends with exactly the full "
-                           "ordered message set. Expected valid: replaying it shows the failure.";
+                           describe_size(failure.shrunk) + (failure.shrink_complete ? "" : " (shrinking was cut short)") +
+                           ". Failure: " + describe_failure_class(failure.failure_class) +
+                           ". Property: every client ends with exactly the full ordered message set. Expected valid: "
+                           "replaying it shows the failure.";
   std::error_code error;
   std::filesystem::create_directories(options.out_directory, error);
   const std::string path = (std::filesystem::path(options.out_directory) / (reproducer.name + ".json")).string();
   reproducer.file = path;
   std::ofstream file(path, std::ios::trunc);
   if (!file) {
+    progress.stop();
     err << "resync fuzz: found a failure but cannot write the reproducer to '" << path
         << "' (check --out names a writable directory)\n";
     return 2;
@@ -179,8 +316,9 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
   file << scenario_to_json(reproducer).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   file.close();
   // The finding's history names its reproducer and replay commands, as `resync run` records
-  // them, so `resync check` on the history file and the report show how to replay it.
-  const std::string replay_sim = replay_command(path, "sim", failure.run_seed);
+  // them, so `resync check` on the history file and the report show how to replay it. An
+  // external target's reproducer replays live only: the simulator runs the embedded core.
+  const std::string replay_sim = target.external ? "" : replay_command(path, "sim", failure.run_seed);
   const std::string replay_live =
       replay_command(path, "live", failure.run_seed, {options.target_url, options.target_command, options.target_database, std::nullopt});
   const std::string history = record_reproducer_in_history(failure.shrunk_history, reproducer, replay_sim, replay_live);
@@ -188,19 +326,59 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
   const std::string history_path = path.substr(0, path.size() - 5) + ".history.jsonl";
   std::ofstream(history_path, std::ios::trunc) << history;
 
+  // Replay the file as written (loaded back as `resync run` would), within the budget.
+  const auto replay_started_ms = budget.elapsed_ms();
+  ReplayResult replay;
+  std::string replay_problem;
+  const LoadResult loaded = load_scenario_file(path);
+  if (!loaded.ok()) {
+    replay_problem = "the written reproducer does not load back:\n" + loaded.error_text();
+  } else {
+    replay = replay_reproducer(*loaded.scenario, failure.run_seed, failure.failure_class, campaign.shrink_tries, budget,
+                               campaign.run_lower_bound_ms, runner, [&](int try_index) {
+                                 progress.replaying(try_index, campaign.shrink_tries);
+                               });
+  }
+  const auto replay_ms = budget.elapsed_ms() - replay_started_ms;
+  progress.stop();
+
   out << "resync fuzz: FAILURE at run " << failure.run_index << " (run seed " << failure.run_seed << "), shrunk from "
       << describe_size(failure.original) << " to " << describe_size(failure.shrunk) << " in " << failure.shrink_runs
       << " runs (" << failure.shrink_steps << " shrinks)\n"
-      << verdict_text << "\n"
+      << verdict_text << "\n";
+  if (failure.shrink_complete) {
+    out << "shrinking: complete (no candidate of the reproducer still fails), " << failure.shrink_candidates
+        << " candidates in " << format_seconds(failure.shrink_wall_ms) << "\n";
+  } else {
+    out << "cut short: " << failure.cut_short << "\n";
+  }
+  if (failure.shrink_candidates_failed_differently > 0) {
+    out << "shrinking: " << failure.shrink_candidates_failed_differently << " candidates failed only with another failure "
+        << "class than " << describe_failure_class(failure.failure_class) << " and were not taken\n";
+  }
+  for (std::size_t index = 0; index < failure.shrinks.size(); ++index) {
+    const ShrinkRecord& shrink = failure.shrinks[index];
+    out << "shrink " << index + 1 << ": " << shrink.candidate_runs << (shrink.candidate_runs == 1 ? " run, " : " runs, ")
+        << format_seconds(shrink.wall_ms) << " -> " << shrink.steps_after << " steps\n";
+  }
+  out << "replay: " << (replay_problem.empty() ? describe_replay(replay) : replay_problem) << " ("
+      << format_seconds(replay_ms) << ")\n"
       << "reproducer: " << path << "\n"
-      << "history: " << history_path << "\n"
-      << "replay (sim):  " << replay_sim << "\n"
-      << "replay (live): " << replay_live << "\n";
+      << "history: " << history_path << "\n";
+  if (!replay_sim.empty()) out << "replay (sim):  " << replay_sim << "\n";
+  out << "replay (live): " << replay_live << "\n" << summary_time() << ", replay " << format_seconds(replay_ms) << "\n";
   const reports::FuzzFinding finding{failure.run_index, std::to_string(failure.run_seed), describe_size(failure.original),
                                      describe_size(failure.shrunk), failure.shrink_steps, failure.shrink_runs, path,
                                      history_path, replay_sim, replay_live,
                                      reports::scenario_steps_from_file(path), verdict_text};
-  return write_campaign_report(options, result, finding, out, err) ? 1 : 2;
+  if (!replay_problem.empty()) {
+    err << "resync fuzz: " << replay_problem << "\n";
+    return 2;
+  }
+  return write_campaign_report(options, campaign_command_line(options, result, target), target.delivery_label, result,
+                               finding, out, err)
+             ? 1
+             : 2;
 }
 
 void register_fuzz_command(CLI::App& app, int& exit_code) {
@@ -225,8 +403,24 @@ void register_fuzz_command(CLI::App& app, int& exit_code) {
   command->add_option("--clients-max", options->profile.clients_max, "At most this many clients per scenario")->check(CLI::Range(1, 50));
   command->add_option("--messages-max", options->profile.messages_max, "At most this many messages per scenario")->check(CLI::Range(1, 10000));
   command->add_option("--faults-max", options->profile.faults_max, "At most this many faults per scenario")->check(CLI::Range(0, 100));
-  command->add_flag("!--no-progress", options->progress, "No progress line on stderr");
-  command->callback([options, &exit_code] { exit_code = run_fuzz_command(*options, std::cout, std::cerr); });
+  command->add_option("--client-actions-max", options->profile.client_actions_max,
+                      "At most this many connects, disconnects and reloads per scenario")
+      ->check(CLI::Range(0, 100));
+  command->add_option("--server-kills-max", options->profile.server_kills_max,
+                      "At most this many kill_server steps per scenario (0 with --target URL: not ours to restart)")
+      ->check(CLI::Range(0, 100));
+  command->add_option("--shrink-tries", options->shrink_tries,
+                      "Live: tries per shrink candidate and for the final replay; a candidate still fails when any try "
+                      "fails with the same failure class (default 3; sim runs are deterministic: 1)")
+      ->check(CLI::Range(1, 20));
+  auto* plain_progress = command->add_flag_callback("--progress", [options] { options->progress = "plain"; },
+                                                    "Plain progress lines on stderr, even on a terminal");
+  command->add_flag_callback("--no-progress", [options] { options->progress = "none"; }, "No progress line on stderr")
+      ->excludes(plain_progress);
+  command->callback([options, command, &exit_code] {
+    options->delivery_given = command->count("--delivery") > 0;
+    exit_code = run_fuzz_command(*options, std::cout, std::cerr);
+  });
 }
 
 }  // namespace resync::sim

@@ -1,9 +1,12 @@
 #pragma once
 // `resync fuzz [--mode sim|live] [--runs N | --time-budget 60s] [--seed S] [--jobs N]
-//  [--out DIR] [--report DIR] [--delivery strict|tutorial] [--target URL | --target-cmd CMD]`: generates
-// scenarios, checks the property on each, shrinks the first failure and writes it as an
-// ordinary scenario file with the commands that replay it. Exit 0: no failure; 1: a failure
-// (reproducer written); 2: usage or harness error.
+//  [--out DIR] [--report DIR] [--delivery strict|tutorial] [--target URL | --target-cmd CMD]
+//  [--target-db PATH] [--shrink-tries K] [--progress | --no-progress]`: generates scenarios,
+// checks the property on each, shrinks the first failure, writes it as an ordinary scenario
+// file with the commands that replay it, and replays that file to show it still fails.
+// --time-budget bounds all of it (the probe of an external target included); what the
+// budget cut short is printed. Exit 0: no failure; 1: a failure (reproducer written);
+// 2: usage or harness error.
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -27,7 +30,12 @@ struct FuzzCommandOptions {
   std::optional<std::string> target_command;
   std::optional<std::string> target_database;  // --target-db
   FuzzProfile profile;
-  bool progress = true;  // a progress line on stderr when it is a terminal
+  bool delivery_given = false;  // --delivery was on the command line (embedded server only)
+  // Tries per shrink candidate and for the final replay, live (sim runs are deterministic: 1).
+  int shrink_tries = 3;
+  // "auto": a line rewritten in place on a terminal, plain periodic lines otherwise;
+  // "plain" (--progress): plain lines even on a terminal; "none" (--no-progress).
+  std::string progress = "auto";
   std::string resync_executable;
 };
 

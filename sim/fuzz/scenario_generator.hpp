@@ -4,6 +4,7 @@
 // kills and restarts, reloads. Shrinking comes with the generators: a failing scenario
 // shrinks towards fewer clients, fewer steps and smaller numbers.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <rapidcheck.h>
@@ -22,6 +23,12 @@ struct FuzzProfile {
   std::int64_t preload_max = 2000;
   std::string delivery = "strict";   // the server's --delivery
   std::int64_t converge_within_ms = 60000;
+  // An external target (`resync fuzz --target-cmd/--target`): scenarios take this server as
+  // is and draw none of the embedded server's settings (delivery, ping, preload, recovery
+  // window), which such a target would ignore and shrinking would waste runs on.
+  std::optional<ServerSpec> external_server;
+  // False when the probe found the target does not acknowledge: plain clients only.
+  bool acked_clients = true;
 };
 
 rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile);

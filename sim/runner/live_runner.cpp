@@ -97,18 +97,30 @@ class LiveEnvironment final : public RunEnvironment {
     ScenarioExecution execution(scenario_, execution_options, *this);
     execution.record_run_started();
     if (start_offset_error) return abandon(*start_offset_error, "cannot learn where the target's log ends");
-    if (auto error = start_target()) return abandon(*error, "the server under test did not start");
+    if (auto error = start_target()) {
+      // A start cut short by the caller's deadline is the deadline's doing, not the target's.
+      abandoned_ = options_.abandon_at && std::chrono::steady_clock::now() >= *options_.abandon_at;
+      return abandon(*error, "the server under test did not start");
+    }
     std::string proxy_error;
     proxy_ = start_run_proxy(io_, target_.host, target_.port, derive_seed(options_.seed, 0), proxy_error);
     if (!proxy_) return abandon("the fault proxy did not start: " + proxy_error, proxy_error);
     // The timeline starts once server and proxy are up, as in the simulator: a step at 1 ms
     // runs 1 ms after the clients could first connect, however long a preload took.
     started_ = std::chrono::steady_clock::now();
+    if (options_.abandon_at) {
+      abandon_timer_.expires_at(*options_.abandon_at);
+      abandon_timer_.async_wait([this](const boost::system::error_code& error) {
+        if (!error) abandon_at_deadline();
+      });
+    }
     execution.start();
     watch_for_unrequested_exit();
     io_.run();
     return history_path_;
   }
+
+  bool abandoned() const { return abandoned_; }
 
   // ---- RunEnvironment ----
 
@@ -179,7 +191,7 @@ class LiveEnvironment final : public RunEnvironment {
       }
     }
     CatchUpLimits limits;
-    limits.duration_max_ms = convergence_read_duration_max_ms;
+    limits.duration_max_ms = bounded_by_deadline(convergence_read_duration_max_ms);
     const auto read = read_catch_up_rows(target_.host, target_.port, protocol_names(), start_offset_, limits);
     const auto* rows = std::get_if<CatchUpRows>(&read);
     if (rows == nullptr) return std::nullopt;
@@ -192,6 +204,7 @@ class LiveEnvironment final : public RunEnvironment {
     for (auto& [name, socket] : sockets_) socket->close_all();
     for (auto& timer : timers_) timer->cancel();
     exit_watch_timer_.cancel();
+    abandon_timer_.cancel();
     proxy_.reset();
     // A server that died since the last look must not be taken for one this stop ended.
     notice_unrequested_exit();
@@ -262,6 +275,31 @@ class LiveEnvironment final : public RunEnvironment {
     return std::nullopt;
   }
 
+  // A blocking read (a catch-up) runs before the abandon timer can fire: it gets no more than
+  // the time left before the caller's deadline.
+  std::int64_t bounded_by_deadline(std::int64_t duration_ms) const {
+    if (!options_.abandon_at) return duration_ms;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*options_.abandon_at - std::chrono::steady_clock::now());
+    return std::clamp<std::int64_t>(left.count(), 1, duration_ms);
+  }
+
+  // The caller's deadline came first: tear down at once, without the converge phase's
+  // checks or the committed log (nobody judges this run), and kill rather than stop the
+  // server, whose graceful stop could take longer than the caller has left.
+  void abandon_at_deadline() {
+    if (finished_) return;
+    abandoned_ = true;
+    finished_ = true;
+    for (auto& [name, socket] : sockets_) socket->close_all();
+    for (auto& timer : timers_) timer->cancel();
+    exit_watch_timer_.cancel();
+    stop_poll_timer_.cancel();
+    proxy_.reset();
+    if (server_ && server_->running()) server_->stop(SIGKILL);
+    record({{"type", "run_finished"}, {"converged", false}, {"detail", "abandoned: the caller's deadline came before the run ended"}});
+    io_.stop();
+  }
+
   // An external target's committed log, read as a page reads it: an audit client connects
   // straight to the target (not through the proxy, which is gone: the faults are healed, and
   // nothing between the audit and the server should be able to change what it reads) with the
@@ -277,7 +315,7 @@ class LiveEnvironment final : public RunEnvironment {
     CatchUpLimits limits;
     // A scenario that needs a longer silence to call its clients converged gets it here too.
     limits.quiet_ms = std::max(limits.quiet_ms, scenario_.quiet_ms);
-    limits.duration_max_ms = audit_duration_max_ms;
+    limits.duration_max_ms = bounded_by_deadline(audit_duration_max_ms);
     limits.rows_max = audit_rows_max;
     const auto read = read_catch_up_rows(target_.host, target_.port, protocol_names(), start_offset_, limits);
     if (const auto* error = std::get_if<std::string>(&read)) {
@@ -331,6 +369,11 @@ class LiveEnvironment final : public RunEnvironment {
     std::filesystem::remove(stderr_path);
     ServerLaunch launch;
     launch.stderr_path = stderr_path;
+    {
+      // Waiting for the port blocks before the abandon timer can fire: bound it by the
+      // deadline too (restarts during the run keep this bound).
+      launch.start_timeout_ms = bounded_by_deadline(launch.start_timeout_ms);
+    }
     if (embedded()) {
       if (scenario_.server.preload_messages > 0) preload();
       launch.serve_arguments = {options_.resync_executable, "serve", "--host", "127.0.0.1", "--db", database_path_,
@@ -488,14 +531,21 @@ class LiveEnvironment final : public RunEnvironment {
   std::unique_ptr<RunProxy> proxy_;
   std::map<std::string, std::unique_ptr<SocketChatClient>> sockets_;
   std::vector<std::shared_ptr<asio::steady_timer>> timers_;
+  asio::steady_timer abandon_timer_{io_};
   bool finished_ = false;
+  bool abandoned_ = false;
 };
 
 }  // namespace
 
 std::string run_scenario_live(const Scenario& scenario, const LiveRunOptions& options) {
+  return run_scenario_live_bounded(scenario, options).history_path;
+}
+
+LiveRunResult run_scenario_live_bounded(const Scenario& scenario, const LiveRunOptions& options) {
   LiveEnvironment environment(scenario, options);
-  return environment.run();
+  std::string history_path = environment.run();
+  return {std::move(history_path), environment.abandoned()};
 }
 
 }  // namespace resync::sim

@@ -3,6 +3,7 @@
 // `resync serve`, or an external target), the real TCP fault proxy in-process in front of
 // it, and the scenario's clients as ChatClient state machines over real WebSockets. The
 // result is a history file (docs/HISTORY.md); checking it is someone else's job.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,9 +24,20 @@ struct LiveRunOptions {
   // target's RESYNC_RUN_DIR when the harness starts the target.
   std::optional<std::string> target_database;
   nlohmann::json replay = nlohmann::json::object();  // {"live": command, "sim": command}
+  // A run still going then is abandoned: clients closed, the server killed (SIGKILL: no
+  // grace period to wait out), and the history ends with run_finished "abandoned". For a
+  // caller with a deadline of its own (`resync fuzz --time-budget`); such a run is not judged.
+  std::optional<std::chrono::steady_clock::time_point> abandon_at;
+};
+
+struct LiveRunResult {
+  std::string history_path;
+  bool abandoned = false;  // stopped at LiveRunOptions::abandon_at
 };
 
 // Returns the path of the history written.
 std::string run_scenario_live(const Scenario& scenario, const LiveRunOptions& options);
+// The same, saying whether the run was abandoned at options.abandon_at.
+LiveRunResult run_scenario_live_bounded(const Scenario& scenario, const LiveRunOptions& options);
 
 }  // namespace resync::sim

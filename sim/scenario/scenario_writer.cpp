@@ -32,6 +32,7 @@ nlohmann::json server_json(const ServerSpec& server) {
     nlohmann::json external = {{"chat_event", server.chat_event}, {"offset_auth_field", server.offset_auth_field}};
     if (!server.url.empty()) external["url"] = server.url;
     if (!server.command.empty()) external["command"] = server.command;
+    if (!server.database.empty()) external["database"] = server.database;
     return {{"external", external}};
   }
   return {{"delivery", server.delivery},

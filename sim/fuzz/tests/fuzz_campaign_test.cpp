@@ -28,7 +28,7 @@ CampaignOptions campaign(const std::string& delivery) {
 }
 
 TEST(FuzzCampaign, CatchesTheTutorialServerAndShrinksToAHandfulOfSteps) {
-  const CampaignResult result = run_campaign(campaign("tutorial"), simulate);
+  const CampaignResult result = run_campaign(campaign("tutorial"), finishing_runner(simulate));
   ASSERT_TRUE(result.failure) << "the tutorial server's catch-up race went unnoticed in " << result.runs << " runs";
   const CampaignFailure& failure = *result.failure;
   EXPECT_LE(failure.shrunk.timeline.size(), 5u) << "shrinking left " << failure.shrunk.timeline.size() << " steps";
@@ -67,7 +67,7 @@ TEST(FuzzCampaign, AFindingsHistoryRecordsItsReplayCommands) {
 }
 
 TEST(FuzzCampaign, StrictServerSurvivesTheSameCampaign) {
-  const CampaignResult result = run_campaign(campaign("strict"), simulate);
+  const CampaignResult result = run_campaign(campaign("strict"), finishing_runner(simulate));
   EXPECT_EQ(result.runs, campaign_runs);
   EXPECT_FALSE(result.failure) << "run " << result.failure->run_index << ":\n" << result.failure->verdict_text;
 }
