@@ -22,6 +22,7 @@ class FakeRuntime final : public ProxyRuntime {
   std::vector<ConnectionInfo> connections(const std::string&) const override {
     return {{4, "alice", "127.0.0.1:5555", 10, 20, {}}};
   }
+  void set_trigger_listener(TriggerListener) override {}
 
   std::string busy_address = "127.0.0.1:1";
   std::set<std::string> running;

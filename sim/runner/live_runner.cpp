@@ -148,6 +148,24 @@ class LiveEnvironment final : public RunEnvironment {
     poll_stopping_server();
   }
 
+  // The trigger fired inside the proxy's read handler, on this thread: with no delay the
+  // signal leaves from here, before the proxy writes the matched packet on (no timer round
+  // trip); a delay waits on a microsecond timer. stop_server touches no proxy state.
+  void stop_server_on_trigger(int signal, std::int64_t delay_us, std::function<void()> after_stop) override {
+    if (delay_us == 0) {
+      stop_server(signal);
+      after_stop();
+      return;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::microseconds(delay_us));
+    timers_.push_back(timer);
+    timer->async_wait([this, signal, after_stop = std::move(after_stop)](const boost::system::error_code& error) {
+      if (error || finished_) return;
+      stop_server(signal);
+      after_stop();
+    });
+  }
+
   void start_server() override {
     if (!server_ || (server_->running() && !stopping_)) return;
     if (stopping_) {
