@@ -16,9 +16,14 @@ class ControlPlaneFaults final : public FaultControl {
   // Listens to `runtime`'s trigger firings (the runtime behind `control`) for the watches.
   ControlPlaneFaults(fault_injector::ControlPlane& control, fault_injector::ProxyRuntime& runtime,
                      std::string proxy_name)
-      : control_(control), proxy_name_(std::move(proxy_name)) {
-    runtime.set_trigger_listener([this](const fault_injector::TriggerFiring& firing) { on_trigger_fired(firing); });
+      : control_(control), runtime_(runtime), proxy_name_(std::move(proxy_name)) {
+    runtime_.set_trigger_listener([this](const fault_injector::TriggerFiring& firing) { on_trigger_fired(firing); });
   }
+  // The runtime may outlive this object (its connections drain after a stop): no firing may
+  // reach a destroyed listener.
+  ~ControlPlaneFaults() override { runtime_.set_trigger_listener({}); }
+  ControlPlaneFaults(const ControlPlaneFaults&) = delete;
+  ControlPlaneFaults& operator=(const ControlPlaneFaults&) = delete;
 
   std::optional<std::string> add_fault(const std::string& name, const nlohmann::json& toxic) override {
     nlohmann::json body = toxic;
@@ -104,6 +109,7 @@ class ControlPlaneFaults final : public FaultControl {
   };
 
   fault_injector::ControlPlane& control_;
+  fault_injector::ProxyRuntime& runtime_;
   std::string proxy_name_;
   std::map<std::string, Watch> watches_;  // ordered: deterministic
 };
