@@ -82,7 +82,10 @@ std::optional<ProcessFaultTrigger> read_process_trigger(const nlohmann::json& va
     const bool about_target = message.find("target") != std::string::npos;
     const bool about_direction = message.find("direction") != std::string::npos || message.find("stream") != std::string::npos;
     const std::string where = about_target ? reader.path_of("target") : about_direction ? reader.path_of("direction") : kind_path;
-    errors.add(where, "a value the fault injector refuses (it says: " + message + ")",
+    const nlohmann::json& refused = about_target      ? on.target
+                                    : about_direction ? trigger.at("direction")
+                                                      : trigger.at(std::string(kinds.front()));
+    errors.add(where, scenario_json::describe(refused) + ", which the fault injector refuses (it says: " + message + ")",
                about_target ? R"("all", {"tag": CLIENT}, {"nth_connection": N} or {"connection_id": N})"
                             : about_direction ? R"("upstream" (client to server) or "downstream" (server to client))"
                                               : "a trigger the fault injector accepts",
