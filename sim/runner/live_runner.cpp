@@ -153,6 +153,7 @@ class LiveEnvironment final : public RunEnvironment {
   // trip); a delay waits on a microsecond timer. stop_server touches no proxy state.
   void stop_server_on_trigger(int signal, std::int64_t delay_us, std::function<void()> after_stop) override {
     if (delay_us == 0) {
+      if (!server_running()) return;
       stop_server(signal);
       after_stop();
       return;
@@ -160,7 +161,7 @@ class LiveEnvironment final : public RunEnvironment {
     auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::microseconds(delay_us));
     timers_.push_back(timer);
     timer->async_wait([this, signal, after_stop = std::move(after_stop)](const boost::system::error_code& error) {
-      if (error || finished_) return;
+      if (error || finished_ || !server_running()) return;
       stop_server(signal);
       after_stop();
     });

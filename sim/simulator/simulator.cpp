@@ -224,7 +224,7 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
   // pipeline's on_bytes, and a stop closes the server's sockets, which feeds that pipeline.
   void stop_server_on_trigger(int signal, std::int64_t delay_us, std::function<void()> after_stop) override {
     clock_.at_us(clock_.now_us() + delay_us, [this, signal, after_stop = std::move(after_stop)] {
-      if (finished_) return;
+      if (finished_ || !server_running()) return;
       stop_server(signal);
       after_stop();
     });

@@ -1,6 +1,7 @@
 // kill_server on a protocol trigger in the simulator: the stop lands exactly at the packet
 // that matched (or delay_us after it), deterministically, and a trigger that never fires
 // says so in the history.
+#include <algorithm>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -91,6 +92,24 @@ TEST(SimulatorProcessFault, TheRestartFollowsTheStopAndTheRunIsDeterministic) {
   int started = 0;
   for (const auto& line : lines(first)) started += line["type"] == "server_started";
   EXPECT_EQ(started, 2);
+}
+
+TEST(SimulatorProcessFault, CountsStartWhenTheStepIsArmedNotWhenTheConnectionOpened) {
+  Scenario scenario = kill_on_ack(3, 0);
+  scenario.timeline[0].at_ms = 250;  // the writer has had about 5 ACKs by then
+  std::stable_sort(scenario.timeline.begin(), scenario.timeline.end(),
+                   [](const Step& a, const Step& b) { return a.at_ms < b.at_ms; });
+  int acks_before_arming = 0;
+  int acks_after_arming = 0;
+  bool armed = false;
+  bool stopped = false;
+  for (const auto& line : lines(simulate_scenario(scenario, {}))) {
+    if (line["type"] == "process_fault" && line["action"] == "armed") armed = true;
+    if (line["type"] == "server_stopped") stopped = true;
+    if (line["type"] == "acked" && !stopped) ++(armed ? acks_after_arming : acks_before_arming);
+  }
+  EXPECT_GE(acks_before_arming, 3);
+  EXPECT_EQ(acks_after_arming, 2);  // the 3rd after the arming had not reached the client
 }
 
 TEST(SimulatorProcessFault, ATriggerThatNeverFiresIsRecordedAndStopsNothing) {
