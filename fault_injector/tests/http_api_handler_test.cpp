@@ -118,6 +118,19 @@ TEST_F(HttpApiTest, ExtensionsRoundTripAndOldClientsNeverSeeThem) {
   EXPECT_FALSE(json_of(plain).contains("trigger"));
 }
 
+TEST_F(HttpApiTest, AnAckTriggerAndTheNoopToxicAreAcceptedOverHttp) {
+  create_redis();
+  const HttpApiResponse added = call("POST", "/proxies/redis/toxics",
+                                     R"({"name":"hold-after-ack","type":"pause","trigger":{"after_acks":5}})");
+  ASSERT_EQ(added.status, 200) << added.body;
+  EXPECT_EQ(json_of(added)["trigger"], (nlohmann::json{{"after_acks", 5}, {"direction", "downstream"}}));
+  const HttpApiResponse noop = call("POST", "/proxies/redis/toxics", R"({"type":"noop"})");
+  ASSERT_EQ(noop.status, 200) << noop.body;
+  EXPECT_EQ(json_of(noop)["name"], "noop_downstream");
+  expect_error(call("POST", "/proxies/redis/toxics", R"({"type":"pause","trigger":{"after_acks":"5"}})"), 400,
+               "bad request body: after_acks must be a non-negative integer");
+}
+
 TEST_F(HttpApiTest, ResetEnablesEveryProxyAndRemovesEveryToxic) {
   create_redis();
   call("POST", "/proxies/redis/toxics", R"({"type":"latency"})");
