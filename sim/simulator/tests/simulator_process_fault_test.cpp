@@ -2,6 +2,7 @@
 // that matched (or delay_us after it), deterministically, and a trigger that never fires
 // says so in the history.
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -110,6 +111,32 @@ TEST(SimulatorProcessFault, CountsStartWhenTheStepIsArmedNotWhenTheConnectionOpe
   }
   EXPECT_GE(acks_before_arming, 3);
   EXPECT_EQ(acks_after_arming, 2);  // the 3rd after the arming had not reached the client
+}
+
+// Acknowledged contents that are not in the committed log.
+std::vector<std::string> acked_but_not_stored(const std::vector<nlohmann::json>& history) {
+  std::set<std::string> stored;
+  std::vector<std::string> acked;
+  for (const auto& line : history) {
+    if (line["type"] == "acked") acked.push_back(line["content"]);
+    if (line["type"] == "committed_log") {
+      for (const auto& message : line["messages"]) stored.insert(message["content"].get<std::string>());
+    }
+  }
+  std::erase_if(acked, [&](const std::string& content) { return stored.contains(content); });
+  return acked;
+}
+
+TEST(SimulatorProcessFault, AKillOnTheAckLandsBetweenAnAckBeforeCommitAndItsCommit) {
+  EXPECT_TRUE(acked_but_not_stored(lines(simulate_scenario(kill_on_ack(3, 0), {}))).empty());
+  Scenario planted = kill_on_ack(3, 0);
+  planted.server.planted_bug = "ack-before-commit";
+  EXPECT_EQ(acked_but_not_stored(lines(simulate_scenario(planted, {}))), std::vector<std::string>{"writer-3"});
+  // The same kill at a fixed time does not know where the window is.
+  KillServerStep& kill = std::get<KillServerStep>(planted.timeline[0].action);
+  kill.on.reset();
+  planted.timeline[0].at_ms = 165;
+  EXPECT_TRUE(acked_but_not_stored(lines(simulate_scenario(planted, {}))).empty());
 }
 
 TEST(SimulatorProcessFault, ATriggerThatNeverFiresIsRecordedAndStopsNothing) {
