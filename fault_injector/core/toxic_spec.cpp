@@ -216,7 +216,9 @@ std::string describe(const Trigger& trigger) {
     case Trigger::Kind::after_frames: return "the " + ordinal(trigger.amount) + " WebSocket data frame " + direction;
     case Trigger::Kind::after_events: return "the " + ordinal(trigger.amount) + " Socket.IO EVENT " + direction;
     case Trigger::Kind::after_acks: return "the " + ordinal(trigger.amount) + " Socket.IO ACK " + direction;
-    case Trigger::Kind::frame_contains: return "a " + direction + " message containing " + nlohmann::json(trigger.text).dump();
+    case Trigger::Kind::frame_contains:
+      return (trigger.direction == Direction::upstream ? "an " : "a ") + direction + " message containing " +
+             nlohmann::json(trigger.text).dump();
   }
   return "a trigger";
 }
