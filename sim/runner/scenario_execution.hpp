@@ -38,10 +38,11 @@ class RunEnvironment {
   virtual void stop_server(int signal) = 0;
   // A process fault's trigger fired in the proxy; this runs inside the proxy's byte handling,
   // so it must not touch connections or toxics. Signal the server `delay_us` from now with the
-  // least latency the environment has (live, delay 0: from this very call), then run
-  // `after_stop`, which may schedule work. A server already down then is left alone and
-  // `after_stop` is not run (its restart would undo another step's stop).
-  virtual void stop_server_on_trigger(int signal, std::int64_t delay_us, std::function<void()> after_stop) = 0;
+  // least latency the environment has (live, delay 0: from this very call), and run
+  // `on_signal_sent` right after the signal, before the stop is recorded; it may record and
+  // schedule. A server already down then is left alone and `on_signal_sent` is not run (a
+  // restart would undo another step's stop).
+  virtual void stop_server_on_trigger(int signal, std::int64_t delay_us, std::function<void()> on_signal_sent) = 0;
   virtual void start_server() = 0;
   // The highest committed id, when the environment can see the server's storage.
   virtual std::optional<std::int64_t> committed_highest_id() = 0;

@@ -222,11 +222,11 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
 
   // Always through the virtual clock, at the same instant for delay 0: the firing is inside a
   // pipeline's on_bytes, and a stop closes the server's sockets, which feeds that pipeline.
-  void stop_server_on_trigger(int signal, std::int64_t delay_us, std::function<void()> after_stop) override {
-    clock_.at_us(clock_.now_us() + delay_us, [this, signal, after_stop = std::move(after_stop)] {
+  void stop_server_on_trigger(int signal, std::int64_t delay_us, std::function<void()> on_signal_sent) override {
+    clock_.at_us(clock_.now_us() + delay_us, [this, signal, on_signal_sent = std::move(on_signal_sent)] {
       if (finished_ || !server_running()) return;
+      on_signal_sent();  // the signal is sent and the stop not yet recorded, as live
       stop_server(signal);
-      after_stop();
     });
   }
 
