@@ -53,35 +53,42 @@ void ScenarioExecution::on_process_fault_fired(const std::string& name, const fa
   if (finished_ || found == armed_process_faults_.end()) return;
   const ArmedProcessFault armed = found->second;
   armed_process_faults_.erase(found);
-  nlohmann::json line = process_fault_line("fired", armed.step_path, armed.kill);
-  line["connection"] = firing.connection_id;
-  line["tag"] = firing.tag ? nlohmann::json(*firing.tag) : nlohmann::json(nullptr);
-  line["detail"] = fault_injector::describe(firing.trigger) + " on connection " + std::to_string(firing.connection_id) +
-                   (firing.tag ? " (" + *firing.tag + ")" : std::string()) + "; " + armed.kill.signal + " " +
-                   (armed.kill.on->delay_us == 0 ? std::string("at once")
-                                                 : "after " + std::to_string(armed.kill.on->delay_us) + " us");
-  // With no delay the signal goes first and the line right after it (a history write costs
-  // microseconds the server could use to commit); with a delay the line is written now, at
-  // the firing, and the signal follows.
+  const auto fired_line = [armed, firing](const std::string& postscript) {
+    nlohmann::json line = process_fault_line("fired", armed.step_path, armed.kill);
+    line["connection"] = firing.connection_id;
+    line["tag"] = firing.tag ? nlohmann::json(*firing.tag) : nlohmann::json(nullptr);
+    line["detail"] = fault_injector::describe(firing.trigger) + " on connection " + std::to_string(firing.connection_id) +
+                     (firing.tag ? " (" + *firing.tag + ")" : std::string()) + "; " + armed.kill.signal + " " +
+                     (armed.kill.on->delay_us == 0 ? std::string("at once")
+                                                   : "after " + std::to_string(armed.kill.on->delay_us) + " us") +
+                     postscript;
+    return line;
+  };
   if (!environment_.server_running()) {
-    line["detail"] = line["detail"].get<std::string>() + "; the server was already stopped: nothing was signalled";
-    environment_.record(std::move(line));
+    environment_.record(fired_line("; the server was already stopped: nothing was signalled"));
     environment_.schedule(environment_.now_ms(), [this, name] { environment_.faults().remove_watch(name); });
     return;
   }
+  // With no delay the signal goes first and the line right after it (building and writing a
+  // history line costs microseconds the server could use to commit); with a delay the line
+  // is written now, at the firing, and the signal follows.
   const bool at_once = armed.kill.on->delay_us == 0;
-  if (!at_once) environment_.record(line);
+  if (!at_once) environment_.record(fired_line(""));
 
   const int signal = armed.kill.signal == "SIGTERM" ? SIGTERM : SIGKILL;
   const bool restart = armed.kill.restart;
   const std::int64_t restart_after_ms = armed.kill.restart_after_ms;
-  environment_.stop_server_on_trigger(signal, armed.kill.on->delay_us, [this, at_once, line, restart, restart_after_ms] {
-    if (at_once) environment_.record(line);
-    if (!restart || finished_) return;
-    environment_.schedule(environment_.now_ms() + restart_after_ms, [this] {
-      if (!finished_ && environment_.controls_server() && !environment_.server_running()) environment_.start_server();
-    });
-  });
+  environment_.stop_server_on_trigger(signal, armed.kill.on->delay_us,
+                                      [this, at_once, fired_line, restart, restart_after_ms] {
+                                        if (at_once) environment_.record(fired_line(""));
+                                        if (!restart || finished_) return;
+                                        environment_.schedule(environment_.now_ms() + restart_after_ms, [this] {
+                                          if (!finished_ && environment_.controls_server() &&
+                                              !environment_.server_running()) {
+                                            environment_.start_server();
+                                          }
+                                        });
+                                      });
   environment_.schedule(environment_.now_ms(), [this, name] { environment_.faults().remove_watch(name); });
 }
 
