@@ -45,6 +45,10 @@ class ProxyRuntime {
   // Connections accepted since the proxy was created (ids are 1, 2, 3, ...).
   virtual std::uint64_t connections_accepted(const std::string& proxy_name) const = 0;
   virtual std::vector<ConnectionInfo> connections(const std::string& proxy_name) const = 0;
+  // Told of every trigger that fires on a connection of any proxy, under TriggerListener's
+  // rules (synchronously, from inside the connection's byte handling). One listener; a new
+  // one replaces the old.
+  virtual void set_trigger_listener(TriggerListener listener) = 0;
 };
 
 }  // namespace resync::fault_injector

@@ -53,14 +53,21 @@ void ConnectionPipeline::admit(Attached& attached, Instant now) {
     // Counting to zero is already done: such a trigger fires on attachment.
     if (attached.spec.trigger->amount == 0 && attached.spec.trigger->kind != Trigger::Kind::frame_contains) {
       attached.state = State::active;
+      report_firing(attached, now);
     }
   } else {
     attached.state = State::active;
   }
 }
 
+void ConnectionPipeline::report_firing(const Attached& attached, Instant now) const {
+  if (!trigger_listener_ || !attached.spec.trigger) return;
+  trigger_listener_(TriggerFiring{attached.spec.name, connection_id_, tag_, now, *attached.spec.trigger});
+}
+
 void ConnectionPipeline::activate(std::size_t index, Instant now) {
   Attached& attached = attached_[index];
+  if (attached.state == State::waiting_for_trigger) report_firing(attached, now);
   attached.state = State::active;
   ToxicOutput out;
   attached.toxic->on_attached(now, out);
@@ -113,6 +120,7 @@ std::uint64_t ConnectionPipeline::trigger_counter(const Trigger& trigger) const 
     case Trigger::Kind::after_bytes: return bytes_read_[direction];
     case Trigger::Kind::after_frames: return observers_[direction].data_frames_seen();
     case Trigger::Kind::after_events: return observers_[direction].socketio_events_seen();
+    case Trigger::Kind::after_acks: return observers_[direction].socketio_acks_seen();
     case Trigger::Kind::after_ms:
     case Trigger::Kind::frame_contains: return 0;
   }
@@ -129,9 +137,11 @@ std::optional<std::size_t> ConnectionPipeline::firing_offset(const Attached& att
       if (goal > bytes_before && goal <= bytes_before + size) return static_cast<std::size_t>(goal - bytes_before);
       return std::nullopt;
     case Trigger::Kind::after_frames:
-    case Trigger::Kind::after_events: {
-      const auto kind = trigger.kind == Trigger::Kind::after_frames ? ObservedEvent::Kind::data_frame
-                                                                     : ObservedEvent::Kind::socketio_event;
+    case Trigger::Kind::after_events:
+    case Trigger::Kind::after_acks: {
+      const auto kind = trigger.kind == Trigger::Kind::after_frames   ? ObservedEvent::Kind::data_frame
+                        : trigger.kind == Trigger::Kind::after_events ? ObservedEvent::Kind::socketio_event
+                                                                      : ObservedEvent::Kind::socketio_ack;
       for (const ObservedEvent& event : observation.events) {
         if (event.kind == kind && event.count >= goal) return event.end_offset;
       }

@@ -7,6 +7,7 @@
 // the Asio shell drives it with real time, the step-4 simulator with virtual time.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -25,9 +26,26 @@ struct ToxicOnConnection {
   std::string state;  // "active", "waiting_for_trigger", "waiting_for_tag", "skipped_by_toxicity"
 };
 
+// A toxic's trigger fired on one connection: what the proxy saw, and when. Reported so a
+// runner can act on the very packet (a process fault on the server's Nth ACK), not only
+// the toxic itself.
+struct TriggerFiring {
+  std::string toxic_name;
+  std::uint64_t connection_id = 0;
+  std::optional<std::string> tag;  // the connection's client tag, when known
+  Instant at{};
+  Trigger trigger;
+};
+// Called synchronously from inside on_bytes/on_timer/attach, while the pipeline is between
+// two pieces of the same read: a listener must not attach, update or detach toxics, nor end
+// the connection, from inside the call (post such work instead).
+using TriggerListener = std::function<void(const TriggerFiring&)>;
+
 class ConnectionPipeline {
  public:
   ConnectionPipeline(std::uint64_t seed, std::string_view proxy_name, std::uint64_t connection_id);
+
+  void set_trigger_listener(TriggerListener listener) { trigger_listener_ = std::move(listener); }
 
   // Control: the proxy's toxic list changed. Toxics outside the target are ignored.
   void attach(const ToxicSpec& spec, Instant now);
@@ -74,6 +92,7 @@ class ConnectionPipeline {
 
   void admit(Attached& attached, Instant now);
   void activate(std::size_t index, Instant now);
+  void report_firing(const Attached& attached, Instant now) const;
   std::uint64_t trigger_counter(const Trigger& trigger) const;
   std::optional<std::size_t> firing_offset(const Attached& attached, std::uint64_t bytes_before, std::size_t size,
                                            const Observation& observation) const;
@@ -91,6 +110,7 @@ class ConnectionPipeline {
   std::array<std::uint64_t, 2> bytes_read_{0, 0};
   std::optional<std::string> tag_;
   std::optional<Instant> reset_at_;
+  TriggerListener trigger_listener_;
 };
 
 }  // namespace resync::fault_injector

@@ -165,6 +165,10 @@ void StreamObserver::on_frame_end(const WebSocketFrameHeader& header, std::size_
   if (!header.fin || !message_is_text_) return;
   if (message_text_.starts_with("42") || message_text_.starts_with("45")) {
     current_->events.push_back({ObservedEvent::Kind::socketio_event, offset, ++socketio_events_, {}});
+  } else if (message_text_.starts_with("43") || message_text_.starts_with("46")) {
+    // Engine.IO message "4" + Socket.IO ACK "3" (or BINARY_ACK "6"): the answer to an emit
+    // with a callback, which a server sends once it has accepted the message.
+    current_->events.push_back({ObservedEvent::Kind::socketio_ack, offset, ++socketio_acks_, {}});
   }
   if (want_tag_ && direction_ == Direction::upstream && !current_->learned_tag) {
     current_->learned_tag = tag_from_socketio_connect(message_text_);

@@ -22,6 +22,7 @@ struct ObservedEvent {
   enum class Kind : std::uint8_t {
     data_frame,      // a text, binary or continuation frame ended
     socketio_event,  // a text message carrying a Socket.IO EVENT or BINARY_EVENT ended
+    socketio_ack,    // a text message carrying a Socket.IO ACK or BINARY_ACK ended
     text_message,    // a text message ended; `text` holds it (only while text is collected)
   };
   Kind kind = Kind::data_frame;
@@ -56,6 +57,7 @@ class StreamObserver final : private WebSocketFrameListener {
   bool is_opaque() const { return phase_ == Phase::opaque; }
   std::uint64_t data_frames_seen() const { return data_frames_; }
   std::uint64_t socketio_events_seen() const { return socketio_events_; }
+  std::uint64_t socketio_acks_seen() const { return socketio_acks_; }
 
  private:
   enum class Phase : std::uint8_t { http_head, websocket, opaque };
@@ -76,6 +78,7 @@ class StreamObserver final : private WebSocketFrameListener {
   std::string message_text_;  // the current text message, bounded
   std::uint64_t data_frames_ = 0;
   std::uint64_t socketio_events_ = 0;
+  std::uint64_t socketio_acks_ = 0;
   // Set during observe(): where the frame parser's piece starts within the whole piece.
   std::size_t frame_piece_base_ = 0;
   Observation* current_ = nullptr;

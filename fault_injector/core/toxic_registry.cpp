@@ -9,6 +9,7 @@ const std::vector<ToxicType>& all_toxic_types() {
       latency_toxic_type(), bandwidth_toxic_type(),  slow_close_toxic_type(),
       timeout_toxic_type(), reset_peer_toxic_type(), slicer_toxic_type(),
       limit_data_toxic_type(), pause_toxic_type(),   close_toxic_type(),
+      noop_toxic_type(),
   };
   return types;
 }

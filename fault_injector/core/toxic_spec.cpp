@@ -71,7 +71,7 @@ Result<std::optional<Trigger>> parse_trigger(const nlohmann::json& body, StreamS
   if (found == body.end() || found->is_null()) return std::optional<Trigger>{};
   const char* const kMessage =
       "trigger must be an object with exactly one of after_ms, after_bytes, after_frames, after_events, "
-      "frame_contains (and optionally direction)";
+      "after_acks, frame_contains (and optionally direction)";
   if (!found->is_object()) return bad_request(kMessage);
   Trigger trigger;
   trigger.direction = stream == StreamSelection::upstream ? Direction::upstream : Direction::downstream;
@@ -96,6 +96,7 @@ Result<std::optional<Trigger>> parse_trigger(const nlohmann::json& body, StreamS
     else if (key == "after_bytes") trigger.kind = Trigger::Kind::after_bytes;
     else if (key == "after_frames") trigger.kind = Trigger::Kind::after_frames;
     else if (key == "after_events") trigger.kind = Trigger::Kind::after_events;
+    else if (key == "after_acks") trigger.kind = Trigger::Kind::after_acks;
     else return bad_request(kMessage);
     Result<std::uint64_t> amount = read_count(*found, key.c_str());
     if (!amount.ok()) return amount.error();
@@ -112,10 +113,18 @@ nlohmann::json trigger_to_json(const Trigger& trigger) {
     case Trigger::Kind::after_bytes: json["after_bytes"] = trigger.amount; break;
     case Trigger::Kind::after_frames: json["after_frames"] = trigger.amount; break;
     case Trigger::Kind::after_events: json["after_events"] = trigger.amount; break;
+    case Trigger::Kind::after_acks: json["after_acks"] = trigger.amount; break;
     case Trigger::Kind::frame_contains: json["frame_contains"] = trigger.text; break;
   }
   json["direction"] = direction_name(trigger.direction);
   return json;
+}
+
+std::string ordinal(std::uint64_t number) {
+  const std::uint64_t last_two = number % 100;
+  const std::uint64_t last = number % 10;
+  const char* suffix = (last_two >= 11 && last_two <= 13) ? "th" : last == 1 ? "st" : last == 2 ? "nd" : last == 3 ? "rd" : "th";
+  return std::to_string(number) + suffix;
 }
 
 nlohmann::json target_to_json(const Target& target) {
@@ -195,6 +204,23 @@ Result<ToxicSpec> apply_toxic_update(const ToxicSpec& existing, const nlohmann::
     updated.attributes = std::move(normalized).value();
   }
   return updated;
+}
+
+nlohmann::json to_json(const Trigger& trigger) { return trigger_to_json(trigger); }
+
+std::string describe(const Trigger& trigger) {
+  const std::string direction(direction_name(trigger.direction));
+  switch (trigger.kind) {
+    case Trigger::Kind::after_ms: return std::to_string(trigger.amount) + " ms after the toxic was attached";
+    case Trigger::Kind::after_bytes: return "the " + ordinal(trigger.amount) + " byte " + direction;
+    case Trigger::Kind::after_frames: return "the " + ordinal(trigger.amount) + " WebSocket data frame " + direction;
+    case Trigger::Kind::after_events: return "the " + ordinal(trigger.amount) + " Socket.IO EVENT " + direction;
+    case Trigger::Kind::after_acks: return "the " + ordinal(trigger.amount) + " Socket.IO ACK " + direction;
+    case Trigger::Kind::frame_contains:
+      return (trigger.direction == Direction::upstream ? "an " : "a ") + direction + " message containing " +
+             nlohmann::json(trigger.text).dump();
+  }
+  return "a trigger";
 }
 
 nlohmann::json to_json(const ToxicSpec& spec) {

@@ -31,9 +31,9 @@ struct Target {
 
 // When a toxic starts acting on a connection (without one: as soon as it is attached).
 struct Trigger {
-  enum class Kind : std::uint8_t { after_ms, after_bytes, after_frames, after_events, frame_contains };
+  enum class Kind : std::uint8_t { after_ms, after_bytes, after_frames, after_events, after_acks, frame_contains };
   Kind kind = Kind::after_ms;
-  std::uint64_t amount = 0;  // milliseconds, bytes, frames or events
+  std::uint64_t amount = 0;  // milliseconds, bytes, frames, events or acks
   std::string text;          // for frame_contains
   Direction direction = Direction::downstream;  // the stream that is counted or matched
 };
@@ -62,5 +62,9 @@ Result<ToxicSpec> apply_toxic_update(const ToxicSpec& existing, const nlohmann::
 nlohmann::json to_json(const ToxicSpec& spec);
 
 std::string_view stream_name(StreamSelection stream);
+// The trigger's own JSON ({"after_acks": 5, "direction": "downstream"}), as in a toxic body.
+nlohmann::json to_json(const Trigger& trigger);
+// "the 5th Socket.IO ACK downstream", "a downstream message containing \"x\"": for logs and histories.
+std::string describe(const Trigger& trigger);
 
 }  // namespace resync::fault_injector

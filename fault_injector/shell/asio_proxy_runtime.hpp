@@ -22,6 +22,7 @@ class AsioProxyRuntime final : public ProxyRuntime {
   void toxic_removed(const std::string& proxy_name, const std::string& toxic_name) override;
   std::uint64_t connections_accepted(const std::string& proxy_name) const override;
   std::vector<ConnectionInfo> connections(const std::string& proxy_name) const override;
+  void set_trigger_listener(TriggerListener listener) override { context_.on_trigger_fired = std::move(listener); }
 
   void stop_all();
 

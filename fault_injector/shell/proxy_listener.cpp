@@ -92,6 +92,9 @@ void ProxyListener::on_accept(const boost::system::error_code& error, tcp::socke
   }
   const std::uint64_t connection_id = ++accepted_counter_;
   ConnectionPipeline pipeline(context_.seed, definition_.name, connection_id);
+  pipeline.set_trigger_listener([&context = context_](const TriggerFiring& firing) {
+    if (context.on_trigger_fired) context.on_trigger_fired(firing);
+  });
   const Instant now = context_.clock.now();
   for (const ToxicSpec& toxic : toxics_) pipeline.attach(toxic, now);
   auto connection = std::make_shared<ProxiedConnection>(

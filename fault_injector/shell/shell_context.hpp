@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "fault_injector/core/connection_pipeline.hpp"
 #include "fault_injector/shell/monotonic_clock.hpp"
 
 namespace resync::fault_injector {
@@ -21,6 +22,8 @@ struct ShellContext {
   std::uint64_t seed;
   MonotonicClock clock;
   std::vector<std::uint8_t> read_buffer;
+  // Every connection's trigger firings (ProxyRuntime::set_trigger_listener); may be empty.
+  TriggerListener on_trigger_fired;
 };
 
 }  // namespace resync::fault_injector

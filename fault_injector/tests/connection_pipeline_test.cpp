@@ -123,6 +123,55 @@ TEST_F(TriggerTest, TextMatchStartsTheToxicAfterTheMatchingMessage) {
   EXPECT_EQ(driver.up().entries[driver.up().entries.size() - 2].at, 10us);
 }
 
+TEST(StreamObserver, CountsSocketIoAcksApartFromEvents) {
+  StreamObserver observer(kDown);
+  observer.observe(as_bytes(kUpgradeResponse));
+  // An ACK ("43" + id), an EVENT, a BINARY_ACK header ("46"), a ping and a CONNECT reply.
+  const std::string frames = text_frame(R"(431[{"id":7}])") + text_frame(R"(42["chat message","hi",7])") +
+                             text_frame(R"(461-2[{"_placeholder":true,"num":0}])") + text_frame("2") +
+                             text_frame(R"(40{"sid":"x"})");
+  Observation observation = observer.observe(as_bytes(frames));
+  std::vector<std::uint64_t> ack_counts;
+  for (const ObservedEvent& event : observation.events) {
+    if (event.kind == ObservedEvent::Kind::socketio_ack) ack_counts.push_back(event.count);
+  }
+  EXPECT_EQ(ack_counts, (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(observer.socketio_acks_seen(), 2u);
+  EXPECT_EQ(observer.socketio_events_seen(), 1u);
+}
+
+TEST_F(TriggerTest, AfterAcksFiresRightAfterTheNthAckEvenInsideOneRead) {
+  PipelineDriver driver;
+  driver.pipeline.attach(toxic_from_json({{"type", "pause"}, {"trigger", {{"after_acks", 2}}}}), 0us);
+  upgrade(driver);
+  const std::string before = text_frame(R"(430[{"id":1}])") + text_frame(R"(42["m","a",1])") +
+                             text_frame("2") + text_frame(R"(431[{"id":2}])");
+  driver.send(kDown, before + text_frame(R"(432[{"id":3}])"), 5us);
+  EXPECT_EQ(driver.down().bytes(), kUpgradeResponse + before);
+}
+
+TEST_F(TriggerTest, AFiringIsReportedOnceWithTheConnectionTagAndInstant) {
+  PipelineDriver driver(42, 7);
+  std::vector<TriggerFiring> firings;
+  driver.pipeline.set_trigger_listener([&](const TriggerFiring& firing) { firings.push_back(firing); });
+  driver.pipeline.attach(toxic_from_json({{"name", "watch"}, {"type", "noop"}, {"trigger", {{"after_acks", 1}}}}), 0us);
+  upgrade(driver);
+  EXPECT_TRUE(firings.empty());
+  const std::string acks = text_frame(R"(430[{"id":1}])") + text_frame(R"(431[{"id":2}])");
+  driver.send(kDown, acks, 40us);
+  driver.send(kDown, text_frame(R"(432[{"id":3}])"), 50us);
+  ASSERT_EQ(firings.size(), 1u);
+  EXPECT_EQ(firings[0].toxic_name, "watch");
+  EXPECT_EQ(firings[0].connection_id, 7u);
+  EXPECT_EQ(firings[0].tag, "alice");
+  EXPECT_EQ(firings[0].at, 40us);
+  EXPECT_EQ(firings[0].trigger.kind, Trigger::Kind::after_acks);
+  EXPECT_EQ(describe(firings[0].trigger), "the 1st Socket.IO ACK downstream");
+  // The noop toxic changes nothing: every byte passes, in order, at the instant it came.
+  EXPECT_EQ(driver.down().bytes(), kUpgradeResponse + acks + text_frame(R"(432[{"id":3}])"));
+  EXPECT_EQ(driver.down().entries.back().at, 50us);
+}
+
 TEST_F(TriggerTest, AfterBytesSplitsAtTheExactByte) {
   PipelineDriver driver;
   driver.pipeline.attach(toxic_from_json({{"type", "limit_data"}, {"trigger", {{"after_bytes", 4}}},

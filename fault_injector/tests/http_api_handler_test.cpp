@@ -22,6 +22,7 @@ class FakeRuntime final : public ProxyRuntime {
   std::vector<ConnectionInfo> connections(const std::string&) const override {
     return {{4, "alice", "127.0.0.1:5555", 10, 20, {}}};
   }
+  void set_trigger_listener(TriggerListener) override {}
 
   std::string busy_address = "127.0.0.1:1";
   std::set<std::string> running;
@@ -115,6 +116,19 @@ TEST_F(HttpApiTest, ExtensionsRoundTripAndOldClientsNeverSeeThem) {
   const HttpApiResponse plain = call("POST", "/proxies/redis/toxics", R"({"type":"latency"})");
   EXPECT_FALSE(json_of(plain).contains("target"));
   EXPECT_FALSE(json_of(plain).contains("trigger"));
+}
+
+TEST_F(HttpApiTest, AnAckTriggerAndTheNoopToxicAreAcceptedOverHttp) {
+  create_redis();
+  const HttpApiResponse added = call("POST", "/proxies/redis/toxics",
+                                     R"({"name":"hold-after-ack","type":"pause","trigger":{"after_acks":5}})");
+  ASSERT_EQ(added.status, 200) << added.body;
+  EXPECT_EQ(json_of(added)["trigger"], (nlohmann::json{{"after_acks", 5}, {"direction", "downstream"}}));
+  const HttpApiResponse noop = call("POST", "/proxies/redis/toxics", R"({"type":"noop"})");
+  ASSERT_EQ(noop.status, 200) << noop.body;
+  EXPECT_EQ(json_of(noop)["name"], "noop_downstream");
+  expect_error(call("POST", "/proxies/redis/toxics", R"({"type":"pause","trigger":{"after_acks":"5"}})"), 400,
+               "bad request body: after_acks must be a non-negative integer");
 }
 
 TEST_F(HttpApiTest, ResetEnablesEveryProxyAndRemovesEveryToxic) {

@@ -192,6 +192,11 @@ json build_server_lane(const history::History& history, const ScenarioAnalysis& 
                          std::to_string(stopped->incarnation) + ")";
       if (!stopped->detail.empty()) text += ": " + checker::first_line_of(stopped->detail);
       marks.push_back({event.t_ms, "server_stopped", shorten_text(text, limits.text_bytes_max * 2)});
+    } else if (const auto* fault = event.as<history::ProcessFault>(); fault != nullptr && fault->action != "armed") {
+      // Why the server stopped at this instant (fired), or why it did not (not_fired).
+      const std::string text = fault->action == "fired" ? fault->signal + " on a trigger: " + fault->detail
+                                                        : "process fault " + fault->name + " did not fire: " + fault->detail;
+      marks.push_back({event.t_ms, "process_fault", shorten_text(text, limits.text_bytes_max * 2)});
     } else if (const auto* failed = event.as<history::ServerFailed>()) {
       marks.push_back({event.t_ms, "server_failed",
                        shorten_text("server failed to start: " + checker::first_line_of(failed->detail),

@@ -336,6 +336,10 @@ void ChatServerCore::handle_chat_message(Session& session, const nlohmann::json&
     return;
   }
   if (result.outcome == InsertOutcome::inserted) held_until_commit_.push_back(HeldBroadcast{result.id, content});
+  if (ack_id && config_.planted_bug == PlantedBug::ack_before_commit) {
+    send_socket_packet(session.id, socketio::encode_ack(*ack_id));  // planted: a promise the commit may not keep
+    return;
+  }
   if (ack_id) held_until_commit_.push_back(HeldAck{session.id, *ack_id});
 }
 

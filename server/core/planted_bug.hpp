@@ -25,6 +25,10 @@ enum class PlantedBug {
   // The live server reads freed heap memory once it has stored 20 messages: only a
   // sanitizer build notices (and reports it). Live only.
   use_after_free_after_20_messages,
+  // An acked chat message is acknowledged as soon as it is inserted, before the transaction
+  // that holds it commits (the tutorial's ack-before-INSERT-completes server): a stop between
+  // the ack and the commit loses an acknowledged message. Core: the same in the simulator and live.
+  ack_before_commit,
 };
 
 // Every nth plain message is dropped by drop_every_10th_plain.

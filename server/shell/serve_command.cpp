@@ -187,7 +187,7 @@ void register_serve_command(CLI::App& app, int& exit_code) {
                     "For testing Resync itself, never for real use: plant a known bug so a test can prove Resync "
                     "catches it. drop-every-10th-plain and the recovery-* bugs break delivery; crash-after-20-messages "
                     "raises SIGSEGV and use-after-free-after-20-messages reads freed memory once 20 messages are "
-                    "stored (docs/SCENARIOS.md)")
+                    "stored; ack-before-commit acknowledges before the commit (docs/SCENARIOS.md)")
       ->check(CLI::IsMember(planted_bug_choices));
   serve->add_option("--client-bundle", flags->client_bundle_path,
                     "socket.io.min.js served at /socket.io/socket.io.js for the chat page at /. Default: the copy "

@@ -57,6 +57,27 @@ nlohmann::json generate_toxic(const std::vector<std::string>& client_names) {
   return toxic;
 }
 
+// A process fault on a protocol trigger: the server's Nth ACK, the Nth EVENT to a client, or
+// a client's Nth message seen going upstream; at once or a few microseconds later, which is
+// where an ack sent before its row is committed is caught.
+ProcessFaultTrigger generate_process_trigger(const std::vector<std::string>& client_names) {
+  using rc::gen::inRange;
+  ProcessFaultTrigger on;
+  // element, not inRange: RapidCheck scales inRange with the size, which would starve the last kind.
+  switch (*rc::gen::element(0, 1, 2)) {
+    case 0: on.trigger = {{"after_acks", *inRange(1, 21)}, {"direction", "downstream"}}; break;
+    case 1: on.trigger = {{"after_events", *inRange(1, 31)}, {"direction", "downstream"}}; break;
+    default: {
+      const std::string message = "\"" + *rc::gen::elementOf(client_names) + "-" + std::to_string(*inRange(1, 11)) + "\"";
+      on.trigger = {{"frame_contains", message}, {"direction", "upstream"}};
+      break;
+    }
+  }
+  if (*inRange(0, 3) == 0) on.target = {{"tag", *rc::gen::elementOf(client_names)}};
+  on.delay_us = *rc::gen::element<std::int64_t>(0, *inRange<std::int64_t>(1, 5001));
+  return on;
+}
+
 std::vector<std::string> pick_clients(const std::vector<std::string>& client_names) {
   if (*rc::gen::inRange(0, 4) == 0) return client_names;
   return {*rc::gen::elementOf(client_names)};
@@ -163,6 +184,7 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
           KillServerStep kill;
           kill.signal = *rc::gen::element(std::string("SIGKILL"), std::string("SIGTERM"));
           kill.restart_after_ms = *inRange<std::int64_t>(0, 2001);
+          if (*rc::gen::arbitrary<bool>()) kill.on = generate_process_trigger(client_names);
           expanded.push_back({at_ms, kill, ""});
           break;
         }

@@ -136,6 +136,20 @@ struct FaultChanged {
   nlohmann::json detail;  // the toxic JSON or the trigger text; null when absent
 };
 
+// A kill_server / stop_server step waiting for a protocol trigger (docs/HISTORY.md). The
+// stop itself is the server_stopped line that follows a `fired` one.
+struct ProcessFault {
+  static constexpr std::string_view type_name = "process_fault";
+  std::string name;    // the step it came from: its JSON path in the scenario, "$.timeline[3]"
+  std::string action;  // armed | fired | not_fired
+  std::string signal;  // SIGKILL | SIGTERM
+  nlohmann::json trigger;  // the fault injector's trigger JSON, {"after_acks": 5, "direction": "downstream"}
+  std::int64_t delay_us = 0;  // between the firing and the signal
+  std::optional<std::int64_t> connection;  // fired: the proxy's connection id
+  std::optional<std::string> tag;          // fired: that connection's client tag, when known
+  std::string detail;  // fired: what matched; not_fired: why nothing was stopped
+};
+
 struct CommittedMessage {
   std::int64_t id = 0;
   std::string content;
@@ -184,7 +198,7 @@ struct UnrecognizedEvent {
 using EventPayload =
     std::variant<PhaseChanged, ServerStarted, ServerStopped, ServerFailed, ClientConnecting, ClientConnected,
                  ClientConnectError, ClientDisconnected, ClientReloaded, MessageSent, MessageAcked, SendAbandoned,
-                 MessageReceived, FaultChanged, CommittedLog, CommittedLogUnavailable, RunFinished, UnrecognizedEvent>;
+                 MessageReceived, FaultChanged, ProcessFault, CommittedLog, CommittedLogUnavailable, RunFinished, UnrecognizedEvent>;
 
 // Every line after run_started.
 struct HistoryEvent {

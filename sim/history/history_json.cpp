@@ -107,6 +107,17 @@ void encode_fields(ordered_json& line, const FaultChanged& event) {
   line["detail"] = ordered_json(event.detail);
 }
 
+void encode_fields(ordered_json& line, const ProcessFault& event) {
+  line["name"] = event.name;
+  line["action"] = event.action;
+  line["signal"] = event.signal;
+  line["trigger"] = ordered_json(event.trigger);
+  line["delay_us"] = event.delay_us;
+  if (event.connection) line["connection"] = *event.connection;
+  if (event.connection) line["tag"] = optional_to_json(event.tag);
+  if (!event.detail.empty()) line["detail"] = event.detail;
+}
+
 void encode_fields(ordered_json& line, const CommittedLog& event) {
   ordered_json messages = ordered_json::array();
   for (const CommittedMessage& message : event.messages) {
@@ -317,6 +328,30 @@ EventPayload decode_committed_log_unavailable(JsonFieldReader& fields) {
   return event;
 }
 
+EventPayload decode_process_fault(JsonFieldReader& fields) {
+  ProcessFault event;
+  event.name = fields.string("name");
+  event.action = fields.string("action");
+  event.signal = fields.string("signal");
+  event.trigger = fields.object("trigger");
+  event.delay_us = fields.optional_integer("delay_us").value_or(0);
+  event.connection = fields.optional_integer("connection");
+  event.tag = fields.optional_string_or_null("tag");
+  event.detail = fields.optional_string("detail");
+  if (!fields.ok()) return event;
+  if (event.action != "armed" && event.action != "fired" && event.action != "not_fired") {
+    fields.fail("`process_fault` line: `action` must be \"armed\", \"fired\" or \"not_fired\", not \"" +
+                event.action + "\"");
+  } else if (event.signal != "SIGKILL" && event.signal != "SIGTERM") {
+    fields.fail("`process_fault` line: `signal` must be \"SIGKILL\" or \"SIGTERM\", not \"" + event.signal + "\"");
+  } else if (event.action == "fired" && !event.connection) {
+    fields.fail("`process_fault` line: a `fired` line needs `connection` (the proxy's connection id the trigger fired on)");
+  } else if (event.delay_us < 0) {
+    fields.fail("`process_fault` line: `delay_us` must not be negative, not " + std::to_string(event.delay_us));
+  }
+  return event;
+}
+
 EventPayload decode_committed_log(JsonFieldReader& fields) {
   CommittedLog log;
   log.source = decode_log_source(fields, false);
@@ -372,6 +407,7 @@ constexpr std::array event_decoders{
     EventDecoder{SendAbandoned::type_name, decode_send_abandoned},
     EventDecoder{MessageReceived::type_name, decode_received},
     EventDecoder{FaultChanged::type_name, decode_fault},
+    EventDecoder{ProcessFault::type_name, decode_process_fault},
     EventDecoder{CommittedLog::type_name, decode_committed_log},
     EventDecoder{CommittedLogUnavailable::type_name, decode_committed_log_unavailable},
     EventDecoder{RunFinished::type_name, decode_run_finished},

@@ -3,6 +3,7 @@
 // runner (real TCP proxy) and the simulator (simulated network) both use this, so a fault
 // in a scenario means the same toxic in both modes.
 #include <algorithm>
+#include <map>
 #include <string>
 
 #include "fault_injector/control/control_plane.hpp"
@@ -12,8 +13,17 @@ namespace resync::sim {
 
 class ControlPlaneFaults final : public FaultControl {
  public:
-  ControlPlaneFaults(fault_injector::ControlPlane& control, std::string proxy_name)
-      : control_(control), proxy_name_(std::move(proxy_name)) {}
+  // Listens to `runtime`'s trigger firings (the runtime behind `control`) for the watches.
+  ControlPlaneFaults(fault_injector::ControlPlane& control, fault_injector::ProxyRuntime& runtime,
+                     std::string proxy_name)
+      : control_(control), runtime_(runtime), proxy_name_(std::move(proxy_name)) {
+    runtime_.set_trigger_listener([this](const fault_injector::TriggerFiring& firing) { on_trigger_fired(firing); });
+  }
+  // The runtime may outlive this object (its connections drain after a stop): no firing may
+  // reach a destroyed listener.
+  ~ControlPlaneFaults() override { runtime_.set_trigger_listener({}); }
+  ControlPlaneFaults(const ControlPlaneFaults&) = delete;
+  ControlPlaneFaults& operator=(const ControlPlaneFaults&) = delete;
 
   std::optional<std::string> add_fault(const std::string& name, const nlohmann::json& toxic) override {
     nlohmann::json body = toxic;
@@ -31,7 +41,30 @@ class ControlPlaneFaults final : public FaultControl {
   void heal_all() override {
     auto toxics = control_.toxics(proxy_name_);
     if (!toxics) return;
-    for (const auto& toxic : toxics.value()) heal(toxic.name);
+    for (const auto& toxic : toxics.value()) {
+      if (!watches_.contains(toxic.name)) heal(toxic.name);
+    }
+  }
+
+  std::optional<std::string> add_watch(const std::string& name, const nlohmann::json& toxic,
+                                       WatchFired on_fired) override {
+    nlohmann::json body = {{"name", name}, {"type", "noop"}};
+    for (const char* key : {"stream", "target", "trigger"}) {
+      if (toxic.contains(key)) body[key] = toxic.at(key);
+    }
+    // Registered first: a trigger that counts to what the connection has seen already could
+    // fire while the toxic is being attached.
+    watches_[name] = Watch{std::move(on_fired), false};
+    auto added = control_.add_toxic(proxy_name_, body);
+    if (!added) {
+      watches_.erase(name);
+      return added.error().message;
+    }
+    return std::nullopt;
+  }
+
+  void remove_watch(const std::string& name) override {
+    if (watches_.erase(name) != 0) control_.remove_toxic(proxy_name_, name);
   }
 
  private:
@@ -59,8 +92,26 @@ class ControlPlaneFaults final : public FaultControl {
     }
   }
 
+  // Fires once: later firings (other connections, or the same watch until it is removed)
+  // are ignored.
+  void on_trigger_fired(const fault_injector::TriggerFiring& firing) {
+    auto found = watches_.find(firing.toxic_name);
+    if (found == watches_.end() || found->second.fired) return;
+    found->second.fired = true;
+    // A copy: the callback may ask for the watch's removal, which must not destroy it mid-call.
+    const WatchFired on_fired = found->second.on_fired;
+    if (on_fired) on_fired(firing);
+  }
+
+  struct Watch {
+    WatchFired on_fired;
+    bool fired = false;
+  };
+
   fault_injector::ControlPlane& control_;
+  fault_injector::ProxyRuntime& runtime_;
   std::string proxy_name_;
+  std::map<std::string, Watch> watches_;  // ordered: deterministic
 };
 
 }  // namespace resync::sim

@@ -4,10 +4,13 @@
 // in-process; the simulator (sim/simulator) implements it on its simulated network with the same
 // toxic objects.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "fault_injector/core/connection_pipeline.hpp"
 
 namespace resync::sim {
 
@@ -17,7 +20,17 @@ class FaultControl {
   // Adds a toxic (the fault injector's toxic JSON); returns an error message when refused.
   virtual std::optional<std::string> add_fault(const std::string& name, const nlohmann::json& toxic) = 0;
   virtual void heal(const std::string& name) = 0;
+  // Heals every fault; watches stay (they are no faults).
   virtual void heal_all() = 0;
+
+  // A watch: the fault injector's `noop` toxic carrying `toxic`'s target and trigger, so the
+  // connections are untouched. `on_fired` is called once, for the first connection whose
+  // trigger fires, synchronously from inside the proxy's byte handling (TriggerListener's
+  // rules: it must not add, heal or remove anything itself). Returns an error when refused.
+  using WatchFired = std::function<void(const fault_injector::TriggerFiring&)>;
+  virtual std::optional<std::string> add_watch(const std::string& name, const nlohmann::json& toxic,
+                                               WatchFired on_fired) = 0;
+  virtual void remove_watch(const std::string& name) = 0;
 };
 
 }  // namespace resync::sim

@@ -155,11 +155,21 @@ class LiveEnvironment final : public RunEnvironment {
   // Signals the server and returns: the io thread keeps serving the clients while the server
   // shuts down (a graceful stop waits for their WebSocket close replies), and a timer reaps
   // the process. Blocking here would stall every client for the server's whole grace period.
-  void stop_server(int signal) override {
-    if (!server_running()) return;
-    stopping_ = Stopping{signal, server_->incarnation(), std::chrono::steady_clock::now()};
-    server_->signal(signal);
-    poll_stopping_server();
+  void stop_server(int signal) override { stop_server_then(signal, {}); }
+
+  // The trigger fired inside the proxy's read handler, on this thread: with no delay the
+  // signal leaves from here, before the proxy writes the matched packet on (no timer round
+  // trip); a delay waits on a microsecond timer. stop_server touches no proxy state.
+  void stop_server_on_trigger(int signal, std::int64_t delay_us, std::function<void()> on_signal_sent) override {
+    if (delay_us == 0) {
+      stop_server_then(signal, std::move(on_signal_sent));
+      return;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::microseconds(delay_us));
+    timers_.push_back(timer);
+    timer->async_wait([this, signal, on_signal_sent = std::move(on_signal_sent)](const boost::system::error_code& error) {
+      if (!error && !finished_) stop_server_then(signal, on_signal_sent);
+    });
   }
 
   void start_server() override {
@@ -411,6 +421,16 @@ class LiveEnvironment final : public RunEnvironment {
     if (!error) std::filesystem::create_directories(directory, error);
     if (error) return "cannot create RESYNC_RUN_DIR " + directory + ": " + error.message();
     return std::nullopt;
+  }
+
+  // The signal leaves first; `on_signal_sent` (history lines, scheduling) runs before the
+  // first look at whether the process is gone, so the stop is recorded after it.
+  void stop_server_then(int signal, const std::function<void()>& on_signal_sent) {
+    if (!server_running()) return;
+    stopping_ = Stopping{signal, server_->incarnation(), std::chrono::steady_clock::now()};
+    server_->signal(signal);
+    if (on_signal_sent) on_signal_sent();
+    poll_stopping_server();
   }
 
   void poll_stopping_server() {

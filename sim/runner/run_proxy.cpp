@@ -15,7 +15,7 @@ constexpr const char* proxy_name = "resync";
 class InProcessProxy final : public RunProxy {
  public:
   InProcessProxy(boost::asio::io_context& io, std::uint64_t seed)
-      : context_(io, seed), runtime_(context_), control_(runtime_), faults_(control_, proxy_name) {}
+      : context_(io, seed), runtime_(context_), control_(runtime_), faults_(control_, runtime_, proxy_name) {}
 
   ~InProcessProxy() override { runtime_.stop_all(); }
 
@@ -37,6 +37,11 @@ class InProcessProxy final : public RunProxy {
   }
   void heal(const std::string& name) override { faults_.heal(name); }
   void heal_all() override { faults_.heal_all(); }
+  std::optional<std::string> add_watch(const std::string& name, const nlohmann::json& toxic,
+                                       WatchFired on_fired) override {
+    return faults_.add_watch(name, toxic, std::move(on_fired));
+  }
+  void remove_watch(const std::string& name) override { faults_.remove_watch(name); }
 
  private:
   fault_injector::ShellContext context_;

@@ -139,6 +139,8 @@ void ScenarioExecution::schedule_step(const Step& step, std::int64_t& last_ms) {
       }
       environment_.record({{"type", "fault"}, {"name", name.value_or("*")}, {"action", "heal"}, {"toxic", ""}});
     });
+  } else if (const auto* kill = std::get_if<KillServerStep>(&step.action); kill && kill->on) {
+    when(step.at_ms, [this, &step, kill] { arm_process_fault(step, *kill); });
   } else if (const auto* kill = std::get_if<KillServerStep>(&step.action)) {
     const int signal = kill->signal == "SIGTERM" ? SIGTERM : SIGKILL;
     when(step.at_ms, [this, signal] {
@@ -165,6 +167,7 @@ void ScenarioExecution::schedule_step(const Step& step, std::int64_t& last_ms) {
 void ScenarioExecution::heal_phase() {
   if (finished_) return;
   environment_.record({{"type", "phase"}, {"phase", "heal"}});
+  record_process_faults_not_fired();
   environment_.faults().heal_all();
   if (environment_.controls_server() && !environment_.server_running()) environment_.start_server();
   for (auto& [name, chat_client] : clients_) {

@@ -36,6 +36,13 @@ class RunEnvironment {
   // A start asked for while the old process was still going away; it follows by itself.
   virtual bool server_start_pending() const { return false; }
   virtual void stop_server(int signal) = 0;
+  // A process fault's trigger fired in the proxy; this runs inside the proxy's byte handling,
+  // so it must not touch connections or toxics. Signal the server `delay_us` from now with the
+  // least latency the environment has (live, delay 0: from this very call), and run
+  // `on_signal_sent` right after the signal, before the stop is recorded; it may record and
+  // schedule. A server already down then is left alone and `on_signal_sent` is not run (a
+  // restart would undo another step's stop).
+  virtual void stop_server_on_trigger(int signal, std::int64_t delay_us, std::function<void()> on_signal_sent) = 0;
   virtual void start_server() = 0;
   // The highest committed id, when the environment can see the server's storage.
   virtual std::optional<std::int64_t> committed_highest_id() = 0;
@@ -75,6 +82,10 @@ class ScenarioExecution {
 
  private:
   void schedule_step(const Step& step, std::int64_t& last_ms);
+  // Process faults on a protocol trigger (scenario_process_faults.cpp).
+  void arm_process_fault(const Step& step, const KillServerStep& kill);
+  void on_process_fault_fired(const std::string& name, const fault_injector::TriggerFiring& firing);
+  void record_process_faults_not_fired();
   void for_clients(const std::vector<std::string>& names, const std::function<void(ChatClient&)>& action);
   void heal_phase();
   bool converged();
@@ -87,6 +98,12 @@ class ScenarioExecution {
   RunEnvironment& environment_;
   std::map<std::string, std::unique_ptr<ChatClient>> clients_;  // ordered: deterministic iteration
   std::map<std::string, std::int64_t> sent_counts_;
+  struct ArmedProcessFault {
+    KillServerStep kill;
+    std::string step_path;
+    std::int64_t armed_at_ms = 0;
+  };
+  std::map<std::string, ArmedProcessFault> armed_process_faults_;  // by watch name; removed when fired
   std::int64_t converge_deadline_ms_ = 0;
   // The external log's end as last read, and since when it has stood there.
   std::optional<std::int64_t> external_log_end_;

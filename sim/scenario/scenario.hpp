@@ -82,7 +82,24 @@ struct FaultStep {
   nlohmann::json toxic;  // the fault injector's toxic JSON (Toxiproxy body + target/trigger extensions)
 };
 struct HealStep { std::optional<std::string> name; };  // nullopt = heal everything
-struct KillServerStep { std::string signal = "SIGKILL"; bool restart = true; std::int64_t restart_after_ms = 0; };
+// A process fault that waits for something the proxy sees (the server's Nth ACK, the Nth
+// EVENT to a client, a text match) instead of firing at its at_ms: armed at at_ms, fires
+// once, on the first connection the target selects whose trigger fires, then signals the
+// server after delay_us (docs/SCENARIOS.md, "Process faults on a trigger").
+struct ProcessFaultTrigger {
+  nlohmann::json trigger;          // the fault injector's trigger JSON, normalized: {"after_acks": 5, "direction": "downstream"}
+  nlohmann::json target = "all";   // the fault injector's target JSON: "all" or {"tag": "alice"}, ...
+  std::int64_t delay_us = 0;       // between the firing and the signal
+
+  friend bool operator==(const ProcessFaultTrigger&, const ProcessFaultTrigger&) = default;
+};
+// kill_server (SIGKILL unless told) and stop_server (a graceful SIGTERM) both load into this.
+struct KillServerStep {
+  std::string signal = "SIGKILL";
+  bool restart = true;
+  std::int64_t restart_after_ms = 0;  // after the signal: at_ms, or the firing plus delay_us
+  std::optional<ProcessFaultTrigger> on = {};  // nullopt: at at_ms
+};
 struct RestartServerStep {};
 struct WaitStep {};  // only marks time; useful as a last step
 

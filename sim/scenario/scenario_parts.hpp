@@ -40,6 +40,10 @@ std::optional<nlohmann::json> read_toxic(const nlohmann::json& toxic, const std:
                                          const std::string& fault_name, const ClientRoster& roster,
                                          ScenarioErrors& errors);
 
+// The `on` object of a kill_server / stop_server step (scenario_process_trigger_reader.cpp).
+std::optional<ProcessFaultTrigger> read_process_trigger(const nlohmann::json& value, const std::string& path,
+                                                        const ClientRoster& roster, ScenarioErrors& errors);
+
 // $.timeline, sorted by at_ms (stable), with the checks that need the whole order: heal of a
 // fault that is not active, a fault name reused while active, a restart_server with no
 // server held down, the total number of messages.

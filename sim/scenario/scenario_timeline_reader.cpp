@@ -16,7 +16,7 @@ using scenario_json::ObjectReader;
 namespace bounds = scenario_bounds;
 
 const std::vector<std::string_view> kActions = {"connect", "disconnect", "reload", "send", "fault",
-                                                "heal", "kill_server", "restart_server", "wait"};
+                                                "heal", "kill_server", "stop_server", "restart_server", "wait"};
 
 std::string action_list() {
   std::string text;
@@ -96,13 +96,22 @@ std::optional<HealStep> read_heal(const nlohmann::json& value, const std::string
   return std::nullopt;
 }
 
-std::optional<KillServerStep> read_kill(const nlohmann::json& value, const std::string& path, ScenarioErrors& errors) {
-  ObjectReader reader(value, path, errors, "a kill_server action",
-                      R"(write e.g. {"signal": "SIGKILL", "restart": true, "restart_after_ms": 500} or {})");
+// kill_server (signal SIGKILL unless told) and stop_server (always a graceful SIGTERM).
+std::optional<KillServerStep> read_kill(const nlohmann::json& value, const std::string& path, bool graceful,
+                                        const ClientRoster& roster, ScenarioErrors& errors) {
+  ObjectReader reader(value, path, errors, graceful ? "a stop_server action" : "a kill_server action",
+                      graceful ? R"(write e.g. {"restart": true, "restart_after_ms": 500, "on": {"after_acks": 5}} or {})"
+                               : R"(write e.g. {"signal": "SIGKILL", "restart": true, "restart_after_ms": 500} or {})");
   if (!reader.is_object()) return std::nullopt;
   const std::size_t errors_before = errors.count();
   KillServerStep kill;
-  if (auto signal = reader.choice("signal", {"SIGKILL", "SIGTERM"})) kill.signal = *signal;
+  if (graceful) kill.signal = "SIGTERM";
+  if (!graceful) {
+    if (auto signal = reader.choice("signal", {"SIGKILL", "SIGTERM"})) kill.signal = *signal;
+  }
+  if (const nlohmann::json* on = reader.member("on")) {
+    kill.on = read_process_trigger(*on, reader.path_of("on"), roster, errors);
+  }
   if (auto restart = reader.boolean("restart")) kill.restart = *restart;
   if (auto after = reader.integer("restart_after_ms", {0, bounds::kDurationMsMax, "milliseconds"})) {
     kill.restart_after_ms = *after;
@@ -138,8 +147,8 @@ std::optional<StepAction> read_action(std::string_view action, const nlohmann::j
     if (auto heal = read_heal(value, path, errors)) return *heal;
     return std::nullopt;
   }
-  if (action == "kill_server") {
-    if (auto kill = read_kill(value, path, errors)) return *kill;
+  if (action == "kill_server" || action == "stop_server") {
+    if (auto kill = read_kill(value, path, action == "stop_server", roster, errors)) return *kill;
     return std::nullopt;
   }
   if (!read_marker(value, path, errors)) return std::nullopt;

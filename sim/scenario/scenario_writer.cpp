@@ -64,6 +64,12 @@ nlohmann::json step_json(const Step& step) {
   } else if (const auto* kill = std::get_if<KillServerStep>(&step.action)) {
     json["kill_server"] = {{"signal", kill->signal}, {"restart", kill->restart}};
     if (kill->restart) json["kill_server"]["restart_after_ms"] = kill->restart_after_ms;
+    if (kill->on) {
+      nlohmann::json on = kill->on->trigger;
+      if (kill->on->target != "all") on["target"] = kill->on->target;
+      on["delay_us"] = kill->on->delay_us;
+      json["kill_server"]["on"] = std::move(on);
+    }
   } else if (std::holds_alternative<RestartServerStep>(step.action)) {
     json["restart_server"] = nlohmann::json::object();
   } else {

@@ -111,7 +111,7 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
         options_(options),
         store_({":memory:", server::Durability::full}),
         control_(*this),
-        faults_(control_, proxy_name) {}
+        faults_(control_, *this, proxy_name) {}
 
   std::string run() {
     if (scenario_.server.preload_messages > 0) {
@@ -220,6 +220,16 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
     }
   }
 
+  // Always through the virtual clock, at the same instant for delay 0: the firing is inside a
+  // pipeline's on_bytes, and a stop closes the server's sockets, which feeds that pipeline.
+  void stop_server_on_trigger(int signal, std::int64_t delay_us, std::function<void()> on_signal_sent) override {
+    clock_.at_us(clock_.now_us() + delay_us, [this, signal, on_signal_sent = std::move(on_signal_sent)] {
+      if (finished_ || !server_running()) return;
+      on_signal_sent();  // the signal is sent and the stop not yet recorded, as live
+      stop_server(signal);
+    });
+  }
+
   void start_server() override {
     if (core_) return;
     ++incarnation_;
@@ -289,6 +299,7 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
     }
   }
   std::uint64_t connections_accepted(const std::string& /*proxy_name*/) const override { return accepted_; }
+  void set_trigger_listener(fi::TriggerListener listener) override { trigger_listener_ = std::move(listener); }
   std::vector<fi::ConnectionInfo> connections(const std::string& /*proxy_name*/) const override {
     std::vector<fi::ConnectionInfo> live;
     for (const auto& [id, connection] : connections_) {
@@ -346,6 +357,9 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
     connection->id = id;
     connection->client = &client;
     connection->transport = open.transport;
+    connection->pipeline.set_trigger_listener([this](const fi::TriggerFiring& firing) {
+      if (trigger_listener_) trigger_listener_(firing);
+    });
     for (const auto& toxic : toxics_) connection->pipeline.attach(toxic, instant());
     SimConnection& added = *connection;
     connections_[id] = std::move(connection);
@@ -670,6 +684,8 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
   server::SessionId next_session_ = 1;
   std::map<server::SessionId, std::uint64_t> sessions_;  // session -> connection id
 
+  // Before faults_, which installs itself here when it is constructed.
+  fi::TriggerListener trigger_listener_;
   fi::ControlPlane control_;
   ControlPlaneFaults faults_;
   bool accepting_ = true;

@@ -14,5 +14,6 @@ ToxicType slicer_toxic_type();
 ToxicType limit_data_toxic_type();
 ToxicType pause_toxic_type();
 ToxicType close_toxic_type();
+ToxicType noop_toxic_type();
 
 }  // namespace resync::fault_injector

@@ -77,6 +77,20 @@ TEST(ScenarioDetails, TimelineHasServerProxyAndOneLanePerClient) {
   EXPECT_EQ(timeline["lanes"][0]["sends"]["exact"].size(), 5u);
 }
 
+TEST(ScenarioDetails, AKillOnATriggerIsMarkedOnTheServerLaneWithWhatMatched) {
+  testing::TimedHistory timed = testing::race_after_reconnect();
+  timed.at(600, history::ProcessFault{"$.timeline[4]", "fired", "SIGKILL",
+                                      json{{"after_acks", 5}, {"direction", "downstream"}}, 0, 2, "alice",
+                                      "the 5th Socket.IO ACK downstream on connection 2 (alice); SIGKILL at once"});
+  const json timeline = report_of(timed).details["timeline"];
+  std::vector<std::string> texts;
+  for (const json& mark : timeline["server"]["marks"]) {
+    if (mark[1] == "process_fault") texts.push_back(mark[2]);
+  }
+  ASSERT_EQ(texts.size(), 1u) << timeline["server"]["marks"].dump();
+  EXPECT_NE(texts[0].find("SIGKILL on a trigger: the 5th Socket.IO ACK downstream"), std::string::npos) << texts[0];
+}
+
 TEST(ScenarioDetails, ClientComparisonHighlightsTheFirstDivergence) {
   const json clients = report_of(testing::race_after_reconnect()).details["clients"];
   ASSERT_EQ(clients.size(), 2u);

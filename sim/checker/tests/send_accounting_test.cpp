@@ -140,6 +140,27 @@ TEST(SendAccounting, AServerStopWithinTheSettleTimeMakesItUnknown) {
   EXPECT_EQ(result.anomalies[0].kind, AnomalyKind::sent_unknown);
 }
 
+// A kill on a protocol trigger: the process_fault `fired` line is only an explanation; the
+// window is the server_stopped line, written when the stop took effect (a few ms later live).
+// A send in between reached a dying server: unknown, never lost. Without the stop it is lost.
+TEST(SendAccounting, AStopOnATriggerCountsFromItsServerStoppedLine) {
+  const history::ProcessFault fired{"$.timeline[0]", "fired", "SIGKILL",
+                                    nlohmann::json{{"after_acks", 5}, {"direction", "downstream"}}, 0, 1, "alice",
+                                    "the 5th Socket.IO ACK downstream on connection 1 (alice)"};
+  const CheckResult stopped = check_history(one_plain_send_never_stored(
+      [&](HistoryBuilder& b) { b.event(fired); },
+      [](HistoryBuilder& b) {
+        b.wait_ms(3).event(history::ServerStopped{"SIGKILL", 1, "", true, std::nullopt, "SIGKILL", false, false});
+      }));
+  ASSERT_EQ(stopped.anomalies.size(), 1u);
+  EXPECT_EQ(stopped.anomalies[0].kind, AnomalyKind::sent_unknown);
+  EXPECT_TRUE(contains(stopped.anomalies[0].detail, "server")) << stopped.anomalies[0].detail;
+
+  const CheckResult fired_only = check_history(one_plain_send_never_stored([&](HistoryBuilder& b) { b.event(fired); }, nothing));
+  ASSERT_EQ(fired_only.anomalies.size(), 1u);
+  EXPECT_EQ(fired_only.anomalies[0].kind, AnomalyKind::lost);
+}
+
 TEST(SendAccounting, AConnectionThatOutlivedAServerStopReachesNoServer) {
   // Found by the fuzzer: a downstream pause hid the server's SIGKILL from the client, whose
   // connection looked open while its sends went nowhere; the restarted server never saw them.

@@ -1,5 +1,7 @@
 #include "sim/fuzz/scenario_generator.hpp"
 
+#include <set>
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -34,6 +36,30 @@ RC_GTEST_PROP(ScenarioGenerator, GeneratedScenariosStayWithinTheProfile, ()) {
   RC_ASSERT(faults <= 4);
   RC_ASSERT(std::is_sorted(scenario.timeline.begin(), scenario.timeline.end(),
                            [](const Step& a, const Step& b) { return a.at_ms < b.at_ms; }));
+}
+
+// The ack-before-commit window is only reached by a kill on a protocol trigger: the
+// generator must produce them, of every kind, with and without a delay.
+TEST(ScenarioGenerator, KillsOnAckEventAndTextTriggersAreGenerated) {
+  const FuzzProfile profile;
+  std::set<std::string> kinds;
+  bool delayed = false;
+  bool at_once = false;
+  int kills_on_triggers = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    for (const Step& step : generate_scenario(profile, seed, 50).value().timeline) {
+      const auto* kill = std::get_if<KillServerStep>(&step.action);
+      if (kill == nullptr || !kill->on) continue;
+      ++kills_on_triggers;
+      for (const auto& [key, value] : kill->on->trigger.items()) {
+        if (key != "direction") kinds.insert(key);
+      }
+      (kill->on->delay_us == 0 ? at_once : delayed) = true;
+    }
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"after_acks", "after_events", "frame_contains"})) << kills_on_triggers << " kills";
+  EXPECT_TRUE(delayed);
+  EXPECT_TRUE(at_once);
 }
 
 TEST(ScenarioGenerator, SameSeedGeneratesTheSameScenario) {

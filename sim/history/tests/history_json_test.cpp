@@ -36,6 +36,10 @@ TEST(HistoryJson, EveryLineTypeSurvivesEncodingAndDecoding) {
       SendAbandoned{"alice", "hello", "alice-1", "retries exhausted"},
       MessageReceived{"bob", 9, "Bağlantı \xF0\x9F\x98\x80", false},
       FaultChanged{"cut", "start", "reset_peer", nlohmann::json{{"timeout", 0}}},
+      ProcessFault{"$.timeline[0]", "armed", "SIGKILL", nlohmann::json{{"after_acks", 5}, {"direction", "downstream"}}, 0,
+                   std::nullopt, std::nullopt, ""},
+      ProcessFault{"$.timeline[0]", "fired", "SIGTERM", nlohmann::json{{"after_events", 2}, {"direction", "downstream"}},
+                   250, 3, "alice", "the 2nd Socket.IO EVENT downstream on connection 3 (alice)"},
       CommittedLog{{{1, "a", "alice-1"}, {2, "b", std::nullopt}}, CommittedLogSource::observed},
       CommittedLog{{{41, "a", std::nullopt}}, CommittedLogSource::catch_up_audit, 40},
       CommittedLogUnavailable{CommittedLogSource::catch_up_audit, 0, "the catch-up did not go quiet"},
@@ -104,6 +108,33 @@ TEST(HistoryJson, ServerStoppedReadsEveryExitField) {
   const auto wrong = decode_history_line(nlohmann::json::parse(
       R"({"t_ms":5,"type":"server_stopped","signal":"exit","incarnation":1,"requested":"no"})"));
   EXPECT_FALSE(wrong.ok());
+}
+
+TEST(HistoryJson, ProcessFaultLinesAreCheckedAsUserInput) {
+  const auto fired = decode_history_line(nlohmann::json::parse(
+      R"({"t_ms":9,"type":"process_fault","name":"$.timeline[2]","action":"fired","signal":"SIGKILL",)"
+      R"("trigger":{"after_acks":5,"direction":"downstream"},"delay_us":0,"connection":2,"tag":null,"detail":"x"})"));
+  ASSERT_TRUE(fired.ok()) << fired.error();
+  const auto& fault = std::get<ProcessFault>(std::get<EventPayload>(fired.value().content));
+  EXPECT_EQ(fault.connection, 2);
+  EXPECT_EQ(fault.tag, std::nullopt);
+  EXPECT_EQ(fault.trigger.at("after_acks"), 5);
+
+  const auto expect_refused = [](const char* text, const std::string& says) {
+    const auto decoded = decode_history_line(nlohmann::json::parse(text));
+    ASSERT_FALSE(decoded.ok()) << text;
+    EXPECT_NE(decoded.error().find(says), std::string::npos) << decoded.error();
+  };
+  expect_refused(R"({"t_ms":9,"type":"process_fault","name":"a","action":"went_off","signal":"SIGKILL","trigger":{}})",
+                 "`action` must be");
+  expect_refused(R"({"t_ms":9,"type":"process_fault","name":"a","action":"fired","signal":"SIGKILL","trigger":{}})",
+                 "needs `connection`");
+  expect_refused(R"({"t_ms":9,"type":"process_fault","name":"a","action":"armed","signal":"SIGINT","trigger":{}})",
+                 "`signal` must be");
+  expect_refused(R"({"t_ms":9,"type":"process_fault","name":"a","action":"armed","signal":"SIGKILL","trigger":"acks"})",
+                 "trigger");
+  expect_refused(R"({"t_ms":9,"type":"process_fault","name":"a","action":"armed","signal":"SIGKILL","trigger":{},"delay_us":-4})",
+                 "`delay_us` must not be negative");
 }
 
 TEST(HistoryJson, LinesStartWithTimeAndTypeForPeopleReadingThem) {

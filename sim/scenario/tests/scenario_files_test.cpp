@@ -107,6 +107,7 @@ TEST(ScenarioSuite, CoversWhatTheHarnessMustExercise) {
   bool recovery_window = false;
   std::set<std::string> toxic_types;
   bool trigger_used = false;
+  bool kill_on_ack_under_acked_load = false;  // the window between an ack and its commit
   for (const Scenario& scenario : load_suite()) {
     const bool acked = std::any_of(scenario.clients.begin(), scenario.clients.end(),
                                    [](const ClientSpec& client) { return client.send_mode == SendMode::acked; });
@@ -119,6 +120,8 @@ TEST(ScenarioSuite, CoversWhatTheHarnessMustExercise) {
       if (const auto* kill = std::get_if<KillServerStep>(&step.action)) {
         sigkill_under_acked_load = sigkill_under_acked_load || (kill->signal == "SIGKILL" && acked);
         sigterm = sigterm || kill->signal == "SIGTERM";
+        kill_on_ack_under_acked_load = kill_on_ack_under_acked_load ||
+                                       (acked && kill->on && kill->on->trigger.contains("after_acks"));
       }
       reload = reload || std::holds_alternative<ReloadStep>(step.action);
       if (const auto* fault = std::get_if<FaultStep>(&step.action)) {
@@ -134,6 +137,7 @@ TEST(ScenarioSuite, CoversWhatTheHarnessMustExercise) {
   EXPECT_TRUE(many_clients);
   EXPECT_TRUE(recovery_window);
   EXPECT_TRUE(trigger_used);
+  EXPECT_TRUE(kill_on_ack_under_acked_load) << "no scenario kills the server on an ACK while acked clients send";
   for (const char* type : {"reset_peer", "timeout", "pause", "latency", "bandwidth", "slicer"}) {
     EXPECT_TRUE(toxic_types.count(type)) << "no scenario uses the " << type << " toxic";
   }
