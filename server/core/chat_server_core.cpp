@@ -345,6 +345,9 @@ void ChatServerCore::commit_pending(std::int64_t now_ms) {
     store_.commit();
   } catch (const StorageError& error) {
     actions_.push_back(LogLine{LogLine::Level::error, std::string("commit failed; nothing acknowledged: ") + error.what()});
+    // A store may leave the failed transaction open; its rows must not ride along with the
+    // next commit, where a retry would find them as "duplicate" and be acked unbroadcast.
+    store_.rollback();
     held_until_commit_.clear();
     return;
   }
