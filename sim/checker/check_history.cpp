@@ -30,6 +30,8 @@ RunEnding find_run_ending(const history::History& history) {
       ending.run_finished = finished;
     } else if (const auto* fault = event.as<history::FaultChanged>()) {
       if (fault->action == "start") ++ending.fault_count;
+    } else if (const auto* storage = event.as<history::StorageFaultChanged>()) {
+      if (storage->action == "start") ++ending.fault_count;
     }
   }
   return ending;

@@ -19,6 +19,7 @@
 #include "sim/checker/server_exits.hpp"
 #include "sim/history/history_json.hpp"
 #include "sim/runner/catch_up_reader.hpp"
+#include "sim/runner/live_storage_faults.hpp"
 #include "sim/runner/run_proxy.hpp"
 #include "sim/runner/scenario_execution.hpp"
 #include "sim/runner/server_process.hpp"
@@ -167,6 +168,14 @@ class LiveEnvironment final : public RunEnvironment {
     return read_highest_id(database_path_);
   }
 
+  StorageFaultAttempt start_storage_fault(StorageFaultKind kind) override {
+    return live_storage_fault_start(kind);
+  }
+  void end_storage_fault() override {
+    database_lock_.release();
+    file_size_limit_.restore();
+  }
+
 
   void finish() override {
     finished_ = true;
@@ -196,6 +205,46 @@ class LiveEnvironment final : public RunEnvironment {
   }
 
  private:
+  // The database file the harness can reach (the same rule as the audit's): the embedded
+  // server's chat.db; else --target-db or server.external.database, a relative path taken
+  // inside the target's RESYNC_RUN_DIR when the harness starts the target, else from the cwd.
+  std::optional<std::string> reachable_database_path() const {
+    if (embedded()) return database_path_;
+    const std::string configured = options_.target_database.value_or(scenario_.server.database);
+    if (configured.empty()) return std::nullopt;
+    const std::filesystem::path path(configured);
+    if (path.is_absolute() || target_command().empty()) return path.string();
+    return (std::filesystem::absolute(options_.work_directory) / "target" / path).string();
+  }
+
+  StorageFaultAttempt live_storage_fault_start(StorageFaultKind kind) {
+    using Outcome = StorageFaultAttempt::Outcome;
+    const std::optional<std::string> database = reachable_database_path();
+    if (kind == StorageFaultKind::lock_database) {
+      if (!database) return {Outcome::refused, "no reachable database: give the target's SQLite file with --target-db PATH"};
+      return database_lock_.try_acquire(*database);
+    }
+    if (!server_running()) {
+      return {Outcome::refused, server_ ? "the server is not running" : "the harness did not start this target (give --target-cmd)"};
+    }
+    const std::vector<pid_t> processes =
+        server_->leads_process_group() ? processes_in_group(server_->pid()) : std::vector<pid_t>{server_->pid()};
+    std::uint64_t limit_bytes = 0;
+    std::string how = "RLIMIT_FSIZE 0 (no write to any regular file)";
+    if (kind == StorageFaultKind::full) {
+      if (!database) return {Outcome::refused, "no reachable database to measure: give --target-db PATH"};
+      std::string sizes;
+      const auto smallest = smallest_database_file_bytes(*database, sizes);
+      if (!smallest) return {Outcome::refused, "no database file at " + *database};
+      limit_bytes = *smallest;
+      how = "RLIMIT_FSIZE " + std::to_string(limit_bytes) + " bytes, the smallest of " + sizes + " (no database file can grow)";
+    }
+    if (auto error = file_size_limit_.apply(processes, limit_bytes)) return {Outcome::refused, *error};
+    std::string pids;
+    for (pid_t process : processes) pids += (pids.empty() ? "" : ", ") + std::to_string(process);
+    return {Outcome::started, how + " on server process(es) " + pids};
+  }
+
   bool embedded() const {
     return !options_.target_url && !options_.target_command && scenario_.server.kind == ServerKind::embedded;
   }
@@ -383,6 +432,9 @@ class LiveEnvironment final : public RunEnvironment {
   std::string history_path_;
   std::ofstream history_;
   std::unique_ptr<ServerProcess> server_;
+  // Declared after server_: lifted (destroyed) before the server process is.
+  DatabaseWriteLock database_lock_;
+  FileSizeLimit file_size_limit_;
   TargetAddress target_;
   std::unique_ptr<RunProxy> proxy_;
   std::map<std::string, std::unique_ptr<SocketChatClient>> sockets_;

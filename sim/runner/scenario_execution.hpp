@@ -19,6 +19,17 @@
 
 namespace resync::sim {
 
+// What an attempt to start a storage fault came to.
+struct StorageFaultAttempt {
+  enum class Outcome {
+    started,  // in force now; `detail` says how it was made
+    busy,     // not possible at this instant (the server holds the write lock): try again shortly
+    refused,  // this environment cannot make it; `detail` says why
+  };
+  Outcome outcome = Outcome::refused;
+  std::string detail;
+};
+
 // What a run needs from the world it runs in.
 class RunEnvironment {
  public:
@@ -39,6 +50,12 @@ class RunEnvironment {
   virtual void start_server() = 0;
   // The highest committed id, when the environment can see the server's storage.
   virtual std::optional<std::int64_t> committed_highest_id() = 0;
+  // Storage faults on the server's database (docs/SCENARIOS.md, "Storage faults"): one at a
+  // time; end_storage_fault lifts the one start_storage_fault started.
+  virtual StorageFaultAttempt start_storage_fault(StorageFaultKind) {
+    return {StorageFaultAttempt::Outcome::refused, "this environment cannot make storage faults"};
+  }
+  virtual void end_storage_fault() {}
   // The run is over: close every transport and timer, stop the server, and append the
   // committed log (when the environment can read it).
   virtual void finish() = 0;
@@ -72,6 +89,8 @@ class ScenarioExecution {
  private:
   void schedule_step(const Step& step, std::int64_t& last_ms);
   void for_clients(const std::vector<std::string>& names, const std::function<void(ChatClient&)>& action);
+  void try_storage_fault(StorageFaultKind kind, std::int64_t duration_ms, std::int64_t ends_ms);
+  void end_storage_fault();
   void heal_phase();
   bool converged();
   void poll_convergence();
@@ -83,6 +102,9 @@ class ScenarioExecution {
   std::map<std::string, std::unique_ptr<ChatClient>> clients_;  // ordered: deterministic iteration
   std::map<std::string, std::int64_t> sent_counts_;
   std::int64_t converge_deadline_ms_ = 0;
+  // The storage fault in force (its kind and the step's duration), to lift at its end, at
+  // the heal phase, or when the run finishes early.
+  std::optional<std::pair<StorageFaultKind, std::int64_t>> storage_fault_;
   bool finished_ = false;
 };
 
