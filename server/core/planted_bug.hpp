@@ -25,6 +25,9 @@ enum class PlantedBug {
   // The live server reads freed heap memory once it has stored 20 messages: only a
   // sanitizer build notices (and reports it). Live only.
   use_after_free_after_20_messages,
+  // The core acknowledges a chat message before its insert and ignores the insert's error
+  // (the classic Node bug: callback() before db.run finished). Core: sim and live.
+  ack_before_insert,
 };
 
 // Every nth plain message is dropped by drop_every_10th_plain.
