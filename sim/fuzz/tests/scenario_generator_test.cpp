@@ -1,5 +1,7 @@
 #include "sim/fuzz/scenario_generator.hpp"
 
+#include <set>
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -44,6 +46,23 @@ TEST(ScenarioGenerator, SameSeedGeneratesTheSameScenario) {
   }
   EXPECT_NE(scenario_to_json(generate_scenario(profile, 1, 50).value()),
             scenario_to_json(generate_scenario(profile, 2, 50).value()));
+}
+
+TEST(ScenarioGenerator, GeneratesEveryStorageFaultKindAndAtMostTheProfilesNumber) {
+  FuzzProfile profile;
+  std::set<StorageFaultKind> seen;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    const Scenario scenario = generate_scenario(profile, seed, 50).value();
+    int storage_faults = 0;
+    for (const Step& step : scenario.timeline) {
+      if (const auto* storage = std::get_if<StorageFaultStep>(&step.action)) {
+        seen.insert(storage->kind);
+        ++storage_faults;
+      }
+    }
+    EXPECT_LE(storage_faults, profile.storage_faults_max) << "seed " << seed;
+  }
+  EXPECT_EQ(seen.size(), 3u) << "every kind within 300 seeds";
 }
 
 }  // namespace

@@ -79,5 +79,23 @@ TEST(TargetFindings, ACustomChatEventIsNamedInTheReason) {
   EXPECT_EQ(why_not_applicable(scenario_with(SendMode::acked), findings), "target does not acknowledge \"msg\"");
 }
 
+TEST(TargetFindings, AStorageFaultTheTargetCannotTakeMakesTheScenarioNotApplicable) {
+  const TargetFindings url_only = decide_findings("http://h:1", "chat message", everything_works());
+  Scenario locked = scenario_with(SendMode::acked);
+  locked.timeline.push_back({100, StorageFaultStep{StorageFaultKind::lock_database, 6000}, "$.timeline[0]"});
+  EXPECT_EQ(why_not_applicable(locked, url_only).value_or(""),
+            "lock_database needs the target's SQLite file (--target-db PATH or server.external.database)");
+  Scenario full = scenario_with(SendMode::acked);
+  full.timeline.push_back({100, StorageFaultStep{StorageFaultKind::full, 2000}, "$.timeline[0]"});
+  TargetFindings with_database = url_only;
+  with_database.database_reachable = true;
+  EXPECT_FALSE(why_not_applicable(locked, with_database)) << "a URL with --target-db can be locked";
+  EXPECT_NE(why_not_applicable(full, with_database).value_or("").find("storage_full needs a target the harness starts"),
+            std::string::npos);
+  TargetFindings started = with_database;
+  started.harness_starts_target = true;
+  EXPECT_FALSE(why_not_applicable(full, started));
+}
+
 }  // namespace
 }  // namespace resync::sim
