@@ -116,10 +116,15 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
 
     // The timeline is a list of independent steps, so shrinking can drop any one of them
     // (RapidCheck shrinks a container by removing elements, then by shrinking each element).
+    // Without storage faults the step kinds and their weights are the ones from before they
+    // existed, so a seed generates what it always did (reproducers and tests name seeds).
     const auto one_step = rc::gen::exec([profile, client_names] {
       std::vector<Step> expanded;
       const std::int64_t at_ms = *inRange<std::int64_t>(0, profile.timeline_ms_max + 1);
-      switch (*rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {2, 2}, {1, 3}, {2, 4}, {1, 5}})) {
+      const int step_kind = profile.storage_faults_max > 0
+                                ? *rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {2, 2}, {1, 3}, {2, 4}, {1, 5}})
+                                : *rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {2, 2}, {1, 3}, {2, 4}});
+      switch (step_kind) {
         case 5:
           expanded.push_back({at_ms, generate_storage_fault(), ""});
           break;

@@ -50,6 +50,7 @@ TEST(ScenarioGenerator, SameSeedGeneratesTheSameScenario) {
 
 TEST(ScenarioGenerator, GeneratesEveryStorageFaultKindAndAtMostTheProfilesNumber) {
   FuzzProfile profile;
+  profile.storage_faults_max = 1;
   std::set<StorageFaultKind> seen;
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
     const Scenario scenario = generate_scenario(profile, seed, 50).value();
@@ -63,6 +64,12 @@ TEST(ScenarioGenerator, GeneratesEveryStorageFaultKindAndAtMostTheProfilesNumber
     EXPECT_LE(storage_faults, profile.storage_faults_max) << "seed " << seed;
   }
   EXPECT_EQ(seen.size(), 3u) << "every kind within 300 seeds";
+  profile.storage_faults_max = 0;
+  for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+    for (const Step& step : generate_scenario(profile, seed, 50).value().timeline) {
+      EXPECT_FALSE(std::holds_alternative<StorageFaultStep>(step.action)) << "seed " << seed;
+    }
+  }
 }
 
 }  // namespace
