@@ -19,6 +19,7 @@ struct RunEnding {
   const history::ServerFailed* server_failed = nullptr;  // the first one
   const history::RunFinished* run_finished = nullptr;    // the last one
   std::size_t fault_count = 0;
+  const history::StorageFaultChanged* storage_fault_refused = nullptr;  // the first one
 };
 
 RunEnding find_run_ending(const history::History& history) {
@@ -32,6 +33,7 @@ RunEnding find_run_ending(const history::History& history) {
       if (fault->action == "start") ++ending.fault_count;
     } else if (const auto* storage = event.as<history::StorageFaultChanged>()) {
       if (storage->action == "start") ++ending.fault_count;
+      if (storage->action == "refused" && ending.storage_fault_refused == nullptr) ending.storage_fault_refused = storage;
     }
   }
   return ending;
@@ -143,6 +145,13 @@ CheckResult check_history(const history::History& history) {
     result.unknown_reason = "the run did not converge (live mode): " +
                             (ending.run_finished->detail.empty() ? std::string("no detail given")
                                                                  : first_line_of(ending.run_finished->detail));
+  } else if (!any_invalidating && ending.storage_fault_refused != nullptr) {
+    // A storage-fault scenario whose fault never happened was a plain run: "valid" would
+    // claim what it did not test. What it did find wrong (invalid) still stands.
+    result.verdict = sim::Verdict::unknown;
+    result.unknown_reason = "the storage fault " + ending.storage_fault_refused->kind +
+                            " could not be made, so the run did not test it: " +
+                            first_line_of(ending.storage_fault_refused->detail);
   } else {
     result.verdict = any_invalidating ? sim::Verdict::invalid : sim::Verdict::valid;
   }

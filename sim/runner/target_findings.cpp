@@ -39,7 +39,8 @@ std::optional<std::string> why_not_applicable(const Scenario& scenario, const Ta
     const auto* storage = std::get_if<StorageFaultStep>(&step.action);
     if (storage == nullptr) continue;
     const std::string name(storage_fault_name(storage->kind));
-    if (storage->kind == StorageFaultKind::lock_database && !findings.database_reachable) {
+    // storage_full measures the database files to set the limit at their size.
+    if (storage->kind != StorageFaultKind::read_only && !findings.database_reachable) {
       return name + " needs the target's SQLite file (--target-db PATH or server.external.database)";
     }
     if (storage->kind != StorageFaultKind::lock_database && !findings.harness_starts_target) {

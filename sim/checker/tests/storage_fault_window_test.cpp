@@ -47,6 +47,20 @@ TEST(StorageFaultWindow, AnAcknowledgedMessageMissingFromTheLogIsStillAcknowledg
   EXPECT_EQ(result.verdict, sim::Verdict::invalid);
 }
 
+TEST(StorageFaultWindow, ARefusedStorageFaultMakesAnOtherwiseValidRunUnknownButLeavesInvalidAlone) {
+  const history::StorageFaultChanged refused{"lock_database", "refused", 6000, "no reachable database: give --target-db"};
+  HistoryBuilder clean({"alice"});
+  clean.connects("alice", "s1").event(refused);
+  const CheckResult unknown = check_history(clean.wait_ms(100).committed({}).finished().build());
+  EXPECT_EQ(unknown.verdict, sim::Verdict::unknown);
+  EXPECT_EQ(unknown.unknown_reason,
+            "the storage fault lock_database could not be made, so the run did not test it: no reachable database: give "
+            "--target-db");
+  HistoryBuilder broken({"alice"});
+  broken.connects("alice", "s1").event(refused).sent("alice", "hello", std::string("alice-0")).acked("alice", "hello", std::string("alice-0"));
+  EXPECT_EQ(check_history(broken.wait_ms(2 * send_settle_ms).committed({}).finished().build()).verdict, sim::Verdict::invalid);
+}
+
 TEST(StorageFaultLine, AnUnknownKindOrActionIsAnErrorNamingWhatIsAllowed) {
   const auto decode = [](const char* text) { return history::decode_history_line(nlohmann::json::parse(text)); };
   EXPECT_TRUE(decode(R"({"t_ms": 5, "type": "storage_fault", "kind": "storage_full", "action": "end", "duration_ms": 9})"));

@@ -95,6 +95,14 @@ TEST(TargetFindings, AStorageFaultTheTargetCannotTakeMakesTheScenarioNotApplicab
   TargetFindings started = with_database;
   started.harness_starts_target = true;
   EXPECT_FALSE(why_not_applicable(full, started));
+  TargetFindings started_without_database = started;
+  started_without_database.database_reachable = false;
+  EXPECT_EQ(why_not_applicable(full, started_without_database).value_or(""),
+            "storage_full needs the target's SQLite file (--target-db PATH or server.external.database)")
+      << "the limit is the database files' size";
+  Scenario read_only = scenario_with(SendMode::acked);
+  read_only.timeline.push_back({100, StorageFaultStep{StorageFaultKind::read_only, 2000}, "$.timeline[0]"});
+  EXPECT_FALSE(why_not_applicable(read_only, started_without_database)) << "a read-only window needs no file";
 }
 
 }  // namespace
