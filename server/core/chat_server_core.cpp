@@ -324,6 +324,7 @@ void ChatServerCore::handle_chat_message(Session& session, const nlohmann::json&
     return;  // planted: gone without a trace, the loss the checker must report
   }
   const std::string& content = arguments[1].get_ref<const std::string&>();
+  if (config_.planted_bug == PlantedBug::ack_before_insert) return ack_then_insert(session, content, client_offset, ack_id);
   InsertResult result;
   try {
     result = store_.insert(content, client_offset);
@@ -343,12 +344,30 @@ void ChatServerCore::handle_chat_message(Session& session, const nlohmann::json&
   if (ack_id) held_until_commit_.push_back(HeldAck{session.id, *ack_id});
 }
 
+// Planted: the promise goes out first and the insert's outcome is not looked at, so a
+// storage failure (or a crash before the commit) leaves an acknowledged message unstored.
+void ChatServerCore::ack_then_insert(Session& session, const std::string& content,
+                                     const std::optional<std::string>& client_offset, std::optional<std::uint64_t> ack_id) {
+  if (ack_id) send_socket_packet(session.id, socketio::encode_ack(*ack_id));
+  try {
+    const InsertResult result = store_.insert(content, client_offset);
+    if (result.outcome == InsertOutcome::inserted) held_until_commit_.push_back(HeldBroadcast{result.id, content});
+  } catch (const StorageError& error) {
+    actions_.push_back(LogLine{LogLine::Level::error, std::string("insert failed (ignored: planted ack-before-insert): ") + error.what()});
+    store_.rollback();
+    held_until_commit_.clear();
+  }
+}
+
 void ChatServerCore::commit_pending(std::int64_t now_ms) {
   if (!has_pending_commit()) return;
   try {
     store_.commit();
   } catch (const StorageError& error) {
     actions_.push_back(LogLine{LogLine::Level::error, std::string("commit failed; nothing acknowledged: ") + error.what()});
+    // A store may leave the failed transaction open; its rows must not ride along with the
+    // next commit, where a retry would find them as "duplicate" and be acked unbroadcast.
+    store_.rollback();
     held_until_commit_.clear();
     return;
   }

@@ -211,6 +211,8 @@ class ChatServerCore {
   void handle_socket_packet(Session& session, std::string_view text, std::int64_t now_ms);
   void handle_connect(Session& session, const std::optional<nlohmann::json>& auth, std::int64_t now_ms);
   void handle_chat_message(Session& session, const nlohmann::json& arguments, std::optional<std::uint64_t> ack_id);
+  void ack_then_insert(Session& session, const std::string& content, const std::optional<std::string>& client_offset,
+                       std::optional<std::uint64_t> ack_id);
   void continue_catch_up(Session& session);
   void broadcast(const HeldBroadcast& message, std::int64_t now_ms);
   void send_socket_packet(SessionId session, std::string socket_packet);

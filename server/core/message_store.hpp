@@ -41,6 +41,8 @@ class MessageStore {
   // Adds a row inside the current write transaction (one is opened on demand).
   virtual InsertResult insert(std::string_view content, std::optional<std::string_view> client_offset) = 0;
   // Makes every insert since the last commit durable (as durable as the store's settings say).
+  // On StorageError nothing of the transaction is durable, and the caller calls rollback()
+  // before the next insert (a store may leave the failed transaction open).
   virtual void commit() = 0;
   // Forgets every insert since the last commit.
   virtual void rollback() = 0;

@@ -7,13 +7,14 @@ namespace resync::server {
 
 namespace {
 
-constexpr std::array<std::pair<PlantedBug, std::string_view>, 6> named_bugs{{
+constexpr std::array<std::pair<PlantedBug, std::string_view>, 7> named_bugs{{
     {PlantedBug::drop_every_10th_plain, "drop-every-10th-plain"},
     {PlantedBug::recovery_skips_first_missed, "recovery-skips-first-missed"},
     {PlantedBug::recovery_repeats_last_seen, "recovery-repeats-last-seen"},
     {PlantedBug::crash_after_20_messages, "crash-after-20-messages"},
     {PlantedBug::use_after_free_after_20_messages, "use-after-free-after-20-messages"},
     {PlantedBug::ack_before_commit, "ack-before-commit"},
+    {PlantedBug::ack_before_insert, "ack-before-insert"},
 }};
 
 }  // namespace

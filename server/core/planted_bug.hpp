@@ -29,6 +29,9 @@ enum class PlantedBug {
   // that holds it commits (the tutorial's ack-before-INSERT-completes server): a stop between
   // the ack and the commit loses an acknowledged message. Core: the same in the simulator and live.
   ack_before_commit,
+  // The core acknowledges a chat message before its insert and ignores the insert's error
+  // (the classic Node bug: callback() before db.run finished). Core: sim and live.
+  ack_before_insert,
 };
 
 // Every nth plain message is dropped by drop_every_10th_plain.

@@ -123,6 +123,9 @@ void SqliteMessageStore::commit() {
     // A failed COMMIT may leave the transaction open; roll it back so nothing half-done stays.
     if (!sqlite3_get_autocommit(database_)) sqlite3_exec(database_, "ROLLBACK;", nullptr, nullptr, nullptr);
     in_transaction_ = false;
+    // The rows of the failed transaction do not exist: a later commit that inserts nothing
+    // (only duplicates) must not take their ids for committed.
+    last_inserted_id_ = last_committed_id_;
     throw StorageError("COMMIT failed on database '" + path_ + "': " + reason);
   }
   in_transaction_ = false;

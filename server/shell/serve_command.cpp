@@ -45,6 +45,10 @@ struct ServeFlags {
 int run_serve(const ServeFlags& flags) {
   // A client that disconnects mid-write must surface as an error code, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (RLIMIT_FSIZE: a full disk, or the harness's storage faults) must
+  // surface as a failed write (EFBIG), which the store reports and the core never acks,
+  // not as SIGXFSZ killing the server. Node ignores it too.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   WebSocketServerOptions options;
   options.host = flags.host;

@@ -20,6 +20,7 @@ struct RunEnding {
   const history::ServerFailed* server_failed = nullptr;  // the first one
   const history::RunFinished* run_finished = nullptr;    // the last one
   std::size_t fault_count = 0;
+  const history::StorageFaultChanged* storage_fault_refused = nullptr;  // the first one
 };
 
 RunEnding find_run_ending(const history::History& history) {
@@ -31,6 +32,9 @@ RunEnding find_run_ending(const history::History& history) {
       ending.run_finished = finished;
     } else if (const auto* fault = event.as<history::FaultChanged>()) {
       if (fault->action == "start") ++ending.fault_count;
+    } else if (const auto* storage = event.as<history::StorageFaultChanged>()) {
+      if (storage->action == "start") ++ending.fault_count;
+      if (storage->action == "refused" && ending.storage_fault_refused == nullptr) ending.storage_fault_refused = storage;
     }
   }
   return ending;
@@ -151,6 +155,13 @@ CheckResult check_history(const history::History& history) {
     // that finds nothing wrong must not read as valid.
     result.verdict = sim::Verdict::unknown;
     result.unknown_reason = resolved.unavailable + " (the committed log: " + resolved.label + ")";
+  } else if (!any_invalidating && ending.storage_fault_refused != nullptr) {
+    // A storage-fault scenario whose fault never happened was a plain run: "valid" would
+    // claim what it did not test. What it did find wrong (invalid) still stands.
+    result.verdict = sim::Verdict::unknown;
+    result.unknown_reason = "the storage fault " + ending.storage_fault_refused->kind +
+                            " could not be made, so the run did not test it: " +
+                            first_line_of(ending.storage_fault_refused->detail);
   } else {
     result.verdict = any_invalidating ? sim::Verdict::invalid : sim::Verdict::valid;
   }

@@ -57,6 +57,8 @@ std::string FaultWindow::description() const {
 std::vector<FaultWindow> collect_fault_windows(const history::History& history) {
   std::vector<FaultWindow> windows;
   std::map<std::string, std::size_t, std::less<>> active;  // name -> index into windows
+  // Storage faults apart: a `heal` step names proxy faults only, and their names are the user's.
+  std::map<std::string, std::size_t, std::less<>> storage_active;  // kind -> index into windows
   for (const history::HistoryEvent& event : history.events) {
     if (const auto* fault = event.as<history::FaultChanged>()) {
       if (fault->action == "start") {
@@ -66,8 +68,19 @@ std::vector<FaultWindow> collect_fault_windows(const history::History& history) 
       } else if (fault->action == "heal") {
         heal(windows, active, fault->name, event.t_ms);
       }
+    } else if (const auto* storage = event.as<history::StorageFaultChanged>()) {
+      // A plain send the server read while its database refused writes was never stored
+      // and never promised: like a send a fault ate, it is sent_unknown, not lost.
+      if (storage->action == "start") {
+        heal(windows, storage_active, storage->kind, event.t_ms);
+        storage_active[storage->kind] = windows.size();
+        windows.push_back(FaultWindow{storage->kind, "storage fault", event.t_ms, std::nullopt, true, "", true});
+      } else if (storage->action == "end") {
+        heal(windows, storage_active, storage->kind, event.t_ms);
+      }
     } else if (const auto* phase = event.as<history::PhaseChanged>(); phase != nullptr && phase->phase == "heal") {
       heal(windows, active, "*", event.t_ms);
+      heal(windows, storage_active, "*", event.t_ms);
     }
   }
   return windows;

@@ -33,7 +33,9 @@ struct FaultWindow {
 };
 
 // Every `fault` line with action "start" becomes one window. It ends at the first later
-// `heal` naming it (or "*"), or at the `heal` phase, which heals everything.
+// `heal` naming it (or "*"), or at the `heal` phase, which heals everything. A
+// `storage_fault` start is a window too (every client, eats upstream: the server read the
+// send but could not store it), ended by its `end` line or the `heal` phase.
 std::vector<FaultWindow> collect_fault_windows(const history::History& history);
 
 // The first window that could eat `client`'s upstream bytes at some time in [from, to].

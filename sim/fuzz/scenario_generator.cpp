@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/scenario/storage_fault_kind.hpp"
+
 namespace resync::sim {
 
 namespace {
@@ -78,6 +80,23 @@ ProcessFaultTrigger generate_process_trigger(const std::vector<std::string>& cli
   return on;
 }
 
+// A window in which the server's database refuses writes. Up to 8 s: live, a held lock
+// only turns into SQLITE_BUSY past the embedded server's 5 s busy_timeout (shorter ones
+// stall it); the simulator fails at once.
+StorageFaultStep generate_storage_fault() {
+  StorageFaultStep storage;
+  storage.kind = *rc::gen::elementOf(std::vector<StorageFaultKind>(kStorageFaultKinds.begin(), kStorageFaultKinds.end()));
+  storage.duration_ms = *rc::gen::inRange<std::int64_t>(100, 8001);
+  return storage;
+}
+
+// Storage faults run one at a time: a new window may not overlap an accepted one.
+bool overlaps_storage_fault(const std::vector<std::pair<std::int64_t, std::int64_t>>& accepted, std::int64_t from_ms,
+                            std::int64_t to_ms) {
+  return std::any_of(accepted.begin(), accepted.end(),
+                     [&](const auto& window) { return from_ms < window.second && window.first < to_ms; });
+}
+
 std::vector<std::string> pick_clients(const std::vector<std::string>& client_names) {
   if (*rc::gen::inRange(0, 4) == 0) return client_names;
   return {*rc::gen::elementOf(client_names)};
@@ -122,10 +141,18 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
 
     // The timeline is a list of independent steps, so shrinking can drop any one of them
     // (RapidCheck shrinks a container by removing elements, then by shrinking each element).
+    // Without storage faults the step kinds and their weights are the ones from before they
+    // existed, so a seed generates what it always did (reproducers and tests name seeds).
     const auto one_step = rc::gen::exec([profile, client_names] {
       std::vector<Step> expanded;
       const std::int64_t at_ms = *inRange<std::int64_t>(0, profile.timeline_ms_max + 1);
-      switch (*rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {2, 2}, {1, 3}, {2, 4}})) {
+      const int step_kind = profile.storage_faults_max > 0
+                                ? *rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {2, 2}, {1, 3}, {2, 4}, {1, 5}})
+                                : *rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {2, 2}, {1, 3}, {2, 4}});
+      switch (step_kind) {
+        case 5:
+          expanded.push_back({at_ms, generate_storage_fault(), ""});
+          break;
         case 4: {
           // A client (re)joins while another sends a burst: the catch-up races live traffic.
           SendStep send;
@@ -199,6 +226,8 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
     int faults_left = profile.faults_max;
     int client_actions_left = profile.client_actions_max;
     int kills_left = profile.server_kills_max;
+    int storage_faults_left = profile.storage_faults_max;
+    std::vector<std::pair<std::int64_t, std::int64_t>> storage_windows;
     for (const std::vector<Step>& group : raw_steps) {
       const Step& first = group.front();
       if (const auto* send = std::get_if<SendStep>(&first.action)) {
@@ -209,6 +238,11 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
         if (faults_left-- <= 0) continue;
       } else if (std::holds_alternative<KillServerStep>(first.action)) {
         if (kills_left-- <= 0) continue;
+      } else if (const auto* storage = std::get_if<StorageFaultStep>(&first.action)) {
+        const std::int64_t ends_ms = first.at_ms + storage->duration_ms;
+        if (storage_faults_left <= 0 || overlaps_storage_fault(storage_windows, first.at_ms, ends_ms)) continue;
+        --storage_faults_left;
+        storage_windows.emplace_back(first.at_ms, ends_ms);
       } else if (client_actions_left-- <= 0) {
         continue;
       }

@@ -19,6 +19,9 @@ struct FuzzProfile {
   int faults_max = 10;
   int client_actions_max = 4;        // connects, disconnects and reloads
   int server_kills_max = 2;
+  // lock_database, storage_read_only, storage_full (one at a time). 0 by default: a target
+  // must be able to take them (live: a reachable database, a started process).
+  int storage_faults_max = 0;
   std::int64_t timeline_ms_max = 5000;
   std::int64_t preload_max = 2000;
   std::string delivery = "strict";   // the server's --delivery

@@ -150,6 +150,17 @@ struct ProcessFault {
   std::string detail;  // fired: what matched; not_fired: why nothing was stopped
 };
 
+// A storage fault window on the server's database (docs/HISTORY.md): `start` when the
+// fault took hold, `end` when it was lifted, `refused` when the environment could not make
+// it (no reachable database, no process to limit).
+struct StorageFaultChanged {
+  static constexpr std::string_view type_name = "storage_fault";
+  std::string kind;    // lock_database | storage_read_only | storage_full
+  std::string action;  // start | end | refused
+  std::int64_t duration_ms = 0;  // the step's duration
+  std::string detail;  // how it was made, or why it was refused
+};
+
 struct CommittedMessage {
   std::int64_t id = 0;
   std::string content;
@@ -198,7 +209,7 @@ struct UnrecognizedEvent {
 using EventPayload =
     std::variant<PhaseChanged, ServerStarted, ServerStopped, ServerFailed, ClientConnecting, ClientConnected,
                  ClientConnectError, ClientDisconnected, ClientReloaded, MessageSent, MessageAcked, SendAbandoned,
-                 MessageReceived, FaultChanged, ProcessFault, CommittedLog, CommittedLogUnavailable, RunFinished, UnrecognizedEvent>;
+                 MessageReceived, FaultChanged, ProcessFault, CommittedLog, CommittedLogUnavailable, RunFinished, StorageFaultChanged, UnrecognizedEvent>;
 
 // Every line after run_started.
 struct HistoryEvent {

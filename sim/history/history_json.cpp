@@ -8,6 +8,7 @@
 
 #include "sim/history/json_field_reader.hpp"
 #include "sim/history/verdict_names.hpp"
+#include "sim/scenario/storage_fault_kind.hpp"
 
 namespace resync::history {
 namespace {
@@ -116,6 +117,13 @@ void encode_fields(ordered_json& line, const ProcessFault& event) {
   if (event.connection) line["connection"] = *event.connection;
   if (event.connection) line["tag"] = optional_to_json(event.tag);
   if (!event.detail.empty()) line["detail"] = event.detail;
+}
+
+void encode_fields(ordered_json& line, const StorageFaultChanged& event) {
+  line["kind"] = event.kind;
+  line["action"] = event.action;
+  line["duration_ms"] = event.duration_ms;
+  line["detail"] = event.detail;
 }
 
 void encode_fields(ordered_json& line, const CommittedLog& event) {
@@ -352,6 +360,25 @@ EventPayload decode_process_fault(JsonFieldReader& fields) {
   return event;
 }
 
+// History files are user input: a kind or an action this build does not know would make a
+// window the checker cannot place, so it is an error naming what is allowed.
+EventPayload decode_storage_fault(JsonFieldReader& fields) {
+  StorageFaultChanged event;
+  event.kind = fields.string("kind");
+  event.action = fields.string("action");
+  event.duration_ms = fields.integer("duration_ms");
+  event.detail = fields.optional_string("detail");
+  if (fields.ok() && !sim::storage_fault_kind_named(event.kind)) {
+    fields.fail("`storage_fault` line: `kind` must be \"lock_database\", \"storage_read_only\" or \"storage_full\", not \"" +
+                event.kind + "\"");
+  } else if (fields.ok() && event.action != "start" && event.action != "end" && event.action != "refused") {
+    fields.fail("`storage_fault` line: `action` must be \"start\", \"end\" or \"refused\", not \"" + event.action + "\"");
+  } else if (fields.ok() && event.duration_ms < 0) {
+    fields.fail("`storage_fault` line: `duration_ms` must be 0 or more, not " + std::to_string(event.duration_ms));
+  }
+  return event;
+}
+
 EventPayload decode_committed_log(JsonFieldReader& fields) {
   CommittedLog log;
   log.source = decode_log_source(fields, false);
@@ -411,6 +438,7 @@ constexpr std::array event_decoders{
     EventDecoder{CommittedLog::type_name, decode_committed_log},
     EventDecoder{CommittedLogUnavailable::type_name, decode_committed_log_unavailable},
     EventDecoder{RunFinished::type_name, decode_run_finished},
+    EventDecoder{StorageFaultChanged::type_name, decode_storage_fault},
 };
 
 }  // namespace

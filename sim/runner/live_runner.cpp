@@ -20,6 +20,7 @@
 #include "sim/checker/server_exits.hpp"
 #include "sim/history/history_json.hpp"
 #include "sim/runner/catch_up_reader.hpp"
+#include "sim/runner/live_storage_faults.hpp"
 #include "sim/runner/run_proxy.hpp"
 #include "sim/runner/scenario_execution.hpp"
 #include "sim/runner/server_process.hpp"
@@ -208,6 +209,14 @@ class LiveEnvironment final : public RunEnvironment {
     return rows->rows.empty() ? start_offset_ : rows->rows.back().id;
   }
 
+  StorageFaultAttempt start_storage_fault(StorageFaultKind kind) override {
+    return live_storage_fault_start(kind);
+  }
+  void end_storage_fault() override {
+    database_lock_.release();
+    file_size_limit_.restore();
+  }
+
 
   void finish() override {
     finished_ = true;
@@ -256,6 +265,34 @@ class LiveEnvironment final : public RunEnvironment {
   }
 
  private:
+  StorageFaultAttempt live_storage_fault_start(StorageFaultKind kind) {
+    using Outcome = StorageFaultAttempt::Outcome;
+    const std::optional<std::string> database = reachable_database_path();
+    if (kind == StorageFaultKind::lock_database) {
+      if (!database) return {Outcome::refused, "no reachable database: give the target's SQLite file with --target-db PATH"};
+      return database_lock_.try_acquire(*database);
+    }
+    if (!server_running()) {
+      return {Outcome::refused, server_ ? "the server is not running" : "the harness did not start this target (give --target-cmd)"};
+    }
+    const std::vector<pid_t> processes =
+        server_->leads_process_group() ? processes_in_group(server_->pid()) : std::vector<pid_t>{server_->pid()};
+    std::uint64_t limit_bytes = 0;
+    std::string how = "RLIMIT_FSIZE 0 (no write to any regular file)";
+    if (kind == StorageFaultKind::full) {
+      if (!database) return {Outcome::refused, "no reachable database to measure: give --target-db PATH"};
+      std::string sizes;
+      const auto smallest = smallest_database_file_bytes(*database, sizes);
+      if (!smallest) return {Outcome::refused, "no database file at " + *database};
+      limit_bytes = *smallest;
+      how = "RLIMIT_FSIZE " + std::to_string(limit_bytes) + " bytes, the smallest of " + sizes + " (no database file can grow)";
+    }
+    if (auto error = file_size_limit_.apply(processes, limit_bytes)) return {Outcome::refused, *error};
+    std::string pids;
+    for (pid_t process : processes) pids += (pids.empty() ? "" : ", ") + std::to_string(process);
+    return {Outcome::started, how + " on server process(es) " + pids};
+  }
+
   bool embedded() const {
     return !options_.target_url && !options_.target_command && scenario_.server.kind == ServerKind::embedded;
   }
@@ -547,6 +584,9 @@ class LiveEnvironment final : public RunEnvironment {
   std::string history_path_;
   std::ofstream history_;
   std::unique_ptr<ServerProcess> server_;
+  // Declared after server_: lifted (destroyed) before the server process is.
+  DatabaseWriteLock database_lock_;
+  FileSizeLimit file_size_limit_;
   TargetAddress target_;
   std::unique_ptr<RunProxy> proxy_;
   std::map<std::string, std::unique_ptr<SocketChatClient>> sockets_;

@@ -150,7 +150,10 @@ ProbeDecisions probe_targets(const std::vector<Scenario>& scenarios, const RunCo
       continue;
     }
     if (!probe.findings->unusable_reason.empty()) decisions.a_target_is_unusable = true;
-    decisions.not_applicable[index] = why_not_applicable(scenarios[index], *probe.findings);
+    TargetFindings findings = *probe.findings;
+    findings.harness_starts_target = !target->command.empty();
+    findings.database_reachable = options.target_database.has_value() || !scenarios[index].server.database.empty();
+    decisions.not_applicable[index] = why_not_applicable(scenarios[index], findings);
   }
   return decisions;
 }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "sim/scenario/storage_fault_kind.hpp"
+
 namespace resync::sim {
 
 namespace {
@@ -12,6 +14,9 @@ constexpr std::int64_t convergence_poll_interval_ms = 25;
 constexpr std::int64_t heal_after_last_step_ms = 50;
 // How long an external log's end must stand still before clients behind it are judged.
 constexpr std::int64_t external_log_still_ms = 500;
+// How soon a storage fault that found the database busy (the server inside its own write
+// transaction, which lasts a commit) tries again; it gives up when its window is over.
+constexpr std::int64_t storage_fault_retry_interval_ms = 5;
 
 const char* verdict_name(Verdict verdict) {
   switch (verdict) {
@@ -161,7 +166,57 @@ void ScenarioExecution::schedule_step(const Step& step, std::int64_t& last_ms) {
     when(step.at_ms, [this] {
       if (environment_.controls_server() && !environment_.server_running()) environment_.start_server();
     });
+  } else if (const auto* storage = std::get_if<StorageFaultStep>(&step.action)) {
+    const std::int64_t ends_ms = step.at_ms + storage->duration_ms;
+    last_ms = std::max(last_ms, ends_ms);
+    when(step.at_ms, [this, kind = storage->kind, duration = storage->duration_ms, ends_ms] {
+      try_storage_fault(kind, duration, ends_ms);
+    });
+    when(ends_ms, [this] { end_storage_fault(); });
   }
+}
+
+void ScenarioExecution::try_storage_fault(StorageFaultKind kind, std::int64_t duration_ms, std::int64_t ends_ms) {
+  if (finished_) return;
+  const StorageFaultAttempt attempt = environment_.start_storage_fault(kind);
+  const nlohmann::json line = {{"type", "storage_fault"}, {"kind", storage_fault_name(kind)}, {"duration_ms", duration_ms}};
+  switch (attempt.outcome) {
+    case StorageFaultAttempt::Outcome::started: {
+      storage_fault_ = {kind, duration_ms};
+      nlohmann::json started = line;
+      started.update({{"action", "start"}, {"detail", attempt.detail}});
+      environment_.record(std::move(started));
+      return;
+    }
+    case StorageFaultAttempt::Outcome::busy:
+      if (environment_.now_ms() + storage_fault_retry_interval_ms < ends_ms) {
+        environment_.schedule(environment_.now_ms() + storage_fault_retry_interval_ms,
+                              [this, kind, duration_ms, ends_ms] { try_storage_fault(kind, duration_ms, ends_ms); });
+        return;
+      }
+      [[fallthrough]];
+    case StorageFaultAttempt::Outcome::refused: {
+      nlohmann::json refused = line;
+      refused.update({{"action", "refused"},
+                      {"detail", attempt.outcome == StorageFaultAttempt::Outcome::busy
+                                     ? "the database stayed busy for the whole window: " + attempt.detail
+                                     : attempt.detail}});
+      environment_.record(std::move(refused));
+      return;
+    }
+  }
+}
+
+void ScenarioExecution::end_storage_fault() {
+  if (!storage_fault_) return;
+  const auto [kind, duration_ms] = *storage_fault_;
+  storage_fault_.reset();
+  environment_.end_storage_fault();
+  environment_.record({{"type", "storage_fault"},
+                       {"kind", storage_fault_name(kind)},
+                       {"action", "end"},
+                       {"duration_ms", duration_ms},
+                       {"detail", ""}});
 }
 
 void ScenarioExecution::heal_phase() {
@@ -169,6 +224,7 @@ void ScenarioExecution::heal_phase() {
   environment_.record({{"type", "phase"}, {"phase", "heal"}});
   record_process_faults_not_fired();
   environment_.faults().heal_all();
+  end_storage_fault();
   if (environment_.controls_server() && !environment_.server_running()) environment_.start_server();
   for (auto& [name, chat_client] : clients_) {
     if (!chat_client->wants_connection()) chat_client->connect(environment_.now_ms());
@@ -233,6 +289,7 @@ void ScenarioExecution::poll_convergence() {
 }
 
 void ScenarioExecution::finish(bool converged, const std::string& detail) {
+  end_storage_fault();  // a lock or a file-size limit must not outlive the run
   finished_ = true;
   environment_.record({{"type", "phase"}, {"phase", "check"}});
   environment_.finish();

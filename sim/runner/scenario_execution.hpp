@@ -19,6 +19,17 @@
 
 namespace resync::sim {
 
+// What an attempt to start a storage fault came to.
+struct StorageFaultAttempt {
+  enum class Outcome {
+    started,  // in force now; `detail` says how it was made
+    busy,     // not possible at this instant (the server holds the write lock): try again shortly
+    refused,  // this environment cannot make it; `detail` says why
+  };
+  Outcome outcome = Outcome::refused;
+  std::string detail;
+};
+
 // What a run needs from the world it runs in.
 class RunEnvironment {
  public:
@@ -50,6 +61,12 @@ class RunEnvironment {
   // now, as its database or a fresh reader's catch-up shows it; nothing when it cannot be
   // read. Slow (a catch-up takes its quiet period): asked only once the clients look converged.
   virtual std::optional<std::int64_t> external_log_end() { return std::nullopt; }
+  // Storage faults on the server's database (docs/SCENARIOS.md, "Storage faults"): one at a
+  // time; end_storage_fault lifts the one start_storage_fault started.
+  virtual StorageFaultAttempt start_storage_fault(StorageFaultKind) {
+    return {StorageFaultAttempt::Outcome::refused, "this environment cannot make storage faults"};
+  }
+  virtual void end_storage_fault() {}
   // The run is over: close every transport and timer, stop the server, and append the
   // committed log (when the environment can read it).
   virtual void finish() = 0;
@@ -87,6 +104,8 @@ class ScenarioExecution {
   void on_process_fault_fired(const std::string& name, const fault_injector::TriggerFiring& firing);
   void record_process_faults_not_fired();
   void for_clients(const std::vector<std::string>& names, const std::function<void(ChatClient&)>& action);
+  void try_storage_fault(StorageFaultKind kind, std::int64_t duration_ms, std::int64_t ends_ms);
+  void end_storage_fault();
   void heal_phase();
   bool converged();
   bool external_log_settled();
@@ -108,6 +127,9 @@ class ScenarioExecution {
   // The external log's end as last read, and since when it has stood there.
   std::optional<std::int64_t> external_log_end_;
   std::int64_t external_log_end_since_ms_ = 0;
+  // The storage fault in force (its kind and the step's duration), to lift at its end, at
+  // the heal phase, or when the run finishes early.
+  std::optional<std::pair<StorageFaultKind, std::int64_t>> storage_fault_;
   bool finished_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include "sim/runner/server_process.hpp"
 
+#include "sim/runner/stderr_drain.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -25,6 +27,9 @@ namespace {
 constexpr std::string_view listening_prefix = "resync serve: listening on http://";
 // A server that has not exited this long after it was signalled is SIGKILLed.
 constexpr std::int64_t stop_grace_ms = 10000;
+// After a reap, how long the stderr copy may take to reach the pipe's end (the group is
+// SIGKILLed by then, so only an escaped descendant keeps it open).
+constexpr std::int64_t stderr_drain_wait_ms_max = 2000;
 
 std::int64_t steady_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -75,6 +80,8 @@ bool port_accepts_connections(std::uint16_t port) {
   return accepted;
 }
 
+ServerProcess::ServerProcess(ServerLaunch launch) : launch_(std::move(launch)) {}
+
 ServerProcess::~ServerProcess() {
   if (running()) stop(SIGKILL);
   close_stdout_pipe();
@@ -90,6 +97,7 @@ std::optional<std::string> ServerProcess::start(std::uint16_t port) {
 
 std::optional<std::string> ServerProcess::failure(const std::string& what) {
   if (running()) stop(SIGKILL);
+  finish_stderr();  // a spawn that failed leaves the pipe with no writer
   std::string message = what;
   const std::string tail = stderr_tail();
   if (!tail.empty()) message += "\n--- the server's stderr ---\n" + tail;
@@ -98,11 +106,14 @@ std::optional<std::string> ServerProcess::failure(const std::string& what) {
 
 std::optional<std::string> ServerProcess::start_embedded(std::uint16_t port) {
   int stdout_pipe[2];
+  std::string drain_error;
+  stderr_drain_ = StderrDrain::start(launch_.stderr_path, drain_error);
+  if (!stderr_drain_) return drain_error;
   if (::pipe2(stdout_pipe, O_CLOEXEC) != 0) return std::string("pipe() failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, stdout_pipe[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, launch_.stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, stderr_drain_->write_fd(), STDERR_FILENO);
   close_inherited_descriptors(actions);
   std::vector<std::string> arguments = launch_.serve_arguments;
   arguments.push_back("--port");
@@ -115,6 +126,7 @@ std::optional<std::string> ServerProcess::start_embedded(std::uint16_t port) {
   const int status = ::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(stdout_pipe[1]);
+  stderr_drain_->close_write_end();
   if (status != 0) {
     ::close(stdout_pipe[0]);
     pid_ = -1;
@@ -163,10 +175,13 @@ std::optional<std::string> ServerProcess::start_embedded(std::uint16_t port) {
 std::optional<std::string> ServerProcess::start_shell_command(std::uint16_t port) {
   if (port == 0) port = pick_free_port();
   port_ = port;
+  std::string drain_error;
+  stderr_drain_ = StderrDrain::start(launch_.stderr_path, drain_error);
+  if (!stderr_drain_) return drain_error;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, launch_.stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, launch_.stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, stderr_drain_->write_fd(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, stderr_drain_->write_fd(), STDERR_FILENO);
   close_inherited_descriptors(actions);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
@@ -190,6 +205,7 @@ std::optional<std::string> ServerProcess::start_shell_command(std::uint16_t port
   const int status = ::posix_spawn(&pid_, "/bin/sh", &actions, &attributes, argv, envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
+  stderr_drain_->close_write_end();
   if (status != 0) {
     pid_ = -1;
     return failure(std::string("cannot start /bin/sh: ") + std::strerror(status));
@@ -254,6 +270,7 @@ void ServerProcess::forget_child(int wait_status) {
   if (!launch_.shell_command.empty()) ::kill(-pid_, SIGKILL);  // leftovers of the group
   pid_ = -1;
   close_stdout_pipe();
+  finish_stderr();
   ServerExit exit;
   read_wait_status(wait_status, exit);
   exit.escalated = escalated_;
@@ -262,6 +279,12 @@ void ServerProcess::forget_child(int wait_status) {
   exit.stderr_tail = std::move(scan.tail);
   exit.report_head = std::move(scan.report_head);
   last_exit_ = std::move(exit);
+}
+
+void ServerProcess::finish_stderr() {
+  if (!stderr_drain_) return;
+  stderr_drain_->finish(stderr_drain_wait_ms_max);
+  stderr_drain_.reset();
 }
 
 void ServerProcess::close_stdout_pipe() {

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,11 +14,15 @@
 
 namespace resync::sim {
 
+class StderrDrain;
+
 struct ServerLaunch {
   // Either argv of `resync serve ...` (the port is appended as `--port N`) or a shell command.
   std::vector<std::string> serve_arguments;
   std::string shell_command;
-  std::string stderr_path;           // the child's stderr goes here (kept for error messages)
+  // The child's stderr (and a shell command's stdout) goes here, through a pipe the runner
+  // copies (sim/runner/stderr_drain.hpp), kept for error messages.
+  std::string stderr_path;
   // A shell command also gets this as RESYNC_RUN_DIR: its scenario's own directory for its
   // database, so scenarios do not see each other's rows ("" = not set).
   std::string run_directory;
@@ -26,7 +31,7 @@ struct ServerLaunch {
 
 class ServerProcess {
  public:
-  explicit ServerProcess(ServerLaunch launch) : launch_(std::move(launch)) {}
+  explicit ServerProcess(ServerLaunch launch);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -55,6 +60,8 @@ class ServerProcess {
   bool exited_unexpectedly();
   std::uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }
+  // A shell command runs in a process group of its own (led by pid()); the embedded server does not.
+  bool leads_process_group() const { return !launch_.shell_command.empty(); }
   int incarnation() const { return incarnation_; }
   // The last lines the server wrote to stderr.
   std::string stderr_tail(std::size_t max_bytes = 4000) const;
@@ -64,12 +71,15 @@ class ServerProcess {
   std::optional<std::string> start_shell_command(std::uint16_t port);
   std::optional<std::string> failure(const std::string& what);
   void close_stdout_pipe();
+  // Waits (bounded) until the stderr copy has everything the exited child wrote.
+  void finish_stderr();
   // After the child was reaped with `wait_status`: records how it ended.
   void forget_child(int wait_status);
 
   ServerLaunch launch_;
   pid_t pid_ = -1;
   int stdout_read_fd_ = -1;
+  std::unique_ptr<StderrDrain> stderr_drain_;
   std::uint16_t port_ = 0;
   int incarnation_ = 0;
   // Where this incarnation's output starts in the stderr file every incarnation appends to.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/scenario/storage_fault_kind.hpp"
+
 namespace resync::sim {
 
 TargetFindings decide_findings(const std::string& target, const std::string& chat_event, const ProbeObservations& seen) {
@@ -46,6 +48,21 @@ std::optional<std::string> why_not_applicable(const Scenario& scenario, const Ta
   const bool needs_acks = std::any_of(scenario.clients.begin(), scenario.clients.end(),
                                       [](const ClientSpec& client) { return client.send_mode == SendMode::acked; });
   if (needs_acks && !findings.acknowledges) return "target does not acknowledge \"" + findings.chat_event + "\"";
+  // A storage-fault scenario proves something only when the fault really happens; run
+  // without it, it would be a plain run reported as a pass.
+  for (const Step& step : scenario.timeline) {
+    const auto* storage = std::get_if<StorageFaultStep>(&step.action);
+    if (storage == nullptr) continue;
+    const std::string name(storage_fault_name(storage->kind));
+    // storage_full measures the database files to set the limit at their size.
+    if (storage->kind != StorageFaultKind::read_only && !findings.database_reachable) {
+      return name + " needs the target's SQLite file (--target-db PATH or server.external.database)";
+    }
+    if (storage->kind != StorageFaultKind::lock_database && !findings.harness_starts_target) {
+      return name + " needs a target the harness starts (--target-cmd or server.external.command): it limits the "
+                    "target's processes";
+    }
+  }
   return std::nullopt;
 }
 

@@ -33,6 +33,9 @@ struct TargetFindings {
   bool acknowledges = false;
   // Why no scenario can run ("" when the protocol and the broadcast work).
   std::string unusable_reason;
+  // Not probed but known from the options: storage faults need them (docs/SCENARIOS.md).
+  bool harness_starts_target = false;  // --target-cmd / server.external.command: its processes can be limited
+  bool database_reachable = false;     // --target-db / server.external.database: its write lock can be held
 };
 
 // Pure: the findings from what was observed.

@@ -102,9 +102,17 @@ struct KillServerStep {
 };
 struct RestartServerStep {};
 struct WaitStep {};  // only marks time; useful as a last step
+// A storage fault on a database the harness can reach (sim/scenario/storage_fault_kind.hpp):
+// from at_ms for duration_ms, writes to the server's database fail.
+enum class StorageFaultKind {
+  lock_database,  // another connection holds the write lock (SQLITE_BUSY past the busy timeout)
+  read_only,      // no write reaches the file
+  full,           // the files cannot grow (a full disk)
+};
+struct StorageFaultStep { StorageFaultKind kind = StorageFaultKind::lock_database; std::int64_t duration_ms = 1000; };
 
 using StepAction = std::variant<ConnectStep, DisconnectStep, ReloadStep, SendStep, FaultStep, HealStep, KillServerStep,
-                                RestartServerStep, WaitStep>;
+                                RestartServerStep, WaitStep, StorageFaultStep>;
 
 struct Step {
   std::int64_t at_ms = 0;

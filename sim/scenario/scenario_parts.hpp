@@ -49,6 +49,10 @@ std::optional<ProcessFaultTrigger> read_process_trigger(const nlohmann::json& va
 // server held down, the total number of messages.
 std::vector<Step> read_timeline(const nlohmann::json* value, const ClientRoster& roster, ScenarioErrors& errors);
 
+// A storage fault step's value ({"duration_ms": N}); the kind comes from the action's key.
+std::optional<StorageFaultStep> read_storage_fault(StorageFaultKind kind, const nlohmann::json& value,
+                                                   const std::string& path, std::int64_t at_ms, ScenarioErrors& errors);
+
 // $.expect
 Expectation read_expectation(const nlohmann::json* value, ScenarioErrors& errors);
 

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "sim/scenario/scenario_bounds.hpp"
+#include "sim/scenario/storage_fault_kind.hpp"
 
 namespace resync::sim::scenario_parts {
 namespace {
@@ -82,6 +83,23 @@ class TimelineChecker {
     }
   }
 
+  // One storage fault at a time: the live runner holds one lock and one file-size limit,
+  // and overlapping windows would end each other's.
+  void check_action(const Step& step, const StorageFaultStep& storage) {
+    const std::string name(storage_fault_name(storage.kind));
+    if (step.at_ms < storage_fault_ends_ms_) {
+      errors_.add(step.json_path + "." + name,
+                  "a " + name + " at " + at_text(step.at_ms) + " while the " + last_storage_fault_ + " of " +
+                      last_storage_fault_path_ + " lasts until " + at_text(storage_fault_ends_ms_),
+                  "storage faults that do not overlap (one at a time)",
+                  "start this one at " + at_text(storage_fault_ends_ms_) + " or later, or shorten the earlier one");
+      return;
+    }
+    storage_fault_ends_ms_ = step.at_ms + storage.duration_ms;
+    last_storage_fault_ = name;
+    last_storage_fault_path_ = step.json_path;
+  }
+
   template <typename OtherAction>
   void check_action(const Step&, const OtherAction&) {}
 
@@ -91,6 +109,9 @@ class TimelineChecker {
   // server still down at the end is fine: the harness starts it again after the timeline.
   bool server_held_down_ = false;
   std::int64_t total_messages_ = 0;
+  std::int64_t storage_fault_ends_ms_ = 0;
+  std::string last_storage_fault_;
+  std::string last_storage_fault_path_;
   bool reported_too_many_messages_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include "sim/scenario/scenario_json_reader.hpp"
 #include "sim/scenario/scenario_parts.hpp"
 #include "sim/scenario/scenario_timeline_checks.hpp"
+#include "sim/scenario/storage_fault_kind.hpp"
 
 namespace resync::sim::scenario_parts {
 namespace {
@@ -16,7 +17,8 @@ using scenario_json::ObjectReader;
 namespace bounds = scenario_bounds;
 
 const std::vector<std::string_view> kActions = {"connect", "disconnect", "reload", "send", "fault",
-                                                "heal", "kill_server", "stop_server", "restart_server", "wait"};
+                                                "heal", "kill_server", "stop_server", "restart_server", "wait",
+                                                "lock_database", "storage_read_only", "storage_full"};
 
 std::string action_list() {
   std::string text;
@@ -149,6 +151,10 @@ std::optional<StepAction> read_action(std::string_view action, const nlohmann::j
   }
   if (action == "kill_server" || action == "stop_server") {
     if (auto kill = read_kill(value, path, action == "stop_server", roster, errors)) return *kill;
+    return std::nullopt;
+  }
+  if (const auto storage_kind = storage_fault_kind_named(action)) {
+    if (auto storage = read_storage_fault(*storage_kind, value, path, at_ms, errors)) return *storage;
     return std::nullopt;
   }
   if (!read_marker(value, path, errors)) return std::nullopt;

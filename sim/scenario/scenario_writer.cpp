@@ -1,5 +1,7 @@
 #include "sim/scenario/scenario_writer.hpp"
 
+#include "sim/scenario/storage_fault_kind.hpp"
+
 namespace resync::sim {
 
 namespace {
@@ -72,6 +74,8 @@ nlohmann::json step_json(const Step& step) {
     }
   } else if (std::holds_alternative<RestartServerStep>(step.action)) {
     json["restart_server"] = nlohmann::json::object();
+  } else if (const auto* storage = std::get_if<StorageFaultStep>(&step.action)) {
+    json[std::string(storage_fault_name(storage->kind))] = {{"duration_ms", storage->duration_ms}};
   } else {
     json["wait"] = nlohmann::json::object();
   }

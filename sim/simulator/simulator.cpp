@@ -15,6 +15,7 @@
 #include "server/core/chat_server_core.hpp"
 #include "server/core/planted_bug.hpp"
 #include "server/core/sqlite_message_store.hpp"
+#include "server/core/storage_fault_store.hpp"
 #include "sim/runner/control_plane_faults.hpp"
 #include "sim/runner/scenario_execution.hpp"
 #include "sim/simulator/virtual_clock.hpp"
@@ -243,11 +244,24 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
     // The loader accepts known names only; the live-only bugs do nothing in the core.
     config.planted_bug = server::parse_planted_bug(scenario_.server.planted_bug).value_or(server::PlantedBug::none);
     config.seed = derive_seed(options_.seed, 1000 + static_cast<std::uint64_t>(incarnation_));
-    core_ = std::make_unique<server::ChatServerCore>(config, store_);
+    core_ = std::make_unique<server::ChatServerCore>(config, faulty_store_);
     record({{"type", "server_started"}, {"port", 0}, {"pid", 0}, {"incarnation", incarnation_}});
   }
 
   std::optional<std::int64_t> committed_highest_id() override { return store_.last_committed_id(); }
+
+  // The simulated database fails at once where the live one may first stall: a held lock
+  // is SQLITE_BUSY without the embedded server's 5 s busy_timeout (docs/SCENARIOS.md).
+  StorageFaultAttempt start_storage_fault(StorageFaultKind kind) override {
+    switch (kind) {
+      case StorageFaultKind::lock_database: faulty_store_.set_mode(server::StorageFaultMode::busy); break;
+      case StorageFaultKind::read_only: faulty_store_.set_mode(server::StorageFaultMode::read_only); break;
+      case StorageFaultKind::full: faulty_store_.set_mode(server::StorageFaultMode::full); break;
+    }
+    return {StorageFaultAttempt::Outcome::started,
+            "simulated store: writes fail with \"" + server::storage_fault_error_text(faulty_store_.mode()) + "\""};
+  }
+  void end_storage_fault() override { faulty_store_.set_mode(server::StorageFaultMode::none); }
 
   void finish() override {
     finished_ = true;
@@ -674,6 +688,9 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
   VirtualClock clock_;
   std::ostringstream history_;
   server::SqliteMessageStore store_;
+  // What the core writes through: storage faults switch its mode (the preload, the
+  // committed log and SIGKILL's rollback use store_ directly, as the harness would).
+  server::StorageFaultStore faulty_store_{store_};
   std::unique_ptr<server::ChatServerCore> core_;
   int incarnation_ = 0;
   bool commit_scheduled_ = false;

@@ -72,5 +72,29 @@ TEST(ScenarioGenerator, SameSeedGeneratesTheSameScenario) {
             scenario_to_json(generate_scenario(profile, 2, 50).value()));
 }
 
+TEST(ScenarioGenerator, GeneratesEveryStorageFaultKindAndAtMostTheProfilesNumber) {
+  FuzzProfile profile;
+  profile.storage_faults_max = 1;
+  std::set<StorageFaultKind> seen;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    const Scenario scenario = generate_scenario(profile, seed, 50).value();
+    int storage_faults = 0;
+    for (const Step& step : scenario.timeline) {
+      if (const auto* storage = std::get_if<StorageFaultStep>(&step.action)) {
+        seen.insert(storage->kind);
+        ++storage_faults;
+      }
+    }
+    EXPECT_LE(storage_faults, profile.storage_faults_max) << "seed " << seed;
+  }
+  EXPECT_EQ(seen.size(), 3u) << "every kind within 300 seeds";
+  profile.storage_faults_max = 0;
+  for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+    for (const Step& step : generate_scenario(profile, seed, 50).value().timeline) {
+      EXPECT_FALSE(std::holds_alternative<StorageFaultStep>(step.action)) << "seed " << seed;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace resync::sim

@@ -96,5 +96,31 @@ TEST(TargetFindings, ACustomChatEventIsNamedInTheReason) {
   EXPECT_EQ(why_not_applicable(scenario_with(SendMode::acked), findings), "target does not acknowledge \"msg\"");
 }
 
+TEST(TargetFindings, AStorageFaultTheTargetCannotTakeMakesTheScenarioNotApplicable) {
+  const TargetFindings url_only = decide_findings("http://h:1", "chat message", everything_works());
+  Scenario locked = scenario_with(SendMode::acked);
+  locked.timeline.push_back({100, StorageFaultStep{StorageFaultKind::lock_database, 6000}, "$.timeline[0]"});
+  EXPECT_EQ(why_not_applicable(locked, url_only).value_or(""),
+            "lock_database needs the target's SQLite file (--target-db PATH or server.external.database)");
+  Scenario full = scenario_with(SendMode::acked);
+  full.timeline.push_back({100, StorageFaultStep{StorageFaultKind::full, 2000}, "$.timeline[0]"});
+  TargetFindings with_database = url_only;
+  with_database.database_reachable = true;
+  EXPECT_FALSE(why_not_applicable(locked, with_database)) << "a URL with --target-db can be locked";
+  EXPECT_NE(why_not_applicable(full, with_database).value_or("").find("storage_full needs a target the harness starts"),
+            std::string::npos);
+  TargetFindings started = with_database;
+  started.harness_starts_target = true;
+  EXPECT_FALSE(why_not_applicable(full, started));
+  TargetFindings started_without_database = started;
+  started_without_database.database_reachable = false;
+  EXPECT_EQ(why_not_applicable(full, started_without_database).value_or(""),
+            "storage_full needs the target's SQLite file (--target-db PATH or server.external.database)")
+      << "the limit is the database files' size";
+  Scenario read_only = scenario_with(SendMode::acked);
+  read_only.timeline.push_back({100, StorageFaultStep{StorageFaultKind::read_only, 2000}, "$.timeline[0]"});
+  EXPECT_FALSE(why_not_applicable(read_only, started_without_database)) << "a read-only window needs no file";
+}
+
 }  // namespace
 }  // namespace resync::sim

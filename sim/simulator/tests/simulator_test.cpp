@@ -1,5 +1,7 @@
 #include "sim/simulator/simulator.hpp"
 
+#include <algorithm>
+#include <map>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -66,6 +68,41 @@ TEST(Simulator, ConvergesAndEveryClientRendersTheCommittedLog) {
   EXPECT_EQ(committed.size(), 20u);
   EXPECT_EQ(rendered["alice"], committed);
   EXPECT_EQ(rendered["bob"], committed);
+}
+
+// A writer with acknowledged delivery sends through a storage fault of each kind: the
+// store refuses the writes in the window (nothing acked then), the retries after it store
+// every message once, and the window is in the history.
+TEST(Simulator, AStorageFaultRefusesWritesInItsWindowAndRetriesStoreEachMessageOnce) {
+  for (const StorageFaultKind kind : {StorageFaultKind::lock_database, StorageFaultKind::read_only, StorageFaultKind::full}) {
+    Scenario scenario;
+    scenario.name = "storage";
+    ClientSpec writer;
+    writer.name = "writer";
+    writer.send_mode = SendMode::acked;
+    writer.ack_timeout_ms = 300;
+    scenario.clients = {writer};
+    scenario.timeline.push_back({100, SendStep{{"writer"}, 30, 50, ""}, "$.timeline[0]"});
+    scenario.timeline.push_back({400, StorageFaultStep{kind, 600}, "$.timeline[1]"});
+    const auto history = lines(simulate_scenario(scenario, {}));
+    std::vector<std::pair<std::string, std::int64_t>> windows;
+    std::vector<std::int64_t> acked_at;
+    std::map<std::string, int> stored;
+    for (const auto& event : history) {
+      if (event["type"] == "storage_fault") windows.emplace_back(event["action"], event["t_ms"]);
+      if (event["type"] == "acked") acked_at.push_back(event["t_ms"]);
+      if (event["type"] == "committed_log") {
+        for (const auto& message : event["messages"]) ++stored[message["client_offset"].get<std::string>()];
+      }
+    }
+    const std::vector<std::pair<std::string, std::int64_t>> expected = {{"start", 400}, {"end", 1000}};
+    EXPECT_EQ(windows, expected);
+    // An ack in the window would be for a write the store refused (a round trip late at most).
+    EXPECT_EQ(std::count_if(acked_at.begin(), acked_at.end(), [](std::int64_t t) { return t > 405 && t < 1000; }), 0);
+    ASSERT_EQ(stored.size(), 30u);
+    for (const auto& [offset, count] : stored) EXPECT_EQ(count, 1) << offset;
+    EXPECT_TRUE(history.back()["converged"].get<bool>());
+  }
 }
 
 }  // namespace
