@@ -132,8 +132,14 @@ std::optional<int> probe_for_campaign(const FuzzCommandOptions& options, const s
   campaign.profile.external_server = server;
   campaign.profile.acked_clients = probe.findings->acknowledges;
   if (!probe.findings->acknowledges) out << "resync fuzz: the target does not acknowledge: generating plain clients only\n";
-  // A server behind a URL is not ours to kill or restart.
+  // A server behind a URL is not ours to kill or restart, nor to limit; a lock and a full disk
+  // need its database file (the same rules as the probe's "not applicable").
   if (!options.target_command) campaign.profile.server_kills_max = 0;
+  std::vector<StorageFaultKind> kinds;
+  if (options.target_database) kinds.push_back(StorageFaultKind::lock_database);
+  if (options.target_command) kinds.push_back(StorageFaultKind::read_only);
+  if (options.target_database && options.target_command) kinds.push_back(StorageFaultKind::full);
+  campaign.profile.storage_fault_kinds = kinds;
   return std::nullopt;
 }
 
@@ -142,7 +148,8 @@ std::string campaign_command_line(const FuzzCommandOptions& options, const Campa
                         std::to_string(result.runs);
   if (!target.external) command += " --delivery " + options.profile.delivery;
   command += " --clients-max " + std::to_string(options.profile.clients_max) + " --messages-max " +
-             std::to_string(options.profile.messages_max) + " --faults-max " + std::to_string(options.profile.faults_max);
+             std::to_string(options.profile.messages_max) + " --faults-max " + std::to_string(options.profile.faults_max) +
+             " --storage-faults-max " + std::to_string(options.profile.storage_faults_max);
   if (options.target_url) command += " --target " + reports::shell_quoted(*options.target_url);
   if (options.target_command) command += " --target-cmd " + reports::shell_quoted(*options.target_command);
   if (options.target_database) command += " --target-db " + reports::shell_quoted(*options.target_database);
@@ -409,6 +416,11 @@ void register_fuzz_command(CLI::App& app, int& exit_code) {
   command->add_option("--server-kills-max", options->profile.server_kills_max,
                       "At most this many kill_server steps per scenario (0 with --target URL: not ours to restart)")
       ->check(CLI::Range(0, 100));
+  command->add_option("--storage-faults-max", options->profile.storage_faults_max,
+                      "At most this many storage faults (lock_database, storage_read_only, storage_full) per scenario; against "
+                      "a target only the kinds it can take: a lock needs --target-db, a read-only window --target-cmd, a full "
+                      "disk both")
+      ->check(CLI::Range(0, 10));
   command->add_option("--shrink-tries", options->shrink_tries,
                       "Live: tries per shrink candidate and for the final replay; a candidate still fails when any try "
                       "fails with the same failure class (default 3; sim runs are deterministic: 1)")

@@ -29,7 +29,13 @@ struct FuzzCommandOptions {
   std::optional<std::string> target_url;
   std::optional<std::string> target_command;
   std::optional<std::string> target_database;  // --target-db
-  FuzzProfile profile;
+  // The command generates storage faults (one per scenario at most) unless told otherwise;
+  // the profile's own default stays 0 so generator tests keep their seeds' scenarios.
+  FuzzProfile profile = [] {
+    FuzzProfile with_storage_faults;
+    with_storage_faults.storage_faults_max = 1;
+    return with_storage_faults;
+  }();
   bool delivery_given = false;  // --delivery was on the command line (embedded server only)
   // Tries per shrink candidate and for the final replay, live (sim runs are deterministic: 1).
   int shrink_tries = 3;

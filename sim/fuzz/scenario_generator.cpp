@@ -83,9 +83,9 @@ ProcessFaultTrigger generate_process_trigger(const std::vector<std::string>& cli
 // A window in which the server's database refuses writes. Up to 8 s: live, a held lock
 // only turns into SQLITE_BUSY past the embedded server's 5 s busy_timeout (shorter ones
 // stall it); the simulator fails at once.
-StorageFaultStep generate_storage_fault() {
+StorageFaultStep generate_storage_fault(const std::vector<StorageFaultKind>& kinds) {
   StorageFaultStep storage;
-  storage.kind = *rc::gen::elementOf(std::vector<StorageFaultKind>(kStorageFaultKinds.begin(), kStorageFaultKinds.end()));
+  storage.kind = *rc::gen::elementOf(kinds);
   storage.duration_ms = *rc::gen::inRange<std::int64_t>(100, 8001);
   return storage;
 }
@@ -146,12 +146,12 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
     const auto one_step = rc::gen::exec([profile, client_names] {
       std::vector<Step> expanded;
       const std::int64_t at_ms = *inRange<std::int64_t>(0, profile.timeline_ms_max + 1);
-      const int step_kind = profile.storage_faults_max > 0
+      const int step_kind = profile.storage_faults_max > 0 && !profile.storage_fault_kinds.empty()
                                 ? *rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {2, 2}, {1, 3}, {2, 4}, {1, 5}})
                                 : *rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {2, 2}, {1, 3}, {2, 4}});
       switch (step_kind) {
         case 5:
-          expanded.push_back({at_ms, generate_storage_fault(), ""});
+          expanded.push_back({at_ms, generate_storage_fault(profile.storage_fault_kinds), ""});
           break;
         case 4: {
           // A client (re)joins while another sends a burst: the catch-up races live traffic.

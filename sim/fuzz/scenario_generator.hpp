@@ -22,6 +22,10 @@ struct FuzzProfile {
   // lock_database, storage_read_only, storage_full (one at a time). 0 by default: a target
   // must be able to take them (live: a reachable database, a started process).
   int storage_faults_max = 0;
+  // The kinds a target can take (a lock and a full disk need its database file; a read-only
+  // window and a full disk need a process the harness started). Empty: storage faults off.
+  std::vector<StorageFaultKind> storage_fault_kinds = {StorageFaultKind::lock_database, StorageFaultKind::read_only,
+                                                       StorageFaultKind::full};
   std::int64_t timeline_ms_max = 5000;
   std::int64_t preload_max = 2000;
   std::string delivery = "strict";   // the server's --delivery

@@ -31,7 +31,7 @@ describe('resync fuzz --mode live against a black box', { timeout: 150000 }, () 
       const target = `exec '${resync}' serve --host 127.0.0.1 --port "$PORT" --db "$RESYNC_RUN_DIR/chat.db" --planted-bug drop-every-10th-plain`;
       const started = Date.now();
       const fuzz = spawnSync(resync, ['fuzz', '--mode', 'live', '--target-cmd', target, '--time-budget', `${budgetSeconds}s`,
-        '--out', found, '--clients-max', '2', '--faults-max', '0', '--client-actions-max', '0', '--server-kills-max', '0'],
+        '--out', found, '--clients-max', '2', '--faults-max', '0', '--client-actions-max', '0', '--server-kills-max', '0', '--storage-faults-max', '0'],
       { cwd: work, encoding: 'utf8', timeout: (budgetSeconds + 60) * 1000 });
       const seconds = (Date.now() - started) / 1000;
       const out = `${fuzz.stdout}\n--- stderr ---\n${fuzz.stderr}`;
