@@ -35,7 +35,6 @@ const stable = new Map([
   ['strict-recovery-twice-in-a-row', 'valid'],
   // socket.io's recovery replays before its CONNECT reply; a replay cut there is shown twice.
   ['strict-server-recovery-replay-cut', 'invalid: duplicated, recovery_repeat'],
-  ['strict-recovery-after-cut-catch-up', 'invalid: duplicated, recovery_repeat'],
   // Storage faults (with --target-db chat.db): an insert that fails is not acknowledged, the
   // client retries; plain sends in the window may be refused (sent_unknown).
   ['acked-sends-during-read-only-storage', 'valid: sent_unknown'],
@@ -53,7 +52,10 @@ const stable = new Map([
 // makes inserts pile up, a broadcast can carry another INSERT's id (the server emits
 // `result.lastID`, and node-sqlite3 runs the queued statements of its one connection in
 // parallel), e.g. id 6 rendered "chatter-7" but stored "chatter-6". Seen in some runs only.
-const raceKinds = new Set(['duplicated', 'reordered', 'lost', 'sent_unknown', 'altered']);
+// `recovery_repeat`: socket.io's recovery replay cut by a fault is shown twice (as in the stable
+// strict-server-recovery-replay-cut); in strict-recovery-after-cut-catch-up it comes with the
+// catch-up race's reorderings in some runs and without them in others.
+const raceKinds = new Set(['duplicated', 'reordered', 'lost', 'sent_unknown', 'altered', 'recovery_repeat']);
 
 const suite_run_timeout_ms = 240000;
 
