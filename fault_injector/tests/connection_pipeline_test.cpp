@@ -127,6 +127,9 @@ TEST(StreamObserver, CountsSocketIoAcksApartFromEvents) {
   StreamObserver observer(kDown);
   observer.observe(as_bytes(kUpgradeResponse));
   // An ACK ("43" + id), an EVENT, a BINARY_ACK header ("46"), a ping and a CONNECT reply.
+  // `{"_placeholder":true,"num":0}` is not a stand-in of this test: it is how Socket.IO v5
+  // writes a binary attachment's slot in the JSON of a BINARY_ACK (the bytes follow in their
+  // own frame), so the header counts as one ACK.
   const std::string frames = text_frame(R"(431[{"id":7}])") + text_frame(R"(42["chat message","hi",7])") +
                              text_frame(R"(461-2[{"_placeholder":true,"num":0}])") + text_frame("2") +
                              text_frame(R"(40{"sid":"x"})");
