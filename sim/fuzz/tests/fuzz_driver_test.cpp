@@ -1,10 +1,9 @@
-// The fuzz driver without the command line: the campaign's options per mode, and the
-// simulated runner (the live one needs a server process: tests/node/fuzz_live_target.mjs).
+// The fuzz driver without the command line: the campaign's options per mode. The runners
+// are exercised by fuzz_campaign_tests (sim) and tests/node/fuzz_live_target.mjs (live).
 #include "sim/fuzz/fuzz_driver.hpp"
 
 #include <gtest/gtest.h>
 
-#include "sim/scenario/scenario_loader.hpp"
 
 namespace resync::sim {
 namespace {
@@ -43,18 +42,6 @@ TEST(FuzzCampaignOptions, LiveGetsShortTimelinesCoarseSizesAndTries) {
   EXPECT_EQ(campaign.shrink_tries, 4);
   EXPECT_TRUE(campaign.shrink_removals_first);
   EXPECT_TRUE(campaign.run_lower_bound_ms);
-}
-
-TEST(FuzzScenarioRunner, SimulatesTheSameHistoryTwice) {
-  const LoadResult loaded = load_scenario_file(std::string(RESYNC_SCENARIOS_DIR) + "/baseline-no-faults.json");
-  ASSERT_TRUE(loaded.ok()) << loaded.error_text();
-  const ScenarioRunner runner = fuzz_scenario_runner(FuzzDriverOptions{}, "/nonexistent-unused-in-sim");
-  const RunOutcome first = runner(*loaded.scenario, 3, RunLimits{});
-  const RunOutcome second = runner(*loaded.scenario, 3, RunLimits{});
-  EXPECT_FALSE(first.abandoned);
-  EXPECT_NE(first.history.find("\"type\":\"run_started\""), std::string::npos);
-  EXPECT_EQ(first.history, second.history);
-  EXPECT_FALSE(property_violation(first.history).has_value());
 }
 
 }  // namespace
