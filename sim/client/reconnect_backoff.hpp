@@ -2,7 +2,8 @@
 // socket.io-client's reconnection backoff (the `backo2` algorithm it ships), with the
 // randomness drawn from the client's seeded generator instead of Math.random().
 #include <cstdint>
-#include <random>
+
+#include "common/portable_random.hpp"
 
 namespace resync::sim {
 
@@ -12,7 +13,7 @@ class ReconnectBackoff {
       : delay_ms_(delay_ms), delay_max_ms_(delay_max_ms), randomization_factor_(randomization_factor) {}
 
   // The delay before the next attempt; each call counts one more attempt.
-  std::int64_t next_delay_ms(std::mt19937_64& random);
+  std::int64_t next_delay_ms(SeededRandom& random);
   void reset() { attempts_ = 0; }
   int attempts() const { return attempts_; }
 
