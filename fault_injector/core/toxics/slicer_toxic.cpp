@@ -4,6 +4,7 @@
 #include <array>
 #include <vector>
 
+#include "common/invariant.hpp"
 #include "common/portable_random.hpp"
 #include "fault_injector/core/toxics/attribute_reader.hpp"
 #include "fault_injector/core/toxics/builtin_toxic_types.hpp"
@@ -49,7 +50,9 @@ class SlicerToxic final : public Toxic {
     if (attributes_.size_variation > 0) {
       offset += random_.uniform_int(-attributes_.size_variation, attributes_.size_variation - 1);
     }
-    offset = std::clamp<std::int64_t>(offset, 1, length - 1);
+    // normalize() guarantees size_variation < average_size, so length >= 2 * size_variation + 2
+    // here and the offset always leaves both halves non-empty.
+    RESYNC_ASSERT(offset >= 1 && offset <= length - 1, "a cut leaves both pieces non-empty");
     const std::size_t middle = start + static_cast<std::size_t>(offset);
     cut(start, middle, cut_points);
     cut(middle, end, cut_points);
