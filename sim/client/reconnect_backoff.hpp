@@ -9,8 +9,8 @@ namespace resync::sim {
 
 class ReconnectBackoff {
  public:
-  ReconnectBackoff(std::int64_t delay_ms, std::int64_t delay_max_ms, double randomization_factor)
-      : delay_ms_(delay_ms), delay_max_ms_(delay_max_ms), randomization_factor_(randomization_factor) {}
+  ReconnectBackoff(std::int64_t delay_ms, std::int64_t delay_ms_max, double randomization_factor)
+      : delay_ms_(delay_ms), delay_ms_max_(delay_ms_max), randomization_factor_(randomization_factor) {}
 
   // The delay before the next attempt; each call counts one more attempt.
   std::int64_t next_delay_ms(SeededRandom& random);
@@ -19,7 +19,7 @@ class ReconnectBackoff {
 
  private:
   std::int64_t delay_ms_;
-  std::int64_t delay_max_ms_;
+  std::int64_t delay_ms_max_;
   double randomization_factor_;
   int attempts_ = 0;
 };
