@@ -28,11 +28,18 @@ clang++ -std=c++20 -stdlib=libc++ "$work_dir/is_libcxx.cpp" -o "$work_dir/is_lib
   || missing "clang++ -stdlib=libc++ cannot build a program: $(head -n 3 "$work_dir/is_libcxx.log")"
 
 sources=("$here/print_seeded_sequences.cpp" "$source_root/common/portable_random.cpp"
-  "$source_root/common/invariant.cpp" "$source_root/sim/client/reconnect_backoff.cpp")
-flags=(-std=c++20 -O2 -Wall -Wextra -Werror -I"$source_root")
+  "$source_root/common/invariant.cpp" "$source_root/sim/client/reconnect_backoff.cpp"
+  "$source_root/fault_injector/core/toxics/latency_toxic.cpp" "$source_root/fault_injector/core/toxics/slicer_toxic.cpp"
+  "$source_root/fault_injector/core/toxics/attribute_reader.cpp")
+flags=(-std=c++20 -O1 -Wall -Wextra -Werror -I"$source_root")
 
-g++ "${flags[@]}" "${sources[@]}" -o "$work_dir/print_libstdcxx"
-clang++ "${flags[@]}" -stdlib=libc++ "${sources[@]}" -o "$work_dir/print_libcxx"
+# Both builds at once: each compiles nlohmann/json three times.
+g++ "${flags[@]}" "${sources[@]}" -o "$work_dir/print_libstdcxx" &
+libstdcxx_build=$!
+clang++ "${flags[@]}" -stdlib=libc++ "${sources[@]}" -o "$work_dir/print_libcxx" &
+libcxx_build=$!
+wait "$libstdcxx_build" || { echo "FAIL: the g++ (libstdc++) build failed" >&2; exit 1; }
+wait "$libcxx_build" || { echo "FAIL: the clang++ -stdlib=libc++ build failed" >&2; exit 1; }
 "$work_dir/print_libstdcxx" >"$work_dir/libstdcxx.txt" 2>"$work_dir/libstdcxx.stderr"
 "$work_dir/print_libcxx" >"$work_dir/libcxx.txt" 2>"$work_dir/libcxx.stderr"
 # Each build really used the library it is named for.

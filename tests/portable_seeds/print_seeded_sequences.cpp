@@ -1,8 +1,9 @@
 // Prints what fixed seeds become through the project's own mapping (docs/SEEDS.md): the raw
 // engine, each SeededRandom function with the arguments the toxics and the generators use,
-// the pipeline's seed derivation and socket.io-client's reconnection backoff. Built with
-// libstdc++ and with libc++ by check_portable_seeds.sh, which requires both outputs to equal
-// golden.txt. Only common/ and code that depends on nothing else of ours goes in here.
+// the pipeline's seed derivation, socket.io-client's reconnection backoff, and the delivery
+// schedules of the real latency and slicer toxics. Built with libstdc++ and with libc++ by
+// check_portable_seeds.sh, which requires both outputs to equal golden.txt. Only code that
+// needs nothing but common/, the toxic interface and nlohmann/json goes in here.
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
@@ -10,6 +11,7 @@
 
 #include "common/portable_random.hpp"
 #include "fault_injector/core/deterministic_seed.hpp"
+#include "fault_injector/core/toxics/builtin_toxic_types.hpp"
 #include "sim/client/reconnect_backoff.hpp"
 
 namespace {
@@ -47,6 +49,37 @@ void print_sequences(std::uint64_t seed) {
   std::printf("\n");
 }
 
+// The real toxic, placed downstream with `seed`, fed `chunks` chunks of `chunk_bytes` bytes
+// 1 ms apart: prints each emission's time (us) and size.
+void print_toxic_schedule(const resync::fault_injector::ToxicType& type, const nlohmann::json& attributes,
+                          std::uint64_t seed, int chunks, std::size_t chunk_bytes) {
+  using namespace resync::fault_injector;
+  const Result<nlohmann::json> normalized = type.normalize_attributes(attributes);
+  if (!normalized.ok()) {
+    std::printf("  %s: attributes rejected\n", std::string(type.name).c_str());
+    return;
+  }
+  ToxicPlacement placement;
+  placement.seed = seed;
+  const std::shared_ptr<Toxic> toxic = type.create(normalized.value(), placement);
+  ToxicOutput out;
+  for (int chunk = 0; chunk < chunks; ++chunk) {
+    toxic->on_bytes(Direction::downstream, Chunk{Instant(chunk * 1000), std::string(chunk_bytes, 'x')}, out);
+  }
+  std::printf("  %s %s", std::string(type.name).c_str(), attributes.dump().c_str());
+  for (const Emission& emission : out.emissions()) {
+    std::printf(" %lld:%zu", static_cast<long long>(emission.at.count()), emission.bytes.size());
+  }
+  std::printf("\n");
+}
+
+void print_toxic_schedules(std::uint64_t seed) {
+  using namespace resync::fault_injector;
+  print_toxic_schedule(latency_toxic_type(), {{"latency", 100}, {"jitter", 20}}, seed, 8, 16);
+  print_toxic_schedule(slicer_toxic_type(), {{"average_size", 10}, {"size_variation", 3}, {"delay", 100}}, seed, 1,
+                       120);
+}
+
 }  // namespace
 
 int main() {
@@ -60,6 +93,7 @@ int main() {
 #endif
   for (std::uint64_t seed : {0ULL, 1ULL, 7ULL, 9ULL, 42ULL, 2406374453731009596ULL, 18446744073709551615ULL}) {
     print_sequences(seed);
+    print_toxic_schedules(seed);
   }
   return 0;
 }
