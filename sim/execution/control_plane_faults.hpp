@@ -7,7 +7,7 @@
 #include <string>
 
 #include "fault_injector/control/control_plane.hpp"
-#include "sim/runner/fault_control.hpp"
+#include "sim/execution/fault_control.hpp"
 
 namespace resync::sim {
 

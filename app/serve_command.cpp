@@ -1,5 +1,5 @@
 // `resync serve`: parses flags, opens the message store, and runs the network shell.
-#include "server/shell/serve_command.hpp"
+#include "app/serve_command.hpp"
 
 #include <csignal>
 #include <cstdint>

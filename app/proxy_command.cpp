@@ -1,4 +1,4 @@
-#include "fault_injector/proxy_command.hpp"
+#include "app/proxy_command.hpp"
 
 #include <chrono>
 #include <csignal>

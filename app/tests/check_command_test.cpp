@@ -1,4 +1,4 @@
-#include "sim/checker/check_command.hpp"
+#include "app/check_command.hpp"
 
 #include <filesystem>
 #include <fstream>

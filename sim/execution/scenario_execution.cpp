@@ -1,4 +1,4 @@
-#include "sim/runner/scenario_execution.hpp"
+#include "sim/execution/scenario_execution.hpp"
 
 #include <signal.h>
 

@@ -1,4 +1,4 @@
-#include "sim/fuzz/fuzz_command.hpp"
+#include "app/fuzz_command.hpp"
 
 #include <unistd.h>
 
@@ -15,7 +15,7 @@
 #include "sim/fuzz/fuzz_progress.hpp"
 #include "sim/runner/external_target_probe.hpp"
 #include "sim/runner/live_runner.hpp"
-#include "sim/runner/run_command.hpp"
+#include "app/run_command.hpp"
 #include "sim/runner/server_process.hpp"
 #include "sim/scenario/scenario_loader.hpp"
 #include "sim/scenario/scenario_writer.hpp"

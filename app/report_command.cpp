@@ -1,4 +1,4 @@
-#include "reports/html/report_command.hpp"
+#include "app/report_command.hpp"
 
 #include <filesystem>
 #include <iostream>

@@ -8,7 +8,7 @@
 #include <signal.h>
 
 #include "fault_injector/core/toxic_spec.hpp"
-#include "sim/runner/scenario_execution.hpp"
+#include "sim/execution/scenario_execution.hpp"
 
 namespace resync::sim {
 

@@ -1,4 +1,4 @@
-#include "sim/runner/run_command.hpp"
+#include "app/run_command.hpp"
 
 #include <unistd.h>
 

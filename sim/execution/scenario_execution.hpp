@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/client/chat_client.hpp"
-#include "sim/runner/fault_control.hpp"
+#include "sim/execution/fault_control.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace resync::sim {
