@@ -148,6 +148,39 @@ TEST_F(HostFixture, FramesAfterACloseRequestAreNotPassedOn) {
   EXPECT_EQ(host->open_session_count(), 0u);
 }
 
+TEST_F(HostFixture, FramesAfterAShutdownCloseDoNotReachTheCore) {
+  make_host();
+  auto alice = std::make_shared<RecordingTransport>();
+  const SessionId session = connect(alice);
+  bool all_closed = false;
+  host->begin_shutdown([&] { all_closed = true; });
+  ASSERT_EQ(alice->closes.size(), 1u);
+  EXPECT_EQ(alice->closes[0], CloseCause::server_shutdown);
+  // The core still knows the session until its transport is gone; this frame must not reach it.
+  send_chat(session, "during the close handshake", 5);
+  scheduler.advance_to(10 * commit_delay_us);
+  EXPECT_EQ(store.commits, 0);
+  EXPECT_FALSE(all_closed);
+  host->on_transport_closed(session);
+  EXPECT_TRUE(all_closed);
+}
+
+TEST_F(HostFixture, AnEarlierDeadlineReArmsTheWakeUp) {
+  ServerConfig config;
+  config.ping_interval_ms = 100'000;
+  config.ping_timeout_ms = 50'000;
+  config.connect_timeout_ms = 50;
+  make_host({}, config);
+  auto alice = std::make_shared<RecordingTransport>();
+  connect(alice);
+  scheduler.advance_to(60'000);  // the wake-up armed now is alice's first ping, 100 s away
+  auto bob = std::make_shared<RecordingTransport>();
+  ASSERT_TRUE(host->open_session(bob, {}));  // no CONNECT: times out 50 ms from now
+  scheduler.advance_to(110'000);
+  EXPECT_EQ(bob->closes.size(), 1u) << "the connect timeout fired on time, not at the next ping";
+  EXPECT_TRUE(alice->closes.empty());
+}
+
 TEST_F(HostFixture, ASlowConsumerIsAbortedWhenItsQueueWouldPassTheLimit) {
   HostOptions options;
   options.write_queue_bytes_max = 200;
