@@ -245,10 +245,10 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
   ScenarioRunner runner;
   std::atomic<std::uint64_t> live_run_counter{0};
   if (!live) {
-    runner = finishing_runner([](const Scenario& scenario, std::uint64_t seed) {
+    runner = finishing_history_runner([](const Scenario& scenario, std::uint64_t seed) {
       SimulationOptions simulation;
       simulation.seed = seed;
-      return simulate_scenario(scenario, simulation);
+      return simulate_history(scenario, simulation);
     });
   } else {
     const std::string executable = options.resync_executable.empty() ? current_executable_path() : options.resync_executable;
@@ -262,7 +262,7 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
       live_options.target_database = options.target_database;
       live_options.abandon_at = limits.abandon_at;
       const LiveRunResult ran = run_scenario_live_bounded(scenario, live_options);
-      RunOutcome outcome{read_file(ran.history_path), ran.abandoned};
+      RunOutcome outcome = RunOutcome::from_text(read_file(ran.history_path), ran.abandoned);
       std::filesystem::remove_all(live_options.work_directory);
       return outcome;
     };

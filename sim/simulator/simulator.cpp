@@ -16,6 +16,7 @@
 #include "server/core/planted_bug.hpp"
 #include "server/core/sqlite_message_store.hpp"
 #include "server/core/storage_fault_store.hpp"
+#include "sim/history/history_writer.hpp"
 #include "sim/runner/control_plane_faults.hpp"
 #include "sim/runner/scenario_execution.hpp"
 #include "sim/simulator/virtual_clock.hpp"
@@ -114,7 +115,7 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
         control_(*this),
         faults_(control_, *this, proxy_name) {}
 
-  std::string run() {
+  history::History run() {
     if (scenario_.server.preload_messages > 0) {
       for (std::int64_t index = 0; index < scenario_.server.preload_messages; ++index) {
         store_.insert("preloaded-" + std::to_string(index + 1), std::nullopt);
@@ -144,13 +145,12 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
     std::uint64_t events = 0;
     while (!finished_ && clock_.run_next()) {
       if (++events > events_per_run_max || clock_.now_ms() > cut_off_ms) {
-        record({{"type", "run_finished"}, {"converged", false},
-                {"detail", "the simulation was cut off after " + std::to_string(events) + " events at " +
-                               std::to_string(clock_.now_ms()) + " ms of virtual time"}});
+        record(history::RunFinished{false, "the simulation was cut off after " + std::to_string(events) + " events at " +
+                                               std::to_string(clock_.now_ms()) + " ms of virtual time"});
         break;
       }
     }
-    return history_.str();
+    return std::move(history_);
   }
 
   // ---- RunEnvironment ----
@@ -161,10 +161,12 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
       if (!finished_) work();
     });
   }
-  void record(nlohmann::json event) override {
-    nlohmann::json line = {{"t_ms", clock_.now_ms()}};
-    line.update(event);
-    history_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  void record_run_started(history::RunStarted run) override {
+    history_.run_started_t_ms = clock_.now_ms();
+    history_.run = std::move(run);
+  }
+  void record(history::EventPayload event) override {
+    history_.events.push_back(history::HistoryEvent{clock_.now_ms(), std::move(event), 0});
   }
 
   void pump(ChatClient& client) override {
@@ -199,15 +201,12 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
     }
     // The simulated server ends as the real one does when nothing goes wrong: exit 0 after
     // SIGTERM, death by SIGKILL (the fields of a live server_stopped, docs/HISTORY.md).
-    record({{"type", "server_stopped"},
-            {"signal", signal == SIGTERM ? "SIGTERM" : "SIGKILL"},
-            {"incarnation", incarnation_},
-            {"requested", true},
-            {"exit_status", signal == SIGTERM ? nlohmann::json(0) : nlohmann::json()},
-            {"exit_signal", signal == SIGTERM ? nlohmann::json() : nlohmann::json("SIGKILL")},
-            {"sanitizer_report", false},
-            {"escalated", false},
-            {"detail", ""}});
+    history::ServerStopped stopped;
+    stopped.signal = signal == SIGTERM ? "SIGTERM" : "SIGKILL";
+    stopped.incarnation = incarnation_;
+    if (signal == SIGTERM) stopped.exit_status = 0;
+    if (signal != SIGTERM) stopped.exit_signal = "SIGKILL";
+    record(std::move(stopped));
     core_.reset();
     commit_scheduled_ = false;
     sessions_.clear();
@@ -245,7 +244,7 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
     config.planted_bug = server::parse_planted_bug(scenario_.server.planted_bug).value_or(server::PlantedBug::none);
     config.seed = derive_seed(options_.seed, 1000 + static_cast<std::uint64_t>(incarnation_));
     core_ = std::make_unique<server::ChatServerCore>(config, faulty_store_);
-    record({{"type", "server_started"}, {"port", 0}, {"pid", 0}, {"incarnation", incarnation_}});
+    record(history::ServerStarted{0, 0, incarnation_});
   }
 
   std::optional<std::int64_t> committed_highest_id() override { return store_.last_committed_id(); }
@@ -265,13 +264,11 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
 
   void finish() override {
     finished_ = true;
-    nlohmann::json messages = nlohmann::json::array();
-    for (const auto& row : store_.read_range(0, store_.last_committed_id(), static_cast<std::size_t>(-1) >> 1)) {
-      messages.push_back({{"id", row.id},
-                          {"content", row.content},
-                          {"client_offset", row.client_offset ? nlohmann::json(*row.client_offset) : nlohmann::json()}});
+    history::CommittedLog log;
+    for (auto& row : store_.read_range(0, store_.last_committed_id(), static_cast<std::size_t>(-1) >> 1)) {
+      log.messages.push_back({row.id, std::move(row.content), std::move(row.client_offset)});
     }
-    record({{"type", "committed_log"}, {"source", "database"}, {"messages", std::move(messages)}});
+    record(std::move(log));
   }
 
   // ---- fi::ProxyRuntime (the simulated network behind the control plane) ----
@@ -686,7 +683,7 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
   const Scenario& scenario_;
   SimulationOptions options_;
   VirtualClock clock_;
-  std::ostringstream history_;
+  history::History history_;
   server::SqliteMessageStore store_;
   // What the core writes through: storage faults switch its mode (the preload, the
   // committed log and SIGKILL's rollback use store_ directly, as the harness would).
@@ -716,9 +713,13 @@ class SimulatedEnvironment final : public RunEnvironment, public fi::ProxyRuntim
 
 }  // namespace
 
-std::string simulate_scenario(const Scenario& scenario, const SimulationOptions& options) {
+history::History simulate_history(const Scenario& scenario, const SimulationOptions& options) {
   SimulatedEnvironment environment(scenario, options);
   return environment.run();
+}
+
+std::string simulate_scenario(const Scenario& scenario, const SimulationOptions& options) {
+  return history::history_text(simulate_history(scenario, options));
 }
 
 }  // namespace resync::sim
