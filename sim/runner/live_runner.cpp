@@ -14,6 +14,7 @@
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "server/core/sqlite_message_store.hpp"
@@ -23,6 +24,7 @@
 #include "sim/runner/live_storage_faults.hpp"
 #include "sim/runner/run_proxy.hpp"
 #include "sim/execution/scenario_execution.hpp"
+#include "sim/runner/server_log_relay.hpp"
 #include "sim/runner/server_process.hpp"
 #include "sim/runner/target_address.hpp"
 #include "sim/runner/socket_chat_client.hpp"
@@ -85,7 +87,13 @@ class LiveEnvironment final : public RunEnvironment {
     std::string error;
     history_ = history::HistoryWriter::create_file(history_path_, error);
     if (!history_) std::fprintf(stderr, "resync: %s\n", error.c_str());
+    server_log_relay_ = std::make_shared<ServerLogRelay>([this] { asio::post(io_, [this] { record_server_log(); }); });
   }
+
+  // The stderr copy's thread may outlive the run: it must not post to a gone io_context.
+  ~LiveEnvironment() { server_log_relay_->close(); }
+  LiveEnvironment(const LiveEnvironment&) = delete;
+  LiveEnvironment& operator=(const LiveEnvironment&) = delete;
 
   std::string run() {
     ExecutionOptions execution_options;
@@ -237,6 +245,13 @@ class LiveEnvironment final : public RunEnvironment {
       // whose signal has been sent already.
       server_->wait_for_exit();
       record_requested_stop();
+    }
+    record_server_log();
+    if (const std::size_t dropped = server_log_relay_->lines_dropped(); dropped > 0) {
+      record(history::ServerLog{"warning",
+                                "resync: " + std::to_string(dropped) + " server log lines were not recorded (more than " +
+                                    std::to_string(server_log_lines_pending_max) + " waited at once)",
+                                server_ ? server_->incarnation() : 0});
     }
     if (embedded()) {
       std::string error;
@@ -420,6 +435,9 @@ class LiveEnvironment final : public RunEnvironment {
     }
     if (embedded()) {
       if (scenario_.server.preload_messages > 0) preload();
+      launch.on_stderr_line = [relay = server_log_relay_](int incarnation, std::string line) {
+        relay->push(incarnation, line);
+      };
       launch.serve_arguments = {options_.resync_executable, "serve", "--host", "127.0.0.1", "--db", database_path_,
                                 "--delivery", scenario_.server.delivery, "--durability", scenario_.server.durability,
                                 "--ping-interval-ms", std::to_string(scenario_.server.ping_interval_ms),
@@ -507,6 +525,7 @@ class LiveEnvironment final : public RunEnvironment {
   // The stderr goes into the line only when the checker will call the stop a crash, so the
   // rule lives in one place (sim/checker/server_exits).
   void record_server_stopped(std::optional<int> sent_signal, int incarnation) {
+    record_server_log();  // what it logged on its way out comes before its stop
     const ServerExit exit = server_->last_exit().value_or(ServerExit{});
     history::ServerStopped stopped;
     stopped.signal = sent_signal ? signal_name(*sent_signal) : "exit";
@@ -518,6 +537,11 @@ class LiveEnvironment final : public RunEnvironment {
     stopped.escalated = exit.escalated;
     if (checker::why_server_stop_is_a_crash(stopped)) stopped.detail = exit_detail(exit);
     record(std::move(stopped));
+  }
+
+  // The embedded server's log lines that reached the relay, in the order it wrote them.
+  void record_server_log() {
+    for (history::ServerLog& log : server_log_relay_->take()) record(std::move(log));
   }
 
   void record_server_started() {
@@ -580,6 +604,7 @@ class LiveEnvironment final : public RunEnvironment {
   std::string database_path_;
   std::string history_path_;
   std::optional<history::HistoryWriter> history_;  // unset when the file could not be created
+  std::shared_ptr<ServerLogRelay> server_log_relay_;  // the embedded server's stderr lines, to record
   std::unique_ptr<ServerProcess> server_;
   // Declared after server_: lifted (destroyed) before the server process is.
   DatabaseWriteLock database_lock_;
