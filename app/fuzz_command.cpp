@@ -2,46 +2,20 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
+#include <memory>
 
 #include "reports/html/report_files.hpp"
 #include "reports/html/report_text.hpp"
 #include "sim/fuzz/fuzz_campaign.hpp"
+#include "sim/fuzz/fuzz_driver.hpp"
 #include "sim/fuzz/fuzz_progress.hpp"
-#include "sim/runner/external_target_probe.hpp"
-#include "sim/runner/live_runner.hpp"
-#include "app/run_command.hpp"
-#include "sim/runner/server_process.hpp"
-#include "sim/scenario/scenario_loader.hpp"
-#include "sim/scenario/scenario_writer.hpp"
-#include "sim/simulator/simulator.hpp"
 
 namespace resync::sim {
 
 namespace {
-
-constexpr std::uint64_t default_runs = 1000;
-// Live runs take real seconds: keep generated timelines short and convergence bounded.
-constexpr std::int64_t live_timeline_ms_max = 3000;
-constexpr std::int64_t live_converge_within_ms = 20000;
-// A live run takes seconds, so a campaign has tens of runs, not thousands: sizes 0, 10, 20, ...
-constexpr int live_size_step = 10;
-
-std::string read_file(const std::string& path) {
-  std::ifstream input(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << input.rdbuf();
-  return buffer.str();
-}
-
-std::string describe_size(const Scenario& scenario) {
-  return std::to_string(scenario.clients.size()) + " clients, " + std::to_string(scenario.timeline.size()) + " steps";
-}
 
 // `--report DIR`: the campaign page (DIR/index.html), with the finding's history drawn in
 // full from the file written next to the reproducer. Returns false when it could not be written.
@@ -92,56 +66,6 @@ std::optional<std::int64_t> parse_duration_ms(const std::string& text) {
 }
 
 namespace {
-
-struct FuzzTarget {
-  bool external = false;
-  std::string delivery_label;  // the embedded server's --delivery, or "external"
-  std::optional<TargetFindings> findings;
-};
-
-// An external target is probed first, as `resync run` does before its suite: the campaign
-// then generates only what the target can be judged on (acked clients only when it acks,
-// kills only when the harness starts it). Returns an exit code when it cannot go on.
-std::optional<int> probe_for_campaign(const FuzzCommandOptions& options, const std::filesystem::path& work_root,
-                                      CampaignOptions& campaign, FuzzTarget& target, std::ostream& out, std::ostream& err) {
-  target.external = options.target_url || options.target_command;
-  target.delivery_label = target.external ? "external" : options.profile.delivery;
-  if (!target.external) return std::nullopt;
-  ExternalTarget external;
-  if (options.target_command) {
-    external.command = *options.target_command;
-  } else {
-    external.url = *options.target_url;
-  }
-  const ExternalTargetProbe probe = probe_external_target(external, (work_root / "probe").string());
-  if (!probe.findings) {
-    err << "resync fuzz: " << probe.start_failure << "\n";
-    return 2;
-  }
-  out << findings_line(*probe.findings) << "\n";
-  if (!probe.findings->unusable_reason.empty()) {
-    err << "resync fuzz: cannot fuzz this target: " << probe.findings->unusable_reason << "\n";
-    return 2;
-  }
-  target.findings = probe.findings;
-  ServerSpec server;
-  server.kind = ServerKind::external;
-  server.command = options.target_command.value_or("");
-  server.url = options.target_url.value_or("");
-  server.database = options.target_database.value_or("");
-  campaign.profile.external_server = server;
-  campaign.profile.acked_clients = probe.findings->acknowledges;
-  if (!probe.findings->acknowledges) out << "resync fuzz: the target does not acknowledge: generating plain clients only\n";
-  // A server behind a URL is not ours to kill or restart, nor to limit; a lock and a full disk
-  // need its database file (the same rules as the probe's "not applicable").
-  if (!options.target_command) campaign.profile.server_kills_max = 0;
-  std::vector<StorageFaultKind> kinds;
-  if (options.target_database) kinds.push_back(StorageFaultKind::lock_database);
-  if (options.target_command) kinds.push_back(StorageFaultKind::read_only);
-  if (options.target_database && options.target_command) kinds.push_back(StorageFaultKind::full);
-  campaign.profile.storage_fault_kinds = kinds;
-  return std::nullopt;
-}
 
 std::string campaign_command_line(const FuzzCommandOptions& options, const CampaignResult& result, const FuzzTarget& target) {
   std::string command = "resync fuzz --mode " + options.mode + " --seed " + std::to_string(options.seed) + " --runs " +
@@ -206,22 +130,7 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
     err << "resync fuzz: --target-db names an external target's database; add --target-cmd or --target\n";
     return 2;
   }
-  const bool live = options.mode == "live";
-  CampaignOptions campaign;
-  campaign.profile = options.profile;
-  campaign.seed = options.seed;
-  campaign.jobs = options.jobs;
-  campaign.budget = budget;
-  campaign.runs = options.runs;
-  if (!campaign.runs && !budget_ms) campaign.runs = default_runs;
-  campaign.shrink_tries = live ? options.shrink_tries : 1;
-  if (live) {
-    campaign.profile.timeline_ms_max = std::min(campaign.profile.timeline_ms_max, live_timeline_ms_max);
-    campaign.profile.converge_within_ms = std::min(campaign.profile.converge_within_ms, live_converge_within_ms);
-    campaign.run_lower_bound_ms = live_run_lower_bound_ms;
-    campaign.size_step = live_size_step;
-    campaign.shrink_removals_first = true;
-  }
+  CampaignOptions campaign = fuzz_campaign_options(options, budget, budget_ms.has_value());
 
   const std::filesystem::path live_work_root =
       std::filesystem::temp_directory_path() / ("resync-fuzz-" + std::to_string(::getpid()));
@@ -242,31 +151,7 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
   FuzzProgress progress(err, style, budget);
   campaign.on_progress = [&progress](const CampaignProgress& snapshot) { progress.update(snapshot); };
 
-  ScenarioRunner runner;
-  std::atomic<std::uint64_t> live_run_counter{0};
-  if (!live) {
-    runner = finishing_runner([](const Scenario& scenario, std::uint64_t seed) {
-      SimulationOptions simulation;
-      simulation.seed = seed;
-      return simulate_scenario(scenario, simulation);
-    });
-  } else {
-    const std::string executable = options.resync_executable.empty() ? current_executable_path() : options.resync_executable;
-    runner = [&, executable](const Scenario& scenario, std::uint64_t seed, const RunLimits& limits) {
-      LiveRunOptions live_options;
-      live_options.resync_executable = executable;
-      live_options.work_directory = (live_work_root / std::to_string(live_run_counter.fetch_add(1))).string();
-      live_options.seed = seed;
-      live_options.target_url = options.target_url;
-      live_options.target_command = options.target_command;
-      live_options.target_database = options.target_database;
-      live_options.abandon_at = limits.abandon_at;
-      const LiveRunResult ran = run_scenario_live_bounded(scenario, live_options);
-      RunOutcome outcome{read_file(ran.history_path), ran.abandoned};
-      std::filesystem::remove_all(live_options.work_directory);
-      return outcome;
-    };
-  }
+  const ScenarioRunner runner = fuzz_scenario_runner(options, live_work_root);
 
   const CampaignResult result = run_campaign(campaign, runner);
   const auto summary_time = [&] {
@@ -295,57 +180,30 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
   }
 
   const CampaignFailure& failure = *result.failure;
-  Scenario reproducer = failure.shrunk;
-  reproducer.name = "fuzz-seed" + std::to_string(options.seed) + "-run" + std::to_string(failure.run_index);
-  reproducer.seed = failure.run_seed;
   const std::string found_with =
       target.external ? "resync fuzz --mode live --seed " + std::to_string(options.seed) +
                             (options.target_command ? " --target-cmd " + reports::shell_quoted(*options.target_command)
                                                     : " --target " + reports::shell_quoted(options.target_url.value_or("")))
                       : "resync fuzz --seed " + std::to_string(options.seed) + " --delivery " + options.profile.delivery;
-  reproducer.description = "Found by `" + found_with + "` at run " + std::to_string(failure.run_index) + " (" +
-                           options.mode + " mode); shrunk from " + describe_size(failure.original) + " to " +
-                           describe_size(failure.shrunk) + (failure.shrink_complete ? "" : " (shrinking was cut short)") +
-                           ". Failure: " + describe_failure_class(failure.failure_class) +
-                           ". Property: every client ends with exactly the full ordered message set. Expected valid: "
-                           "replaying it shows the failure.";
-  std::error_code error;
-  std::filesystem::create_directories(options.out_directory, error);
-  const std::string path = (std::filesystem::path(options.out_directory) / (reproducer.name + ".json")).string();
-  reproducer.file = path;
-  std::ofstream file(path, std::ios::trunc);
-  if (!file) {
+  const WrittenReproducer written = write_reproducer(options, failure, target, found_with);
+  const std::string& path = written.path;
+  if (!written.written) {
     progress.stop();
     err << "resync fuzz: found a failure but cannot write the reproducer to '" << path
         << "' (check --out names a writable directory)\n";
     return 2;
   }
-  file << scenario_to_json(reproducer).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  file.close();
-  // The finding's history names its reproducer and replay commands, as `resync run` records
-  // them, so `resync check` on the history file and the report show how to replay it. An
-  // external target's reproducer replays live only: the simulator runs the embedded core.
-  const std::string replay_sim = target.external ? "" : replay_command(path, "sim", failure.run_seed);
-  const std::string replay_live =
-      replay_command(path, "live", failure.run_seed, {options.target_url, options.target_command, options.target_database, std::nullopt});
-  const std::string history = record_reproducer_in_history(failure.shrunk_history, reproducer, replay_sim, replay_live);
-  const std::string verdict_text = property_violation(history).value_or(failure.verdict_text);
-  const std::string history_path = path.substr(0, path.size() - 5) + ".history.jsonl";
-  std::ofstream(history_path, std::ios::trunc) << history;
+  const std::string& replay_sim = written.replay_sim;
+  const std::string& replay_live = written.replay_live;
+  const std::string& verdict_text = written.verdict_text;
+  const std::string& history_path = written.history_path;
 
   // Replay the file as written (loaded back as `resync run` would), within the budget.
   const auto replay_started_ms = budget.elapsed_ms();
   ReplayResult replay;
-  std::string replay_problem;
-  const LoadResult loaded = load_scenario_file(path);
-  if (!loaded.ok()) {
-    replay_problem = "the written reproducer does not load back:\n" + loaded.error_text();
-  } else {
-    replay = replay_reproducer(*loaded.scenario, failure.run_seed, failure.failure_class, campaign.shrink_tries, budget,
-                               campaign.run_lower_bound_ms, runner, [&](int try_index) {
-                                 progress.replaying(try_index, campaign.shrink_tries);
-                               });
-  }
+  const std::string replay_problem = replay_written_reproducer(
+      path, failure, campaign, budget, runner,
+      [&](int try_index) { progress.replaying(try_index, campaign.shrink_tries); }, replay);
   const auto replay_ms = budget.elapsed_ms() - replay_started_ms;
   progress.stop();
 

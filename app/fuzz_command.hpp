@@ -14,35 +14,18 @@
 
 #include <CLI/CLI.hpp>
 
-#include "sim/fuzz/scenario_generator.hpp"
+#include "sim/fuzz/fuzz_driver.hpp"
 
 namespace resync::sim {
 
-struct FuzzCommandOptions {
-  std::string mode = "sim";
-  std::optional<std::uint64_t> runs;
+// The driver's options (sim/fuzz/fuzz_driver.hpp) and what only the command has.
+struct FuzzCommandOptions : FuzzDriverOptions {
   std::optional<std::string> time_budget;  // "60s", "2m", "500ms"
-  std::uint64_t seed = 1;
-  int jobs = 1;
-  std::string out_directory = "scenarios/found";
   std::optional<std::string> report_directory;  // the campaign page goes to DIR/index.html
-  std::optional<std::string> target_url;
-  std::optional<std::string> target_command;
-  std::optional<std::string> target_database;  // --target-db
-  // The command generates storage faults (one per scenario at most) unless told otherwise;
-  // the profile's own default stays 0 so generator tests keep their seeds' scenarios.
-  FuzzProfile profile = [] {
-    FuzzProfile with_storage_faults;
-    with_storage_faults.storage_faults_max = 1;
-    return with_storage_faults;
-  }();
   bool delivery_given = false;  // --delivery was on the command line (embedded server only)
-  // Tries per shrink candidate and for the final replay, live (sim runs are deterministic: 1).
-  int shrink_tries = 3;
   // "auto": a line rewritten in place on a terminal, plain periodic lines otherwise;
   // "plain" (--progress): plain lines even on a terminal; "none" (--no-progress).
   std::string progress = "auto";
-  std::string resync_executable;
 };
 
 int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::ostream& err);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks that the project's folders include each other in one direction only.
 
-Usage: folder_include_cycles.py [--layers] ROOT
+Usage: folder_include_cycles.py [--layers] [--links FILE] ROOT
 
 Reads every `#include "..."` line of the C++ sources under ROOT and maps each file to its
 folder (the library folders of docs/ARCHITECTURE.md). It fails (exit 1) when
@@ -9,6 +9,10 @@ folder (the library folders of docs/ARCHITECTURE.md). It fails (exit 1) when
     one file:line per arrow),
   - a folder other than app/ includes app/,
   - a folder outside reports/ includes reports/.
+With --links FILE (written by cmake/library_links.cmake at configure time: each library's
+sources and the libraries it links) a library's link to a library of another folder is one
+more arrow between folders, so a link upward fails as an include upward does; so does a
+library whose sources sit in more than one folder.
 Exit 0 when none of these holds, 2 on a usage error. --layers also prints the folders in
 an order where each one includes only folders printed before it.
 
@@ -108,13 +112,56 @@ def resolve_include(root, including_file, included):
 
 
 class Arrow:
-    """One folder including another, with the first include line that shows it."""
+    """One folder including (or linking) another, with the first line that shows it."""
 
-    def __init__(self, file, line, text):
-        self.file, self.line, self.text = file, line, text
+    def __init__(self, file, line, text, verb="includes"):
+        self.file, self.line, self.text, self.verb = file, line, text, verb
 
     def where(self):
         return f"{self.file}:{self.line}: {self.text}"
+
+
+def read_library_links(root, links_path, folders, arrows):
+    """Adds the link arrows of a cmake/library_links.cmake file; returns its problems."""
+    sources, links, line_of = collections.defaultdict(list), collections.defaultdict(list), {}
+    library = None
+    with open(links_path, encoding="utf-8") as links_file:
+        for number, line in enumerate(links_file, start=1):
+            kind, _, value = line.strip().partition(" ")
+            if kind == "library":
+                library = value
+                line_of[library] = number
+            elif kind == "source" and library is not None:
+                sources[library].append(value)
+            elif kind == "links" and library is not None:
+                links[library].append((value, number))
+    root_path = os.path.abspath(root)
+    shown_links_path = os.path.relpath(os.path.abspath(links_path), root_path).replace(os.sep, "/")
+    if shown_links_path.startswith("../"):
+        shown_links_path = links_path
+    folder_of_library, problems = {}, []
+    for library in sorted(line_of):
+        library_folders = set()
+        for source in sources[library]:
+            absolute = source if os.path.isabs(source) else os.path.join(root_path, source)
+            relative = os.path.relpath(absolute, root_path).replace(os.sep, "/")
+            if relative.startswith("../") or is_skipped_directory(os.path.dirname(relative) or "."):
+                continue  # generated in the build tree, or outside the project
+            library_folders.add(folder_of(relative))
+        if len(library_folders) > 1:
+            problems.append(f"library {library} has sources in folders {', '.join(sorted(library_folders))} "
+                            f"(one library, one folder): {shown_links_path}:{line_of[library]}")
+        if len(library_folders) == 1:
+            folder_of_library[library] = library_folders.pop()
+    for library, linked in sorted(links.items()):
+        for other, number in linked:
+            from_folder, to_folder = folder_of_library.get(library), folder_of_library.get(other)
+            if from_folder is None or to_folder is None or from_folder == to_folder:
+                continue
+            folders.update((from_folder, to_folder))
+            arrows.setdefault((from_folder, to_folder),
+                              Arrow(shown_links_path, number, f"{library} links {other}", "links"))
+    return problems
 
 
 def read_folder_graph(root):
@@ -210,11 +257,11 @@ def upward_include_problems(arrows):
     problems = []
     for (from_folder, to_folder), arrow in sorted(arrows.items()):
         if to_folder == APP_FOLDER and from_folder != APP_FOLDER:
-            problems.append(f"{from_folder} includes app/ (only app/ may): {arrow.where()}")
+            problems.append(f"{from_folder} {arrow.verb} app/ (only app/ may): {arrow.where()}")
         reports_target = to_folder == REPORTS_PREFIX or to_folder.startswith(REPORTS_PREFIX + "/")
         reports_source = from_folder == REPORTS_PREFIX or from_folder.startswith(REPORTS_PREFIX + "/")
         if reports_target and not reports_source and from_folder != APP_FOLDER:
-            problems.append(f"{from_folder} includes {to_folder}/ (only reports/ and app/ may): {arrow.where()}")
+            problems.append(f"{from_folder} {arrow.verb} {to_folder}/ (only reports/ and app/ may): {arrow.where()}")
     return problems
 
 
@@ -232,28 +279,40 @@ def layered_order(folders, arrows):
 
 
 def main(arguments):
-    show_layers = "--layers" in arguments
-    positional = [a for a in arguments if a != "--layers"]
-    if len(positional) != 1 or not os.path.isdir(positional[0]):
+    show_layers, links_path, positional = False, None, []
+    remaining = list(arguments)
+    while remaining:
+        argument = remaining.pop(0)
+        if argument == "--layers":
+            show_layers = True
+        elif argument == "--links" and remaining:
+            links_path = remaining.pop(0)
+        else:
+            positional.append(argument)
+    if len(positional) != 1 or not os.path.isdir(positional[0]) or (links_path and not os.path.isfile(links_path)):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     root = positional[0]
     folders, arrows = read_folder_graph(root)
-    successors, components = strongly_connected_components(folders, arrows)
     failed = False
+    if links_path:
+        for problem in read_library_links(root, links_path, folders, arrows):
+            failed = True
+            print("library layout: " + problem)
+    successors, components = strongly_connected_components(folders, arrows)
     for component in components:
         if len(component) < 2:
             continue
         failed = True
         path = cycle_path(component[0], set(component), successors)
-        print("folder include cycle: " + " -> ".join(path))
+        print("folder cycle: " + " -> ".join(path))
         for from_folder, to_folder in zip(path, path[1:]):
             print(f"  {from_folder} -> {to_folder}: {arrows[(from_folder, to_folder)].where()}")
         if len(component) > len(path) - 1:
             print("  (folders in the same cycle: " + ", ".join(component) + ")")
     for problem in upward_include_problems(arrows):
         failed = True
-        print("upward include: " + problem)
+        print("upward arrow: " + problem)
     if show_layers:
         print("folders, each including only folders above it:")
         for folder in layered_order(folders, arrows):
@@ -261,8 +320,8 @@ def main(arguments):
             print(f"  {folder}: {', '.join(included) if included else '-'}")
     if failed:
         return 1
-    print(f"folder_include_cycles: {len(folders)} folders, {len(arrows)} arrows between folders, "
-          "no cycle, no upward include")
+    print(f"folder_include_cycles: {len(folders)} folders, {len(arrows)} arrows between folders "
+          f"({'includes and library links' if links_path else 'includes'}), no cycle, no upward include")
     return 0
 
 

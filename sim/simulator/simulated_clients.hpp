@@ -13,9 +13,8 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "sim/client/chat_client.hpp"
+#include "sim/history/history_event.hpp"
 #include "sim/simulator/simulated_network.hpp"
 
 namespace resync::sim {
@@ -28,7 +27,7 @@ ClientTransportKind transport_kind_of(const OpenTransport& open);
 
 class SimulatedClients {
  public:
-  using Record = std::function<void(nlohmann::json)>;
+  using Record = std::function<void(history::EventPayload)>;
   SimulatedClients(SimWorld& world, SimulatedNetwork& network, SimulatedServer& server, Record record)
       : world_(world), network_(network), server_(server), record_(std::move(record)) {}
 

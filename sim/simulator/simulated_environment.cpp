@@ -20,12 +20,12 @@ SimulatedEnvironment::SimulatedEnvironment(const Scenario& scenario, const Simul
       world_(options),
       store_({":memory:", server::Durability::full}),
       network_(world_, *this),
-      server_(world_, network_, scenario, faulty_store_, [this](nlohmann::json event) { record(std::move(event)); }),
-      clients_(world_, network_, server_, [this](nlohmann::json event) { record(std::move(event)); }),
+      server_(world_, network_, scenario, faulty_store_, [this](history::EventPayload event) { record(std::move(event)); }),
+      clients_(world_, network_, server_, [this](history::EventPayload event) { record(std::move(event)); }),
       control_(network_),
       faults_(control_, network_, simulated_proxy_name) {}
 
-std::string SimulatedEnvironment::run() {
+history::History SimulatedEnvironment::run() {
   if (scenario_.server.preload_messages > 0) {
     for (std::int64_t index = 0; index < scenario_.server.preload_messages; ++index) {
       store_.insert("preloaded-" + std::to_string(index + 1), std::nullopt);
@@ -55,13 +55,12 @@ std::string SimulatedEnvironment::run() {
   std::uint64_t events = 0;
   while (!world_.finished && world_.clock.run_next()) {
     if (++events > events_per_run_max || world_.clock.now_ms() > cut_off_ms) {
-      record({{"type", "run_finished"}, {"converged", false},
-              {"detail", "the simulation was cut off after " + std::to_string(events) + " events at " +
-                             std::to_string(world_.clock.now_ms()) + " ms of virtual time"}});
+      record(history::RunFinished{false, "the simulation was cut off after " + std::to_string(events) + " events at " +
+                                             std::to_string(world_.clock.now_ms()) + " ms of virtual time"});
       break;
     }
   }
-  return history_.str();
+  return std::move(history_);
 }
 
 void SimulatedEnvironment::schedule(std::int64_t time_ms, std::function<void()> work) {
@@ -70,10 +69,13 @@ void SimulatedEnvironment::schedule(std::int64_t time_ms, std::function<void()> 
   });
 }
 
-void SimulatedEnvironment::record(nlohmann::json event) {
-  nlohmann::json line = {{"t_ms", world_.clock.now_ms()}};
-  line.update(event);
-  history_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+void SimulatedEnvironment::record_run_started(history::RunStarted run) {
+  history_.run_started_t_ms = world_.clock.now_ms();
+  history_.run = std::move(run);
+}
+
+void SimulatedEnvironment::record(history::EventPayload event) {
+  history_.events.push_back(history::HistoryEvent{world_.clock.now_ms(), std::move(event), 0});
 }
 
 void SimulatedEnvironment::stop_server(int signal) {
@@ -86,15 +88,12 @@ void SimulatedEnvironment::stop_server(int signal) {
   }
   // The simulated server ends as the real one does when nothing goes wrong: exit 0 after
   // SIGTERM, death by SIGKILL (the fields of a live server_stopped, docs/HISTORY.md).
-  record({{"type", "server_stopped"},
-          {"signal", signal == SIGTERM ? "SIGTERM" : "SIGKILL"},
-          {"incarnation", server_.incarnation()},
-          {"requested", true},
-          {"exit_status", signal == SIGTERM ? nlohmann::json(0) : nlohmann::json()},
-          {"exit_signal", signal == SIGTERM ? nlohmann::json() : nlohmann::json("SIGKILL")},
-          {"sanitizer_report", false},
-          {"escalated", false},
-          {"detail", ""}});
+  history::ServerStopped stopped;
+  stopped.signal = signal == SIGTERM ? "SIGTERM" : "SIGKILL";
+  stopped.incarnation = server_.incarnation();
+  if (signal == SIGTERM) stopped.exit_status = 0;
+  if (signal != SIGTERM) stopped.exit_signal = "SIGKILL";
+  record(std::move(stopped));
   server_.stop();
 }
 
@@ -112,7 +111,7 @@ void SimulatedEnvironment::stop_server_on_trigger(int signal, std::int64_t delay
 void SimulatedEnvironment::start_server() {
   if (server_.running()) return;
   server_.start();
-  record({{"type", "server_started"}, {"port", 0}, {"pid", 0}, {"incarnation", server_.incarnation()}});
+  record(history::ServerStarted{0, 0, server_.incarnation()});
 }
 
 // The simulated database fails at once where the live one may first stall: a held lock
@@ -129,13 +128,11 @@ StorageFaultAttempt SimulatedEnvironment::start_storage_fault(StorageFaultKind k
 
 void SimulatedEnvironment::finish() {
   world_.finished = true;
-  nlohmann::json messages = nlohmann::json::array();
-  for (const auto& row : store_.read_range(0, store_.last_committed_id(), static_cast<std::size_t>(-1) >> 1)) {
-    messages.push_back({{"id", row.id},
-                        {"content", row.content},
-                        {"client_offset", row.client_offset ? nlohmann::json(*row.client_offset) : nlohmann::json()}});
+  history::CommittedLog log;
+  for (auto& row : store_.read_range(0, store_.last_committed_id(), static_cast<std::size_t>(-1) >> 1)) {
+    log.messages.push_back({row.id, std::move(row.content), std::move(row.client_offset)});
   }
-  record({{"type", "committed_log"}, {"source", "database"}, {"messages", std::move(messages)}});
+  record(std::move(log));
 }
 
 }  // namespace resync::sim

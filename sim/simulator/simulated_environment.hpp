@@ -4,16 +4,14 @@
 // writes the history.
 #include <cstdint>
 #include <functional>
-#include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "fault_injector/control/control_plane.hpp"
 #include "server/core/sqlite_message_store.hpp"
 #include "server/core/storage_fault_store.hpp"
 #include "sim/execution/control_plane_faults.hpp"
 #include "sim/execution/scenario_execution.hpp"
+#include "sim/history/history.hpp"
 #include "sim/simulator/simulated_clients.hpp"
 #include "sim/simulator/simulated_network.hpp"
 #include "sim/simulator/simulated_server.hpp"
@@ -24,13 +22,14 @@ class SimulatedEnvironment final : public RunEnvironment, private NetworkEnds {
  public:
   SimulatedEnvironment(const Scenario& scenario, const SimulationOptions& options);
 
-  // Runs the scenario to its end (or its cut-off) and returns the history (JSON lines).
-  std::string run();
+  // Runs the scenario to its end (or its cut-off) and returns its history as typed events.
+  history::History run();
 
   // ---- RunEnvironment ----
   std::int64_t now_ms() const override { return world_.now_ms(); }
   void schedule(std::int64_t time_ms, std::function<void()> work) override;
-  void record(nlohmann::json event) override;
+  void record_run_started(history::RunStarted run) override;
+  void record(history::EventPayload event) override;
   void pump(ChatClient& client) override { clients_.pump(client); }
   FaultControl& faults() override { return faults_; }
   bool controls_server() const override { return true; }
@@ -59,7 +58,7 @@ class SimulatedEnvironment final : public RunEnvironment, private NetworkEnds {
 
   const Scenario& scenario_;
   SimWorld world_;
-  std::ostringstream history_;
+  history::History history_;
   server::SqliteMessageStore store_;
   // What the core writes through: storage faults switch its mode (the preload, the
   // committed log and SIGKILL's rollback use store_ directly, as the harness would).

@@ -92,11 +92,9 @@ void SimulatedServer::downstream_room(SimConnection& connection) {
 }
 
 void SimulatedServer::log(server::host::LogLevel level, std::string_view text) {
-  // Until the typed history lands this is the one place a server_log line is built.
-  record_({{"type", "server_log"},
-           {"level", std::string(server::host::log_level_name(level))},
-           {"text", std::string(text)},
-           {"incarnation", incarnation_}});
+  // The level words are the live server's ("resync serve: warning: ..."), as the live runner
+  // records them from its stderr.
+  record_(history::ServerLog{std::string(server::host::log_level_name(level)), std::string(text), incarnation_});
 }
 
 }  // namespace resync::sim

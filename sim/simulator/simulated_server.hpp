@@ -10,10 +10,9 @@
 #include <memory>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "server/core/message_store.hpp"
 #include "server/host/server_host.hpp"
+#include "sim/history/history_event.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/simulator/simulated_network.hpp"
 #include "sim/simulator/virtual_scheduler.hpp"
@@ -29,7 +28,7 @@ inline constexpr std::size_t simulated_proxy_buffered_bytes_max = 4 * 1024 * 102
 
 class SimulatedServer final : public server::host::LogSink {
  public:
-  using Record = std::function<void(nlohmann::json)>;
+  using Record = std::function<void(history::EventPayload)>;
   SimulatedServer(SimWorld& world, SimulatedNetwork& network, const Scenario& scenario, server::MessageStore& store,
                   Record record);
   ~SimulatedServer() override;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Shows that scripts/folder_include_cycles.py can fail: over each fixture tree here (a few
-empty sources with planted include lines) it must exit 1 and print every line of the tree's
-expected_output.txt.
+empty sources with planted include lines, and for some a planted library_links.txt) it must
+exit 1 and print every line of the tree's expected_output.txt.
 
 Usage: check_planted_fixtures.py SCRIPT FIXTURES_DIR
 """
@@ -14,7 +14,11 @@ import sys
 def check_fixture(script, fixture):
     with open(os.path.join(fixture, "expected_output.txt"), encoding="utf-8") as expected_file:
         expected_lines = [line.rstrip("\n") for line in expected_file if line.strip()]
-    run = subprocess.run([sys.executable, script, fixture], capture_output=True, text=True, timeout=60)
+    command = [sys.executable, script, fixture]
+    links = os.path.join(fixture, "library_links.txt")
+    if os.path.isfile(links):
+        command[2:2] = ["--links", links]  # a planted library link graph, as CMake writes it
+    run = subprocess.run(command, capture_output=True, text=True, timeout=60)
     printed_lines = run.stdout.splitlines()
     problems = []
     if run.returncode != 1:

@@ -62,8 +62,10 @@ struct PollingFixture : ::testing::Test {
   server::SqliteMessageStore store{{":memory:", server::Durability::full}};
   RecordingEnds ends;
   SimulatedNetwork network{world, ends};
-  std::vector<nlohmann::json> records;
-  SimulatedServer server{world, network, scenario, store, [this](nlohmann::json event) { records.push_back(event); }};
+  std::vector<std::string> log_texts;
+  SimulatedServer server{world, network, scenario, store, [this](history::EventPayload event) {
+                           if (auto* line = std::get_if<history::ServerLog>(&event)) log_texts.push_back(line->text);
+                         }};
   static ClientSpec polly() {
     ClientSpec spec;
     spec.name = "polly";
@@ -91,7 +93,7 @@ TEST_F(PollingFixture, HandshakePostAndGetOverOneKeepAliveConnection) {
   ASSERT_EQ(bodies.size(), 3u) << ends.client_bytes;
   EXPECT_EQ(bodies[1], "ok");
   EXPECT_EQ(bodies[2].rfind("40{", 0), 0u) << "the GET carries the Socket.IO CONNECT reply: " << bodies[2] << " "
-                                           << nlohmann::json(records).dump();
+                                           << nlohmann::json(log_texts).dump();
   EXPECT_FALSE(ends.client_saw_end) << "keep-alive: the connection stays open";
 }
 
