@@ -255,6 +255,86 @@ std::optional<Instant> ConnectionPipeline::next_trigger_deadline() const {
   return deadline;
 }
 
+std::optional<Instant> ConnectionPipeline::next_write_deadline(Direction direction) const {
+  const Outbox& outbox = outboxes_[index_of(direction)];
+  if (outbox.empty()) return std::nullopt;
+  return outbox.front().at;
+}
+
+std::optional<Instant> ConnectionPipeline::next_deadline() const {
+  std::optional<Instant> deadline = next_trigger_deadline();
+  auto earliest = [&deadline](const std::optional<Instant>& at) {
+    if (at && (!deadline || *at < *deadline)) deadline = at;
+  };
+  for (Direction direction : kBothDirections) earliest(next_write_deadline(direction));
+  earliest(reset_at_);
+  return deadline;
+}
+
+std::optional<Instant> ConnectionPipeline::next_deadline_after(Instant now) const {
+  std::optional<Instant> deadline;
+  auto earliest = [&deadline, now](const std::optional<Instant>& at) {
+    if (at && *at > now && (!deadline || *at < *deadline)) deadline = at;
+  };
+  earliest(next_trigger_deadline());
+  for (Direction direction : kBothDirections) earliest(next_write_deadline(direction));
+  earliest(reset_at_);
+  return deadline;
+}
+
+Instant ConnectionPipeline::write_until(Instant now) const { return reset_at_ ? std::min(now, *reset_at_) : now; }
+
+std::optional<ConnectionPipeline::DueWrite> ConnectionPipeline::peek_due(Instant now, Direction direction) const {
+  const Outbox& outbox = outboxes_[index_of(direction)];
+  if (outbox.empty() || outbox.front().at > write_until(now)) return std::nullopt;
+  if (outbox.front().end_of_stream) return DueWrite{{}, true};
+  return DueWrite{outbox.front_unwritten(), false};
+}
+
+void ConnectionPipeline::consume_due(Direction direction, std::size_t byte_count) {
+  Outbox& outbox = outboxes_[index_of(direction)];
+  if (outbox.empty()) return;
+  if (outbox.front().end_of_stream) {
+    outbox.pop_front();
+    return;
+  }
+  outbox.consume_front(std::min(byte_count, outbox.front_unwritten().size()));
+}
+
+std::optional<ConnectionPipeline::TakenWrite> ConnectionPipeline::take_due(Instant now, Direction direction) {
+  const std::optional<DueWrite> due = peek_due(now, direction);
+  if (!due) return std::nullopt;
+  TakenWrite taken{direction, std::string(due->bytes), due->end_of_stream};
+  consume_due(direction, taken.bytes.size());
+  return taken;
+}
+
+bool ConnectionPipeline::reset_due(Instant now) const {
+  if (!reset_at_ || *reset_at_ > now) return false;
+  for (Direction direction : kBothDirections) {
+    if (peek_due(*reset_at_, direction)) return false;
+  }
+  return true;
+}
+
+ConnectionPipeline::Due ConnectionPipeline::take_due(Instant now) {
+  on_timer(now);
+  Due due;
+  for (Direction direction : kBothDirections) {
+    while (std::optional<TakenWrite> taken = take_due(now, direction)) due.writes.push_back(std::move(*taken));
+  }
+  due.reset = reset_due(now);
+  return due;
+}
+
+void ConnectionPipeline::queue_unwritten(Direction direction, std::string bytes, Instant now) {
+  outboxes_[index_of(direction)].push_bytes(now, std::move(bytes));
+}
+
+void ConnectionPipeline::discard_unwritten() {
+  for (Outbox& outbox : outboxes_) outbox.clear();
+}
+
 void ConnectionPipeline::run_chain(Direction direction, std::size_t first_index, Emission emission) {
   for (std::size_t index = first_index; index < attached_.size(); ++index) {
     Attached& attached = attached_[index];

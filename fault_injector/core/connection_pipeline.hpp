@@ -4,7 +4,12 @@
 // "write these bytes at instant t", ends of stream and an optional reset instant come out.
 // It owns the connection's attached toxics (in the proxy's order, which is the chain
 // order), its stream observers, targeting and triggers. No sockets, no clock, no threads:
-// the Asio shell drives it with real time, the step-4 simulator with virtual time.
+// the Asio shell drives it with real time, the simulator with virtual time.
+//
+// What is due when is the pipeline's answer, not the shells' (quinn-proto's poll_timeout /
+// poll_transmit): next_deadline() says when to come back, take_due() hands out what is due.
+// A shell's loop: feed input (on_bytes, on_end_of_stream, control), call take_due (or its
+// parts), write what it got, arm one timer at next_deadline_after(now).
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -66,11 +71,65 @@ class ConnectionPipeline {
   void on_forwarded_unobserved(Direction direction, std::size_t byte_count) {
     bytes_read_[index_of(direction)] += byte_count;
   }
-  void on_timer(Instant now);
-  std::optional<Instant> next_trigger_deadline() const;
 
-  Outbox& outbox(Direction direction) { return outboxes_[index_of(direction)]; }
+  // ---- What is due, and when ----------------------------------------------------------
+  // One direction's piece that is due: bytes to write (the unwritten part of the piece), or
+  // the end of the stream (a FIN to send). Nothing scheduled after a pending reset is ever
+  // due: writes are due while their instant is <= min(now, reset_at()).
+  struct DueWrite {
+    std::string_view bytes;  // into the pipeline: valid until the pipeline is next called
+    bool end_of_stream = false;
+  };
+  struct TakenWrite {
+    Direction direction = Direction::upstream;
+    std::string bytes;
+    bool end_of_stream = false;
+  };
+  // Everything due at one instant, in the order a shell must apply it.
+  struct Due {
+    std::vector<TakenWrite> writes;  // all upstream pieces in stream order, then all downstream ones
+    bool reset = false;              // after the writes: abort both sides (TCP RST)
+  };
+
+  // The earliest instant anything is due: a write or end of stream in either direction (the
+  // outbox fronts), the reset, an after_ms trigger. An instant <= now means something is
+  // due now. nullopt: only new input or a control call can make anything due.
+  std::optional<Instant> next_deadline() const;
+  // The same, counting only instants later than now: where a shell with backpressure arms
+  // its timer (what is due now but blocked waits for writability, not for the timer).
+  std::optional<Instant> next_deadline_after(Instant now) const;
+  // The parts of next_deadline(), for a shell that schedules each part on its own.
+  std::optional<Instant> next_write_deadline(Direction direction) const;  // the outbox front's instant
+  std::optional<Instant> next_trigger_deadline() const;                   // the earliest after_ms trigger
   const std::optional<Instant>& reset_at() const { return reset_at_; }
+
+  // Everything due at now, for a shell that can always write (no backpressure): first runs
+  // the after_ms triggers whose time has come (on_timer: a toxic that activates may queue
+  // bytes or a reset), then takes every due upstream piece, then every due downstream piece,
+  // then reports the reset when reset_due(now) (so the pieces due before it went first).
+  Due take_due(Instant now);
+  // One direction, one piece: takes the due front piece whole (bytes or the end).
+  std::optional<TakenWrite> take_due(Instant now, Direction direction);
+  // One direction, for a writer that may take only part (a non-blocking socket): the due
+  // front piece without taking it; consume_due(direction, n) after writing n of its bytes
+  // (an end of stream: consume_due(direction, 0) once the FIN is sent).
+  std::optional<DueWrite> peek_due(Instant now, Direction direction) const;
+  void consume_due(Direction direction, std::size_t byte_count);
+  // The reset's instant has come and no piece due at or before it is left in either
+  // direction: the shell aborts the connection now (after its own buffers, e.g. a splice
+  // pipe, are written too). Pieces due before a reset always go out first.
+  bool reset_due(Instant now) const;
+  // Runs the after_ms triggers whose instant has come (a toxic activating queues its
+  // output). take_due(now) calls it first; a shell using the parts calls it on its timer.
+  void on_timer(Instant now);
+
+  // Bytes a write_directly caller could not write whole: the rest waits in the outbox, due
+  // at now, before anything read later.
+  void queue_unwritten(Direction direction, std::string bytes, Instant now);
+  // The connection is gone (reset or dropped): nothing queued will ever be written.
+  void discard_unwritten();
+  // The raw outbox, for callers written before take_due; new code uses the calls above.
+  Outbox& outbox(Direction direction) { return outboxes_[index_of(direction)]; }
   // Bytes accepted from the direction's source but not yet written: the proxy stops reading
   // that source while this is above its limit, so a slow or paused path pushes back.
   std::size_t buffered_bytes(Direction direction) const;
@@ -100,6 +159,7 @@ class ConnectionPipeline {
   void run_chain(Direction direction, std::size_t first_index, Emission emission);
   void dispatch(ToxicOutput& out, std::size_t from_index);
   bool direction_is_idle(Direction direction) const;
+  Instant write_until(Instant now) const;
   void refresh_observer_needs();
 
   std::uint64_t seed_;

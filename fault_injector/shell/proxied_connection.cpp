@@ -187,8 +187,8 @@ bool ProxiedConnection::forward(Direction direction, std::size_t byte_count) {
       return false;
     }
     if (written < byte_count) {
-      pipeline_.outbox(direction).push_bytes(
-          now, std::string(reinterpret_cast<const char*>(bytes.data()) + written, byte_count - written));
+      pipeline_.queue_unwritten(
+          direction, std::string(reinterpret_cast<const char*>(bytes.data()) + written, byte_count - written), now);
     }
   }
   pump();
@@ -244,23 +244,24 @@ bool ProxiedConnection::drain_pipe(Direction direction) {
   return true;
 }
 
+// Writes what the pipeline says is due in this direction, as far as the destination takes it.
 bool ProxiedConnection::flush(Direction direction, Instant now) {
   Side& side = sides_[index_of(direction)];
   // Bytes in the pipe were read before anything in the outbox: they go first.
   if (side.pipe_bytes > 0 && !side.waiting_writable && !drain_pipe(direction)) return !finished_;
   if (side.pipe_bytes > 0) return true;
-  Outbox& outbox = pipeline_.outbox(direction);
-  while (!outbox.empty() && outbox.front().at <= now && !side.waiting_writable) {
-    if (outbox.front().end_of_stream) {
+  while (!side.waiting_writable) {
+    const std::optional<ConnectionPipeline::DueWrite> due = pipeline_.peek_due(now, direction);
+    if (!due) break;
+    if (due->end_of_stream) {
       boost::system::error_code ignored;
       destination(direction).shutdown(tcp::socket::shutdown_send, ignored);
       side.destination_shut = true;
-      outbox.pop_front();
+      pipeline_.consume_due(direction, 0);
       continue;
     }
     boost::system::error_code error;
-    const std::string_view unwritten = outbox.front_unwritten();
-    const std::size_t written = destination(direction).write_some(asio::buffer(unwritten.data(), unwritten.size()), error);
+    const std::size_t written = destination(direction).write_some(asio::buffer(due->bytes.data(), due->bytes.size()), error);
     if (error == asio::error::would_block || error == asio::error::try_again) {
       wait_writable(direction);
       break;
@@ -269,7 +270,7 @@ bool ProxiedConnection::flush(Direction direction, Instant now) {
       abort_with_reset();
       return false;
     }
-    outbox.consume_front(written);
+    pipeline_.consume_due(direction, written);
   }
   return true;
 }
@@ -277,25 +278,18 @@ bool ProxiedConnection::flush(Direction direction, Instant now) {
 void ProxiedConnection::pump() {
   if (finished_ || !connected_) return;
   const Instant now = context_.clock.now();
-  // Nothing scheduled after a pending reset may leave, even if the timer fired late.
-  const Instant write_until = pipeline_.reset_at() ? std::min(now, *pipeline_.reset_at()) : now;
+  // take_due's parts, so each direction writes only while its destination takes more.
+  pipeline_.on_timer(now);
   for (Direction direction : kBothDirections) {
-    if (!flush(direction, write_until)) return;
+    if (!flush(direction, now)) return;
   }
 
-  if (const auto& reset_at = pipeline_.reset_at(); reset_at && *reset_at <= now) {
-    // Bytes due before the reset go out first (a frame that passed the trigger must arrive);
-    // anything still waiting for a writable socket gets that chance, the rest is discarded.
-    bool due_bytes_pending = false;
-    for (Direction direction : kBothDirections) {
-      const Outbox& outbox = pipeline_.outbox(direction);
-      const Side& side = sides_[index_of(direction)];
-      due_bytes_pending |= side.waiting_writable && (side.pipe_bytes > 0 || (!outbox.empty() && outbox.front().at <= *reset_at));
-    }
-    if (!due_bytes_pending) {
-      abort_with_reset();
-      return;
-    }
+  // Bytes due before the reset go out first (a frame that passed the trigger must arrive):
+  // the pipeline holds the reset while such a piece waits for a writable socket, and so
+  // does a splice pipe that still holds bytes.
+  if (pipeline_.reset_due(now) && sides_[0].pipe_bytes == 0 && sides_[1].pipe_bytes == 0) {
+    abort_with_reset();
+    return;
   }
 
   const Side& upstream = sides_[index_of(Direction::upstream)];
@@ -315,16 +309,8 @@ void ProxiedConnection::pump() {
     }
   }
 
-  std::optional<Instant> deadline = pipeline_.next_trigger_deadline();
-  auto earliest = [&deadline](Instant at) {
-    if (!deadline || at < *deadline) deadline = at;
-  };
-  for (Direction direction : kBothDirections) {
-    const Outbox& outbox = pipeline_.outbox(direction);
-    if (!outbox.empty() && outbox.front().at > now) earliest(outbox.front().at);
-  }
-  if (pipeline_.reset_at()) earliest(*pipeline_.reset_at());
-  arm_timer(deadline);
+  // What is due now but blocked waits for a writable socket; the timer is for what comes later.
+  arm_timer(pipeline_.next_deadline_after(now));
 }
 
 void ProxiedConnection::arm_timer(std::optional<Instant> deadline) {
@@ -338,7 +324,6 @@ void ProxiedConnection::arm_timer(std::optional<Instant> deadline) {
   timer_.async_wait([self = shared_from_this(), deadline](const boost::system::error_code& error) {
     if (error || self->finished_ || self->timer_deadline_ != deadline) return;
     self->timer_deadline_.reset();
-    self->pipeline_.on_timer(self->context_.clock.now());
     self->pump();
   });
 }

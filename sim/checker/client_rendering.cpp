@@ -85,7 +85,7 @@ std::vector<ClientRendering> collect_client_renderings(const history::History& h
       rendering.ignored_since_reload = 0;
       ++rendering.reload_count;
     } else if (const auto* received = event.as<history::MessageReceived>()) {
-      if (stored_before_the_run(received->id, history.run.start_offset)) continue;
+      if (stored_before_the_run(received->id, history.run.start_offset_or_zero())) continue;
       if (received->rendered) {
         rendering.rendered.push_back(RenderedMessage{received->id, event.t_ms, event_index});
       } else {

@@ -89,7 +89,7 @@ const history::CommittedLog* last_committed_log(const history::History& history,
 }
 
 ResolvedCommittedLog resolve_committed_log(const history::History& history) {
-  const std::int64_t start_offset = history.run.start_offset;
+  const std::int64_t start_offset = history.run.start_offset_or_zero();
   ResolvedCommittedLog resolved;
   std::string& failures = resolved.unavailable;
   for (const history::HistoryEvent& event : history.events) {

@@ -35,7 +35,7 @@ std::vector<Anomaly> check_catch_up_against_database(const history::History& his
   const history::CommittedLog* audit = last_committed_log(history, history::CommittedLogSource::catch_up_audit);
   if (database == nullptr || audit == nullptr) return {};
   const std::int64_t from_offset = audit->from_offset.value_or(0);
-  const std::int64_t floor = std::max(history.run.start_offset, from_offset);
+  const std::int64_t floor = std::max(history.run.start_offset_or_zero(), from_offset);
   // The reader sorts both by id and rejects repeated ids, so one merge walk finds them all.
   const std::vector<history::CommittedMessage> stored = above(database->messages, floor);
   const std::vector<history::CommittedMessage> served = above(audit->messages, floor);

@@ -80,7 +80,7 @@ std::optional<Anomaly> judge(const std::string& client, const ClientMemory& memo
 std::vector<Anomaly> check_recovery_continuity(const history::History& history, const CommittedLogIndex& log) {
   std::map<std::string, ClientMemory, std::less<>> clients;
   // Ids up to the start offset count as had by every page from the start (docs/HISTORY.md).
-  const std::int64_t start_offset = history.run.start_offset;
+  const std::int64_t start_offset = history.run.start_offset_or_zero();
   const auto memory_of = [&](const std::string& client) -> ClientMemory& {
     const auto [found, inserted] = clients.try_emplace(client);
     if (inserted) found->second.kept_offset = start_offset;

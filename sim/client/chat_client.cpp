@@ -62,7 +62,7 @@ void ChatClient::reload(std::int64_t now_ms) {
   receive_buffer_.clear();
   ++page_incarnation_;
   client_offset_counter_ = 0;
-  record({{"type", "reloaded"}, {"kept_offset", spec_.keeps_offset_on_reload ? nlohmann::json(server_offset_) : nlohmann::json()}});
+  record(history::ClientReloaded{{}, spec_.keeps_offset_on_reload ? std::optional<std::int64_t>(server_offset_) : std::nullopt});
   connect(now_ms);
 }
 
@@ -159,7 +159,7 @@ void ChatClient::open_transport(std::int64_t now_ms) {
   ++attempt_;
   open_deadline_ms_ = now_ms + spec_.reconnection.connect_timeout_ms;
   heartbeat_deadline_ms_.reset();
-  record({{"type", "connecting"}, {"attempt", attempt_}});
+  record(history::ClientConnecting{{}, attempt_});
   actions_.push_back(OpenTransport{transport_, "EIO=4&transport=websocket&tag=" + spec_.name});
 }
 
@@ -173,8 +173,8 @@ void ChatClient::lose_transport(std::string reason, std::int64_t /*now_ms*/) {
     fail_in_flight_send();
   }
   ack_ids_to_client_offset_.clear();
-  if (was_connected || reason == "io client disconnect") record({{"type", "disconnected"}, {"reason", reason}});
-  else record({{"type", "connect_error"}, {"message", reason}});
+  if (was_connected || reason == "io client disconnect") record(history::ClientDisconnected{{}, std::move(reason)});
+  else record(history::ClientConnectError{{}, std::move(reason)});
   state_ = State::idle;
 }
 
@@ -224,7 +224,7 @@ void ChatClient::handle_socket_packet(std::string_view text, std::int64_t now_ms
       return;
     case socketio::PacketType::connect_error: {
       // socket.io-client does not retry after the server refuses the CONNECT.
-      record({{"type", "connect_error"}, {"message", packet.payload->dump()}});
+      record(history::ClientConnectError{{}, packet.payload->dump()});
       actions_.push_back(CloseTransport{transport_});
       transport_ = 0;
       state_ = State::idle;
@@ -252,7 +252,7 @@ void ChatClient::handle_socket_packet(std::string_view text, std::int64_t now_ms
       ack_ids_to_client_offset_.erase(found);
       // Any try's ack acknowledges the head; acks for packets no longer at the head are stale.
       if (acked_queue_.empty() || acked_queue_.front().client_offset != client_offset) return;
-      record({{"type", "acked"}, {"content", acked_queue_.front().content}, {"client_offset", client_offset}});
+      record(history::MessageAcked{{}, acked_queue_.front().content, client_offset});
       acked_queue_.pop_front();
       drain_acked_queue(/*force=*/false, now_ms);
       return;
@@ -274,7 +274,7 @@ void ChatClient::on_socket_connected(const nlohmann::json& data, std::int64_t no
   }
   const bool recovered = private_id && private_id == private_id_;
   private_id_ = private_id;  // the last offset stays, as in socket.io-client
-  record({{"type", "connected"}, {"socket_id", socket_id}, {"server_offset", server_offset_}, {"recovered", recovered}});
+  record(history::ClientConnected{{}, socket_id, server_offset_, recovered});
   std::vector<nlohmann::json> buffered = std::move(receive_buffer_);
   receive_buffer_.clear();
   for (const nlohmann::json& arguments : buffered) handle_chat_event(arguments);
@@ -311,13 +311,13 @@ void ChatClient::handle_chat_event(const nlohmann::json& arguments) {
     server_offset_ = std::max(server_offset_, id);
   }
   if (render) rendered_.push_back({id, content});
-  record({{"type", "received"}, {"id", id}, {"content", content}, {"rendered", render}});
+  record(history::MessageReceived{{}, id, content, render});
 }
 
 void ChatClient::emit_plain(const std::string& content) {
   send_engine(engineio::encode_packet(engineio::PacketType::message,
                                       socketio::encode_event(nlohmann::json::array({names_.chat_event, content}))));
-  record({{"type", "sent"}, {"content", content}, {"client_offset", nullptr}, {"attempt", 1}, {"acked_delivery", false}});
+  record(history::MessageSent{{}, content, std::nullopt, 1, false});
 }
 
 void ChatClient::drain_acked_queue(bool force, std::int64_t now_ms) {
@@ -331,8 +331,7 @@ void ChatClient::drain_acked_queue(bool force, std::int64_t now_ms) {
   send_engine(engineio::encode_packet(
       engineio::PacketType::message,
       socketio::encode_event(nlohmann::json::array({names_.chat_event, head.content, head.client_offset}), ack_id)));
-  record({{"type", "sent"}, {"content", head.content}, {"client_offset", head.client_offset},
-          {"attempt", head.try_count}, {"acked_delivery", true}});
+  record(history::MessageSent{{}, head.content, head.client_offset, head.try_count, true});
 }
 
 // The in-flight acked send failed (ack timeout or disconnect): like socket.io-client's queue,
@@ -342,19 +341,17 @@ void ChatClient::fail_in_flight_send() {
   QueuedSend& head = acked_queue_.front();
   head.ack_deadline_ms.reset();
   if (spec_.retries && head.try_count > *spec_.retries) {
-    record({{"type", "send_abandoned"}, {"content", head.content}, {"client_offset", head.client_offset},
-            {"reason", "retries exhausted"}});
+    record(history::SendAbandoned{{}, head.content, head.client_offset, "retries exhausted"});
     acked_queue_.pop_front();
   }
 }
 
 void ChatClient::abandon_pending_sends(const std::string& reason) {
   for (const QueuedSend& queued : acked_queue_) {
-    record({{"type", "send_abandoned"}, {"content", queued.content}, {"client_offset", queued.client_offset},
-            {"reason", reason}});
+    record(history::SendAbandoned{{}, queued.content, queued.client_offset, reason});
   }
   for (const std::string& content : plain_send_buffer_) {
-    record({{"type", "send_abandoned"}, {"content", content}, {"client_offset", nullptr}, {"reason", reason}});
+    record(history::SendAbandoned{{}, content, std::nullopt, reason});
   }
   acked_queue_.clear();
   plain_send_buffer_.clear();
@@ -363,10 +360,16 @@ void ChatClient::abandon_pending_sends(const std::string& reason) {
 
 void ChatClient::send_engine(std::string text) { actions_.push_back(SendFrame{transport_, std::move(text)}); }
 
-void ChatClient::record(nlohmann::json event) {
-  const std::string& type = event["type"].get_ref<const std::string&>();
-  if (type == "received" || type == "sent" || type == "acked") last_chat_activity_ms_ = now_ms_;
-  event["client"] = spec_.name;
+void ChatClient::record(history::EventPayload event) {
+  if (std::holds_alternative<history::MessageReceived>(event) || std::holds_alternative<history::MessageSent>(event) ||
+      std::holds_alternative<history::MessageAcked>(event)) {
+    last_chat_activity_ms_ = now_ms_;
+  }
+  std::visit(
+      [this](auto& payload) {
+        if constexpr (requires { payload.client; }) payload.client = spec_.name;
+      },
+      event);
   actions_.push_back(RecordEvent{std::move(event)});
 }
 

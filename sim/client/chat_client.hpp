@@ -21,6 +21,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/portable_random.hpp"
+#include "sim/history/history_event.hpp"
+
 #include "sim/client/reconnect_backoff.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -41,7 +43,7 @@ struct CloseTransport {
   TransportId transport = 0;
 };
 struct RecordEvent {
-  nlohmann::json event;  // a history line without t_ms; the shell stamps the time
+  history::EventPayload event;  // a history line about this client; the shell stamps the time
 };
 using ClientAction = std::variant<OpenTransport, SendFrame, CloseTransport, RecordEvent>;
 
@@ -115,7 +117,8 @@ class ChatClient {
   void fail_in_flight_send();
   void abandon_pending_sends(const std::string& reason);
   void send_engine(std::string text);
-  void record(nlohmann::json event);
+  // `event` is one of the client payloads (its `client` is filled in here).
+  void record(history::EventPayload event);
 
   ClientSpec spec_;
   ClientProtocolNames names_;

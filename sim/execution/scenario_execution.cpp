@@ -18,15 +18,6 @@ constexpr std::int64_t external_log_still_ms = 500;
 // transaction, which lasts a commit) tries again; it gives up when its window is over.
 constexpr std::int64_t storage_fault_retry_interval_ms = 5;
 
-const char* verdict_name(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::valid: return "valid";
-    case Verdict::invalid: return "invalid";
-    case Verdict::unknown: return "unknown";
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 std::uint64_t derive_seed(std::uint64_t run_seed, std::uint64_t component) {
@@ -53,7 +44,7 @@ ChatClient* ScenarioExecution::client(const std::string& name) {
 }
 
 void ScenarioExecution::start() {
-  environment_.record({{"type", "phase"}, {"phase", "faults"}});
+  environment_.record(history::PhaseChanged{"faults"});
   for (const ClientSpec& spec : scenario_.clients) {
     if (!spec.connect_at_start) continue;
     ChatClient& chat_client = *clients_.at(spec.name);
@@ -66,25 +57,27 @@ void ScenarioExecution::start() {
 }
 
 void ScenarioExecution::record_run_started() {
-  nlohmann::json clients = nlohmann::json::array();
-  for (const auto& spec : scenario_.clients) clients.push_back(spec.name);
-  nlohmann::json line = {{"type", "run_started"},
-                       {"scenario", scenario_.name},
-                       {"description", scenario_.description},
-                       {"file", scenario_.file},
-                       {"seed", options_.seed},
-                       {"mode", options_.mode},
-                       {"target", options_.target},
-                       {"delivery", options_.delivery},
-                       {"expect",
-                        {{"verdict", verdict_name(scenario_.expect.verdict)},
-                         {"anomalies", scenario_.expect.anomalies},
-                         {"allow", scenario_.expect.allow}}},
-                       {"replay", options_.replay},
-                       {"clients", clients},
-                       {"converge_within_ms", scenario_.converge_within_ms}};
-  if (options_.start_offset) line["start_offset"] = *options_.start_offset;
-  environment_.record(std::move(line));
+  history::RunStarted run;
+  run.scenario = scenario_.name;
+  run.description = scenario_.description;
+  run.file = scenario_.file;
+  run.seed = options_.seed;
+  run.mode = options_.mode;
+  run.target = options_.target;
+  run.delivery = options_.delivery;
+  run.expect = scenario_.expect;
+  if (options_.replay.is_object()) {
+    const auto command = [&](const char* key) {
+      const auto found = options_.replay.find(key);
+      return found != options_.replay.end() && found->is_string() ? found->get<std::string>() : std::string();
+    };
+    run.replay_live = command("live");
+    run.replay_sim = command("sim");
+  }
+  for (const auto& spec : scenario_.clients) run.clients.push_back(spec.name);
+  run.converge_within_ms = scenario_.converge_within_ms;
+  run.start_offset = options_.start_offset;
+  environment_.record_run_started(std::move(run));
 }
 
 void ScenarioExecution::for_clients(const std::vector<std::string>& names, const std::function<void(ChatClient&)>& action) {
@@ -130,10 +123,10 @@ void ScenarioExecution::schedule_step(const Step& step, std::int64_t& last_ms) {
     when(step.at_ms, [this, fault = *fault] {
       const std::string type = fault.toxic.value("type", "");
       if (auto error = environment_.faults().add_fault(fault.name, fault.toxic)) {
-        environment_.record({{"type", "fault"}, {"name", fault.name}, {"action", "refused"}, {"toxic", type}, {"detail", *error}});
+        environment_.record(history::FaultChanged{fault.name, "refused", type, *error});
         return;
       }
-      environment_.record({{"type", "fault"}, {"name", fault.name}, {"action", "start"}, {"toxic", type}, {"detail", fault.toxic}});
+      environment_.record(history::FaultChanged{fault.name, "start", type, fault.toxic});
     });
   } else if (const auto* heal = std::get_if<HealStep>(&step.action)) {
     when(step.at_ms, [this, name = heal->name] {
@@ -142,7 +135,7 @@ void ScenarioExecution::schedule_step(const Step& step, std::int64_t& last_ms) {
       } else {
         environment_.faults().heal_all();
       }
-      environment_.record({{"type", "fault"}, {"name", name.value_or("*")}, {"action", "heal"}, {"toxic", ""}});
+      environment_.record(history::FaultChanged{name.value_or("*"), "heal", "", nullptr});
     });
   } else if (const auto* kill = std::get_if<KillServerStep>(&step.action); kill && kill->on) {
     when(step.at_ms, [this, &step, kill] { arm_process_fault(step, *kill); });
@@ -150,8 +143,8 @@ void ScenarioExecution::schedule_step(const Step& step, std::int64_t& last_ms) {
     const int signal = kill->signal == "SIGTERM" ? SIGTERM : SIGKILL;
     when(step.at_ms, [this, signal] {
       if (!environment_.controls_server()) {
-        environment_.record({{"type", "fault"}, {"name", "kill_server"}, {"action", "refused"}, {"toxic", "kill_server"},
-                             {"detail", "kill_server needs the embedded server or --target-cmd"}});
+        environment_.record(history::FaultChanged{"kill_server", "refused", "kill_server",
+                                                  "kill_server needs the embedded server or --target-cmd"});
         return;
       }
       environment_.stop_server(signal);
@@ -179,13 +172,13 @@ void ScenarioExecution::schedule_step(const Step& step, std::int64_t& last_ms) {
 void ScenarioExecution::try_storage_fault(StorageFaultKind kind, std::int64_t duration_ms, std::int64_t ends_ms) {
   if (finished_) return;
   const StorageFaultAttempt attempt = environment_.start_storage_fault(kind);
-  const nlohmann::json line = {{"type", "storage_fault"}, {"kind", storage_fault_name(kind)}, {"duration_ms", duration_ms}};
+  const auto line = [&](const char* action, std::string detail) {
+    return history::StorageFaultChanged{std::string(storage_fault_name(kind)), action, duration_ms, std::move(detail)};
+  };
   switch (attempt.outcome) {
     case StorageFaultAttempt::Outcome::started: {
       storage_fault_ = {kind, duration_ms};
-      nlohmann::json started = line;
-      started.update({{"action", "start"}, {"detail", attempt.detail}});
-      environment_.record(std::move(started));
+      environment_.record(line("start", attempt.detail));
       return;
     }
     case StorageFaultAttempt::Outcome::busy:
@@ -196,12 +189,9 @@ void ScenarioExecution::try_storage_fault(StorageFaultKind kind, std::int64_t du
       }
       [[fallthrough]];
     case StorageFaultAttempt::Outcome::refused: {
-      nlohmann::json refused = line;
-      refused.update({{"action", "refused"},
-                      {"detail", attempt.outcome == StorageFaultAttempt::Outcome::busy
-                                     ? "the database stayed busy for the whole window: " + attempt.detail
-                                     : attempt.detail}});
-      environment_.record(std::move(refused));
+      environment_.record(line("refused", attempt.outcome == StorageFaultAttempt::Outcome::busy
+                                              ? "the database stayed busy for the whole window: " + attempt.detail
+                                              : attempt.detail));
       return;
     }
   }
@@ -212,16 +202,12 @@ void ScenarioExecution::end_storage_fault() {
   const auto [kind, duration_ms] = *storage_fault_;
   storage_fault_.reset();
   environment_.end_storage_fault();
-  environment_.record({{"type", "storage_fault"},
-                       {"kind", storage_fault_name(kind)},
-                       {"action", "end"},
-                       {"duration_ms", duration_ms},
-                       {"detail", ""}});
+  environment_.record(history::StorageFaultChanged{std::string(storage_fault_name(kind)), "end", duration_ms, ""});
 }
 
 void ScenarioExecution::heal_phase() {
   if (finished_) return;
-  environment_.record({{"type", "phase"}, {"phase", "heal"}});
+  environment_.record(history::PhaseChanged{"heal"});
   record_process_faults_not_fired();
   environment_.faults().heal_all();
   end_storage_fault();
@@ -230,7 +216,7 @@ void ScenarioExecution::heal_phase() {
     if (!chat_client->wants_connection()) chat_client->connect(environment_.now_ms());
     environment_.pump(*chat_client);
   }
-  environment_.record({{"type", "phase"}, {"phase", "converge"}});
+  environment_.record(history::PhaseChanged{"converge"});
   converge_deadline_ms_ = environment_.now_ms() + scenario_.converge_within_ms;
   poll_convergence();
 }
@@ -291,9 +277,9 @@ void ScenarioExecution::poll_convergence() {
 void ScenarioExecution::finish(bool converged, const std::string& detail) {
   end_storage_fault();  // a lock or a file-size limit must not outlive the run
   finished_ = true;
-  environment_.record({{"type", "phase"}, {"phase", "check"}});
+  environment_.record(history::PhaseChanged{"check"});
   environment_.finish();
-  environment_.record({{"type", "run_finished"}, {"converged", converged}, {"detail", detail}});
+  environment_.record(history::RunFinished{converged, detail});
 }
 
 }  // namespace resync::sim

@@ -15,6 +15,7 @@
 
 #include "sim/client/chat_client.hpp"
 #include "sim/execution/fault_control.hpp"
+#include "sim/history/history_event.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace resync::sim {
@@ -37,7 +38,10 @@ class RunEnvironment {
   virtual std::int64_t now_ms() const = 0;
   // Runs `work` at `time_ms` (since the start of the run), after everything already due.
   virtual void schedule(std::int64_t time_ms, std::function<void()> work) = 0;
-  virtual void record(nlohmann::json event) = 0;  // a history line without t_ms
+  // The history's first line; the environment stamps it with its time (0 in every mode).
+  virtual void record_run_started(history::RunStarted run) = 0;
+  // Every later line: the environment stamps the time (now_ms()) and keeps or writes it.
+  virtual void record(history::EventPayload event) = 0;
   // The client produced actions (open/close transports, frames, records): carry them out.
   virtual void pump(ChatClient& client) = 0;
   virtual FaultControl& faults() = 0;

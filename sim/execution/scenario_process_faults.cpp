@@ -16,17 +16,22 @@ namespace {
 
 std::string watch_name(const Step& step) { return "process-fault@" + step.json_path; }
 
-nlohmann::json process_fault_line(const std::string& action, const std::string& step_path, const KillServerStep& kill) {
-  return {{"type", "process_fault"}, {"name", step_path},         {"action", action},
-          {"signal", kill.signal},   {"trigger", kill.on->trigger}, {"delay_us", kill.on->delay_us}};
+history::ProcessFault process_fault_line(const std::string& action, const std::string& step_path, const KillServerStep& kill) {
+  history::ProcessFault line;
+  line.name = step_path;
+  line.action = action;
+  line.signal = kill.signal;
+  line.trigger = kill.on->trigger;
+  line.delay_us = kill.on->delay_us;
+  return line;
 }
 
 }  // namespace
 
 void ScenarioExecution::arm_process_fault(const Step& step, const KillServerStep& kill) {
   if (!environment_.controls_server()) {
-    environment_.record({{"type", "fault"}, {"name", "kill_server"}, {"action", "refused"}, {"toxic", "kill_server"},
-                         {"detail", "kill_server needs the embedded server or --target-cmd"}});
+    environment_.record(history::FaultChanged{"kill_server", "refused", "kill_server",
+                                              "kill_server needs the embedded server or --target-cmd"});
     return;
   }
   const std::string name = watch_name(step);
@@ -40,8 +45,8 @@ void ScenarioExecution::arm_process_fault(const Step& step, const KillServerStep
       name, toxic, [this, name](const fault_injector::TriggerFiring& firing) { on_process_fault_fired(name, firing); });
   if (error) {
     armed_process_faults_.erase(name);
-    nlohmann::json line = process_fault_line("not_fired", step.json_path, kill);
-    line["detail"] = "the fault proxy refused the watch for this trigger: " + *error;
+    history::ProcessFault line = process_fault_line("not_fired", step.json_path, kill);
+    line.detail = "the fault proxy refused the watch for this trigger: " + *error;
     environment_.record(std::move(line));
   }
 }
@@ -54,10 +59,10 @@ void ScenarioExecution::on_process_fault_fired(const std::string& name, const fa
   const ArmedProcessFault armed = found->second;
   armed_process_faults_.erase(found);
   const auto fired_line = [armed, firing](const std::string& postscript) {
-    nlohmann::json line = process_fault_line("fired", armed.step_path, armed.kill);
-    line["connection"] = firing.connection_id;
-    line["tag"] = firing.tag ? nlohmann::json(*firing.tag) : nlohmann::json(nullptr);
-    line["detail"] = fault_injector::describe(firing.trigger) + " on connection " + std::to_string(firing.connection_id) +
+    history::ProcessFault line = process_fault_line("fired", armed.step_path, armed.kill);
+    line.connection = static_cast<std::int64_t>(firing.connection_id);
+    line.tag = firing.tag;
+    line.detail = fault_injector::describe(firing.trigger) + " on connection " + std::to_string(firing.connection_id) +
                      (firing.tag ? " (" + *firing.tag + ")" : std::string()) + "; " + armed.kill.signal + " " +
                      (armed.kill.on->delay_us == 0 ? std::string("at once")
                                                    : "after " + std::to_string(armed.kill.on->delay_us) + " us") +
@@ -94,12 +99,12 @@ void ScenarioExecution::on_process_fault_fired(const std::string& name, const fa
 
 void ScenarioExecution::record_process_faults_not_fired() {
   for (const auto& [name, armed] : armed_process_faults_) {
-    nlohmann::json line = process_fault_line("not_fired", armed.step_path, armed.kill);
+    history::ProcessFault line = process_fault_line("not_fired", armed.step_path, armed.kill);
     const fault_injector::Result<fault_injector::ToxicSpec> spec =
         fault_injector::parse_toxic_spec({{"type", "noop"}, {"trigger", armed.kill.on->trigger}});
     const std::string what = spec.ok() && spec.value().trigger ? fault_injector::describe(*spec.value().trigger)
                                                                : armed.kill.on->trigger.dump();
-    line["detail"] = "the trigger (" + what + ") did not fire between its arming at " +
+    line.detail = "the trigger (" + what + ") did not fire between its arming at " +
                      std::to_string(armed.armed_at_ms) + " ms and the heal phase: the server was not stopped";
     environment_.record(std::move(line));
     environment_.faults().remove_watch(name);

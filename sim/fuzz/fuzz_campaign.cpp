@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/checker/check_history.hpp"
+#include "sim/history/history_writer.hpp"
 #include "sim/checker/check_text.hpp"
 #include "sim/history/history_reader.hpp"
 #include "sim/execution/scenario_execution.hpp"
@@ -63,7 +64,7 @@ class ProgressBoard {
 
 struct GenerationFailure {
   Judgement judgement;
-  std::string history;
+  std::string history;  // text: made only for a failing run
   std::int64_t run_ms = 0;
 };
 
@@ -187,7 +188,7 @@ void shrink_failure(const CampaignOptions& options, const ScenarioRunner& runner
         if (judgement && same_failure_class(failure.failure_class, judgement->failure_class)) {
           current = std::move(*candidate);
           failure.verdict_text = judgement->text;
-          failure.shrunk_history = std::move(outcome.history);
+          failure.shrunk_history = outcome.history_text();
           failure.reproducer_run_ms = run_ms;
           taken = true;
         } else if (judgement) {
@@ -217,9 +218,30 @@ void shrink_failure(const CampaignOptions& options, const ScenarioRunner& runner
 
 }  // namespace
 
+RunOutcome RunOutcome::from_text(std::string text, bool abandoned) {
+  RunOutcome outcome;
+  if (!abandoned) outcome.history = history::parse_history_text(text, "<fuzz run>");
+  outcome.text = std::move(text);
+  outcome.abandoned = abandoned;
+  return outcome;
+}
+
+std::string RunOutcome::history_text() const {
+  if (!text.empty() || !history.ok()) return text;
+  return history::history_text(*history.history);
+}
+
 ScenarioRunner finishing_runner(std::function<std::string(const Scenario&, std::uint64_t)> run) {
   return [run = std::move(run)](const Scenario& scenario, std::uint64_t seed, const RunLimits&) {
-    return RunOutcome{run(scenario, seed), false};
+    return RunOutcome::from_text(run(scenario, seed), false);
+  };
+}
+
+ScenarioRunner finishing_history_runner(std::function<history::History(const Scenario&, std::uint64_t)> run) {
+  return [run = std::move(run)](const Scenario& scenario, std::uint64_t seed, const RunLimits&) {
+    RunOutcome outcome;
+    outcome.history.history = run(scenario, seed);
+    return outcome;
   };
 }
 
@@ -258,7 +280,10 @@ std::string record_reproducer_in_history(const std::string& history_text, const 
 }
 
 std::optional<Judgement> judge_history(const std::string& history_text) {
-  const auto read = history::parse_history_text(history_text, "<fuzz run>");
+  return judge_history(history::parse_history_text(history_text, "<fuzz run>"));
+}
+
+std::optional<Judgement> judge_history(const history::HistoryReadResult& read) {
   if (!read.ok()) return Judgement{"the history could not be read:\n" + read.error_text(), {Verdict::unknown, {}}};
   const checker::CheckResult result = checker::check_history(*read.history);
   if (result.verdict == Verdict::valid) return std::nullopt;
@@ -336,7 +361,7 @@ CampaignResult run_campaign(const CampaignOptions& options, const ScenarioRunner
       std::optional<Judgement> judgement = judge_history(outcome.history);
       if (judgement) {
         std::lock_guard lock(failures_mutex);
-        failures[index] = GenerationFailure{std::move(*judgement), std::move(outcome.history), run_ms};
+        failures[index] = GenerationFailure{std::move(*judgement), outcome.history_text(), run_ms};
         std::uint64_t current = first_failure_index.load();
         while (index < current && !first_failure_index.compare_exchange_weak(current, index)) {
         }
@@ -397,8 +422,8 @@ ReplayResult replay_reproducer(const Scenario& reproducer, std::uint64_t seed, c
       break;
     }
     ++result.tries;
-    result.history = std::move(outcome.history);
-    const std::optional<Judgement> judgement = judge_history(result.history);
+    result.history = outcome.history_text();
+    const std::optional<Judgement> judgement = judge_history(outcome.history);
     if (judgement && same_failure_class(failure_class, judgement->failure_class)) {
       result.failed_on_try = try_index;
       break;

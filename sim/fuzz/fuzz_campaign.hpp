@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sim/fuzz/fuzz_budget.hpp"
+#include "sim/history/history_reader.hpp"
 #include "sim/fuzz/scenario_generator.hpp"
 
 namespace resync::sim {
@@ -25,8 +26,16 @@ struct RunLimits {
 };
 
 struct RunOutcome {
-  std::string history;     // JSON lines
+  // The run's events: a simulated run's straight from the simulator (judged in memory), a
+  // live run's as read back from the file it wrote (or why that file could not be read).
+  history::HistoryReadResult history;
+  std::string text;        // the history file's text when the run wrote one (live); "" otherwise
   bool abandoned = false;  // stopped at RunLimits::abandon_at: no verdict
+
+  // A run that wrote its history as text (live, or a test's hand-made lines).
+  static RunOutcome from_text(std::string text, bool abandoned);
+  // The text of the run's history file: the one written, else made from the events.
+  std::string history_text() const;
 };
 
 // Runs one scenario with a seed.
@@ -34,6 +43,8 @@ using ScenarioRunner = std::function<RunOutcome(const Scenario& scenario, std::u
 
 // A runner that always finishes (the simulator: virtual time, no deadline to watch).
 ScenarioRunner finishing_runner(std::function<std::string(const Scenario&, std::uint64_t)> run);
+// The same for a runner that gives its events in memory: nothing is written or parsed.
+ScenarioRunner finishing_history_runner(std::function<history::History(const Scenario&, std::uint64_t)> run);
 
 // What kind of failure a history shows: the verdict and the anomaly kinds reported.
 struct FailureClass {
@@ -53,6 +64,7 @@ struct Judgement {
   FailureClass failure_class;
 };
 // The property, on a history: verdict valid (nullopt), else what failed and how.
+std::optional<Judgement> judge_history(const history::HistoryReadResult& history);
 std::optional<Judgement> judge_history(const std::string& history_text);
 // The same as text only.
 std::optional<std::string> property_violation(const std::string& history_text);

@@ -101,10 +101,11 @@ std::optional<int> probe_for_campaign(const FuzzDriverOptions& options, const st
 
 ScenarioRunner fuzz_scenario_runner(const FuzzDriverOptions& options, const std::filesystem::path& live_work_root) {
   if (options.mode != "live") {
-    return finishing_runner([](const Scenario& scenario, std::uint64_t seed) {
+    // The checker reads the simulator's events in memory: no text unless a run fails.
+    return finishing_history_runner([](const Scenario& scenario, std::uint64_t seed) {
       SimulationOptions simulation;
       simulation.seed = seed;
-      return simulate_scenario(scenario, simulation);
+      return simulate_history(scenario, simulation);
     });
   }
   const std::string executable = options.resync_executable.empty() ? current_executable_path() : options.resync_executable;
@@ -121,7 +122,7 @@ ScenarioRunner fuzz_scenario_runner(const FuzzDriverOptions& options, const std:
     live_options.target_database = options.target_database;
     live_options.abandon_at = limits.abandon_at;
     const LiveRunResult ran = run_scenario_live_bounded(scenario, live_options);
-    RunOutcome outcome{read_file(ran.history_path), ran.abandoned};
+    RunOutcome outcome = RunOutcome::from_text(read_file(ran.history_path), ran.abandoned);
     std::filesystem::remove_all(live_options.work_directory);
     return outcome;
   };

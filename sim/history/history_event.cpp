@@ -29,6 +29,16 @@ std::string_view HistoryEvent::client() const {
       payload);
 }
 
+bool operator==(const RunStarted& left, const RunStarted& right) {
+  return left.scenario == right.scenario && left.file == right.file && left.seed == right.seed &&
+         left.mode == right.mode && left.target == right.target && left.delivery == right.delivery &&
+         left.expect.verdict == right.expect.verdict && left.expect.anomalies == right.expect.anomalies &&
+         left.expect.allow == right.expect.allow && left.replay_live == right.replay_live &&
+         left.replay_sim == right.replay_sim && left.clients == right.clients &&
+         left.start_offset == right.start_offset && left.description == right.description &&
+         left.converge_within_ms == right.converge_within_ms;
+}
+
 std::string_view committed_log_source_name(CommittedLogSource source) {
   switch (source) {
     case CommittedLogSource::database:

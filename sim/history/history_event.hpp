@@ -31,13 +31,23 @@ struct RunStarted {
   std::string replay_sim;   // the command that replays it in the simulator ("" if none)
   std::vector<std::string> clients;
   // The server's highest id before the timeline began: rows up to it are older runs' data,
-  // not this scenario's (docs/HISTORY.md). 0 for a server that starts empty.
-  std::int64_t start_offset = 0;
+  // not this scenario's (docs/HISTORY.md). Absent for a server that starts empty; a
+  // `--target URL` whose log is empty records 0 (it was probed).
+  std::optional<std::int64_t> start_offset;
+  // The scenario's description and convergence bound, for people reading the history and
+  // the report; absent in histories written before the runner recorded them.
+  std::optional<std::string> description;
+  std::optional<std::int64_t> converge_within_ms;
+
+  std::int64_t start_offset_or_zero() const { return start_offset.value_or(0); }
+  // Field by field (sim::Expectation has no operator== of its own).
+  friend bool operator==(const RunStarted&, const RunStarted&);
 };
 
 struct PhaseChanged {
   static constexpr std::string_view type_name = "phase";
   std::string phase;  // faults | heal | converge | check
+  friend bool operator==(const PhaseChanged&, const PhaseChanged&) = default;
 };
 
 struct ServerStarted {
@@ -45,6 +55,7 @@ struct ServerStarted {
   std::int64_t port = 0;
   std::optional<std::int64_t> pid;  // live mode only
   std::int64_t incarnation = 1;
+  friend bool operator==(const ServerStarted&, const ServerStarted&) = default;
 };
 
 struct ServerStopped {
@@ -57,17 +68,20 @@ struct ServerStopped {
   std::string exit_signal = {};            // the signal that ended it ("SIGSEGV", ...), "" when it exited normally
   bool sanitizer_report = false;           // its stderr holds an AddressSanitizer/UBSan/LeakSanitizer report
   bool escalated = false;                  // it ignored SIGTERM for the grace period and was SIGKILLed
+  friend bool operator==(const ServerStopped&, const ServerStopped&) = default;
 };
 
 struct ServerFailed {
   static constexpr std::string_view type_name = "server_failed";
   std::string detail;  // the server's own error output
+  friend bool operator==(const ServerFailed&, const ServerFailed&) = default;
 };
 
 struct ClientConnecting {
   static constexpr std::string_view type_name = "connecting";
   std::string client;
   std::int64_t attempt = 1;  // 1 = the first try after a disconnect
+  friend bool operator==(const ClientConnecting&, const ClientConnecting&) = default;
 };
 
 struct ClientConnected {
@@ -76,24 +90,28 @@ struct ClientConnected {
   std::string socket_id;
   nlohmann::json server_offset;  // the auth.serverOffset sent; null when none (its type is the app's)
   bool recovered = false;
+  friend bool operator==(const ClientConnected&, const ClientConnected&) = default;
 };
 
 struct ClientConnectError {
   static constexpr std::string_view type_name = "connect_error";
   std::string client;
   std::string message;
+  friend bool operator==(const ClientConnectError&, const ClientConnectError&) = default;
 };
 
 struct ClientDisconnected {
   static constexpr std::string_view type_name = "disconnected";
   std::string client;
   std::string reason;
+  friend bool operator==(const ClientDisconnected&, const ClientDisconnected&) = default;
 };
 
 struct ClientReloaded {
   static constexpr std::string_view type_name = "reloaded";
   std::string client;
   std::optional<std::int64_t> kept_offset;
+  friend bool operator==(const ClientReloaded&, const ClientReloaded&) = default;
 };
 
 struct MessageSent {
@@ -103,6 +121,7 @@ struct MessageSent {
   std::optional<std::string> client_offset;  // nullopt for plain (unacknowledged) delivery
   std::int64_t attempt = 1;
   bool acked_delivery = false;
+  friend bool operator==(const MessageSent&, const MessageSent&) = default;
 };
 
 struct MessageAcked {
@@ -110,6 +129,7 @@ struct MessageAcked {
   std::string client;
   std::string content;
   std::optional<std::string> client_offset;
+  friend bool operator==(const MessageAcked&, const MessageAcked&) = default;
 };
 
 struct SendAbandoned {
@@ -118,6 +138,7 @@ struct SendAbandoned {
   std::string content;
   std::optional<std::string> client_offset;
   std::string reason;  // "retries exhausted" | "reload"
+  friend bool operator==(const SendAbandoned&, const SendAbandoned&) = default;
 };
 
 struct MessageReceived {
@@ -126,6 +147,7 @@ struct MessageReceived {
   std::int64_t id = 0;
   std::string content;
   bool rendered = true;  // false when the client's policy ignored it (dedupe)
+  friend bool operator==(const MessageReceived&, const MessageReceived&) = default;
 };
 
 struct FaultChanged {
@@ -134,6 +156,7 @@ struct FaultChanged {
   std::string action;  // start | heal | fired
   std::string toxic;   // the toxic type; "" when the line has none (e.g. heal)
   nlohmann::json detail;  // the toxic JSON or the trigger text; null when absent
+  friend bool operator==(const FaultChanged&, const FaultChanged&) = default;
 };
 
 // A kill_server / stop_server step waiting for a protocol trigger (docs/HISTORY.md). The
@@ -148,6 +171,7 @@ struct ProcessFault {
   std::optional<std::int64_t> connection;  // fired: the proxy's connection id
   std::optional<std::string> tag;          // fired: that connection's client tag, when known
   std::string detail;  // fired: what matched; not_fired: why nothing was stopped
+  friend bool operator==(const ProcessFault&, const ProcessFault&) = default;
 };
 
 // A storage fault window on the server's database (docs/HISTORY.md): `start` when the
@@ -159,6 +183,7 @@ struct StorageFaultChanged {
   std::string action;  // start | end | refused
   std::int64_t duration_ms = 0;  // the step's duration
   std::string detail;  // how it was made, or why it was refused
+  friend bool operator==(const StorageFaultChanged&, const StorageFaultChanged&) = default;
 };
 
 struct CommittedMessage {
@@ -181,6 +206,7 @@ struct CommittedLog {
   CommittedLogSource source = CommittedLogSource::database;
   // catch_up_audit only (required there): the serverOffset the audit client connected with.
   std::optional<std::int64_t> from_offset = {};
+  friend bool operator==(const CommittedLog&, const CommittedLog&) = default;
 };
 
 // A source of the committed log that the runner tried and could not read: the audit client
@@ -191,12 +217,26 @@ struct CommittedLogUnavailable {
   CommittedLogSource source = CommittedLogSource::catch_up_audit;  // catch_up_audit | database
   std::optional<std::int64_t> from_offset;  // the audit's offset, when source is catch_up_audit
   std::string detail;                       // what went wrong, for people
+  friend bool operator==(const CommittedLogUnavailable&, const CommittedLogUnavailable&) = default;
+};
+
+// One line the server under test logged (docs/HISTORY.md): the live embedded server's stderr
+// lines in the shell's log format, and the simulated host's log lines. Informational: the
+// checker does not judge it.
+struct ServerLog {
+  static constexpr std::string_view type_name = "server_log";
+  std::string level;  // debug | info | warn | error (as the server wrote it)
+  std::string text;
+  std::int64_t incarnation = 1;  // the server_started it belongs to
+
+  friend bool operator==(const ServerLog&, const ServerLog&) = default;
 };
 
 struct RunFinished {
   static constexpr std::string_view type_name = "run_finished";
   bool converged = true;
   std::string detail;  // why not, when converged is false
+  friend bool operator==(const RunFinished&, const RunFinished&) = default;
 };
 
 // A line whose type this build does not know: kept (for the report) and otherwise ignored,
@@ -204,12 +244,13 @@ struct RunFinished {
 struct UnrecognizedEvent {
   std::string type;
   nlohmann::json fields;
+  friend bool operator==(const UnrecognizedEvent&, const UnrecognizedEvent&) = default;
 };
 
 using EventPayload =
     std::variant<PhaseChanged, ServerStarted, ServerStopped, ServerFailed, ClientConnecting, ClientConnected,
                  ClientConnectError, ClientDisconnected, ClientReloaded, MessageSent, MessageAcked, SendAbandoned,
-                 MessageReceived, FaultChanged, ProcessFault, CommittedLog, CommittedLogUnavailable, RunFinished, StorageFaultChanged, UnrecognizedEvent>;
+                 MessageReceived, FaultChanged, ProcessFault, CommittedLog, CommittedLogUnavailable, RunFinished, StorageFaultChanged, ServerLog, UnrecognizedEvent>;
 
 // Every line after run_started.
 struct HistoryEvent {
@@ -225,6 +266,11 @@ struct HistoryEvent {
   template <typename Payload>
   const Payload* as() const {
     return std::get_if<Payload>(&payload);
+  }
+  // The same time and payload: where a line was read from (line_number) is not part of the
+  // event, so a history built in memory equals the one read back from its text.
+  friend bool operator==(const HistoryEvent& left, const HistoryEvent& right) {
+    return left.t_ms == right.t_ms && left.payload == right.payload;
   }
 };
 

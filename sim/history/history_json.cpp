@@ -13,67 +13,69 @@
 namespace resync::history {
 namespace {
 
-using ordered_json = nlohmann::ordered_json;
+// nlohmann::json keeps an object's keys sorted: every runner has written its lines that way
+// since the first history, and a run must keep giving the same bytes (docs/HISTORY.md).
+using line_json = nlohmann::json;
 
-ordered_json optional_to_json(const std::optional<std::string>& value) {
-  return value ? ordered_json(*value) : ordered_json(nullptr);
+line_json optional_to_json(const std::optional<std::string>& value) {
+  return value ? line_json(*value) : line_json(nullptr);
 }
 
-ordered_json optional_to_json(const std::optional<std::int64_t>& value) {
-  return value ? ordered_json(*value) : ordered_json(nullptr);
+line_json optional_to_json(const std::optional<std::int64_t>& value) {
+  return value ? line_json(*value) : line_json(nullptr);
 }
 
 // ---- encoding: one overload per line type; fields in the order docs/HISTORY.md lists them.
 
-void encode_fields(ordered_json& line, const PhaseChanged& event) { line["phase"] = event.phase; }
+void encode_fields(line_json& line, const PhaseChanged& event) { line["phase"] = event.phase; }
 
-void encode_fields(ordered_json& line, const ServerStarted& event) {
+void encode_fields(line_json& line, const ServerStarted& event) {
   line["port"] = event.port;
   if (event.pid) line["pid"] = *event.pid;
   line["incarnation"] = event.incarnation;
 }
 
-void encode_fields(ordered_json& line, const ServerStopped& event) {
+void encode_fields(line_json& line, const ServerStopped& event) {
   line["signal"] = event.signal;
   line["incarnation"] = event.incarnation;
   line["requested"] = event.requested;
   line["exit_status"] = optional_to_json(event.exit_status);
-  line["exit_signal"] = event.exit_signal.empty() ? ordered_json(nullptr) : ordered_json(event.exit_signal);
+  line["exit_signal"] = event.exit_signal.empty() ? line_json(nullptr) : line_json(event.exit_signal);
   line["sanitizer_report"] = event.sanitizer_report;
   line["escalated"] = event.escalated;
-  if (!event.detail.empty()) line["detail"] = event.detail;
+  line["detail"] = event.detail;
 }
 
-void encode_fields(ordered_json& line, const ServerFailed& event) { line["detail"] = event.detail; }
+void encode_fields(line_json& line, const ServerFailed& event) { line["detail"] = event.detail; }
 
-void encode_fields(ordered_json& line, const ClientConnecting& event) {
+void encode_fields(line_json& line, const ClientConnecting& event) {
   line["client"] = event.client;
   line["attempt"] = event.attempt;
 }
 
-void encode_fields(ordered_json& line, const ClientConnected& event) {
+void encode_fields(line_json& line, const ClientConnected& event) {
   line["client"] = event.client;
   line["socket_id"] = event.socket_id;
-  line["server_offset"] = ordered_json(event.server_offset);
+  line["server_offset"] = event.server_offset;
   line["recovered"] = event.recovered;
 }
 
-void encode_fields(ordered_json& line, const ClientConnectError& event) {
+void encode_fields(line_json& line, const ClientConnectError& event) {
   line["client"] = event.client;
   line["message"] = event.message;
 }
 
-void encode_fields(ordered_json& line, const ClientDisconnected& event) {
+void encode_fields(line_json& line, const ClientDisconnected& event) {
   line["client"] = event.client;
   line["reason"] = event.reason;
 }
 
-void encode_fields(ordered_json& line, const ClientReloaded& event) {
+void encode_fields(line_json& line, const ClientReloaded& event) {
   line["client"] = event.client;
   line["kept_offset"] = optional_to_json(event.kept_offset);
 }
 
-void encode_fields(ordered_json& line, const MessageSent& event) {
+void encode_fields(line_json& line, const MessageSent& event) {
   line["client"] = event.client;
   line["content"] = event.content;
   line["client_offset"] = optional_to_json(event.client_offset);
@@ -81,55 +83,55 @@ void encode_fields(ordered_json& line, const MessageSent& event) {
   line["acked_delivery"] = event.acked_delivery;
 }
 
-void encode_fields(ordered_json& line, const MessageAcked& event) {
+void encode_fields(line_json& line, const MessageAcked& event) {
   line["client"] = event.client;
   line["content"] = event.content;
   line["client_offset"] = optional_to_json(event.client_offset);
 }
 
-void encode_fields(ordered_json& line, const SendAbandoned& event) {
+void encode_fields(line_json& line, const SendAbandoned& event) {
   line["client"] = event.client;
   line["content"] = event.content;
   line["client_offset"] = optional_to_json(event.client_offset);
   line["reason"] = event.reason;
 }
 
-void encode_fields(ordered_json& line, const MessageReceived& event) {
+void encode_fields(line_json& line, const MessageReceived& event) {
   line["client"] = event.client;
   line["id"] = event.id;
   line["content"] = event.content;
   line["rendered"] = event.rendered;
 }
 
-void encode_fields(ordered_json& line, const FaultChanged& event) {
+void encode_fields(line_json& line, const FaultChanged& event) {
   line["name"] = event.name;
   line["action"] = event.action;
   line["toxic"] = event.toxic;
-  line["detail"] = ordered_json(event.detail);
+  if (!event.detail.is_null()) line["detail"] = event.detail;  // a heal has none
 }
 
-void encode_fields(ordered_json& line, const ProcessFault& event) {
+void encode_fields(line_json& line, const ProcessFault& event) {
   line["name"] = event.name;
   line["action"] = event.action;
   line["signal"] = event.signal;
-  line["trigger"] = ordered_json(event.trigger);
+  line["trigger"] = event.trigger;
   line["delay_us"] = event.delay_us;
   if (event.connection) line["connection"] = *event.connection;
   if (event.connection) line["tag"] = optional_to_json(event.tag);
   if (!event.detail.empty()) line["detail"] = event.detail;
 }
 
-void encode_fields(ordered_json& line, const StorageFaultChanged& event) {
+void encode_fields(line_json& line, const StorageFaultChanged& event) {
   line["kind"] = event.kind;
   line["action"] = event.action;
   line["duration_ms"] = event.duration_ms;
   line["detail"] = event.detail;
 }
 
-void encode_fields(ordered_json& line, const CommittedLog& event) {
-  ordered_json messages = ordered_json::array();
+void encode_fields(line_json& line, const CommittedLog& event) {
+  line_json messages = line_json::array();
   for (const CommittedMessage& message : event.messages) {
-    messages.push_back(ordered_json{
+    messages.push_back(line_json{
         {"id", message.id}, {"content", message.content}, {"client_offset", optional_to_json(message.client_offset)}});
   }
   line["messages"] = std::move(messages);
@@ -137,21 +139,27 @@ void encode_fields(ordered_json& line, const CommittedLog& event) {
   if (event.from_offset) line["from_offset"] = *event.from_offset;
 }
 
-void encode_fields(ordered_json& line, const CommittedLogUnavailable& event) {
+void encode_fields(line_json& line, const CommittedLogUnavailable& event) {
   line["source"] = std::string(committed_log_source_name(event.source));
   if (event.from_offset) line["from_offset"] = *event.from_offset;
   line["detail"] = event.detail;
 }
 
-void encode_fields(ordered_json& line, const RunFinished& event) {
-  line["converged"] = event.converged;
-  if (!event.detail.empty()) line["detail"] = event.detail;
+void encode_fields(line_json& line, const ServerLog& event) {
+  line["level"] = event.level;
+  line["text"] = event.text;
+  line["incarnation"] = event.incarnation;
 }
 
-void encode_fields(ordered_json& line, const UnrecognizedEvent& event) {
+void encode_fields(line_json& line, const RunFinished& event) {
+  line["converged"] = event.converged;
+  line["detail"] = event.detail;
+}
+
+void encode_fields(line_json& line, const UnrecognizedEvent& event) {
   if (!event.fields.is_object()) return;
   for (const auto& [key, value] : event.fields.items()) {
-    if (key != "t_ms" && key != "type") line[key] = ordered_json(value);
+    if (key != "t_ms" && key != "type") line[key] = value;
   }
 }
 
@@ -189,8 +197,10 @@ RunStarted decode_run_started(JsonFieldReader& fields) {
   if (!replay.ok()) fields.fail(replay.error());
 
   run.clients = fields.string_array("clients");
-  run.start_offset = fields.optional_integer("start_offset").value_or(0);
-  if (fields.ok() && run.start_offset < 0) fields.fail(fields.context() + ": `start_offset` must not be negative");
+  run.start_offset = fields.optional_integer("start_offset");
+  if (fields.ok() && run.start_offset_or_zero() < 0) fields.fail(fields.context() + ": `start_offset` must not be negative");
+  if (fields.has("description")) run.description = fields.string("description");
+  run.converge_within_ms = fields.optional_integer("converge_within_ms");
   return run;
 }
 
@@ -407,6 +417,14 @@ EventPayload decode_committed_log(JsonFieldReader& fields) {
   return log;
 }
 
+EventPayload decode_server_log(JsonFieldReader& fields) {
+  ServerLog event;
+  event.level = fields.string("level");
+  event.text = fields.string("text");
+  event.incarnation = fields.integer("incarnation");
+  return event;
+}
+
 EventPayload decode_run_finished(JsonFieldReader& fields) {
   RunFinished event;
   event.converged = fields.boolean("converged");
@@ -439,31 +457,38 @@ constexpr std::array event_decoders{
     EventDecoder{CommittedLogUnavailable::type_name, decode_committed_log_unavailable},
     EventDecoder{RunFinished::type_name, decode_run_finished},
     EventDecoder{StorageFaultChanged::type_name, decode_storage_fault},
+    EventDecoder{ServerLog::type_name, decode_server_log},
 };
 
 }  // namespace
 
-nlohmann::ordered_json encode_run_started(std::int64_t t_ms, const RunStarted& run) {
-  ordered_json line;
+nlohmann::json encode_run_started(std::int64_t t_ms, const RunStarted& run) {
+  line_json line;
   line["t_ms"] = t_ms;
   line["type"] = std::string(RunStarted::type_name);
   line["scenario"] = run.scenario;
+  if (run.description) line["description"] = *run.description;
   line["file"] = run.file;
   line["seed"] = run.seed;
   line["mode"] = run.mode;
   line["target"] = run.target;
   line["delivery"] = run.delivery;
-  line["expect"] = ordered_json{{"verdict", std::string(verdict_name(run.expect.verdict))},
-                                {"anomalies", run.expect.anomalies},
-                                {"allow", run.expect.allow}};
-  line["replay"] = ordered_json{{"live", run.replay_live}, {"sim", run.replay_sim}};
+  line["expect"] = line_json{{"verdict", std::string(verdict_name(run.expect.verdict))},
+                             {"anomalies", run.expect.anomalies},
+                             {"allow", run.expect.allow}};
+  // A run that has no replay command (a fuzz run before it is found failing) has no key.
+  line_json replay = line_json::object();
+  if (!run.replay_live.empty()) replay["live"] = run.replay_live;
+  if (!run.replay_sim.empty()) replay["sim"] = run.replay_sim;
+  line["replay"] = std::move(replay);
   line["clients"] = run.clients;
-  if (run.start_offset != 0) line["start_offset"] = run.start_offset;
+  if (run.converge_within_ms) line["converge_within_ms"] = *run.converge_within_ms;
+  if (run.start_offset) line["start_offset"] = *run.start_offset;
   return line;
 }
 
-nlohmann::ordered_json encode_event(const HistoryEvent& event) {
-  ordered_json line;
+nlohmann::json encode_event(const HistoryEvent& event) {
+  line_json line;
   line["t_ms"] = event.t_ms;
   line["type"] = std::string(event.type_name());
   std::visit([&](const auto& payload) { encode_fields(line, payload); }, event.payload);

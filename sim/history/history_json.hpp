@@ -13,10 +13,10 @@
 
 namespace resync::history {
 
-// ordered_json keeps the fields in the documented order (t_ms, type, ...), which makes a
-// history readable with less(1).
-nlohmann::ordered_json encode_run_started(std::int64_t t_ms, const RunStarted& run);
-nlohmann::ordered_json encode_event(const HistoryEvent& event);
+// Keys come out sorted (nlohmann::json's std::map), as every runner has written them: the
+// same run gives the same bytes. Which optional fields a line carries is decided here once.
+nlohmann::json encode_run_started(std::int64_t t_ms, const RunStarted& run);
+nlohmann::json encode_event(const HistoryEvent& event);
 
 struct DecodedLine {
   std::int64_t t_ms = 0;

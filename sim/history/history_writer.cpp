@@ -14,8 +14,8 @@ namespace {
 
 // Message content comes from servers under test and may be invalid UTF-8; replacing the bad
 // bytes with U+FFFD keeps the line valid JSON instead of throwing mid-run.
-std::string to_line(const nlohmann::ordered_json& json) {
-  return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+std::string to_line(const nlohmann::json& json) {
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -71,6 +71,18 @@ void HistoryWriter::write_line(const std::string& line) {
 }
 
 bool HistoryWriter::good() const { return output_ != nullptr && output_->good(); }
+
+std::string history_line(const HistoryEvent& event) { return to_line(encode_event(event)); }
+
+std::string history_text(const History& history) {
+  std::string text = to_line(encode_run_started(history.run_started_t_ms, history.run));
+  text += '\n';
+  for (const HistoryEvent& event : history.events) {
+    text += history_line(event);
+    text += '\n';
+  }
+  return text;
+}
 
 std::string history_text(const RunStarted& run, const std::vector<HistoryEvent>& events) {
   std::ostringstream output;

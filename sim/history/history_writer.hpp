@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/history/history.hpp"
 #include "sim/history/history_event.hpp"
 
 namespace resync::history {
@@ -57,5 +58,9 @@ class HistoryWriter {
 // A whole history as text: run_started at t_ms 0, then the events. For tests and tools
 // that build a history in memory.
 std::string history_text(const RunStarted& run, const std::vector<HistoryEvent>& events);
+// A history built in memory (a simulated run) as the text a file of it holds.
+std::string history_text(const History& history);
+// One line without its newline: what HistoryWriter writes for `event`.
+std::string history_line(const HistoryEvent& event);
 
 }  // namespace resync::history

@@ -71,40 +71,39 @@ class CatchUpReader {
   SocketChatClientHooks hooks() {
     SocketChatClientHooks hooks;
     hooks.now_ms = [this] { return now_ms(); };
-    hooks.on_record = [this](const nlohmann::json& record) { notice(record); };
+    hooks.on_record = [this](const history::EventPayload& record) { notice(record); };
     hooks.on_closed = [this](const std::string& reason) {
       if (!connected_at_ms_) failure_ = "cannot connect to " + host_ + ":" + std::to_string(port_) + ": " + reason;
     };
     return hooks;
   }
 
-  void notice(const nlohmann::json& event) {
-    const std::string type = event.value("type", "");
-    if (type == "connected") {
+  void notice(const history::EventPayload& event) {
+    if (std::holds_alternative<history::ClientConnected>(event)) {
       connected_at_ms_ = now_ms();
-    } else if (type == "received") {
+    } else if (const auto* received = std::get_if<history::MessageReceived>(&event)) {
       ++end_.message_count;
       last_message_ms_ = now_ms();
-      if (keep_rows_ && !failure_) keep_row(event);
-    } else if (type == "connect_error") {
-      failure_ = "the server refused the reader's CONNECT: " + event.value("message", "");
-    } else if (type == "disconnected" && connected_at_ms_) {
+      if (keep_rows_ && !failure_) keep_row(*received);
+    } else if (const auto* refused = std::get_if<history::ClientConnectError>(&event)) {
+      failure_ = "the server refused the reader's CONNECT: " + refused->message;
+    } else if (const auto* disconnected = std::get_if<history::ClientDisconnected>(&event); disconnected && connected_at_ms_) {
       // A catch-up cut short would give a start offset too low: say so instead of guessing.
-      failure_ = "the server closed the reader's connection during its catch-up (" + event.value("reason", "") + ")";
+      failure_ = "the server closed the reader's connection during its catch-up (" + disconnected->reason + ")";
     }
   }
 
   // A repeated id keeps its first content: the history's log holds each id once, and the
   // clients' own renderings show a server that repeats itself.
-  void keep_row(const nlohmann::json& event) {
-    const std::int64_t id = event.value("id", std::int64_t{0});
+  void keep_row(const history::MessageReceived& event) {
+    const std::int64_t id = event.id;
     if (rows_.contains(id)) return;
     if (rows_.size() == limits_.rows_max) {
       failure_ = "the catch-up of " + host_ + ":" + std::to_string(port_) + " carried more than " +
                  std::to_string(limits_.rows_max) + " rows (the audit's limit)";
       return;
     }
-    rows_.emplace(id, event.value("content", std::string()));
+    rows_.emplace(id, event.content);
   }
 
   std::string host_;

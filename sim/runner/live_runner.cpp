@@ -14,15 +14,17 @@
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "server/core/sqlite_message_store.hpp"
 #include "sim/checker/server_exits.hpp"
-#include "sim/history/history_json.hpp"
+#include "sim/history/history_writer.hpp"
 #include "sim/runner/catch_up_reader.hpp"
 #include "sim/runner/live_storage_faults.hpp"
 #include "sim/runner/run_proxy.hpp"
 #include "sim/execution/scenario_execution.hpp"
+#include "sim/runner/server_log_relay.hpp"
 #include "sim/runner/server_process.hpp"
 #include "sim/runner/target_address.hpp"
 #include "sim/runner/socket_chat_client.hpp"
@@ -35,18 +37,16 @@ namespace asio = boost::asio;
 namespace {
 
 // All rows in id order, read after the run from the embedded server's database.
-nlohmann::json read_committed_log(const std::string& database_path, std::string& error) {
+std::vector<history::CommittedMessage> read_committed_log(const std::string& database_path, std::string& error) {
   constexpr std::size_t rows_per_read = 10000;
-  nlohmann::json messages = nlohmann::json::array();
+  std::vector<history::CommittedMessage> messages;
   try {
     server::SqliteMessageStore store({database_path, server::Durability::full});
     std::int64_t after = 0;
     while (true) {
       const auto rows = store.read_range(after, store.last_committed_id(), rows_per_read);
       for (const auto& row : rows) {
-        messages.push_back({{"id", row.id},
-                            {"content", row.content},
-                            {"client_offset", row.client_offset ? nlohmann::json(*row.client_offset) : nlohmann::json()}});
+        messages.push_back({row.id, row.content, row.client_offset});
         after = row.id;
       }
       if (rows.size() < rows_per_read) break;
@@ -84,8 +84,16 @@ class LiveEnvironment final : public RunEnvironment {
     std::filesystem::remove(database_path_ + "-wal");
     std::filesystem::remove(database_path_ + "-shm");
     history_path_ = (std::filesystem::path(options_.work_directory) / "history.jsonl").string();
-    history_.open(history_path_, std::ios::trunc);
+    std::string error;
+    history_ = history::HistoryWriter::create_file(history_path_, error);
+    if (!history_) std::fprintf(stderr, "resync: %s\n", error.c_str());
+    server_log_relay_ = std::make_shared<ServerLogRelay>([this] { asio::post(io_, [this] { record_server_log(); }); });
   }
+
+  // The stderr copy's thread may outlive the run: it must not post to a gone io_context.
+  ~LiveEnvironment() { server_log_relay_->close(); }
+  LiveEnvironment(const LiveEnvironment&) = delete;
+  LiveEnvironment& operator=(const LiveEnvironment&) = delete;
 
   std::string run() {
     ExecutionOptions execution_options;
@@ -138,11 +146,13 @@ class LiveEnvironment final : public RunEnvironment {
     });
   }
 
-  void record(nlohmann::json event) override {
-    nlohmann::json line = {{"t_ms", now_ms()}};
-    line.update(event);
-    history_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    history_.flush();  // a killed run still leaves a readable history
+  // Each line is flushed as it is written (HistoryWriter's default): a killed run still
+  // leaves a readable history.
+  void record_run_started(history::RunStarted run) override {
+    if (history_) history_->write_run_started(now_ms(), run);
+  }
+  void record(history::EventPayload event) override {
+    if (history_) history_->write(now_ms(), std::move(event));
   }
 
   void pump(ChatClient& client) override { socket_of(client).pump(); }
@@ -181,7 +191,7 @@ class LiveEnvironment final : public RunEnvironment {
     }
     restart_when_stopped_ = false;
     if (auto error = server_->start(target_.port)) {
-      record({{"type", "server_failed"}, {"detail", *error}});
+      record(history::ServerFailed{*error});
       return;
     }
     record_server_started();
@@ -236,13 +246,22 @@ class LiveEnvironment final : public RunEnvironment {
       server_->wait_for_exit();
       record_requested_stop();
     }
+    record_server_log();
+    if (const std::size_t dropped = server_log_relay_->lines_dropped(); dropped > 0) {
+      record(history::ServerLog{"warning",
+                                "resync: " + std::to_string(dropped) + " server log lines were not recorded (more than " +
+                                    std::to_string(server_log_lines_pending_max) + " waited at once)",
+                                server_ ? server_->incarnation() : 0});
+    }
     if (embedded()) {
       std::string error;
-      nlohmann::json messages = read_committed_log(database_path_, error);
+      std::vector<history::CommittedMessage> messages = read_committed_log(database_path_, error);
       if (!error.empty()) {
-        record({{"type", "server_failed"}, {"detail", "cannot read the committed log: " + error}});
+        record(history::ServerFailed{"cannot read the committed log: " + error});
       } else {
-        record({{"type", "committed_log"}, {"source", "database"}, {"messages", std::move(messages)}});
+        history::CommittedLog log;
+        log.messages = std::move(messages);
+        record(std::move(log));
       }
     } else if (const auto path = reachable_database_path()) {
       // After the stop, as for the embedded server: what the target kept is what counts.
@@ -343,7 +362,7 @@ class LiveEnvironment final : public RunEnvironment {
     stop_poll_timer_.cancel();
     proxy_.reset();
     if (server_ && server_->running()) server_->stop(SIGKILL);
-    record({{"type", "run_finished"}, {"converged", false}, {"detail", "abandoned: the caller's deadline came before the run ended"}});
+    record(history::RunFinished{false, "abandoned: the caller's deadline came before the run ended"});
     io_.stop();
   }
 
@@ -357,7 +376,7 @@ class LiveEnvironment final : public RunEnvironment {
     if (server_ && !server_running()) {
       unavailable.detail = "the target was not running at the end of the run (see its server_stopped line), so no "
                            "client could read its catch-up";
-      return record_payload(std::move(unavailable));
+      return record(std::move(unavailable));
     }
     CatchUpLimits limits;
     // A scenario that needs a longer silence to call its clients converged gets it here too.
@@ -367,32 +386,25 @@ class LiveEnvironment final : public RunEnvironment {
     const auto read = read_catch_up_rows(target_.host, target_.port, protocol_names(), start_offset_, limits);
     if (const auto* error = std::get_if<std::string>(&read)) {
       unavailable.detail = *error;
-      return record_payload(std::move(unavailable));
+      return record(std::move(unavailable));
     }
     history::CommittedLog log;
     log.source = history::CommittedLogSource::catch_up_audit;
     log.from_offset = start_offset_;
     for (const CatchUpRow& row : std::get<CatchUpRows>(read).rows) log.messages.push_back({row.id, row.content, std::nullopt});
-    record_payload(std::move(log));
+    record(std::move(log));
   }
 
   void read_target_committed_log(const std::string& path) {
     auto read = read_target_database(path);
     if (auto* error = std::get_if<std::string>(&read)) {
-      return record_payload(history::CommittedLogUnavailable{history::CommittedLogSource::database, std::nullopt,
+      return record(history::CommittedLogUnavailable{history::CommittedLogSource::database, std::nullopt,
                                                              std::move(*error)});
     }
     history::CommittedLog log;
     log.source = history::CommittedLogSource::database;
     log.messages = std::move(std::get<std::vector<history::CommittedMessage>>(read));
-    record_payload(std::move(log));
-  }
-
-  // A typed line through the history's own encoder; record() stamps the time.
-  void record_payload(history::EventPayload payload) {
-    nlohmann::json line = history::encode_event(history::HistoryEvent{now_ms(), std::move(payload)});
-    line.erase("t_ms");
-    record(std::move(line));
+    record(std::move(log));
   }
 
   ClientProtocolNames protocol_names() const {
@@ -405,8 +417,8 @@ class LiveEnvironment final : public RunEnvironment {
   }
 
   std::string abandon(const std::string& detail, const std::string& reason) {
-    record({{"type", "server_failed"}, {"detail", detail}});
-    record({{"type", "run_finished"}, {"converged", false}, {"detail", reason}});
+    record(history::ServerFailed{detail});
+    record(history::RunFinished{false, reason});
     if (server_running()) server_->stop(SIGKILL);
     return history_path_;
   }
@@ -423,12 +435,19 @@ class LiveEnvironment final : public RunEnvironment {
     }
     if (embedded()) {
       if (scenario_.server.preload_messages > 0) preload();
+      launch.on_stderr_line = [relay = server_log_relay_](int incarnation, std::string line) {
+        relay->push(incarnation, line);
+      };
       launch.serve_arguments = {options_.resync_executable, "serve", "--host", "127.0.0.1", "--db", database_path_,
                                 "--delivery", scenario_.server.delivery, "--durability", scenario_.server.durability,
                                 "--ping-interval-ms", std::to_string(scenario_.server.ping_interval_ms),
                                 "--ping-timeout-ms", std::to_string(scenario_.server.ping_timeout_ms),
                                 "--recovery-window-ms", std::to_string(scenario_.server.recovery_window_ms)};
       if (!scenario_.server.recovery) launch.serve_arguments.push_back("--no-recovery");
+      if (scenario_.server.write_queue_bytes_max != ServerSpec{}.write_queue_bytes_max) {
+        launch.serve_arguments.insert(launch.serve_arguments.end(),
+                                      {"--write-queue-bytes-max", std::to_string(scenario_.server.write_queue_bytes_max)});
+      }
       if (!scenario_.server.planted_bug.empty()) {
         launch.serve_arguments.insert(launch.serve_arguments.end(), {"--planted-bug", scenario_.server.planted_bug});
       }
@@ -510,6 +529,7 @@ class LiveEnvironment final : public RunEnvironment {
   // The stderr goes into the line only when the checker will call the stop a crash, so the
   // rule lives in one place (sim/checker/server_exits).
   void record_server_stopped(std::optional<int> sent_signal, int incarnation) {
+    record_server_log();  // what it logged on its way out comes before its stop
     const ServerExit exit = server_->last_exit().value_or(ServerExit{});
     history::ServerStopped stopped;
     stopped.signal = sent_signal ? signal_name(*sent_signal) : "exit";
@@ -520,11 +540,16 @@ class LiveEnvironment final : public RunEnvironment {
     stopped.sanitizer_report = exit.sanitizer_report;
     stopped.escalated = exit.escalated;
     if (checker::why_server_stop_is_a_crash(stopped)) stopped.detail = exit_detail(exit);
-    record_payload(std::move(stopped));
+    record(std::move(stopped));
+  }
+
+  // The embedded server's log lines that reached the relay, in the order it wrote them.
+  void record_server_log() {
+    for (history::ServerLog& log : server_log_relay_->take()) record(std::move(log));
   }
 
   void record_server_started() {
-    record({{"type", "server_started"}, {"port", server_->port()}, {"pid", server_->pid()}, {"incarnation", server_->incarnation()}});
+    record(history::ServerStarted{server_->port(), server_->pid(), server_->incarnation()});
   }
 
   void preload() {
@@ -546,7 +571,7 @@ class LiveEnvironment final : public RunEnvironment {
       }
       SocketChatClientHooks hooks;
       hooks.now_ms = [this] { return now_ms(); };
-      hooks.on_record = [this](nlohmann::json line) { record(std::move(line)); };
+      hooks.on_record = [this](history::EventPayload line) { record(std::move(line)); };
       found = sockets_.emplace(client.name(), std::make_unique<SocketChatClient>(io_, client, "127.0.0.1", proxy_->port(),
                                                                                  std::move(hooks))).first;
     }
@@ -582,7 +607,8 @@ class LiveEnvironment final : public RunEnvironment {
   std::int64_t start_offset_ = 0;
   std::string database_path_;
   std::string history_path_;
-  std::ofstream history_;
+  std::optional<history::HistoryWriter> history_;  // unset when the file could not be created
+  std::shared_ptr<ServerLogRelay> server_log_relay_;  // the embedded server's stderr lines, to record
   std::unique_ptr<ServerProcess> server_;
   // Declared after server_: lifted (destroyed) before the server process is.
   DatabaseWriteLock database_lock_;

@@ -107,7 +107,13 @@ std::optional<std::string> ServerProcess::failure(const std::string& what) {
 std::optional<std::string> ServerProcess::start_embedded(std::uint16_t port) {
   int stdout_pipe[2];
   std::string drain_error;
-  stderr_drain_ = StderrDrain::start(launch_.stderr_path, drain_error);
+  StderrDrain::LineHandler on_line;
+  if (launch_.on_stderr_line) {
+    on_line = [handler = launch_.on_stderr_line, incarnation = incarnation_](std::string line) {
+      handler(incarnation, std::move(line));
+    };
+  }
+  stderr_drain_ = StderrDrain::start(launch_.stderr_path, drain_error, std::move(on_line));
   if (!stderr_drain_) return drain_error;
   if (::pipe2(stdout_pipe, O_CLOEXEC) != 0) return std::string("pipe() failed");
   posix_spawn_file_actions_t actions;

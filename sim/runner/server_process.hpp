@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,9 @@ struct ServerLaunch {
   // database, so scenarios do not see each other's rows ("" = not set).
   std::string run_directory;
   std::int64_t start_timeout_ms = 10000;
+  // Every line the server writes to stderr (not a shell command's), with the incarnation
+  // that wrote it. Called on the stderr copy's own thread, never on the caller's.
+  std::function<void(int incarnation, std::string line)> on_stderr_line;
 };
 
 class ServerProcess {

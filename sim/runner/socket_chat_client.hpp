@@ -20,7 +20,7 @@ namespace resync::sim {
 
 struct SocketChatClientHooks {
   std::function<std::int64_t()> now_ms;                  // the owner's clock
-  std::function<void(nlohmann::json record)> on_record;  // every history record of the client
+  std::function<void(history::EventPayload record)> on_record;  // every history record of the client
   std::function<void(const std::string& text)> on_frame;  // optional: each frame, before the client reads it
   std::function<void()> on_open;                          // optional: a WebSocket opened
   std::function<void(const std::string& reason)> on_closed;  // optional: a WebSocket ended

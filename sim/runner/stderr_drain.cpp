@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 namespace resync::sim {
@@ -15,12 +16,30 @@ namespace resync::sim {
 struct StderrDrain::Shared {
   int read_fd = -1;
   std::string path;
+  StderrDrain::LineHandler on_line;
+  std::string partial_line;  // bytes after the last newline, for on_line
   std::mutex mutex;
   std::condition_variable done_changed;
   bool done = false;
 };
 
 namespace {
+
+void hand_out_lines(StderrDrain::Shared& shared, std::string_view bytes) {
+  if (!shared.on_line) return;
+  for (char byte : bytes) {
+    if (byte == '\n') {
+      shared.on_line(std::move(shared.partial_line));
+      shared.partial_line.clear();
+      continue;
+    }
+    shared.partial_line.push_back(byte);
+    if (shared.partial_line.size() >= stderr_line_bytes_max) {
+      shared.on_line(std::move(shared.partial_line));
+      shared.partial_line.clear();
+    }
+  }
+}
 
 // Runs on its own thread until EOF; owns the read end. The shared state outlives a drain
 // that gave up waiting for it.
@@ -31,6 +50,7 @@ void copy_until_end(std::shared_ptr<StderrDrain::Shared> shared) {
     const ssize_t count = ::read(shared->read_fd, buffer, sizeof(buffer));
     if (count < 0 && errno == EINTR) continue;
     if (count <= 0) break;
+    hand_out_lines(*shared, std::string_view(buffer, static_cast<std::size_t>(count)));
     for (ssize_t written = 0; file >= 0 && written < count;) {
       const ssize_t step = ::write(file, buffer + written, static_cast<std::size_t>(count - written));
       if (step < 0 && errno == EINTR) continue;
@@ -40,6 +60,7 @@ void copy_until_end(std::shared_ptr<StderrDrain::Shared> shared) {
   }
   if (file >= 0) ::close(file);
   ::close(shared->read_fd);
+  if (shared->on_line && !shared->partial_line.empty()) shared->on_line(std::move(shared->partial_line));
   std::lock_guard lock(shared->mutex);
   shared->done = true;
   shared->done_changed.notify_all();
@@ -47,7 +68,7 @@ void copy_until_end(std::shared_ptr<StderrDrain::Shared> shared) {
 
 }  // namespace
 
-std::unique_ptr<StderrDrain> StderrDrain::start(const std::string& path, std::string& error) {
+std::unique_ptr<StderrDrain> StderrDrain::start(const std::string& path, std::string& error, LineHandler on_line) {
   int ends[2];
   if (::pipe2(ends, O_CLOEXEC) != 0) {
     error = std::string("cannot make a pipe for the server's stderr: ") + std::strerror(errno);
@@ -57,6 +78,7 @@ std::unique_ptr<StderrDrain> StderrDrain::start(const std::string& path, std::st
   drain->shared_ = std::make_shared<Shared>();
   drain->shared_->read_fd = ends[0];
   drain->shared_->path = path;
+  drain->shared_->on_line = std::move(on_line);
   drain->write_fd_ = ends[1];
   try {
     std::thread(copy_until_end, drain->shared_).detach();

@@ -3,17 +3,27 @@
 // The child must not write a regular file for its log: a storage fault limits the child's
 // file size (RLIMIT_FSIZE), which would make its log writes fail exactly when it has
 // something to say ("insert failed ..."). A pipe is not limited. POSIX only; no Asio.
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 namespace resync::sim {
 
+inline constexpr std::size_t stderr_line_bytes_max = 8192;
+
 class StderrDrain {
  public:
-  // Opens the pipe and starts copying into `path` (appending). nullptr with `error` set
-  // when the pipe or the thread cannot be made.
-  static std::unique_ptr<StderrDrain> start(const std::string& path, std::string& error);
+  // Called on the drain's own thread with every line (without its newline) as it arrives;
+  // a last line without a newline comes at the end, a line longer than
+  // stderr_line_bytes_max in pieces of that size.
+  using LineHandler = std::function<void(std::string line)>;
+
+  // Opens the pipe and starts copying into `path` (appending), handing each line to
+  // `on_line` too when it is set. nullptr with `error` set when the pipe or the thread
+  // cannot be made.
+  static std::unique_ptr<StderrDrain> start(const std::string& path, std::string& error, LineHandler on_line = {});
   ~StderrDrain();
   StderrDrain(const StderrDrain&) = delete;
   StderrDrain& operator=(const StderrDrain&) = delete;

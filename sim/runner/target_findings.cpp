@@ -41,6 +41,10 @@ std::optional<std::string> why_not_applicable(const Scenario& scenario, const Ta
     return "the scenario needs " + std::to_string(scenario.server.preload_messages) +
            " rows stored before the run (server.preload_messages), which only the embedded server can be given";
   }
+  if (scenario.server.write_queue_bytes_max != ServerSpec{}.write_queue_bytes_max) {
+    return "the scenario sets the embedded server's slow-consumer limit (server.write_queue_bytes_max), which a "
+           "target started by its own command is not given";
+  }
   if (scenario.server.kind == ServerKind::embedded && scenario.server.delivery == "tutorial") {
     return "the scenario's expectation describes the embedded server's naive \"tutorial\" delivery (server.delivery), "
            "not a target";

@@ -115,16 +115,18 @@ class TargetProbe {
   }
 
   // The clients' history records are what the probe learns from.
-  void observe(const nlohmann::json& event) {
-    const std::string type = event.value("type", "");
-    if (type == "received" && event.value("content", "") == plain_content()) {
+  void observe(const history::EventPayload& event) {
+    const auto* received = std::get_if<history::MessageReceived>(&event);
+    const auto* refused = std::get_if<history::ClientConnectError>(&event);
+    const auto* disconnected = std::get_if<history::ClientDisconnected>(&event);
+    if (received && received->content == plain_content()) {
       seen_.broadcast_with_id = true;  // ChatClient reports only events whose third argument is an integer id
-    } else if (type == "acked") {
+    } else if (std::holds_alternative<history::MessageAcked>(event)) {
       seen_.acknowledged = true;
-    } else if (type == "send_abandoned") {
+    } else if (std::holds_alternative<history::SendAbandoned>(event)) {
       ack_given_up_ = true;
-    } else if ((type == "connect_error" || type == "disconnected") && !seen_.socketio_connected) {
-      if (seen_.transport_problem.empty()) seen_.transport_problem = event.value("message", event.value("reason", ""));
+    } else if ((refused || disconnected) && !seen_.socketio_connected) {
+      if (seen_.transport_problem.empty()) seen_.transport_problem = refused ? refused->message : disconnected->reason;
     }
   }
 
@@ -133,7 +135,7 @@ class TargetProbe {
   SocketChatClientHooks hooks(bool& first_frame) {
     SocketChatClientHooks hooks;
     hooks.now_ms = [this] { return now_ms(); };
-    hooks.on_record = [this](const nlohmann::json& record) { observe(record); };
+    hooks.on_record = [this](const history::EventPayload& record) { observe(record); };
     hooks.on_open = [this, &first_frame] {
       seen_.websocket_opened = true;
       first_frame = true;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/history/history.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace resync::sim {
@@ -27,7 +28,10 @@ struct SimulationOptions {
   std::ostream* trace = nullptr;
 };
 
-// Runs the scenario and returns its history (JSON lines).
+// Runs the scenario and returns its history as typed events, for the checker to read in
+// memory: no text is written or parsed unless a caller asks for it.
+history::History simulate_history(const Scenario& scenario, const SimulationOptions& options);
+// The same run as the text of its history file (JSON lines, docs/HISTORY.md).
 std::string simulate_scenario(const Scenario& scenario, const SimulationOptions& options);
 
 }  // namespace resync::sim

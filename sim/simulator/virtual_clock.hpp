@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <utility>
 
 namespace resync::sim {
@@ -30,6 +31,11 @@ class VirtualClock {
   }
 
   std::size_t pending() const { return queue_.size(); }
+  // The instant of the earliest item, if any.
+  std::optional<std::int64_t> next_at_us() const {
+    if (queue_.empty()) return std::nullopt;
+    return queue_.begin()->first.first;
+  }
   void clear() { queue_.clear(); }
 
  private:

@@ -11,6 +11,7 @@
 #include "sim/checker/check_history.hpp"
 #include "sim/checker/check_text.hpp"
 #include "sim/history/history_reader.hpp"
+#include "sim/history/history_writer.hpp"
 #include "sim/runner/external_target_probe.hpp"
 #include "sim/runner/live_runner.hpp"
 #include "sim/runner/server_process.hpp"
@@ -222,19 +223,27 @@ SuiteResult run_suite(std::vector<Scenario> scenarios, const SuiteOptions& optio
         {"sim", replay_command(scenario.file, "sim", seed, {std::nullopt, std::nullopt, std::nullopt, options.planted_bug})}};
     std::string history_path;
     std::string determinism_problem;
+    std::optional<history::History> simulated;  // a simulated run's events, checked without reading the file back
     if (options.mode == "sim") {
       SimulationOptions simulation;
       simulation.seed = seed;
       simulation.replay = replay;
       std::ostringstream trace;
       if (options.trace) simulation.trace = &trace;
-      const std::string history = simulate_scenario(scenario, simulation);
+      history::History history = simulate_history(scenario, simulation);
+      const std::string text = history::history_text(history);
       if (options.check_determinism) {
-        const std::string again = simulate_scenario(scenario, simulation);
-        if (again != history) determinism_problem = first_difference(history, again);
+        // Typed events compare as the text does (the writer is a function of them); the text
+        // is made only to show a difference.
+        const history::History again = simulate_history(scenario, simulation);
+        if (again.run != history.run || again.events != history.events) {
+          determinism_problem = first_difference(text, history::history_text(again));
+        }
       }
       history_path = (work / "history.jsonl").string();
-      std::ofstream(history_path, std::ios::trunc) << history;
+      std::ofstream(history_path, std::ios::trunc | std::ios::binary) << text;
+      history.source = history_path;
+      simulated = std::move(history);
       if (options.trace) {
         std::lock_guard lock(output_mutex);
         err << trace.str();
@@ -250,7 +259,7 @@ SuiteResult run_suite(std::vector<Scenario> scenarios, const SuiteOptions& optio
       live.replay = replay;
       history_path = run_scenario_live(scenario, live);
     }
-    const auto read = history::read_history(history_path);
+    const auto read = simulated ? history::HistoryReadResult{std::move(simulated), {}} : history::read_history(history_path);
     checker::ScenarioOutcome outcome =
         read.ok() ? checker::outcome_from_result(checker::check_history(*read.history), history_path)
                   : checker::outcome_from_error(scenario.name, history_path, read.error_text());

@@ -1,4 +1,5 @@
 #include "sim/client/chat_client.hpp"
+#include "sim/history/history_json.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -106,7 +107,8 @@ class Loopback {
               }
             }
           } else if (auto* record = std::get_if<RecordEvent>(&action)) {
-            history.push_back(record->event);
+            // As a JSON line (the writer's own encoding), for tests that look at fields.
+            history.push_back(resync::history::encode_event(resync::history::HistoryEvent{now_ms, record->event, 0}));
           }
         }
       }

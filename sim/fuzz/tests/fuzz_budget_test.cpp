@@ -90,10 +90,10 @@ ScenarioRunner fake_runner(FakeClock& clock, std::function<FakeRun(const Scenari
     const auto end = clock.now + std::chrono::milliseconds(run.duration_ms);
     if (limits.abandon_at && *limits.abandon_at < end) {
       clock.now = std::max(clock.now, *limits.abandon_at);
-      return RunOutcome{"", true};
+      return RunOutcome::from_text("", true);
     }
     clock.now = end;
-    return RunOutcome{*run.history, false};
+    return RunOutcome::from_text(*run.history, false);
   };
 }
 

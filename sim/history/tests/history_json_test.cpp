@@ -137,9 +137,27 @@ TEST(HistoryJson, ProcessFaultLinesAreCheckedAsUserInput) {
                  "`delay_us` must not be negative");
 }
 
-TEST(HistoryJson, LinesStartWithTimeAndTypeForPeopleReadingThem) {
+// The bytes every runner has written since the first history (keys sorted): a rework of the
+// producers must not change them (docs/HISTORY.md, "same bytes for the same run").
+TEST(HistoryJson, KeysAreSortedAsEveryRunnerHasWrittenThem) {
   const std::string line = encode_event(HistoryEvent{12, MessageReceived{"bob", 3, "hi", true}, 0}).dump();
-  EXPECT_EQ(line, R"({"t_ms":12,"type":"received","client":"bob","id":3,"content":"hi","rendered":true})");
+  EXPECT_EQ(line, R"({"client":"bob","content":"hi","id":3,"rendered":true,"t_ms":12,"type":"received"})");
+}
+
+TEST(HistoryJson, WhichOptionalFieldsALineCarriesIsFixed) {
+  // A heal names no toxic detail; a stop and the end of a run always carry theirs, even empty.
+  EXPECT_EQ(encode_event(HistoryEvent{5, FaultChanged{"*", "heal", "", nullptr}, 0}).dump(),
+            R"({"action":"heal","name":"*","t_ms":5,"toxic":"","type":"fault"})");
+  EXPECT_EQ(encode_event(HistoryEvent{7, RunFinished{true, ""}, 0}).dump(),
+            R"({"converged":true,"detail":"","t_ms":7,"type":"run_finished"})");
+  ServerStopped stopped;
+  stopped.signal = "SIGKILL";
+  stopped.exit_signal = "SIGKILL";
+  EXPECT_EQ(encode_event(HistoryEvent{9, stopped, 0}).dump(),
+            R"({"detail":"","escalated":false,"exit_signal":"SIGKILL","exit_status":null,"incarnation":1,)"
+            R"("requested":true,"sanitizer_report":false,"signal":"SIGKILL","t_ms":9,"type":"server_stopped"})");
+  EXPECT_EQ(encode_event(HistoryEvent{3, ServerLog{"warn", "slow consumer", 2}, 0}).dump(),
+            R"({"incarnation":2,"level":"warn","t_ms":3,"text":"slow consumer","type":"server_log"})");
 }
 
 TEST(HistoryJson, CommittedLogIsSortedByIdWhateverOrderItWasWrittenIn) {

@@ -40,7 +40,8 @@ export function hasAckedClient(scenario) {
 // (sim/runner/target_findings.cpp).
 export function needsEmbeddedServer(scenario) {
   const server = scenario.server ?? {};
-  return Boolean(server.planted_bug) || (server.preload_messages ?? 0) > 0 || server.delivery === 'tutorial';
+  return Boolean(server.planted_bug) || (server.preload_messages ?? 0) > 0 || server.delivery === 'tutorial' ||
+    server.write_queue_bytes_max !== undefined;
 }
 
 // `resync run ARGS`; returns its exit code, its whole output and the wall time in seconds.
