@@ -3,12 +3,12 @@
 
 #include <CLI/CLI.hpp>
 
-#include "fault_injector/proxy_command.hpp"
-#include "reports/html/report_command.hpp"
-#include "server/shell/serve_command.hpp"
-#include "sim/checker/check_command.hpp"
-#include "sim/fuzz/fuzz_command.hpp"
-#include "sim/runner/run_command.hpp"
+#include "app/proxy_command.hpp"
+#include "app/report_command.hpp"
+#include "app/serve_command.hpp"
+#include "app/check_command.hpp"
+#include "app/fuzz_command.hpp"
+#include "app/run_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{

@@ -1,8 +1,8 @@
 #include "fault_injector/core/connection_pipeline.hpp"
 
 #include <algorithm>
-#include <random>
 
+#include "common/portable_random.hpp"
 #include "fault_injector/core/deterministic_seed.hpp"
 #include "fault_injector/core/toxic_registry.hpp"
 
@@ -37,8 +37,8 @@ void ConnectionPipeline::attach(const ToxicSpec& spec, Instant now) {
 
 void ConnectionPipeline::admit(Attached& attached, Instant now) {
   const std::uint64_t toxic_seed = mix_seed(seed_, fnv1a64(attached.spec.name));
-  std::mt19937_64 toxicity_random(mix_seed(toxic_seed, kToxicitySalt));
-  if (!(std::uniform_real_distribution<double>(0.0, 1.0)(toxicity_random) < attached.spec.toxicity)) {
+  SeededRandom toxicity_random(mix_seed(toxic_seed, kToxicitySalt));
+  if (!toxicity_random.chance(attached.spec.toxicity)) {
     attached.state = State::skipped_by_toxicity;
     return;
   }

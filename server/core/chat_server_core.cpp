@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include "common/invariant.hpp"
 #include "protocol/socketio_packet.hpp"
 #include "protocol/utf8.hpp"
 
@@ -65,14 +66,18 @@ ChatServerCore::Session* ChatServerCore::find(SessionId session) {
 
 ChatServerCore::Session* ChatServerCore::find_by_engine_id(std::string_view engine_session_id) {
   const auto found = sessions_by_engine_id_.find(engine_session_id);
-  return found == sessions_by_engine_id_.end() ? nullptr : find(found->second);
+  if (found == sessions_by_engine_id_.end()) return nullptr;  // an id the client made up or kept too long
+  Session* session = find(found->second);
+  RESYNC_ASSERT(session != nullptr, "forget_session removes a session from both tables");
+  return session;
 }
 
 const ChatServerCore::Session* ChatServerCore::find_by_engine_id(std::string_view engine_session_id) const {
   const auto found = sessions_by_engine_id_.find(engine_session_id);
   if (found == sessions_by_engine_id_.end()) return nullptr;
   const auto session = sessions_.find(found->second);
-  return session == sessions_.end() ? nullptr : &session->second;
+  RESYNC_ASSERT(session != sessions_.end(), "forget_session removes a session from both tables");
+  return &session->second;
 }
 
 bool ChatServerCore::is_polling(SessionId session) const {
@@ -421,7 +426,10 @@ void ChatServerCore::on_timer(std::int64_t now_ms) {
   for (auto& [id, reason] : to_close) {
     // A ping timeout is a lost transport, which socket.io may recover; a missing CONNECT is not.
     const Recoverable recoverable = reason == "ping timeout" ? Recoverable::yes : Recoverable::no;
-    if (Session* session = find(id)) close_session(*session, std::move(reason), recoverable, now_ms);
+    Session* session = find(id);
+    // Closing one session forgets only that one, so every session collected above still exists.
+    RESYNC_ASSERT(session != nullptr, "a session due to close is still in the table");
+    close_session(*session, std::move(reason), recoverable, now_ms);
   }
   finish_input(now_ms);
 }
@@ -451,7 +459,9 @@ void ChatServerCore::send_socket_packet(SessionId session, std::string socket_pa
 
 void ChatServerCore::send_engine_packet(SessionId session_id, engineio::PacketType type, std::string_view data) {
   Session* session = find(session_id);
-  if (session && session->transport == engineio::Transport::polling) {
+  // The core writes only to sessions it knows: once forgotten, a session gets nothing more.
+  RESYNC_ASSERT(session != nullptr, "a packet goes to a session in the table");
+  if (session->transport == engineio::Transport::polling) {
     return queue_for_poll(*session, engineio::encode_packet(type, data));
   }
   actions_.push_back(SendPacket{session_id, engineio::encode_packet(type, data)});

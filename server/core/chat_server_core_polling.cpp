@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "common/invariant.hpp"
 #include "protocol/utf8.hpp"
 
 namespace resync::server {
@@ -84,7 +85,9 @@ PollingRequestResult ChatServerCore::check_upgrade(std::string_view engine_sessi
 PollingRequestResult ChatServerCore::on_upgrade_started(std::string_view engine_session_id, std::int64_t now_ms) {
   PollingRequestResult result = check_upgrade(engine_session_id);
   if (!result.session) return result;
-  Session& session = *find(*result.session);
+  Session* found = find(*result.session);
+  RESYNC_ASSERT(found != nullptr, "check_upgrade accepts only a session in the table");
+  Session& session = *found;
   session.upgrade = UpgradeState::probe_open;
   session.upgrade_deadline_ms = now_ms + config_.upgrade_timeout_ms;
   return result;
@@ -134,17 +137,20 @@ void ChatServerCore::queue_for_poll(Session& session, std::string packet) {
 
 void ChatServerCore::finish_input(std::int64_t now_ms) {
   for (SessionId session_id : std::exchange(overflowed_outboxes_, {})) {
-    if (Session* session = find(session_id)) {
-      actions_.push_back(LogLine{LogLine::Level::warning,
-                                 "session " + std::to_string(session_id) + ": slow consumer: the polling queue exceeds " +
-                                     std::to_string(config_.polling_queue_bytes_max) + " bytes; disconnecting"});
-      close_session(*session, "slow consumer (polling queue full)", Recoverable::yes, now_ms);
-    }
+    Session* session = find(session_id);
+    // forget_session takes a session out of this set, and closing one forgets only that one.
+    RESYNC_ASSERT(session != nullptr, "a session with an overflowed outbox is still in the table");
+    actions_.push_back(LogLine{LogLine::Level::warning,
+                               "session " + std::to_string(session_id) + ": slow consumer: the polling queue exceeds " +
+                                   std::to_string(config_.polling_queue_bytes_max) + " bytes; disconnecting"});
+    close_session(*session, "slow consumer (polling queue full)", Recoverable::yes, now_ms);
   }
   // Answered here, once per input, so one GET carries everything the input produced.
   for (SessionId session_id : std::exchange(polls_to_answer_, {})) {
     Session* session = find(session_id);
-    if (!session || !session->poll_pending || session->outbox.empty()) continue;
+    // forget_session takes a session out of this set, and answering closes nothing.
+    RESYNC_ASSERT(session != nullptr, "a session with a poll to answer is still in the table");
+    if (!session->poll_pending || session->outbox.empty()) continue;
     session->poll_pending = false;
     actions_.push_back(AnswerPoll{session_id, session->outbox.take_payload()});
   }

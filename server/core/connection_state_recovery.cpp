@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/invariant.hpp"
+
 namespace resync::server {
 
 namespace {
@@ -21,6 +23,10 @@ std::string ConnectionStateRecovery::offset_of(std::int64_t message_id) const {
 }
 
 void ConnectionStateRecovery::record_event(std::int64_t message_id, std::string content, std::int64_t now_ms) {
+  // take() replays "every buffered id after the offset", which is exactly-once only if the
+  // buffer is in id order: the core records in commit order, and committed ids increase.
+  RESYNC_ASSERT(message_id > covered_after_id_ && (events_.empty() || message_id > events_.back().id),
+                "events are recorded in increasing id order");
   buffered_bytes_ += content.size();
   events_.push_back(BufferedEvent{message_id, std::move(content), now_ms});
   evict_events(now_ms);
@@ -31,6 +37,7 @@ void ConnectionStateRecovery::evict_events(std::int64_t now_ms) {
          (events_.size() > limits_.buffered_events_max || buffered_bytes_ > limits_.buffered_bytes_max ||
           events_.front().emitted_at_ms + limits_.window_ms < now_ms)) {
     covered_after_id_ = events_.front().id;
+    RESYNC_ASSERT(buffered_bytes_ >= events_.front().content.size(), "buffered_bytes_ counts every buffered event");
     buffered_bytes_ -= events_.front().content.size();
     events_.pop_front();
   }

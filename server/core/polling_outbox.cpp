@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "common/invariant.hpp"
 #include "protocol/engineio_packet.hpp"
 
 namespace resync::server {
@@ -20,6 +21,9 @@ std::string PollingOutbox::take_payload() {
     if (index > 0) payload.push_back(protocol::engineio::record_separator);
     payload.append(packets_[index]);
   }
+  // The limit is enforced on bytes_, so it must be exactly what the answer will carry.
+  RESYNC_ASSERT(packets_.empty() ? bytes_ == 0 : payload.size() + 1 == bytes_,
+                "bytes_ counts every queued packet plus one separator each");
   packets_.clear();
   bytes_ = 0;
   return payload;

@@ -11,9 +11,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <random>
 #include <span>
 #include <string>
+
+#include "common/portable_random.hpp"
 
 namespace resync::server {
 
@@ -33,11 +34,11 @@ class SeededRandomBytes {
  public:
   explicit SeededRandomBytes(std::uint64_t seed) : generator_(seed) {}
   void operator()(std::span<std::uint8_t> bytes) {
-    for (std::uint8_t& byte : bytes) byte = static_cast<std::uint8_t>(generator_() >> 56);
+    for (std::uint8_t& byte : bytes) byte = static_cast<std::uint8_t>(generator_.next_u64() >> 56);
   }
 
  private:
-  std::mt19937_64 generator_;
+  SeededRandom generator_;
 };
 
 }  // namespace resync::server

@@ -1,5 +1,6 @@
 #include "sim/client/chat_client.hpp"
 
+#include "common/invariant.hpp"
 #include "protocol/engineio_packet.hpp"
 #include "protocol/socketio_packet.hpp"
 
@@ -339,6 +340,7 @@ void ChatClient::drain_acked_queue(bool force, std::int64_t now_ms) {
 // The in-flight acked send failed (ack timeout or disconnect): like socket.io-client's queue,
 // drop it once it has used up its retries; otherwise it is resent later.
 void ChatClient::fail_in_flight_send() {
+  RESYNC_ASSERT(!acked_queue_.empty(), "only a queued send can be in flight");
   QueuedSend& head = acked_queue_.front();
   head.ack_deadline_ms.reset();
   if (spec_.retries && head.try_count > *spec_.retries) {

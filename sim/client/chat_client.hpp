@@ -13,7 +13,6 @@
 #include <deque>
 #include <map>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -22,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/portable_random.hpp"
 #include "sim/client/reconnect_backoff.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -123,7 +123,7 @@ class ChatClient {
 
   ClientSpec spec_;
   ClientProtocolNames names_;
-  std::mt19937_64 random_;
+  SeededRandom random_;
   ReconnectBackoff backoff_;
 
   State state_ = State::idle;

@@ -13,7 +13,7 @@
 #include "sim/checker/check_history.hpp"
 #include "sim/checker/check_text.hpp"
 #include "sim/history/history_reader.hpp"
-#include "sim/runner/scenario_execution.hpp"
+#include "sim/execution/scenario_execution.hpp"
 #include "sim/scenario/anomaly_kind_names.hpp"
 #include "sim/scenario/scenario_writer.hpp"
 

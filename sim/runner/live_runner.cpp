@@ -22,7 +22,7 @@
 #include "sim/runner/catch_up_reader.hpp"
 #include "sim/runner/live_storage_faults.hpp"
 #include "sim/runner/run_proxy.hpp"
-#include "sim/runner/scenario_execution.hpp"
+#include "sim/execution/scenario_execution.hpp"
 #include "sim/runner/server_process.hpp"
 #include "sim/runner/target_address.hpp"
 #include "sim/runner/socket_chat_client.hpp"

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/runner/scenario_execution.hpp"
+#include "sim/execution/scenario_execution.hpp"
 
 struct sqlite3;
 

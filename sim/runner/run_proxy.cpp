@@ -3,7 +3,7 @@
 #include "fault_injector/control/control_plane.hpp"
 #include "fault_injector/shell/asio_proxy_runtime.hpp"
 #include "fault_injector/shell/shell_context.hpp"
-#include "sim/runner/control_plane_faults.hpp"
+#include "sim/execution/control_plane_faults.hpp"
 
 namespace resync::sim {
 

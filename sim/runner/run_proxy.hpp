@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "sim/runner/fault_control.hpp"
+#include "sim/execution/fault_control.hpp"
 
 namespace boost::asio {
 class io_context;

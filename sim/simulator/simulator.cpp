@@ -16,8 +16,8 @@
 #include "server/core/planted_bug.hpp"
 #include "server/core/sqlite_message_store.hpp"
 #include "server/core/storage_fault_store.hpp"
-#include "sim/runner/control_plane_faults.hpp"
-#include "sim/runner/scenario_execution.hpp"
+#include "sim/execution/control_plane_faults.hpp"
+#include "sim/execution/scenario_execution.hpp"
 #include "sim/simulator/virtual_clock.hpp"
 
 namespace resync::sim {

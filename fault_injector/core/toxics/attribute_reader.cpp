@@ -15,7 +15,7 @@ std::int64_t AttributeReader::non_negative_integer(const char* key, std::int64_t
     if (found != attributes_.end() && !found->is_null()) {
       if (found->is_number_unsigned()) {
         std::uint64_t unsigned_value = found->get<std::uint64_t>();
-        if (unsigned_value > static_cast<std::uint64_t>(kAttributeValueMax)) {
+        if (unsigned_value > static_cast<std::uint64_t>(attribute_value_max)) {
           error_ = bad_request(std::string("attribute ") + key + " is too large");
         } else {
           value = static_cast<std::int64_t>(unsigned_value);

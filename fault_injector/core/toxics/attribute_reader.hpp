@@ -14,14 +14,14 @@ namespace resync::fault_injector {
 
 // Large enough for any sane delay (ms) or size, small enough that converting to
 // microseconds or nanoseconds can never overflow an int64.
-inline constexpr std::int64_t kAttributeValueMax = std::int64_t{1} << 40;
+inline constexpr std::int64_t attribute_value_max = std::int64_t{1} << 40;
 
 class AttributeReader {
  public:
   explicit AttributeReader(const nlohmann::json& attributes);
 
   // The attribute, or `default_value` when absent; records an error when it is present but
-  // not an integer in [0, kAttributeValueMax].
+  // not an integer in [0, attribute_value_max].
   std::int64_t non_negative_integer(const char* key, std::int64_t default_value);
 
   // The normalized attributes so far, or the first error met.

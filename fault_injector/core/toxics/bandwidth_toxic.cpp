@@ -10,7 +10,10 @@
 namespace resync::fault_injector {
 namespace {
 
-constexpr std::int64_t kPieceDurationMs = 100;
+// The link is modelled as pieces of 100 ms of traffic, so a big chunk arrives gradually.
+constexpr std::int64_t piece_duration_ms = 100;
+// A piece stays a sane allocation at any rate (the rate attribute goes up to 2^40 KB/s).
+constexpr std::int64_t piece_bytes_max_at_any_rate = std::int64_t{1} << 30;
 
 class BandwidthToxic final : public Toxic {
  public:
@@ -25,7 +28,7 @@ class BandwidthToxic final : public Toxic {
     std::int64_t& link_free_at_ns = link_free_at_ns_[index_of(direction)];
     link_free_at_ns = std::max(link_free_at_ns, static_cast<std::int64_t>(chunk.at.count()) * 1000);
     const std::size_t piece_bytes_max = static_cast<std::size_t>(
-        std::min<std::int64_t>(rate_bytes_per_ms_ * kPieceDurationMs, std::int64_t{1} << 30));
+        std::min<std::int64_t>(rate_bytes_per_ms_ * piece_duration_ms, piece_bytes_max_at_any_rate));
     std::size_t offset = 0;
     while (offset < chunk.bytes.size()) {
       const std::size_t piece = std::min(piece_bytes_max, chunk.bytes.size() - offset);

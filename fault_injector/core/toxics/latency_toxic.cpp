@@ -2,8 +2,7 @@
 // reordered: a chunk whose jitter would let it overtake the previous one waits for it.
 #include <algorithm>
 #include <array>
-#include <random>
-
+#include "common/portable_random.hpp"
 #include "fault_injector/core/toxics/attribute_reader.hpp"
 #include "fault_injector/core/toxics/builtin_toxic_types.hpp"
 
@@ -23,7 +22,7 @@ class LatencyToxic final : public Toxic {
     Instant delay = std::chrono::milliseconds(attributes_.latency_ms);
     if (attributes_.jitter_ms > 0) {
       const std::int64_t jitter_us = attributes_.jitter_ms * 1000;
-      delay += Instant(std::uniform_int_distribution<std::int64_t>(-jitter_us, jitter_us)(random_));
+      delay += Instant(random_.uniform_int(-jitter_us, jitter_us));
     }
     Instant& previous_release = previous_release_[index_of(direction)];
     const Instant release = std::max({chunk.at + delay, chunk.at, previous_release});
@@ -33,7 +32,7 @@ class LatencyToxic final : public Toxic {
 
  private:
   LatencyAttributes attributes_;
-  std::mt19937_64 random_;
+  SeededRandom random_;
   std::array<Instant, 2> previous_release_{};
 };
 

@@ -2,6 +2,7 @@
 // which is this toxic's job. Attached to both directions, the budget is shared.
 #include <algorithm>
 
+#include "common/invariant.hpp"
 #include "fault_injector/core/toxics/attribute_reader.hpp"
 #include "fault_injector/core/toxics/builtin_toxic_types.hpp"
 
@@ -15,6 +16,7 @@ class LimitDataToxic final : public Toxic {
 
   void on_bytes(Direction direction, Chunk chunk, ToxicOutput& out) override {
     if (ended_) return;
+    RESYNC_ASSERT(bytes_transmitted_ <= bytes_max_, "the stream ends once the budget is spent");
     const std::uint64_t remaining = bytes_max_ - bytes_transmitted_;
     if (chunk.bytes.size() > remaining) chunk.bytes.resize(static_cast<std::size_t>(remaining));
     bytes_transmitted_ += chunk.bytes.size();

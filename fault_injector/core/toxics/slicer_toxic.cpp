@@ -2,9 +2,10 @@
 // `delay` microseconds apart, like TCP segments arriving one by one. Same bytes, same order.
 #include <algorithm>
 #include <array>
-#include <random>
 #include <vector>
 
+#include "common/invariant.hpp"
+#include "common/portable_random.hpp"
 #include "fault_injector/core/toxics/attribute_reader.hpp"
 #include "fault_injector/core/toxics/builtin_toxic_types.hpp"
 
@@ -47,17 +48,18 @@ class SlicerToxic final : public Toxic {
     }
     std::int64_t offset = length / 2;
     if (attributes_.size_variation > 0) {
-      offset += std::uniform_int_distribution<std::int64_t>(-attributes_.size_variation,
-                                                            attributes_.size_variation - 1)(random_);
+      offset += random_.uniform_int(-attributes_.size_variation, attributes_.size_variation - 1);
     }
-    offset = std::clamp<std::int64_t>(offset, 1, length - 1);
+    // normalize() guarantees size_variation < average_size, so length >= 2 * size_variation + 2
+    // here and the offset always leaves both halves non-empty.
+    RESYNC_ASSERT(offset >= 1 && offset <= length - 1, "a cut leaves both pieces non-empty");
     const std::size_t middle = start + static_cast<std::size_t>(offset);
     cut(start, middle, cut_points);
     cut(middle, end, cut_points);
   }
 
   SlicerAttributes attributes_;
-  std::mt19937_64 random_;
+  SeededRandom random_;
   std::array<Instant, 2> next_free_{};
 };
 

@@ -7,16 +7,17 @@
 #include <algorithm>
 #include <cstdint>
 #include <iostream>
-#include <random>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "common/portable_random.hpp"
 #include "sim/history/history_writer.hpp"
 
 namespace {
 
+using resync::SeededRandom;
 using resync::history::HistoryWriter;
 namespace history = resync::history;
 
@@ -78,10 +79,9 @@ class Generator {
   }
 
   void plan_messages() {
-    std::uniform_int_distribution<int> sender(0, options_.clients - 1);
     senders_.resize(static_cast<std::size_t>(options_.messages));
     for (int message = 0; message < options_.messages; ++message) {
-      senders_[static_cast<std::size_t>(message)] = sender(random_);
+      senders_[static_cast<std::size_t>(message)] = static_cast<int>(random_.uniform_int(0, options_.clients - 1));
       add({send_t_ms(message), 0, PendingLine::Kind::sent, senders_[static_cast<std::size_t>(message)], message, 0});
     }
   }
@@ -90,15 +90,13 @@ class Generator {
   std::int64_t last_send_t_ms() const { return send_t_ms(options_.messages - 1); }
 
   void plan_outages() {
-    std::uniform_int_distribution<int> client(0, options_.clients - 1);
-    std::uniform_int_distribution<std::int64_t> length_ms(1500, 6000);
     for (int fault = 0; fault < options_.faults; ++fault) {
       Outage outage;
-      outage.client = client(random_);
+      outage.client = static_cast<int>(random_.uniform_int(0, options_.clients - 1));
       // Outages of one client never overlap: consecutive faults hit different clients.
       if (!outages_.empty() && outage.client == outages_.back().client) outage.client = (outage.client + 1) % options_.clients;
       outage.down_t_ms = 500 + (last_send_t_ms() - 8000) * (fault + 1) / (options_.faults + 1);
-      outage.heal_t_ms = outage.down_t_ms + length_ms(random_);
+      outage.heal_t_ms = outage.down_t_ms + random_.uniform_int(1500, 6000);
       // socket.io-client's backoff: attempts at about 1, 2, 4, 5, 5... s after the drop.
       std::int64_t attempt_t_ms = outage.down_t_ms;
       std::int64_t delay_ms = 1000;
@@ -128,13 +126,12 @@ class Generator {
   }
 
   void plan_deliveries(int client) {
-    std::uniform_int_distribution<std::int64_t> latency_ms(1, 25);
     std::vector<int> missed;
     const Outage* current = nullptr;
     std::int64_t previous_arrival_t_ms = 0;
     for (int message = 0; message < options_.messages; ++message) {
       // One ordered stream per client: a message never overtakes the one before it.
-      const std::int64_t arrives_t_ms = std::max(previous_arrival_t_ms, send_t_ms(message) + latency_ms(random_));
+      const std::int64_t arrives_t_ms = std::max(previous_arrival_t_ms, send_t_ms(message) + random_.uniform_int(1, 25));
       previous_arrival_t_ms = arrives_t_ms;
       const Outage* outage = outage_at(client, arrives_t_ms);
       if (outage != nullptr) {
@@ -244,7 +241,7 @@ class Generator {
   }
 
   Options options_;
-  std::mt19937_64 random_;
+  SeededRandom random_;
   std::vector<int> senders_;
   std::vector<Outage> outages_;
   std::vector<PendingLine> lines_;

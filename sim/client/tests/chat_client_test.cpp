@@ -318,7 +318,7 @@ TEST(ChatClient, WithoutRecoveryItSendsOnlyItsOffset) {
 }
 
 TEST(ChatClient, BackoffFollowsSocketIoClientDefaults) {
-  std::mt19937_64 random(7);
+  SeededRandom random(7);
   ReconnectBackoff backoff(1000, 5000, 0.5);
   const std::vector<std::pair<std::int64_t, std::int64_t>> bounds = {{500, 1500}, {1000, 3000}, {2000, 5000}, {4000, 5000}, {5000, 5000}};
   for (const auto& [low, high] : bounds) {

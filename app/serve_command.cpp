@@ -1,0 +1,205 @@
+// `resync serve`: parses flags, opens the message store, and runs the network shell.
+#include "app/serve_command.hpp"
+
+#include <csignal>
+#include <cstdint>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "server/core/chat_server_core.hpp"
+#include "server/core/planted_bug.hpp"
+#include "server/core/sqlite_message_store.hpp"
+#include "server/shell/os_random.hpp"
+#include "server/shell/planted_fault_store.hpp"
+#include "server/shell/websocket_server.hpp"
+
+namespace resync::server {
+
+namespace {
+
+// The server's memory bound per slow client (ShellLimits::write_queue_bytes_max, 64 MiB)
+// must hold several maximal messages, so maxPayload stays well below it.
+constexpr std::int64_t max_payload_bytes_max = 16 * 1024 * 1024;
+// Heartbeat and connect timeouts above a day are typos, not settings.
+constexpr std::int64_t timeout_ms_max = 24LL * 60 * 60 * 1000;
+
+struct ServeFlags {
+  std::string host = "127.0.0.1";
+  int port = 3000;
+  std::string database_path = "chat.db";
+  std::string delivery = "strict";
+  std::string durability = "full";
+  std::int64_t ping_interval_ms = ServerConfig{}.ping_interval_ms;
+  std::int64_t ping_timeout_ms = ServerConfig{}.ping_timeout_ms;
+  std::int64_t connect_timeout_ms = ServerConfig{}.connect_timeout_ms;
+  std::int64_t max_payload_bytes = ServerConfig{}.max_payload_bytes;
+  std::string client_bundle_path;  // empty: search the usual places
+  std::int64_t recovery_window_ms = RecoveryLimits{}.window_ms;
+  bool no_recovery = false;
+  std::string planted_bug;  // "" = none; for testing Resync itself
+};
+
+int run_serve(const ServeFlags& flags) {
+  // A client that disconnects mid-write must surface as an error code, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (RLIMIT_FSIZE: a full disk, or the harness's storage faults) must
+  // surface as a failed write (EFBIG), which the store reports and the core never acks,
+  // not as SIGXFSZ killing the server. Node ignores it too.
+  std::signal(SIGXFSZ, SIG_IGN);
+
+  WebSocketServerOptions options;
+  options.host = flags.host;
+  options.port = static_cast<std::uint16_t>(flags.port);
+  options.core.delivery = flags.delivery == "tutorial" ? DeliveryMode::tutorial : DeliveryMode::strict;
+  options.core.ping_interval_ms = flags.ping_interval_ms;
+  options.core.ping_timeout_ms = flags.ping_timeout_ms;
+  options.core.connect_timeout_ms = flags.connect_timeout_ms;
+  options.core.max_payload_bytes = flags.max_payload_bytes;
+  // The only randomness of the server: its ids. The core never reads randomness itself (the
+  // simulator replays it from a seed); a real server's ids come from the kernel's CSPRNG.
+  options.core.random_bytes = fill_from_os_random;
+  // The tutorial's server runs with connectionStateRecovery: {}; so does this one by default.
+  options.core.recovery_enabled = !flags.no_recovery;
+  options.core.recovery.window_ms = flags.recovery_window_ms;
+  options.core.planted_bug = parse_planted_bug(flags.planted_bug).value_or(PlantedBug::none);
+  if (!flags.client_bundle_path.empty()) options.client_bundle_file = flags.client_bundle_path;
+  options.stop_on_signals = true;
+
+  SqliteOptions store_options;
+  store_options.path = flags.database_path;
+  store_options.durability = flags.durability == "process-crash" ? Durability::process_crash : Durability::full;
+  std::unique_ptr<SqliteMessageStore> store;
+  try {
+    store = std::make_unique<SqliteMessageStore>(store_options);
+  } catch (const std::exception& error) {
+    std::cerr << "resync serve: cannot open the message database '" << flags.database_path << "': " << error.what()
+              << "\n  --db must name an SQLite database file (created if missing) in a writable directory;"
+                 " a chat.db written by the tutorial's Node server opens unchanged.\n";
+    return 2;
+  }
+
+  // What SQLite has in force, read back from the connection (tests assert it per --durability).
+  const SqliteSettings settings = store->settings();
+  std::cerr << "resync serve: database " << flags.database_path << ": journal_mode=" << settings.journal_mode
+            << " synchronous=" << settings.synchronous << " (--durability " << flags.durability << ")\n";
+  // The live-only planted bugs strike from the storage path; the core's own take effect in
+  // the core. Without a planted bug the server uses the store directly.
+  std::optional<shell::PlantedFaultStore> planted_fault_store;
+  MessageStore* served_store = store.get();
+  if (planted_bug_is_live_only(options.core.planted_bug)) {
+    planted_fault_store.emplace(*store, options.core.planted_bug);
+    served_store = &*planted_fault_store;
+  }
+  if (options.core.planted_bug != PlantedBug::none) {
+    std::cerr << "resync serve: warning: planted bug " << flags.planted_bug << " is on (for testing Resync itself)\n";
+  }
+
+  std::optional<WebSocketServer> server;
+  try {
+    server.emplace(std::move(options), *served_store);
+  } catch (const std::exception& error) {
+    std::cerr << "resync serve: " << error.what() << "\n";
+    return 2;
+  }
+
+  // Tests parse this exact line, so it is the only thing written to stdout.
+  std::cout << "resync serve: listening on " << server->url() << std::endl;
+  try {
+    server->run();
+  } catch (const std::exception& error) {
+    std::cerr << "resync serve: error: the server stopped: " << error.what() << "\n";
+    return 1;
+  }
+  // The stop is done and committed; a second SIGINT or SIGTERM (a supervisor that signals
+  // twice) must not turn this exit 0 into a death by signal. Asio puts the default action
+  // back when the server's signal_set goes, so they are ignored right after that.
+  server.reset();
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
+  std::cerr << "resync serve: stopped\n";
+  return 0;
+}
+
+}  // namespace
+
+void register_serve_command(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Run the Socket.IO-compatible chat server of the Socket.IO tutorial (Engine.IO v4 over HTTP long-polling "
+      "with upgrade to WebSocket, or WebSocket directly; Socket.IO v5 on namespace / with connection state "
+      "recovery; messages stored in SQLite). Serves the tutorial's chat page at / and the socket.io client "
+      "bundle at /socket.io/socket.io.js. Prints one line "
+      "'resync serve: listening on http://HOST:PORT' to stdout; logs go to stderr. "
+      "SIGINT or SIGTERM commits pending messages, closes every connection and exits 0.");
+
+  serve->add_option("--host", flags->host, "Address to listen on (an IP address or a host name)")->capture_default_str();
+  serve->add_option("--port", flags->port, "TCP port to listen on; 0 picks a free port (read it from the stdout line)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve->add_option("--db", flags->database_path,
+                    "SQLite database file; created with the tutorial's messages table if missing, and a database "
+                    "written by the tutorial's Node server opens unchanged")
+      ->capture_default_str();
+  serve->add_option("--delivery", flags->delivery,
+                    "strict: every client receives each id once, in increasing order, also during its catch-up. "
+                    "tutorial: reproduces the tutorial Node server, whose catch-up interleaves with live "
+                    "broadcasts (duplicates and reordering possible)")
+      ->check(CLI::IsMember({"strict", "tutorial"}))
+      ->capture_default_str();
+  serve->add_option("--durability", flags->durability,
+                    "full: SQLite WAL with synchronous=FULL, a committed message survives a process kill and a "
+                    "power loss. process-crash: synchronous=NORMAL, it survives a process kill (SIGKILL) but the "
+                    "last commits may be lost on power loss; faster")
+      ->check(CLI::IsMember({"full", "process-crash"}))
+      ->capture_default_str();
+  serve->add_option("--ping-interval-ms", flags->ping_interval_ms,
+                    "Engine.IO pingInterval: the server sends a ping this often")
+      ->check(CLI::Range(std::int64_t{1}, timeout_ms_max))
+      ->capture_default_str();
+  serve->add_option("--ping-timeout-ms", flags->ping_timeout_ms,
+                    "Engine.IO pingTimeout: a client that does not answer a ping within this time is disconnected")
+      ->check(CLI::Range(std::int64_t{1}, timeout_ms_max))
+      ->capture_default_str();
+  serve->add_option("--connect-timeout-ms", flags->connect_timeout_ms,
+                    "A client that opens an Engine.IO session but sends no Socket.IO CONNECT within this time is "
+                    "disconnected")
+      ->check(CLI::Range(std::int64_t{1}, timeout_ms_max))
+      ->capture_default_str();
+  serve->add_option("--max-payload-bytes", flags->max_payload_bytes,
+                    "Engine.IO maxPayload: a WebSocket message longer than this closes that connection (code 1009); "
+                    "a long-polling POST longer than this is answered 413")
+      ->check(CLI::Range(std::int64_t{1}, max_payload_bytes_max))
+      ->capture_default_str();
+  serve->add_option("--recovery-window-ms", flags->recovery_window_ms,
+                    "Connection state recovery (socket.io's connectionStateRecovery.maxDisconnectionDuration): a "
+                    "client whose transport dropped (not one that disconnected on purpose) and that reconnects "
+                    "within this time with its pid and last offset gets the events it missed from memory, keeps "
+                    "its socket id and skips the database catch-up. Events are kept this long, at most " +
+                        std::to_string(RecoveryLimits{}.buffered_events_max) + " of them")
+      ->check(CLI::Range(std::int64_t{1}, timeout_ms_max))
+      ->capture_default_str();
+  serve->add_flag("--no-recovery", flags->no_recovery,
+                  "Turn connection state recovery off: no pid in the CONNECT reply, no offset argument on events, "
+                  "every reconnect is a fresh socket with the database catch-up from auth.serverOffset");
+  std::vector<std::string> planted_bug_choices;
+  for (const auto name : planted_bug_names()) planted_bug_choices.emplace_back(name);
+  serve->add_option("--planted-bug", flags->planted_bug,
+                    "For testing Resync itself, never for real use: plant a known bug so a test can prove Resync "
+                    "catches it. drop-every-10th-plain and the recovery-* bugs break delivery; crash-after-20-messages "
+                    "raises SIGSEGV and use-after-free-after-20-messages reads freed memory once 20 messages are "
+                    "stored; ack-before-commit acknowledges before the commit (docs/SCENARIOS.md)")
+      ->check(CLI::IsMember(planted_bug_choices));
+  serve->add_option("--client-bundle", flags->client_bundle_path,
+                    "socket.io.min.js served at /socket.io/socket.io.js for the chat page at /. Default: the copy "
+                    "embedded at build time when tests/node/node_modules was installed ((cd tests/node && npm ci), "
+                    "then build); otherwise tests/node/node_modules/socket.io-client/dist/socket.io.min.js, searched "
+                    "from the current directory and the executable's directory upwards");
+
+  serve->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
+}
+
+}  // namespace resync::server

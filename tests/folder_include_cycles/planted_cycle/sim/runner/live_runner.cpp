@@ -1,0 +1,2 @@
+#include "sim/runner/run_proxy.hpp"
+#include "sim/simulator/simulator.hpp"

@@ -1,0 +1,2 @@
+#pragma once
+#include "protocol/utf8.hpp"

@@ -1,0 +1,1 @@
+#include "sim/checker/check_history.hpp"

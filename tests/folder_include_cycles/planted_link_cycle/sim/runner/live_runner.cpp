@@ -1,0 +1,1 @@
+// Links the JUnit writer without including it: the link alone is an arrow upward.

@@ -1,0 +1,1 @@
+#include "app/serve_command.hpp"
