@@ -39,6 +39,7 @@ struct ServeFlags {
   std::string client_bundle_path;  // empty: search the usual places
   std::int64_t recovery_window_ms = RecoveryLimits{}.window_ms;
   bool no_recovery = false;
+  std::size_t write_queue_bytes_max = ShellLimits{}.write_queue_bytes_max;
   std::string planted_bug;  // "" = none; for testing Resync itself
 };
 
@@ -64,6 +65,7 @@ int run_serve(const ServeFlags& flags) {
   // The tutorial's server runs with connectionStateRecovery: {}; so does this one by default.
   options.core.recovery_enabled = !flags.no_recovery;
   options.core.recovery.window_ms = flags.recovery_window_ms;
+  options.limits.write_queue_bytes_max = flags.write_queue_bytes_max;
   options.core.planted_bug = parse_planted_bug(flags.planted_bug).value_or(PlantedBug::none);
   if (!flags.client_bundle_path.empty()) options.client_bundle_file = flags.client_bundle_path;
   options.stop_on_signals = true;
@@ -181,6 +183,11 @@ void register_serve_command(CLI::App& app, int& exit_code) {
                     "its socket id and skips the database catch-up. Events are kept this long, at most " +
                         std::to_string(RecoveryLimits{}.buffered_events_max) + " of them")
       ->check(CLI::Range(std::int64_t{1}, timeout_ms_max))
+      ->capture_default_str();
+  serve->add_option("--write-queue-bytes-max", flags->write_queue_bytes_max,
+                    "Unwritten bytes one WebSocket client may have queued; a client that falls this far behind is "
+                    "a slow consumer and is disconnected (it reconnects and catches up from the database)")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1024} * 1024 * 1024))
       ->capture_default_str();
   serve->add_flag("--no-recovery", flags->no_recovery,
                   "Turn connection state recovery off: no pid in the CONNECT reply, no offset argument on events, "

@@ -72,7 +72,7 @@ void HttpSession::do_read() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(context_.limits.http_header_bytes_max));
   // Only the long-polling POST has a body, and it carries at most maxPayload bytes (413 above).
-  parser_->body_limit(static_cast<std::uint64_t>(context_.driver.config().max_payload_bytes));
+  parser_->body_limit(static_cast<std::uint64_t>(context_.host.config().max_payload_bytes));
   stream_.expires_after(std::chrono::milliseconds(context_.limits.http_request_timeout_ms));
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
@@ -129,7 +129,7 @@ void HttpSession::handle_request(Request&& request) {
 void HttpSession::handle_engineio_request(Request&& request, std::string_view query) {
   engineio::HandshakeParseResult handshake = engineio::parse_handshake_query(query);
   if (!handshake.ok) return send_response(make_engineio_error(request, handshake.error));
-  // One branch per Engine.IO transport; both end in a TransportSession driven by the core.
+  // One branch per Engine.IO transport; both end in a transport the host drives.
   switch (handshake.query.transport) {
     case engineio::Transport::websocket:
       return handle_websocket_transport(std::move(request), std::move(handshake.query));
@@ -143,7 +143,7 @@ void HttpSession::handle_engineio_request(Request&& request, std::string_view qu
 void HttpSession::handle_websocket_transport(Request&& request, engineio::HandshakeQuery query) {
   if (!query.session_id.empty()) {
     // A sid asks to upgrade that long-polling session; the WebSocket attaches once open.
-    if (std::optional<engineio::HandshakeError> error = context_.driver.check_upgrade(query.session_id)) {
+    if (std::optional<engineio::HandshakeError> error = context_.host.check_upgrade(query.session_id)) {
       return send_response(make_engineio_error(request, *error));
     }
   }
@@ -158,11 +158,11 @@ void HttpSession::handle_websocket_transport(Request&& request, engineio::Handsh
 void HttpSession::handle_polling_transport(Request&& request, const engineio::HandshakeQuery& query) {
   const bool is_get = request.method() == http::verb::get;
   if (is_get) {
-    // Set before the driver runs: the core may answer this GET at once (the open packet).
+    // Set before the host runs: the core may answer this GET at once (the open packet).
     held_poll_ = HeldPoll{request.version(), request.keep_alive()};
     std::optional<engineio::HandshakeError> error =
-        query.session_id.empty() ? context_.driver.open_polling_session(shared_from_this(), query)
-                                 : context_.driver.poll(query.session_id, shared_from_this());
+        query.session_id.empty() ? context_.host.open_polling_session(shared_from_this(), query)
+                                 : context_.host.poll(query.session_id, shared_from_this());
     if (error) {
       held_poll_.reset();
       send_response(make_engineio_error(request, *error));
@@ -179,14 +179,14 @@ void HttpSession::handle_polling_transport(Request&& request, const engineio::Ha
     // "Bad request" tells the client the same thing without claiming a server fault.
     return send_response(make_engineio_error(request, engineio::make_handshake_error(engineio::ErrorCode::bad_request)));
   }
-  if (std::optional<engineio::HandshakeError> error = context_.driver.post(query.session_id, request.body())) {
+  if (std::optional<engineio::HandshakeError> error = context_.host.post(query.session_id, request.body())) {
     return send_response(make_engineio_error(request, *error));
   }
   send_response(make_response(request, 200, polling_content_type, "ok"));
 }
 
 void HttpSession::answer_poll(std::string payload) {
-  if (!held_poll_) return;  // nothing held: the driver's bookkeeping would be wrong
+  if (!held_poll_) return;  // nothing held: the host's bookkeeping would be wrong
   HeldPoll held = *held_poll_;
   held_poll_.reset();
   send_response(make_response(held.version, held.keep_alive, 200, polling_content_type, std::move(payload)));

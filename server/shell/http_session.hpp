@@ -17,11 +17,11 @@
 
 #include "protocol/engineio_packet.hpp"
 #include "server/shell/shell_context.hpp"
-#include "server/shell/transport_session.hpp"
+#include "server/host/session_transport.hpp"
 
 namespace resync::server::shell {
 
-class HttpSession final : public PollResponder, public std::enable_shared_from_this<HttpSession> {
+class HttpSession final : public host::PollResponder, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context);
   void run();

@@ -6,9 +6,11 @@
 #include <string>
 #include <string_view>
 
+#include "server/host/log_sink.hpp"
+
 namespace resync::server::shell {
 
-enum class LogLevel { info, warning, error };
+using host::LogLevel;
 
 inline void log_line(LogLevel level, std::string_view text) {
   std::string_view prefix = level == LogLevel::error     ? "resync serve: error: "
@@ -20,6 +22,12 @@ inline void log_line(LogLevel level, std::string_view text) {
   line.append(prefix).append(text).push_back('\n');
   std::cerr << line << std::flush;
 }
+
+// The host's log lines, on stderr like the shell's own.
+class StderrLogSink final : public host::LogSink {
+ public:
+  void log(LogLevel level, std::string_view text) override { log_line(level, text); }
+};
 
 // Text from the network (a client's tag, a request target) made safe for one log line:
 // control characters become '?', and it is cut at `length_max` bytes.

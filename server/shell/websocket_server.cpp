@@ -14,7 +14,8 @@
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "server/shell/core_driver.hpp"
+#include "server/host/server_host.hpp"
+#include "server/shell/asio_scheduler.hpp"
 #include "server/shell/http_session.hpp"
 #include "server/shell/shell_context.hpp"
 #include "server/shell/shell_log.hpp"
@@ -48,14 +49,21 @@ tcp::endpoint resolve_listen_endpoint(asio::io_context& io_context, const std::s
   return results.begin()->endpoint();
 }
 
+host::HostOptions host_options(const ShellLimits& limits) {
+  host::HostOptions options;
+  options.write_queue_bytes_max = limits.write_queue_bytes_max;
+  return options;
+}
+
 }  // namespace
 
 struct WebSocketServer::Impl {
   Impl(WebSocketServerOptions options_in, MessageStore& store)
       : options(std::move(options_in)),
         client_bundle(shell::load_client_bundle(options.client_bundle_file)),
-        driver(io_context, options.core, store),
-        context{driver, options.limits, client_bundle},
+        scheduler(io_context),
+        host(scheduler, log_sink, options.core, store, host_options(options.limits)),
+        context{host, options.limits, client_bundle},
         acceptor(io_context),
         accept_retry_timer(io_context),
         shutdown_grace_timer(io_context) {
@@ -111,7 +119,7 @@ struct WebSocketServer::Impl {
     if (shutting_down) return;
     shutting_down = true;
     log_line(LogLevel::info, std::string("stopping (") + std::string(why) + "): committing and closing " +
-                                 std::to_string(driver.open_session_count()) + " sessions");
+                                 std::to_string(host.open_session_count()) + " sessions");
     boost::system::error_code ignored;
     acceptor.close(ignored);
     accept_retry_timer.cancel();
@@ -119,20 +127,22 @@ struct WebSocketServer::Impl {
     shutdown_grace_timer.expires_after(std::chrono::milliseconds(options.limits.shutdown_grace_ms));
     shutdown_grace_timer.async_wait([this](boost::system::error_code error) {
       if (error) return;
-      log_line(LogLevel::warning, std::to_string(driver.open_session_count()) +
+      log_line(LogLevel::warning, std::to_string(host.open_session_count()) +
                                       " sessions did not close in time; stopping anyway");
       io_context.stop();
     });
     // HTTP connections (idle keep-alives, half-read requests) carry nothing that must be
     // finished, so the loop stops as soon as every Engine.IO session has closed.
-    driver.begin_shutdown([this] { io_context.stop(); });
+    host.begin_shutdown([this] { io_context.stop(); });
   }
 
   WebSocketServerOptions options;
   // The hint says one thread runs the loop; stop() from another thread is still safe (post).
   asio::io_context io_context{1};
   shell::ClientBundle client_bundle;
-  shell::CoreDriver driver;
+  shell::StderrLogSink log_sink;
+  shell::AsioScheduler scheduler;
+  host::ServerHost host;
   shell::ShellContext context;
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry_timer;
@@ -146,9 +156,9 @@ struct WebSocketServer::Impl {
 WebSocketServer::WebSocketServer(WebSocketServerOptions options, MessageStore& store)
     : impl_(std::make_unique<Impl>(std::move(options), store)) {}
 
-// Members go in reverse order: the driver and acceptor before the io_context, whose
-// destruction then frees the sessions its pending handlers still own. Sessions never use
-// the driver from their destructors, so this order is safe.
+// Members go in reverse order: the host (cancelling its timers), the scheduler and the
+// acceptor before the io_context, whose destruction then frees the sessions its pending
+// handlers still own. Sessions never use the host from their destructors, so this order is safe.
 WebSocketServer::~WebSocketServer() = default;
 
 std::uint16_t WebSocketServer::port() const { return impl_->bound_port; }
@@ -172,7 +182,7 @@ void WebSocketServer::run() {
   }
   impl.do_accept();
   impl.io_context.run();
-  impl.driver.commit_before_exit();
+  impl.host.commit_before_exit();
 }
 
 void WebSocketServer::stop() {

@@ -62,7 +62,7 @@ void WebSocketSession::run(beast::http::request<beast::http::string_body> upgrad
   websocket_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& response) { response.set(beast::http::field::server, "resync"); }));
   // Engine.IO's maxPayload: a longer message fails the read and Beast closes with 1009.
-  websocket_.read_message_max(static_cast<std::size_t>(context_.driver.config().max_payload_bytes));
+  websocket_.read_message_max(static_cast<std::size_t>(context_.host.config().max_payload_bytes));
   // Every Engine.IO packet this server sends is text.
   websocket_.text(true);
   // Beast builds its 101 (or 400) answer from the request before this call returns.
@@ -80,12 +80,12 @@ void WebSocketSession::on_accept(beast::error_code error) {
   // With a sid this WebSocket probes an upgrade of that polling session (checked before the
   // handshake; the session may have ended since, and then this WebSocket just closes).
   std::optional<SessionId> session = query_.session_id.empty()
-                                         ? context_.driver.open_session(weak_from_this(), query_)
-                                         : context_.driver.attach_upgrade(query_.session_id, weak_from_this());
+                                         ? context_.host.open_session(weak_from_this(), query_)
+                                         : context_.host.attach_upgrade(query_.session_id, weak_from_this());
   if (session) {
     session_ = *session;
   } else {
-    close(query_.session_id.empty() ? CloseCause::server_shutdown : CloseCause::core_requested);
+    close(query_.session_id.empty() ? host::CloseCause::server_shutdown : host::CloseCause::core_requested);
   }
   do_read();
 }
@@ -101,9 +101,9 @@ void WebSocketSession::on_read(beast::error_code error, std::size_t /*bytes_read
       // Beast has checked that a text message is valid UTF-8 (invalid text fails the read
       // and closes with 1007), so the core receives well-formed text only.
       std::string_view text(static_cast<const char*>(read_buffer_.data().data()), read_buffer_.size());
-      context_.driver.on_text_frame(session_, text);
+      context_.host.on_text_frame(session_, text);
     } else {
-      context_.driver.on_binary_frame(session_, read_buffer_.size());
+      context_.host.on_binary_frame(session_, read_buffer_.size());
     }
   }
   read_buffer_.consume(read_buffer_.size());
@@ -115,15 +115,8 @@ void WebSocketSession::on_read(beast::error_code error, std::size_t /*bytes_read
 }
 
 void WebSocketSession::send_packet(std::string packet) {
+  // The host has checked the slow-consumer limit before handing the packet over.
   if (state_ != State::open) return;
-  if (write_queue_bytes_ + packet.size() > context_.limits.write_queue_bytes_max) {
-    log_line(LogLevel::warning, describe() + ": slow consumer: " + std::to_string(write_queue_bytes_) +
-                                    " bytes already queued, limit " +
-                                    std::to_string(context_.limits.write_queue_bytes_max) +
-                                    "; dropping the connection");
-    return abort_connection();
-  }
-  write_queue_bytes_ += packet.size();
   write_queue_.push_back(std::move(packet));
   if (!write_in_flight_) do_write();
 }
@@ -143,15 +136,20 @@ void WebSocketSession::on_write(beast::error_code error, std::size_t /*bytes_wri
     }
     return;
   }
-  write_queue_bytes_ -= write_queue_.front().size();
+  const std::size_t written_bytes = write_queue_.front().size();
   write_queue_.pop_front();
-  if (!write_queue_.empty()) return do_write();
-  if (state_ == State::closing) return do_close();
-  // The core paces catch-up on this: the next batch goes out only once the last one is written.
-  if (state_ == State::open && session_ != 0) context_.driver.on_output_drained(session_);
+  if (!write_queue_.empty()) {
+    do_write();
+  } else if (state_ == State::closing) {
+    return do_close();
+  }
+  // After the next write is started: what the host sends in reply joins the queue behind it.
+  // The core paces catch-up on this: the next batch goes out only once the last one is
+  // written (the host tells it when nothing is left unwritten).
+  if (state_ == State::open && session_ != 0) context_.host.on_output_written(session_, written_bytes);
 }
 
-void WebSocketSession::close(CloseCause cause) {
+void WebSocketSession::close(host::CloseCause cause) {
   if (state_ != State::open) return;
   state_ = State::closing;
   close_cause_ = cause;
@@ -169,7 +167,7 @@ void WebSocketSession::do_close() {
   // Going away (1001) tells the client the server is shutting down and a reconnect later
   // may succeed; the core's closes (ping timeout, protocol error) are normal closes.
   websocket::close_code code =
-      close_cause_ == CloseCause::server_shutdown ? websocket::close_code::going_away : websocket::close_code::normal;
+      close_cause_ == host::CloseCause::server_shutdown ? websocket::close_code::going_away : websocket::close_code::normal;
   websocket_.async_close(websocket::close_reason(code),
                          beast::bind_front_handler(&WebSocketSession::on_close, shared_from_this()));
 }
@@ -195,7 +193,7 @@ void WebSocketSession::end_session(beast::error_code error) {
   if (!is_ordinary_end(error) && !(was_closing && error == beast::error::timeout)) {
     log_line(LogLevel::info, describe() + ": connection ended: " + error.message());
   }
-  if (session_ != 0) context_.driver.on_transport_closed(session_);
+  if (session_ != 0) context_.host.on_transport_closed(session_);
 }
 
 std::string WebSocketSession::describe() const {

@@ -1,6 +1,6 @@
 #pragma once
 // One Engine.IO session over WebSocket: owns the Beast stream, the read buffer and a
-// bounded write queue with exactly one write in flight. Internal to the shell.
+// write queue (bounded by the host) with exactly one write in flight. Internal to the shell.
 #include <cstddef>
 #include <deque>
 #include <memory>
@@ -17,11 +17,11 @@
 #include "protocol/engineio_packet.hpp"
 #include "server/core/chat_server_core.hpp"
 #include "server/shell/shell_context.hpp"
-#include "server/shell/transport_session.hpp"
+#include "server/host/session_transport.hpp"
 
 namespace resync::server::shell {
 
-class WebSocketSession final : public TransportSession, public std::enable_shared_from_this<WebSocketSession> {
+class WebSocketSession final : public host::SessionTransport, public std::enable_shared_from_this<WebSocketSession> {
  public:
   WebSocketSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context,
                    protocol::engineio::HandshakeQuery query);
@@ -30,7 +30,9 @@ class WebSocketSession final : public TransportSession, public std::enable_share
   void run(boost::beast::http::request<boost::beast::http::string_body> upgrade_request);
 
   void send_packet(std::string packet) override;
-  void close(CloseCause cause) override;
+  void close(host::CloseCause cause) override;
+  void abort() override { abort_connection(); }
+  std::string describe() const override;
 
  private:
   enum class State {
@@ -53,7 +55,6 @@ class WebSocketSession final : public TransportSession, public std::enable_share
   // The read loop is the one place a session ends: every close, abort or network error
   // makes the pending read fail, so the core hears about the end exactly once.
   void end_session(boost::beast::error_code error);
-  std::string describe() const;
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> websocket_;
   ShellContext& context_;
@@ -61,13 +62,13 @@ class WebSocketSession final : public TransportSession, public std::enable_share
   std::string peer_;  // "address:port" of the client, for logs
   SessionId session_ = 0;  // 0 until the core knows the session
   State state_ = State::accepting;
-  CloseCause close_cause_ = CloseCause::core_requested;
+  host::CloseCause close_cause_ = host::CloseCause::core_requested;
 
   boost::beast::flat_buffer read_buffer_;
   // The front element is the frame being written; it stays queued until the write completes
-  // so its bytes remain valid (deque::push_back does not move existing elements).
+  // so its bytes remain valid (deque::push_back does not move existing elements). Its bound
+  // is the host's write_queue_bytes_max: the host counts what it sent and was written.
   std::deque<std::string> write_queue_;
-  std::size_t write_queue_bytes_ = 0;
   bool write_in_flight_ = false;
 
   // A peer that stops reading never lets the queue drain or answers the close handshake;

@@ -429,6 +429,10 @@ class LiveEnvironment final : public RunEnvironment {
                                 "--ping-timeout-ms", std::to_string(scenario_.server.ping_timeout_ms),
                                 "--recovery-window-ms", std::to_string(scenario_.server.recovery_window_ms)};
       if (!scenario_.server.recovery) launch.serve_arguments.push_back("--no-recovery");
+      if (scenario_.server.write_queue_bytes_max != ServerSpec{}.write_queue_bytes_max) {
+        launch.serve_arguments.insert(launch.serve_arguments.end(),
+                                      {"--write-queue-bytes-max", std::to_string(scenario_.server.write_queue_bytes_max)});
+      }
       if (!scenario_.server.planted_bug.empty()) {
         launch.serve_arguments.insert(launch.serve_arguments.end(), {"--planted-bug", scenario_.server.planted_bug});
       }

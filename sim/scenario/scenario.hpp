@@ -60,6 +60,9 @@ struct ServerSpec {
   std::int64_t preload_messages = 0;  // rows stored before any client connects
   bool recovery = true;                // connection state recovery on the server
   std::int64_t recovery_window_ms = 120000;  // --recovery-window-ms: socket.io's maxDisconnectionDuration
+  // --write-queue-bytes-max: unwritten bytes per WebSocket client before it is dropped as a
+  // slow consumer (the live default, 64 MiB)
+  std::size_t write_queue_bytes_max = 64 * 1024 * 1024;
   // external: the Socket.IO server to test (overridden by --target / --target-cmd)
   std::string url;
   std::string command;  // started with PORT in its environment; may be killed and restarted

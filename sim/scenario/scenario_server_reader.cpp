@@ -1,5 +1,5 @@
 // $.server: {"delivery", "durability", "ping_interval_ms", "ping_timeout_ms",
-// "preload_messages", "recovery", "recovery_window_ms", "planted_bug"} for the embedded
+// "preload_messages", "recovery", "recovery_window_ms", "write_queue_bytes_max", "planted_bug"} for the embedded
 // `resync serve`, or {"external": {"url", "command", "chat_event", "offset_auth_field", "database"}}.
 #include "server/core/planted_bug.hpp"
 #include "sim/scenario/scenario_bounds.hpp"
@@ -14,6 +14,8 @@ using scenario_json::ObjectReader;
 namespace bounds = scenario_bounds;
 
 constexpr IntegerRule kMilliseconds{1, bounds::kDurationMsMax, "milliseconds"};
+// A queue smaller than one message would drop every client; above 1 GiB is a typo.
+constexpr IntegerRule kWriteQueueBytes{1024, 1024LL * 1024 * 1024, "bytes"};
 
 void read_external(const nlohmann::json& value, const std::string& path, ServerSpec& server, ScenarioErrors& errors) {
   ObjectReader external(value, path, errors, "the external server",
@@ -88,6 +90,9 @@ ServerSpec read_server(const nlohmann::json* value, ScenarioErrors& errors) {
   }
   if (auto recovery = reader.boolean("recovery")) server.recovery = *recovery;
   if (auto window = reader.integer("recovery_window_ms", kMilliseconds)) server.recovery_window_ms = *window;
+  if (auto queue = reader.integer("write_queue_bytes_max", kWriteQueueBytes)) {
+    server.write_queue_bytes_max = static_cast<std::size_t>(*queue);
+  }
   read_planted_bug(reader, server);
   reader.reject_unknown_keys();
   return server;
