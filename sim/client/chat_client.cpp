@@ -160,7 +160,9 @@ void ChatClient::open_transport(std::int64_t now_ms) {
   open_deadline_ms_ = now_ms + spec_.reconnection.connect_timeout_ms;
   heartbeat_deadline_ms_.reset();
   record(history::ClientConnecting{{}, attempt_});
-  actions_.push_back(OpenTransport{transport_, "EIO=4&transport=websocket&tag=" + spec_.name});
+  const bool polling = spec_.transport == ClientTransport::polling;
+  actions_.push_back(OpenTransport{transport_, spec_.transport,
+                                   std::string("EIO=4&transport=") + (polling ? "polling" : "websocket") + "&tag=" + spec_.name});
 }
 
 void ChatClient::lose_transport(std::string reason, std::int64_t /*now_ms*/) {

@@ -1,6 +1,7 @@
 #pragma once
 // A simulated chat client as a pure state machine (sans-I/O): the tutorial's page on top
-// of socket.io-client 4.x over a WebSocket transport. It behaves like the real client where
+// of socket.io-client 4.x over a WebSocket or long-polling transport (the shell carries
+// either; the client sees Engine.IO text packets). It behaves like the real client where
 // that matters for delivery: auth.serverOffset tracking (tutorial or dedupe policy), the
 // send buffer for plain emits made while disconnected, acked emits with ackTimeout and
 // retries (one packet in flight, resent on reconnect), heartbeats, and reconnection with
@@ -33,7 +34,10 @@ using TransportId = std::uint64_t;
 // Actions for the shell.
 struct OpenTransport {
   TransportId transport = 0;
-  std::string query;  // "EIO=4&transport=websocket&tag=<client name>"
+  // The shell carries it: a WebSocket, or long-polling through a PollingClientTransport.
+  // Either way the client sees Engine.IO text packets only.
+  ClientTransport kind = ClientTransport::websocket;
+  std::string query;  // "EIO=4&transport=websocket&tag=<client name>" (transport=polling for polling)
 };
 struct SendFrame {
   TransportId transport = 0;

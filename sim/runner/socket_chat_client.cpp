@@ -5,6 +5,9 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "sim/runner/polling_client_connection.hpp"
+#include "sim/runner/websocket_client_connection.hpp"
+
 namespace resync::sim {
 
 SocketChatClient::SocketChatClient(boost::asio::io_context& io, ChatClient& client, std::string host,
@@ -42,7 +45,7 @@ void SocketChatClient::close_all() {
 
 void SocketChatClient::open_transport(const OpenTransport& open) {
   const TransportId transport = open.transport;
-  WebSocketClientCallbacks callbacks;
+  ClientTransportCallbacks callbacks;
   callbacks.on_open = [this, transport] {
     if (hooks_.on_open) hooks_.on_open();
     client_.on_transport_open(transport, hooks_.now_ms());
@@ -59,7 +62,11 @@ void SocketChatClient::open_transport(const OpenTransport& open) {
     client_.on_transport_closed(transport, reason, hooks_.now_ms());
     pump();
   };
-  connections_[transport] = WebSocketClientConnection::open(io_, host_, port_, open.query, std::move(callbacks));
+  if (open.kind == ClientTransport::polling) {
+    connections_[transport] = PollingClientConnection::open(io_, host_, port_, open.query, std::move(callbacks));
+  } else {
+    connections_[transport] = WebSocketClientConnection::open(io_, host_, port_, open.query, std::move(callbacks));
+  }
 }
 
 // A timer that fires a millisecond early (the clock counts whole milliseconds) finds nothing

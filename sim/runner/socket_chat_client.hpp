@@ -1,5 +1,6 @@
 #pragma once
-// One ChatClient over real WebSockets: carries out the client's actions (open a transport,
+// One ChatClient over real sockets (a WebSocket, or long-polling over HTTP, as the client's
+// OpenTransport says): carries out the client's actions (open a transport,
 // send a frame, close it), feeds it what its connections and its timer report, and hands each
 // of its history records to the owner. The live runner, the target probe and the start-offset
 // reader all drive their clients through it, so a client behaves the same in each.
@@ -14,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/client/chat_client.hpp"
-#include "sim/runner/websocket_client_connection.hpp"
+#include "sim/runner/client_transport_connection.hpp"
 
 namespace resync::sim {
 
@@ -50,7 +51,7 @@ class SocketChatClient {
   std::string host_;
   std::uint16_t port_;
   SocketChatClientHooks hooks_;
-  std::map<TransportId, std::shared_ptr<WebSocketClientConnection>> connections_;
+  std::map<TransportId, std::shared_ptr<ClientTransportConnection>> connections_;
   boost::asio::steady_timer timer_;
   bool closed_ = false;
 };

@@ -22,6 +22,12 @@ enum class SendMode {
   acked,  // socket.timeout(ack_timeout_ms).emit(msg, clientOffset) with retries: client delivery
 };
 
+// The Engine.IO transport a client connects with (socket.io-client's `transports` option).
+enum class ClientTransport {
+  websocket,  // transports: ["websocket"]: a WebSocket from the start
+  polling,    // transports: ["polling"]: HTTP long-polling only (a held GET, POSTs), no upgrade
+};
+
 struct ReconnectionOptions {           // socket.io-client's defaults
   std::int64_t delay_ms = 1000;        // reconnectionDelay
   std::int64_t delay_max_ms = 5000;    // reconnectionDelayMax
@@ -39,6 +45,7 @@ struct ClientSpec {
   bool connection_state_recovery = false;
   bool keeps_offset_on_reload = false;  // the app stores its offset (e.g. localStorage)
   bool connect_at_start = true;
+  ClientTransport transport = ClientTransport::websocket;
 };
 
 enum class ServerKind { embedded, external };

@@ -1,5 +1,5 @@
 // $.clients: [{"name", "count", "policy", "delivery", "reconnection", "recovery",
-// "keeps_offset_on_reload", "connect_at_start"}], and the client selectors of steps.
+// "keeps_offset_on_reload", "connect_at_start", "transport"}], and the client selectors of steps.
 #include <algorithm>
 #include <set>
 
@@ -79,6 +79,20 @@ void read_reconnection(const nlohmann::json& value, const std::string& path, Cli
   }
 }
 
+void read_transport(const nlohmann::json& value, const std::string& path, ClientSpec& client, ScenarioErrors& errors) {
+  if (value.is_string() && value == "websocket") {
+    client.transport = ClientTransport::websocket;
+    return;
+  }
+  if (value.is_string() && value == "polling") {
+    client.transport = ClientTransport::polling;
+    return;
+  }
+  errors.add(path, scenario_json::describe(value), R"("websocket" or "polling")",
+             R"(write "polling" for socket.io-client's transports: ["polling"] (HTTP long-polling only), )"
+             R"("websocket" or nothing for a WebSocket from the start)");
+}
+
 std::optional<ClientSpec> read_client(const nlohmann::json& value, const std::string& path, std::int64_t& count,
                                       ScenarioErrors& errors) {
   ObjectReader reader(value, path, errors, "a client",
@@ -101,6 +115,9 @@ std::optional<ClientSpec> read_client(const nlohmann::json& value, const std::st
   if (auto recovery = reader.boolean("recovery")) client.connection_state_recovery = *recovery;
   if (auto keeps = reader.boolean("keeps_offset_on_reload")) client.keeps_offset_on_reload = *keeps;
   if (auto connect = reader.boolean("connect_at_start")) client.connect_at_start = *connect;
+  if (const nlohmann::json* transport = reader.member("transport")) {
+    read_transport(*transport, reader.path_of("transport"), client, errors);
+  }
   reader.reject_unknown_keys();
   // A client with a bad setting still takes its name, so steps naming it are not reported too.
   if (client.name.empty()) return std::nullopt;

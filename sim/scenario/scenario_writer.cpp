@@ -26,6 +26,8 @@ nlohmann::json client_json(const ClientSpec& client) {
   json["recovery"] = client.connection_state_recovery;
   json["keeps_offset_on_reload"] = client.keeps_offset_on_reload;
   json["connect_at_start"] = client.connect_at_start;
+  // Written only when it is not the default, so files written before the field stay the same.
+  if (client.transport == ClientTransport::polling) json["transport"] = "polling";
   return json;
 }
 

@@ -43,6 +43,18 @@ TEST(ScenarioLoaderErrors, MessageNamesFilePathFoundExpectedAndFix) {
   EXPECT_EQ(result.error_text(), error.message() + "\n");
 }
 
+TEST(ScenarioLoaderErrors, AClientTransportIsWebsocketOrPolling) {
+  for (const nlohmann::json& wrong : {nlohmann::json("Polling"), nlohmann::json("xhr"), nlohmann::json(true)}) {
+    const LoadResult result = load_with("/clients/0/transport", wrong);
+    ASSERT_FALSE(result.ok());
+    const ScenarioError error = error_at(result, "$.clients[0].transport");
+    EXPECT_EQ(error.expected, R"("websocket" or "polling")");
+    EXPECT_NE(error.fix.find("long-polling"), std::string::npos);
+  }
+  EXPECT_TRUE(load_with("/clients/0/transport", "polling").ok());
+  EXPECT_TRUE(load_with("/clients/0/transport", "websocket").ok());
+}
+
 TEST(ScenarioLoaderErrors, InvalidJsonGivesLineAndColumn) {
   const LoadResult result = load_scenario_text("{\n  \"name\": \"x\",\n  \"clients\": [,]\n}", "bad.json");
   ASSERT_EQ(result.errors.size(), 1u);

@@ -37,6 +37,7 @@ TEST(ScenarioLoaderFormat, MinimalScenarioGetsTheDefaults) {
   EXPECT_FALSE(alice.connection_state_recovery);
   EXPECT_FALSE(alice.keeps_offset_on_reload);
   EXPECT_TRUE(alice.connect_at_start);
+  EXPECT_EQ(alice.transport, ClientTransport::websocket);
   EXPECT_TRUE(scenario.timeline.empty());
   EXPECT_EQ(scenario.converge_within_ms, 15000);
   EXPECT_EQ(scenario.quiet_ms, 300);
@@ -54,7 +55,8 @@ TEST(ScenarioLoaderFormat, EveryFieldIsRead) {
                  "delivery": {"acked": {"ack_timeout_ms": 700, "retries": 3}},
                  "reconnection": {"delay_ms": 100, "delay_max_ms": 400, "randomization_factor": 0,
                                   "connect_timeout_ms": 900},
-                 "recovery": true, "keeps_offset_on_reload": true, "connect_at_start": false}],
+                 "recovery": true, "keeps_offset_on_reload": true, "connect_at_start": false,
+                 "transport": "polling"}],
     "timeline": [
       {"at_ms": 10, "note": "why", "connect": "alice"},
       {"at_ms": 20, "send": {"clients": ["alice"], "count": 4, "interval_ms": 5, "content_prefix": "p-"}},
@@ -89,6 +91,7 @@ TEST(ScenarioLoaderFormat, EveryFieldIsRead) {
   EXPECT_TRUE(alice.connection_state_recovery);
   EXPECT_TRUE(alice.keeps_offset_on_reload);
   EXPECT_FALSE(alice.connect_at_start);
+  EXPECT_EQ(alice.transport, ClientTransport::polling);
 
   ASSERT_EQ(scenario.timeline.size(), 8u);
   EXPECT_TRUE(std::holds_alternative<ConnectStep>(scenario.timeline[0].action));
