@@ -278,7 +278,7 @@ class PollingLoopback {
     }
   }
 
-  std::vector<nlohmann::json> history;
+  std::vector<history::EventPayload> history;
   std::int64_t now_ms = 0;
   std::size_t requests = 0;
 
@@ -460,7 +460,10 @@ TEST(PollingClientTransportWithTheServerCore, HeartbeatsKeepAnIdlePollingClientC
   network.run_until(300000);
   EXPECT_TRUE(alice.connected());
   EXPECT_GT(network.requests, 20u);
-  for (const auto& event : network.history) EXPECT_NE(event["type"], "disconnected") << event.dump();
+  for (const auto& event : network.history) {
+    const auto* disconnected = std::get_if<history::ClientDisconnected>(&event);
+    EXPECT_EQ(disconnected, nullptr) << (disconnected ? disconnected->reason : "");
+  }
 }
 
 TEST(PollingClientTransportWithTheServerCore, AfterItsConnectionsAreCutTheClientReconnectsAndCatchesUp) {
@@ -479,7 +482,8 @@ TEST(PollingClientTransportWithTheServerCore, AfterItsConnectionsAreCutTheClient
   EXPECT_EQ(rendered_ids(bob), std::vector<std::int64_t>{1});
   bool saw_poll_error = false;
   for (const auto& event : network.history) {
-    saw_poll_error |= event["type"] == "disconnected" && event["reason"] == "transport error (xhr poll error)";
+    const auto* disconnected = std::get_if<history::ClientDisconnected>(&event);
+    saw_poll_error |= disconnected && disconnected->reason == "transport error (xhr poll error)";
   }
   EXPECT_TRUE(saw_poll_error);
 }
