@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "sim/checker/anomaly.hpp"
+#include "sim/checker/fault_windows.hpp"
+#include "sim/checker/root_cause.hpp"
 #include "sim/checker/client_rendering.hpp"
 #include "sim/checker/committed_log.hpp"
 #include "sim/history/history.hpp"
@@ -28,6 +30,11 @@ struct CheckResult {
   // Sorted by kind (AnomalyKind order), then client (run_started order; run-wide first),
   // then id; sends keep the order in which they happened. Same history, same list.
   std::vector<Anomaly> anomalies;
+
+  // Causes behind the anomalies, earliest first (sim/checker/root_cause.hpp); every invalid
+  // anomaly belongs to exactly one cause.
+  std::vector<RootCause> root_causes;
+  std::vector<FaultWindow> fault_windows;  // every fault of the run (collect_fault_windows)
 
   std::vector<history::CommittedMessage> committed_log;  // what clients were compared with, by id
   CommittedLogOrigin committed_log_origin = CommittedLogOrigin::database;
