@@ -50,7 +50,9 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
   const std::filesystem::path work_root =
       options.report_directory ? std::filesystem::path(*options.report_directory) / "runs"
                                : std::filesystem::temp_directory_path() / ("resync-run-" + std::to_string(::getpid()));
-  SuiteResult suite = run_suite(std::move(scenarios), options, work_root, out, err);
+  SuiteOptions suite_options = options;
+  suite_options.write_every_history = options.report_directory || options.junit_path;
+  SuiteResult suite = run_suite(std::move(scenarios), suite_options, work_root, out, err);
   const std::vector<checker::ScenarioOutcome>& outcomes = suite.outcomes;
   const std::size_t skipped = suite.skipped;
 
@@ -70,7 +72,13 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
       << " failed, " << unknown << " unknown, " << skipped << " skipped";
   if (skipped > 0) out << " (" << (options.mode == "sim" ? "live" : "sim") << " only)";
   if (not_applicable > 0) out << ", " << not_applicable << " not applicable (the target lacks what they need)";
-  out << "; histories in " << work_root.string() << "\n";
+  if (suite_options.write_every_history || options.mode == "live") {
+    out << "; histories in " << work_root.string() << "\n";
+  } else if (passed + not_applicable < outcomes.size()) {
+    out << "; histories of the scenarios that did not pass in " << work_root.string() << "\n";
+  } else {
+    out << "; checked in memory (--report DIR keeps every history)\n";
+  }
   // The HTML report is rebuilt from the histories on disk, as `resync report DIR/runs` would.
   std::optional<std::string> html_report_path;
   bool report_failed = false;

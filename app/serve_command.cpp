@@ -22,7 +22,7 @@ namespace {
 
 // The server's memory bound per slow client (ShellLimits::write_queue_bytes_max, 64 MiB)
 // must hold several maximal messages, so maxPayload stays well below it.
-constexpr std::int64_t max_payload_bytes_max = 16 * 1024 * 1024;
+constexpr std::int64_t payload_bytes_limit_max = 16 * 1024 * 1024;
 // Heartbeat and connect timeouts above a day are typos, not settings.
 constexpr std::int64_t timeout_ms_max = 24LL * 60 * 60 * 1000;
 
@@ -35,7 +35,7 @@ struct ServeFlags {
   std::int64_t ping_interval_ms = ServerConfig{}.ping_interval_ms;
   std::int64_t ping_timeout_ms = ServerConfig{}.ping_timeout_ms;
   std::int64_t connect_timeout_ms = ServerConfig{}.connect_timeout_ms;
-  std::int64_t max_payload_bytes = ServerConfig{}.max_payload_bytes;
+  std::int64_t payload_bytes_max = ServerConfig{}.payload_bytes_max;
   std::string client_bundle_path;  // empty: search the usual places
   std::int64_t recovery_window_ms = RecoveryLimits{}.window_ms;
   bool no_recovery = false;
@@ -58,7 +58,7 @@ int run_serve(const ServeFlags& flags) {
   options.core.ping_interval_ms = flags.ping_interval_ms;
   options.core.ping_timeout_ms = flags.ping_timeout_ms;
   options.core.connect_timeout_ms = flags.connect_timeout_ms;
-  options.core.max_payload_bytes = flags.max_payload_bytes;
+  options.core.payload_bytes_max = flags.payload_bytes_max;
   // The only randomness of the server: its ids. The core never reads randomness itself (the
   // simulator replays it from a seed); a real server's ids come from the kernel's CSPRNG.
   options.core.random_bytes = fill_from_os_random;
@@ -171,10 +171,10 @@ void register_serve_command(CLI::App& app, int& exit_code) {
                     "disconnected")
       ->check(CLI::Range(std::int64_t{1}, timeout_ms_max))
       ->capture_default_str();
-  serve->add_option("--max-payload-bytes", flags->max_payload_bytes,
+  serve->add_option("--max-payload-bytes", flags->payload_bytes_max,
                     "Engine.IO maxPayload: a WebSocket message longer than this closes that connection (code 1009); "
                     "a long-polling POST longer than this is answered 413")
-      ->check(CLI::Range(std::int64_t{1}, max_payload_bytes_max))
+      ->check(CLI::Range(std::int64_t{1}, payload_bytes_limit_max))
       ->capture_default_str();
   serve->add_option("--recovery-window-ms", flags->recovery_window_ms,
                     "Connection state recovery (socket.io's connectionStateRecovery.maxDisconnectionDuration): a "

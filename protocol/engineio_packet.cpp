@@ -54,7 +54,7 @@ std::string encode_open_packet(const OpenPacket& open) {
       {"upgrades", open.upgrades},
       {"pingInterval", open.ping_interval_ms},
       {"pingTimeout", open.ping_timeout_ms},
-      {"maxPayload", open.max_payload_bytes},
+      {"maxPayload", open.payload_bytes_max},
   };
   return encode_packet(PacketType::open, data.dump());
 }
@@ -77,7 +77,7 @@ ParseResult<OpenPacket> parse_open_packet_data(std::string_view data) {
   if (!read_integer("pingInterval", open.ping_interval_ms) || !read_integer("pingTimeout", open.ping_timeout_ms)) {
     return ParseResult<OpenPacket>::failure("open packet needs non-negative integer pingInterval and pingTimeout");
   }
-  if (parsed.contains("maxPayload") && !read_integer("maxPayload", open.max_payload_bytes)) {
+  if (parsed.contains("maxPayload") && !read_integer("maxPayload", open.payload_bytes_max)) {
     return ParseResult<OpenPacket>::failure("open packet maxPayload is not a non-negative integer");
   }
   if (const auto upgrades = parsed.find("upgrades"); upgrades != parsed.end() && upgrades->is_array()) {

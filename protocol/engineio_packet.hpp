@@ -42,7 +42,7 @@ struct OpenPacket {
   std::vector<std::string> upgrades;
   std::int64_t ping_interval_ms = 25000;
   std::int64_t ping_timeout_ms = 20000;
-  std::int64_t max_payload_bytes = 1000000;
+  std::int64_t payload_bytes_max = 1000000;
 };
 std::string encode_open_packet(const OpenPacket& open);
 ParseResult<OpenPacket> parse_open_packet_data(std::string_view data);

@@ -122,7 +122,7 @@ void ChatServerCore::on_session_opened(SessionId session_id, const engineio::Han
   if (query.transport == engineio::Transport::polling) open.upgrades = {"websocket"};
   open.ping_interval_ms = config_.ping_interval_ms;
   open.ping_timeout_ms = config_.ping_timeout_ms;
-  open.max_payload_bytes = config_.max_payload_bytes;
+  open.payload_bytes_max = config_.payload_bytes_max;
   send_engine_packet(session_id, engineio::PacketType::open,
                      std::string_view(engineio::encode_open_packet(open)).substr(1));
   finish_input(now_ms);
@@ -140,9 +140,9 @@ void ChatServerCore::on_text_frame(SessionId session_id, std::string_view text, 
 }
 
 void ChatServerCore::handle_text_packet(Session& session, std::string_view text, std::int64_t now_ms) {
-  if (static_cast<std::int64_t>(text.size()) > config_.max_payload_bytes) {
+  if (static_cast<std::int64_t>(text.size()) > config_.payload_bytes_max) {
     return protocol_error(session, "frame of " + std::to_string(text.size()) + " bytes exceeds maxPayload " +
-                                       std::to_string(config_.max_payload_bytes));
+                                       std::to_string(config_.payload_bytes_max));
   }
   if (!protocol::is_valid_utf8(text)) return protocol_error(session, "text frame is not valid UTF-8");
   const auto packet = engineio::parse_packet(text);
@@ -285,7 +285,7 @@ void ChatServerCore::handle_connect(Session& session, const std::optional<nlohma
 void ChatServerCore::continue_catch_up(Session& session) {
   std::vector<StoredMessage> rows;
   try {
-    rows = store_.read_range(session.catch_up_cursor_id, store_.last_committed_id(), config_.catch_up_rows_per_batch);
+    rows = store_.read_range(session.catch_up_cursor_id, store_.last_committed_id(), config_.catch_up_batch_rows_max);
   } catch (const StorageError& error) {
     actions_.push_back(LogLine{LogLine::Level::error, std::string("catch-up read failed: ") + error.what()});
     return close_session(session, "catch-up read failed");  // the client reconnects from its offset
@@ -294,7 +294,7 @@ void ChatServerCore::continue_catch_up(Session& session) {
     send_chat_event(session, row.id, row.content);
     session.catch_up_cursor_id = row.id;
   }
-  if (rows.size() < config_.catch_up_rows_per_batch) {
+  if (rows.size() < config_.catch_up_batch_rows_max) {
     session.catch_up = CatchUpState::none;
     session.receives_live_broadcasts = true;
   } else {

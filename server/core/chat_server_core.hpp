@@ -51,8 +51,8 @@ struct ServerConfig {
   std::int64_t ping_interval_ms = 25000;
   std::int64_t ping_timeout_ms = 20000;
   std::int64_t connect_timeout_ms = 45000;  // Engine.IO open without a Socket.IO CONNECT
-  std::int64_t max_payload_bytes = 1000000;
-  std::size_t catch_up_rows_per_batch = 200;
+  std::int64_t payload_bytes_max = 1000000;
+  std::size_t catch_up_batch_rows_max = 200;
   std::string chat_event_name = "chat message";
   // Ids (sids, socket ids, pids) are drawn from random_bytes; when it is empty, from a
   // SeededRandomBytes(seed), which the simulator and tests use to replay. `resync serve`

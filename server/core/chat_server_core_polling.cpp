@@ -52,9 +52,9 @@ PollingRequestResult ChatServerCore::on_poll_data(std::string_view engine_sessio
   }
   const SessionId session_id = session->id;
   // engine.io answers "ok" even when the payload breaks the protocol; the session closes.
-  if (static_cast<std::int64_t>(payload.size()) > config_.max_payload_bytes) {
+  if (static_cast<std::int64_t>(payload.size()) > config_.payload_bytes_max) {
     protocol_error(*session, "POST of " + std::to_string(payload.size()) + " bytes exceeds maxPayload " +
-                                 std::to_string(config_.max_payload_bytes));
+                                 std::to_string(config_.payload_bytes_max));
   } else if (!protocol::is_valid_utf8(payload)) {
     protocol_error(*session, "POST body is not valid UTF-8");
   } else {

@@ -7,6 +7,8 @@
 #include <variant>
 #include <vector>
 
+#include "common/invariant.hpp"
+
 namespace resync::server::host {
 
 namespace {
@@ -35,6 +37,7 @@ ServerHost::~ServerHost() {
 }
 
 TimerId ServerHost::run_at(std::int64_t time_us, std::function<void()> work) {
+  RESYNC_ASSERT(timers_.size() < timers_pending_max, "a server host holds too many pending timers: they leak");
   // The id is known only once run_at returns; the work runs later, so it can find it.
   auto id = std::make_shared<TimerId>(0);
   *id = scheduler_.run_at(time_us, [this, id, work = std::move(work)] {

@@ -143,7 +143,10 @@ class ServerHost {
   // share its commit (and its fsync).
   bool commit_scheduled_ = false;
   bool last_commit_failed_ = false;
-  // This host's timers that have not run, cancelled when the host goes away.
+  // This host's timers that have not run, cancelled when the host goes away. A host keeps one
+  // commit timer and the wake timers of deadlines that moved earlier (each runs out by its
+  // deadline), so far more than this many means timers are being leaked.
+  static constexpr std::size_t timers_pending_max = 65536;
   std::set<TimerId> timers_;
 
   bool shutting_down_ = false;

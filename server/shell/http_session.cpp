@@ -72,7 +72,7 @@ void HttpSession::do_read() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(context_.limits.http_header_bytes_max));
   // Only the long-polling POST has a body, and it carries at most maxPayload bytes (413 above).
-  parser_->body_limit(static_cast<std::uint64_t>(context_.host.config().max_payload_bytes));
+  parser_->body_limit(static_cast<std::uint64_t>(context_.host.config().payload_bytes_max));
   stream_.expires_after(std::chrono::milliseconds(context_.limits.http_request_timeout_ms));
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }

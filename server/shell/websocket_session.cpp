@@ -62,7 +62,7 @@ void WebSocketSession::run(beast::http::request<beast::http::string_body> upgrad
   websocket_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& response) { response.set(beast::http::field::server, "resync"); }));
   // Engine.IO's maxPayload: a longer message fails the read and Beast closes with 1009.
-  websocket_.read_message_max(static_cast<std::size_t>(context_.host.config().max_payload_bytes));
+  websocket_.read_message_max(static_cast<std::size_t>(context_.host.config().payload_bytes_max));
   // Every Engine.IO packet this server sends is text.
   websocket_.text(true);
   // Beast builds its 101 (or 400) answer from the request before this call returns.

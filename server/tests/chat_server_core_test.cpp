@@ -111,7 +111,7 @@ TEST(ChatServerCore, RepeatedClientOffsetIsAcknowledgedAgainButStoredAndBroadcas
 
 TEST(ChatServerCore, StrictCatchUpInterleavedWithLiveTrafficSendsEachIdOnceInOrder) {
   ServerConfig config;
-  config.catch_up_rows_per_batch = 10;
+  config.catch_up_batch_rows_max = 10;
   CoreDriver driver(config);
   driver.store_messages(95);
   driver.connect(1);  // the sender, already caught up after its own catch-up
@@ -129,7 +129,7 @@ TEST(ChatServerCore, StrictCatchUpInterleavedWithLiveTrafficSendsEachIdOnceInOrd
 TEST(ChatServerCore, TutorialCatchUpRacesLiveTrafficAndShowsTheBug) {
   ServerConfig config;
   config.delivery = DeliveryMode::tutorial;
-  config.catch_up_rows_per_batch = 10;
+  config.catch_up_batch_rows_max = 10;
   CoreDriver driver(config);
   driver.store_messages(95);
   driver.connect(1);
@@ -188,7 +188,7 @@ TEST(ChatServerCore, ProtocolErrorsCloseOnlyTheOffendingSession) {
 
 TEST(ChatServerCore, OversizeAndBinaryFramesClose) {
   ServerConfig config;
-  config.max_payload_bytes = 100;
+  config.payload_bytes_max = 100;
   CoreDriver driver(config);
   driver.connect(1);
   driver.connect(2);
@@ -247,7 +247,7 @@ TEST(ChatServerCore, HeartbeatPingsAndClosesWithoutPong) {
 // ends with all of them.
 RC_GTEST_PROP(ChatServerCore, StrictDeliveryGivesEveryClientEachIdOnceInOrder, ()) {
   ServerConfig config;
-  config.catch_up_rows_per_batch = *rc::gen::inRange<std::size_t>(1, 8);
+  config.catch_up_batch_rows_max = *rc::gen::inRange<std::size_t>(1, 8);
   CoreDriver driver(config);
   driver.store_messages(*rc::gen::inRange(0, 30));
   std::vector<SessionId> sessions{1};

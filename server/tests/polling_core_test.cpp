@@ -39,7 +39,7 @@ TEST_F(PollingCore, HandshakeGetIsAnsweredWithAnOpenPacketOfferingTheWebSocketUp
   const auto open = protocol::engineio::parse_open_packet_data(harness_.answers(1).at(0).substr(1));
   ASSERT_TRUE(open);
   EXPECT_EQ(open->upgrades, std::vector<std::string>{"websocket"});
-  EXPECT_EQ(open->max_payload_bytes, 1000000);
+  EXPECT_EQ(open->payload_bytes_max, 1000000);
   EXPECT_TRUE(harness_.websocket_packets(1).empty());
 }
 
@@ -232,7 +232,7 @@ TEST_F(PollingCore, GarbageOnTheProbingWebSocketClosesTheSession) {
 
 TEST_F(PollingCore, CatchUpIsPacedByTheClientsGets) {
   ServerConfig config;
-  config.catch_up_rows_per_batch = 10;
+  config.catch_up_batch_rows_max = 10;
   SqliteMessageStore store({":memory:", Durability::full});
   for (int index = 0; index < 25; ++index) store.insert("row", std::nullopt);
   store.commit();

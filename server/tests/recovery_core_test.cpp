@@ -342,7 +342,7 @@ TEST_F(RecoveryCore, AnOffsetOlderThanTheBufferFallsBackToTheCatchUpWithoutGapsO
 
 TEST_F(RecoveryCore, RecoveryDuringAStrictCatchUpIsExactlyOnceAndInOrder) {
   ServerConfig config = recovery_config();
-  config.catch_up_rows_per_batch = 2;
+  config.catch_up_batch_rows_max = 2;
   SqliteMessageStore store({":memory:", Durability::full});
   CoreHarness harness(config, store);
   harness.open_websocket(1);

@@ -159,7 +159,7 @@ void ChatClient::open_transport(std::int64_t now_ms) {
   ++attempt_;
   open_deadline_ms_ = now_ms + spec_.reconnection.connect_timeout_ms;
   heartbeat_deadline_ms_.reset();
-  record(history::ClientConnecting{{}, attempt_});
+  record(history::ClientConnecting{{}, attempt_, spec_.transport});
   const bool polling = spec_.transport == ClientTransport::polling;
   actions_.push_back(OpenTransport{transport_, spec_.transport,
                                    std::string("EIO=4&transport=") + (polling ? "polling" : "websocket") + "&tag=" + spec_.name});

@@ -111,7 +111,7 @@ void PollingClientTransport::flush_posts() {
   std::size_t payload_bytes = 0;
   while (!pending_sends_.empty()) {
     const std::size_t next = pending_sends_.front().size() + (packets.empty() ? 0 : 1);
-    if (!packets.empty() && payload_bytes + next > max_payload_bytes_) break;
+    if (!packets.empty() && payload_bytes + next > payload_bytes_max_) break;
     payload_bytes += next;
     pending_send_bytes_ -= pending_sends_.front().size();
     packets.push_back(std::move(pending_sends_.front()));
@@ -184,7 +184,7 @@ void PollingClientTransport::on_poll_response(HttpResponse response) {
     const auto fields = engineio::parse_open_packet_data(open->data);
     if (!fields || fields->session_id.empty()) return fail(std::string(kPollError));
     session_id_ = fields->session_id;
-    max_payload_bytes_ = static_cast<std::size_t>(std::max<std::int64_t>(1, fields->max_payload_bytes));
+    payload_bytes_max_ = static_cast<std::size_t>(std::max<std::int64_t>(1, fields->payload_bytes_max));
     state_ = State::open;
     actions_.push_back(PollingTransportOpen{});
   }

@@ -108,7 +108,7 @@ class PollingClientTransport {
   PollingTransportOptions options_;
   State state_ = State::idle;
   std::string session_id_;
-  std::size_t max_payload_bytes_ = 1000000;  // from the open packet
+  std::size_t payload_bytes_max_ = 1000000;  // from the open packet
   std::optional<Connection> connections_[2];
   PollingConnectionId next_connection_ = 1;
   std::deque<std::string> pending_sends_;

@@ -81,6 +81,9 @@ struct ClientConnecting {
   static constexpr std::string_view type_name = "connecting";
   std::string client;
   std::int64_t attempt = 1;  // 1 = the first try after a disconnect
+  // The Engine.IO transport it opens. Written only when it is not a WebSocket, so histories
+  // of WebSocket clients keep the bytes they had before the field existed.
+  sim::ClientTransport transport = sim::ClientTransport::websocket;
   friend bool operator==(const ClientConnecting&, const ClientConnecting&) = default;
 };
 

@@ -51,6 +51,7 @@ void encode_fields(line_json& line, const ServerFailed& event) { line["detail"] 
 void encode_fields(line_json& line, const ClientConnecting& event) {
   line["client"] = event.client;
   line["attempt"] = event.attempt;
+  if (event.transport == sim::ClientTransport::polling) line["transport"] = "polling";
 }
 
 void encode_fields(line_json& line, const ClientConnected& event) {
@@ -234,6 +235,12 @@ EventPayload decode_connecting(JsonFieldReader& fields) {
   ClientConnecting event;
   event.client = fields.string("client");
   event.attempt = fields.integer("attempt");
+  const std::string transport = fields.optional_string("transport");
+  if (transport == "polling") {
+    event.transport = sim::ClientTransport::polling;
+  } else if (!transport.empty() && transport != "websocket") {
+    fields.fail("`connecting` line: `transport` must be \"websocket\" or \"polling\", not \"" + transport + "\"");
+  }
   return event;
 }
 

@@ -216,14 +216,13 @@ SuiteResult run_suite(std::vector<Scenario> scenarios, const SuiteOptions& optio
     }
     const std::uint64_t seed = options.seed.value_or(scenario.seed.value_or(default_seed));
     const std::filesystem::path work = work_root / directory_name(scenario.name, index);
-    std::filesystem::create_directories(work);
     nlohmann::json replay = {
         {"live", replay_command(scenario.file, "live", seed,
                                 {options.target_url, options.target_command, options.target_database, options.planted_bug})},
         {"sim", replay_command(scenario.file, "sim", seed, {std::nullopt, std::nullopt, std::nullopt, options.planted_bug})}};
     std::string history_path;
     std::string determinism_problem;
-    std::optional<history::History> simulated;  // a simulated run's events, checked without reading the file back
+    std::optional<checker::CheckResult> simulated;  // a simulated run's verdict, checked without reading a file back
     if (options.mode == "sim") {
       SimulationOptions simulation;
       simulation.seed = seed;
@@ -231,24 +230,26 @@ SuiteResult run_suite(std::vector<Scenario> scenarios, const SuiteOptions& optio
       std::ostringstream trace;
       if (options.trace) simulation.trace = &trace;
       history::History history = simulate_history(scenario, simulation);
-      const std::string text = history::history_text(history);
       if (options.check_determinism) {
         // Typed events compare as the text does (the writer is a function of them); the text
         // is made only to show a difference.
         const history::History again = simulate_history(scenario, simulation);
         if (again.run != history.run || again.events != history.events) {
-          determinism_problem = first_difference(text, history::history_text(again));
+          determinism_problem = first_difference(history::history_text(history), history::history_text(again));
         }
       }
-      history_path = (work / "history.jsonl").string();
-      std::ofstream(history_path, std::ios::trunc | std::ios::binary) << text;
-      history.source = history_path;
-      simulated = std::move(history);
+      simulated = checker::check_history(history);
+      if (options.write_every_history || !simulated->passes()) {
+        std::filesystem::create_directories(work);
+        history_path = (work / "history.jsonl").string();
+        std::ofstream(history_path, std::ios::trunc | std::ios::binary) << history::history_text(history);
+      }
       if (options.trace) {
         std::lock_guard lock(output_mutex);
         err << trace.str();
       }
     } else {
+      std::filesystem::create_directories(work);
       LiveRunOptions live;
       live.resync_executable = executable;
       live.work_directory = work.string();
@@ -259,10 +260,14 @@ SuiteResult run_suite(std::vector<Scenario> scenarios, const SuiteOptions& optio
       live.replay = replay;
       history_path = run_scenario_live(scenario, live);
     }
-    const auto read = simulated ? history::HistoryReadResult{std::move(simulated), {}} : history::read_history(history_path);
-    checker::ScenarioOutcome outcome =
-        read.ok() ? checker::outcome_from_result(checker::check_history(*read.history), history_path)
-                  : checker::outcome_from_error(scenario.name, history_path, read.error_text());
+    checker::ScenarioOutcome outcome;
+    if (simulated) {
+      outcome = checker::outcome_from_result(std::move(*simulated), history_path);
+    } else {
+      const auto read = history::read_history(history_path);
+      outcome = read.ok() ? checker::outcome_from_result(checker::check_history(*read.history), history_path)
+                          : checker::outcome_from_error(scenario.name, history_path, read.error_text());
+    }
     if (outcome.scenario_file.empty()) outcome.scenario_file = scenario.file;
 
     std::lock_guard lock(output_mutex);

@@ -27,6 +27,10 @@ struct SuiteOptions {
   std::string resync_executable;  // for the embedded server; defaults to this executable
   // For testing Resync itself: overrides every embedded scenario's server.planted_bug.
   std::optional<std::string> planted_bug;
+  // Sim: write every history under work_root (for --report / --junit). Otherwise a simulated
+  // history is checked in memory and written only when its scenario did not pass, so the
+  // failure text can name a file to replay or report. Live histories are always written.
+  bool write_every_history = true;
 };
 
 // Every scenario file under `paths`, loaded; nothing when one is missing or broken (the
