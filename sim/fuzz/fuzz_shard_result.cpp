@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "sim/history/verdict_names.hpp"
 #include "sim/scenario/scenario_loader.hpp"
 #include "sim/scenario/scenario_writer.hpp"
 
@@ -24,19 +25,8 @@ std::optional<std::string> read_optional_text(const nlohmann::json& value) {
   return value.get<std::string>();
 }
 
-const char* verdict_name(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::valid: return "valid";
-    case Verdict::invalid: return "invalid";
-    case Verdict::unknown: return "unknown";
-  }
-  return "unknown";
-}
-
-Verdict verdict_from_name(const std::string& name) {
-  if (name == "valid") return Verdict::valid;
-  if (name == "invalid") return Verdict::invalid;
-  if (name == "unknown") return Verdict::unknown;
+Verdict verdict_from_text(const std::string& name) {
+  if (const auto verdict = history::verdict_from_name(name)) return *verdict;
   throw std::invalid_argument("finding.failure_class.verdict '" + name + "' is not valid, invalid or unknown");
 }
 
@@ -58,7 +48,7 @@ nlohmann::json failure_to_json(const CampaignFailure& failure) {
           {"shrunk_history", failure.shrunk_history},
           {"verdict_text", failure.verdict_text},
           {"failure_class",
-           {{"verdict", verdict_name(failure.failure_class.verdict)}, {"kinds", failure.failure_class.kinds}}},
+           {{"verdict", history::verdict_name(failure.failure_class.verdict)}, {"kinds", failure.failure_class.kinds}}},
           {"shrink_steps", failure.shrink_steps},
           {"shrink_runs", failure.shrink_runs},
           {"shrink_candidates", failure.shrink_candidates},
@@ -78,7 +68,7 @@ CampaignFailure failure_from_json(const nlohmann::json& json) {
   failure.shrunk = scenario_from_json(json.at("shrunk"), "finding.shrunk");
   failure.shrunk_history = json.at("shrunk_history").get<std::string>();
   failure.verdict_text = json.at("verdict_text").get<std::string>();
-  failure.failure_class.verdict = verdict_from_name(json.at("failure_class").at("verdict").get<std::string>());
+  failure.failure_class.verdict = verdict_from_text(json.at("failure_class").at("verdict").get<std::string>());
   failure.failure_class.kinds = json.at("failure_class").at("kinds").get<std::set<std::string>>();
   failure.shrink_steps = json.at("shrink_steps").get<int>();
   failure.shrink_runs = json.at("shrink_runs").get<int>();
