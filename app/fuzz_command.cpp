@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -12,6 +13,7 @@
 #include "sim/fuzz/fuzz_campaign.hpp"
 #include "sim/fuzz/fuzz_driver.hpp"
 #include "sim/fuzz/fuzz_progress.hpp"
+#include "sim/fuzz/fuzz_shard_result.hpp"
 
 namespace resync::sim {
 
@@ -93,6 +95,58 @@ std::string describe_replay(const ReplayResult& replay) {
 
 }  // namespace
 
+// Shrink runs are runs too, so the rate is the whole campaign's.
+std::string campaign_summary_line(const FuzzCommandOptions& options, const CampaignResult& result, const FuzzTarget& target,
+                                  std::uint64_t shrink_runs) {
+  const std::uint64_t runs = result.runs + shrink_runs;
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.1f", static_cast<double>(runs) / std::max(result.seconds, 1e-9));
+  return "resync fuzz: " + std::to_string(runs) + " runs (" + std::to_string(result.runs) + " campaign + " +
+         std::to_string(shrink_runs) + " shrink) in " + format_seconds(static_cast<std::int64_t>(result.seconds * 1000)) +
+         " (" + rate + " runs/s), mode " + options.mode + ", seed " + std::to_string(options.seed) + ", delivery " +
+         target.delivery_label;
+}
+
+namespace {
+
+// `--shard K/N`: the shard's result goes to --out as shard-K-of-N.json for `resync fuzz merge`,
+// which writes the reproducer; a finding alone is not this command's failure (exit 0), the
+// merged campaign's is.
+int write_shard_result_file(const FuzzCommandOptions& options, const FuzzShard& shard, const CampaignResult& result,
+                            const FuzzTarget& target, const std::string& summary_time, std::ostream& out,
+                            std::ostream& err) {
+  const std::uint64_t shrink_runs = result.failure ? static_cast<std::uint64_t>(result.failure->shrink_runs) : 0;
+  out << campaign_summary_line(options, result, target, shrink_runs) << ", shard " << shard.index << "/" << shard.total
+      << " (" << shard_run_count(shard, options.runs.value_or(0)) << " of " << options.runs.value_or(0) << " runs)\n";
+  if (!result.generation_cut_short.empty()) out << "cut short: " << result.generation_cut_short << "\n";
+  if (result.failure) {
+    out << "shard " << shard.index << "/" << shard.total << ": earliest failure at run " << result.failure->run_index
+        << ", shrunk from " << describe_size(result.failure->original) << " to " << describe_size(result.failure->shrunk)
+        << " (resync fuzz merge writes the reproducer)\n";
+  } else {
+    out << "shard " << shard.index << "/" << shard.total << ": no failure found\n";
+  }
+  std::error_code error;
+  std::filesystem::create_directories(options.out_directory, error);
+  const std::string path = (std::filesystem::path(options.out_directory) / shard_file_name(shard)).string();
+  ShardResult shard_result{fuzz_campaign_identity(options), shard, result};
+  std::ofstream file(path, std::ios::trunc | std::ios::binary);
+  file << shard_result_text(shard_result);
+  file.close();
+  if (!file) {
+    err << "resync fuzz: cannot write the shard result to '" << path << "' (check --out names a writable directory)\n";
+    return 2;
+  }
+  out << "shard result: " << path << "\n" << summary_time << "\n";
+  if (!result.harness_error.empty()) {
+    err << "resync fuzz: " << result.harness_error << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
 int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::ostream& err) {
   // The one deadline starts here: probing, generating, shrinking, writing and replaying all
   // count against --time-budget.
@@ -131,6 +185,18 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
     return 2;
   }
   CampaignOptions campaign = fuzz_campaign_options(options, budget, budget_ms.has_value());
+  if (options.shard) {
+    const FuzzShardParse shard = parse_fuzz_shard(*options.shard);
+    if (!shard.shard) {
+      err << "resync fuzz: " << shard.error << "\n";
+      return 2;
+    }
+    if (!options.runs) {
+      err << "resync fuzz: --shard K/N splits a fixed number of runs: add --runs R (the same R on every shard)\n";
+      return 2;
+    }
+    campaign.shard = shard.shard;
+  }
 
   const std::filesystem::path live_work_root =
       std::filesystem::temp_directory_path() / ("resync-fuzz-" + std::to_string(::getpid()));
@@ -163,16 +229,28 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
     if (result.failure) line += ", shrinking " + format_seconds(result.failure->shrink_wall_ms);
     return line;
   };
-  char rate[32];
-  std::snprintf(rate, sizeof rate, "%.1f", static_cast<double>(result.runs) / std::max(result.generation_seconds, 1e-9));
-  out << "resync fuzz: " << result.runs << " runs in " << format_seconds(static_cast<std::int64_t>(result.generation_seconds * 1000))
-      << " (" << rate << " runs/s), mode " << options.mode << ", seed " << options.seed << ", delivery "
-      << target.delivery_label << "\n";
+  if (campaign.shard) {
+    progress.stop();
+    return write_shard_result_file(options, *campaign.shard, result, target, summary_time(), out, err);
+  }
+  const std::uint64_t shrink_runs = result.failure ? static_cast<std::uint64_t>(result.failure->shrink_runs) : 0;
+  return conclude_fuzz_campaign({options, campaign, result, target, budget, runner, &progress, summary_time, shrink_runs},
+                                out, err);
+}
+
+int conclude_fuzz_campaign(const CampaignConclusion& conclusion, std::ostream& out, std::ostream& err) {
+  const FuzzCommandOptions& options = conclusion.options;
+  const CampaignOptions& campaign = conclusion.campaign;
+  const CampaignResult& result = conclusion.result;
+  const FuzzTarget& target = conclusion.target;
+  const FuzzBudget& budget = conclusion.budget;
+  const ScenarioRunner& runner = conclusion.runner;
+  out << campaign_summary_line(options, result, target, conclusion.shrink_runs) << "\n";
   if (result.runs_abandoned > 0) out << "abandoned: " << result.runs_abandoned << " run(s) stopped at the deadline, not judged\n";
   if (!result.failure) {
-    progress.stop();
+    if (conclusion.progress) conclusion.progress->stop();
     if (!result.generation_cut_short.empty()) out << "cut short: " << result.generation_cut_short << "\n";
-    out << "resync fuzz: no failure found\n" << summary_time() << "\n";
+    out << "resync fuzz: no failure found\n" << conclusion.summary_time() << "\n";
     return write_campaign_report(options, campaign_command_line(options, result, target), target.delivery_label, result,
                                  std::nullopt, out, err)
                ? 0
@@ -188,7 +266,7 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
   const WrittenReproducer written = write_reproducer(options, failure, target, found_with);
   const std::string& path = written.path;
   if (!written.written) {
-    progress.stop();
+    if (conclusion.progress) conclusion.progress->stop();
     err << "resync fuzz: found a failure but cannot write the reproducer to '" << path
         << "' (check --out names a writable directory)\n";
     return 2;
@@ -203,9 +281,9 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
   ReplayResult replay;
   const std::string replay_problem = replay_written_reproducer(
       path, failure, campaign, budget, runner,
-      [&](int try_index) { progress.replaying(try_index, campaign.shrink_tries); }, replay);
+      [&](int try_index) { if (conclusion.progress) conclusion.progress->replaying(try_index, campaign.shrink_tries); }, replay);
   const auto replay_ms = budget.elapsed_ms() - replay_started_ms;
-  progress.stop();
+  if (conclusion.progress) conclusion.progress->stop();
 
   out << "resync fuzz: FAILURE at run " << failure.run_index << " (run seed " << failure.run_seed << "), shrunk from "
       << describe_size(failure.original) << " to " << describe_size(failure.shrunk) << " in " << failure.shrink_runs
@@ -231,7 +309,7 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
       << "reproducer: " << path << "\n"
       << "history: " << history_path << "\n";
   if (!replay_sim.empty()) out << "replay (sim):  " << replay_sim << "\n";
-  out << "replay (live): " << replay_live << "\n" << summary_time() << ", replay " << format_seconds(replay_ms) << "\n";
+  out << "replay (live): " << replay_live << "\n" << conclusion.summary_time() << ", replay " << format_seconds(replay_ms) << "\n";
   const reports::FuzzFinding finding{failure.run_index, std::to_string(failure.run_seed), describe_size(failure.original),
                                      describe_size(failure.shrunk), failure.shrink_steps, failure.shrink_runs, path,
                                      history_path, replay_sim, replay_live,
@@ -255,6 +333,9 @@ void register_fuzz_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"sim", "live"}));
   auto* runs = command->add_option("--runs", options->runs, "Stop after this many runs (default 1000 without --time-budget)");
   command->add_option("--time-budget", options->time_budget, "Stop after this much wall time, e.g. 60s, 2m")->excludes(runs);
+  command->add_option("--shard", options->shard,
+                      "K/N: run only the K-th of N disjoint shares of the --runs runs (K from 1) and write "
+                      "--out/shard-K-of-N.json; `resync fuzz merge` combines the N results");
   command->add_option("--seed", options->seed, "The campaign seed: same seed, same scenarios, same verdicts (sim)");
   command->add_option("--jobs", options->jobs, "Worker threads")->check(CLI::Range(1, 64));
   command->add_option("--out", options->out_directory, "Where the shrunk reproducer is written (default scenarios/found)");
@@ -287,7 +368,9 @@ void register_fuzz_command(CLI::App& app, int& exit_code) {
                                                     "Plain progress lines on stderr, even on a terminal");
   command->add_flag_callback("--no-progress", [options] { options->progress = "none"; }, "No progress line on stderr")
       ->excludes(plain_progress);
-  command->callback([options, command, &exit_code] {
+  CLI::App* merge = register_fuzz_merge_command(*command, exit_code);
+  command->callback([options, command, merge, &exit_code] {
+    if (merge->parsed()) return;  // `resync fuzz merge`: its own callback ran
     options->delivery_given = command->count("--delivery") > 0;
     exit_code = run_fuzz_command(*options, std::cout, std::cerr);
   });

@@ -8,6 +8,7 @@
 // budget cut short is printed. Exit 0: no failure; 1: a failure (reproducer written);
 // 2: usage or harness error.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -15,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "sim/fuzz/fuzz_driver.hpp"
+#include "sim/fuzz/fuzz_progress.hpp"
 
 namespace resync::sim {
 
@@ -26,10 +28,36 @@ struct FuzzCommandOptions : FuzzDriverOptions {
   // "auto": a line rewritten in place on a terminal, plain periodic lines otherwise;
   // "plain" (--progress): plain lines even on a terminal; "none" (--no-progress).
   std::string progress = "auto";
+  std::optional<std::string> shard;  // --shard K/N
 };
 
 int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::ostream& err);
 void register_fuzz_command(CLI::App& app, int& exit_code);
+
+// What the command has once the campaign's runs are over, in one process or merged from shards.
+struct CampaignConclusion {
+  const FuzzCommandOptions& options;
+  const CampaignOptions& campaign;
+  const CampaignResult& result;
+  const FuzzTarget& target;
+  const FuzzBudget& budget;
+  const ScenarioRunner& runner;     // replays the written reproducer
+  FuzzProgress* progress = nullptr;  // stopped before the summary; none for a merge
+  std::function<std::string()> summary_time;  // the "time: ..." line
+  std::uint64_t shrink_runs = 0;    // counted in the summary's runs
+};
+// The summary; for a finding the reproducer written to --out, replayed as written, and the
+// campaign page. One process and `resync fuzz merge` end here, so they write the same files.
+// Returns the exit code: 0 no failure, 1 a failure, 2 a harness error.
+int conclude_fuzz_campaign(const CampaignConclusion& conclusion, std::ostream& out, std::ostream& err);
+
+// "resync fuzz: 1320 runs (927 campaign + 393 shrink) in 6.3 s (209.5 runs/s), mode sim, seed 1, delivery tutorial"
+std::string campaign_summary_line(const FuzzCommandOptions& options, const CampaignResult& result, const FuzzTarget& target,
+                                  std::uint64_t shrink_runs);
+
+// `resync fuzz merge RESULT... --out DIR [--report DIR]` (app/fuzz_merge_command.cpp), a
+// subcommand of `fuzz`.
+CLI::App* register_fuzz_merge_command(CLI::App& fuzz, int& exit_code);
 
 // "60s" -> 60000; "2m" -> 120000; "500ms" -> 500; "30" -> 30000. nullopt when unreadable.
 std::optional<std::int64_t> parse_duration_ms(const std::string& text);

@@ -1,5 +1,6 @@
 #include "sim/fuzz/fuzz_campaign.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <limits>
@@ -261,6 +262,11 @@ std::string describe_failure_class(const FailureClass& failure_class) {
   return kinds.empty() ? text : text + " (" + kinds + ")";
 }
 
+std::size_t campaign_finding_position(const std::vector<std::uint64_t>& failing_run_indexes) {
+  return static_cast<std::size_t>(std::min_element(failing_run_indexes.begin(), failing_run_indexes.end()) -
+                                  failing_run_indexes.begin());
+}
+
 std::uint64_t campaign_run_seed(std::uint64_t campaign_seed, std::uint64_t index) {
   return derive_seed(campaign_seed, 1'000'000 + index);
 }
@@ -327,7 +333,8 @@ CampaignResult run_campaign(const CampaignOptions& options, const ScenarioRunner
 
   const auto worker = [&] {
     while (true) {
-      const std::uint64_t index = next_index.fetch_add(1);
+      const std::uint64_t position = next_index.fetch_add(1);
+      const std::uint64_t index = options.shard ? shard_run_index(*options.shard, position) : position;
       if (options.runs && index >= *options.runs) return;
       if (index >= first_failure_index.load()) return;
       if (budget.ended()) return note_cut("the time budget ended");
@@ -385,8 +392,12 @@ CampaignResult run_campaign(const CampaignOptions& options, const ScenarioRunner
   result.runs_abandoned = abandoned.load();
   result.longest_run_ms = longest_run_ms.load();
   result.generation_cut_short = generation_cut_short;
+  result.failures = failures.size();
   if (!failures.empty()) {
-    auto& [index, found] = *failures.begin();
+    std::vector<std::uint64_t> failing_run_indexes;
+    for (const auto& entry : failures) failing_run_indexes.push_back(entry.first);
+    const std::uint64_t index = failing_run_indexes[campaign_finding_position(failing_run_indexes)];
+    GenerationFailure& found = failures.at(index);
     CampaignFailure failure;
     failure.run_index = index;
     failure.run_seed = campaign_run_seed(options.seed, index);

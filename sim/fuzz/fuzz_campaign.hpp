@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sim/fuzz/fuzz_budget.hpp"
+#include "sim/fuzz/fuzz_shard_partition.hpp"
 #include "sim/history/history_reader.hpp"
 #include "sim/fuzz/scenario_generator.hpp"
 
@@ -91,6 +92,8 @@ struct CampaignOptions {
   // Takes precedence over time_budget_ms.
   std::optional<FuzzBudget> budget;
   int jobs = 1;
+  // Run only this share of the runs (`--shard K/N`); nullopt: all of them.
+  std::optional<FuzzShard> shard;
   // RapidCheck's size for run i is (i * size_step) mod 101: 1 grows as rc::check does over
   // thousands of simulated runs; a live campaign has tens of runs and needs bigger
   // scenarios sooner.
@@ -140,6 +143,7 @@ struct CampaignFailure {
 struct CampaignResult {
   std::uint64_t runs = 0;             // generation runs judged
   std::uint64_t runs_abandoned = 0;   // generation runs stopped at the deadline, unjudged
+  std::uint64_t failures = 0;         // generation runs judged failing (the finding is the earliest)
   std::int64_t longest_run_ms = 0;
   double seconds = 0;                 // the whole campaign, shrinking included
   double generation_seconds = 0;      // until the generation runs ended
@@ -147,6 +151,12 @@ struct CampaignResult {
   std::string generation_cut_short;   // why generation stopped before --runs ("" when it did not, or a failure stopped it)
   std::string harness_error;          // a run that could not be checked at all (exit 2)
 };
+
+// Which failing run a campaign reports and shrinks: the lowest run index. One process with
+// any --jobs and the merge of any number of shards pick by this rule, so the finding (and
+// its reproducer) does not depend on thread timing or on how the runs were split.
+// `failing_run_indexes` must not be empty; returns the position of the chosen one.
+std::size_t campaign_finding_position(const std::vector<std::uint64_t>& failing_run_indexes);
 
 // The seed a campaign's run `index` uses for generation and for running.
 std::uint64_t campaign_run_seed(std::uint64_t campaign_seed, std::uint64_t index);
