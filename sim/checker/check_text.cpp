@@ -83,11 +83,6 @@ std::vector<std::string> root_cause_lines(const CheckResult& result) {
   return lines;
 }
 
-// " \u2014 root cause (first of N): ..." for a result with a cause; "" otherwise.
-static std::string earliest_root_cause_suffix(const CheckResult& result) {
-  return result.root_causes.empty() ? "" : " \u2014 " + root_cause_line(result, result.root_causes.front());
-}
-
 std::string failure_headline(const CheckResult& result) {
   std::string headline;
   if (!result.root_causes.empty()) headline = root_cause_line(result, result.root_causes.front()) + " \u2014 ";
@@ -118,7 +113,6 @@ std::string summary_line(const CheckResult& result) {
                      std::to_string(result.clients.size()) + " clients, " +
                      std::to_string(result.committed_log.size()) + " messages" + log_source_note(result) + ", " +
                      std::to_string(result.fault_count) + " faults, " + anomaly_counts_text(result);
-  if (result.status() != CheckStatus::passed) line += earliest_root_cause_suffix(result);
   return line;
 }
 

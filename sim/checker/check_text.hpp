@@ -20,8 +20,8 @@ std::string_view status_word(CheckStatus status);
 // "scenario NAME: invalid (expected valid) FAIL — 3 clients, 120 messages, 4 faults, lost 2,
 // duplicated 1": only the kinds that occurred ("no anomalies" when none). A log that is not
 // the server's database says where it came from: "120 messages (catch-up audit from offset
-// 40)". No newline. A scenario that did not pass ends with " \u2014 " and the root_cause_line of
-// its earliest cause, when it has one.
+// 40)". No newline. Tools parse it (tests/node/lib/suite_verdicts.mjs), so the root cause
+// stays out of it: the failure text printed below it leads with the cause.
 std::string summary_line(const CheckResult& result);
 
 // "valid", "invalid with lost, duplicated" or "valid (allowing sent_unknown)".

@@ -24,8 +24,7 @@ TEST(CheckText, SummaryLineListsVerdictExpectationStatusAndOnlyTheKindsThatOccur
                                                .finished()
                                                .build());
   EXPECT_EQ(summary_line(result),
-            "scenario burst: invalid (expected valid) FAIL \u2014 3 clients, 2 messages, 1 faults, lost 1 \u2014 "
-            "root cause (first of 1): carol never rendered id 2: they never arrived, and it did not reconnect");
+            "scenario burst: invalid (expected valid) FAIL \u2014 3 clients, 2 messages, 1 faults, lost 1");
 }
 
 TEST(CheckText, SummaryLineOfACleanRunSaysSo) {
@@ -111,8 +110,7 @@ TEST(CheckText, TheDuplicateCascadeIsOneRootCauseLineAndEveryAnomalyStaysBelow) 
   EXPECT_TRUE(contains(text, "  reordered: 974\n    bob: id 101: rendered at position 101 after id 1075 (position 100)\n"))
       << text;
   EXPECT_TRUE(contains(text, "    ... and 972 more reordered\n")) << text;
-  EXPECT_TRUE(contains(summary_line(result), " FAIL \u2014 ")) << summary_line(result);
-  EXPECT_TRUE(contains(summary_line(result), " \u2014 " + lines[0])) << summary_line(result);
+  EXPECT_TRUE(contains(failure_headline(result), lines[0] + " \u2014 ")) << failure_headline(result);
 }
 
 TEST(CheckText, TheRootCauseLineNamesTheActiveFault) {
