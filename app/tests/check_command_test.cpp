@@ -86,8 +86,9 @@ TEST_F(CheckCommand, WritesJUnitWhenAsked) {
   std::stringstream contents;
   contents << file.rdbuf();
   // The failure message names the kind nobody expected (the JUnit reader sees only this line).
+  EXPECT_NE(contents.str().find("<failure message=\"root cause (first of 1): "), std::string::npos) << contents.str();
   EXPECT_NE(contents.str().find(
-                "<failure message=\"invalid (expected valid): lost 1; reported but not expected: lost\""),
+                "\u2014 invalid (expected valid): lost 1; reported but not expected: lost\""),
             std::string::npos)
       << contents.str();
 }

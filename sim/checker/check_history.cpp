@@ -129,6 +129,9 @@ CheckResult check_history(const history::History& history) {
                                 result.duration_ms});
   }
   sort_anomalies(result.anomalies, result.clients);
+  result.fault_windows = collect_fault_windows(history);
+  result.root_causes =
+      find_root_causes({result.anomalies, result.clients, result.committed_log, result.fault_windows, history});
 
   const bool any_invalidating = std::any_of(result.anomalies.begin(), result.anomalies.end(),
                                             [](const Anomaly& anomaly) { return makes_run_invalid(anomaly.kind); });

@@ -63,8 +63,30 @@ std::string kinds_mismatch_text(const CheckResult& result, std::string_view sepa
   return text;
 }
 
+std::string root_cause_line(const CheckResult& result, const RootCause& cause) {
+  std::string line = "root cause (first of " + std::to_string(result.root_causes.size()) + "): " + cause.explanation;
+  if (cause.t_ms) line += " at " + std::to_string(*cause.t_ms) + " ms";
+  if (!cause.active_fault.empty()) line += ", during " + cause.active_fault;
+  // A cause's words come from anomaly details, which are one line each; keep it so.
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  return line;
+}
+
+std::vector<std::string> root_cause_lines(const CheckResult& result) {
+  std::vector<std::string> lines;
+  std::vector<std::string_view> clients_seen;
+  for (const RootCause& cause : result.root_causes) {
+    if (std::find(clients_seen.begin(), clients_seen.end(), cause.client) != clients_seen.end()) continue;
+    clients_seen.push_back(cause.client);
+    lines.push_back(root_cause_line(result, cause));
+  }
+  return lines;
+}
+
 std::string failure_headline(const CheckResult& result) {
-  std::string headline = std::string(history::verdict_name(result.verdict)) + " (expected " +
+  std::string headline;
+  if (!result.root_causes.empty()) headline = root_cause_line(result, result.root_causes.front()) + " \u2014 ";
+  headline += std::string(history::verdict_name(result.verdict)) + " (expected " +
                          expectation_text(result.run.expect) + "): ";
   if (result.verdict == sim::Verdict::unknown) headline += result.unknown_reason;
   if (result.verdict != sim::Verdict::unknown) headline += anomaly_counts_text(result);
@@ -114,6 +136,8 @@ std::string failure_text(const CheckResult& result, std::size_t anomalies_per_ki
   text += " " + std::string(status_word(status)) + ": verdict " +
           std::string(history::verdict_name(result.verdict)) + ", expected " + expectation_text(result.run.expect) +
           "\n";
+  // The cause leads: one line per client, before the symptoms they explain.
+  for (const std::string& line : root_cause_lines(result)) text += "  " + line + "\n";
   if (const std::string mismatch = kinds_mismatch_text(result, "\n  "); !mismatch.empty()) {
     text += "  " + mismatch + "\n";
   }

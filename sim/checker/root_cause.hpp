@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "sim/checker/anomaly.hpp"
+#include "sim/checker/client_rendering.hpp"
+#include "sim/checker/fault_windows.hpp"
+#include "sim/history/history.hpp"
 
 namespace resync::checker {
 
@@ -31,5 +34,25 @@ struct RootCause {
 
   friend bool operator==(const RootCause&, const RootCause&) = default;
 };
+
+// What the finder reads: the checker's sorted anomalies and the lists they index into.
+struct RootCauseInputs {
+  const std::vector<Anomaly>& anomalies;
+  const std::vector<ClientRendering>& clients;  // Anomaly::positions index into these
+  const std::vector<history::CommittedMessage>& committed_log;
+  const std::vector<FaultWindow>& fault_windows;
+  const history::History& history;  // connects and server restarts, for the explanation
+};
+
+// The causes behind every invalid anomaly, earliest first (a cause without a time last).
+// Groups: the reordered ids rendered after one early id (continuing runs of them merged)
+// are one cause, rooted at that early id's duplicate when it has one; duplicates rendered
+// again as one consecutive block are one; lost runs of consecutive committed ids are one;
+// every other invalid anomaly is its own cause. Informational anomalies (sent_unknown) are
+// no cause. Every invalid anomaly is in exactly one cause's consequence_indexes.
+std::vector<RootCause> find_root_causes(const RootCauseInputs& inputs);
+
+// "ids 101..1074", or "id 7" when the span is one id; "" when it has none.
+std::string span_text(const RootCause& cause);
 
 }  // namespace resync::checker

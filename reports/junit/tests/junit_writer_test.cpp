@@ -64,11 +64,13 @@ TEST(JunitWriter, OneTestcasePerScenarioWithFailuresAndErrorsCounted) {
             std::string::npos)
       << xml;
   // The message alone (all some CI pages show) names the kind that made it fail.
-  EXPECT_NE(xml.find("<failure message=\"invalid (expected valid): lost 1; reported but not expected: lost\" "
+  EXPECT_NE(xml.find("<failure message=\"root cause (first of 1): alice never rendered id 1: they never arrived, and "
+                     "it did not reconnect \u2014 invalid (expected valid): lost 1; reported but not expected: lost\" "
                      "type=\"invalid\">"),
             std::string::npos)
       << xml;
-  EXPECT_NE(xml.find("<error message=\"unknown (expected valid): the history has no run_finished line"),
+  EXPECT_NE(xml.find("<error message=\"root cause (first of 1): alice never rendered id 1: they never arrived, and it "
+                     "did not reconnect \u2014 unknown (expected valid): the history has no run_finished line"),
             std::string::npos)
       << xml;
   EXPECT_NE(xml.find("<error message=\"no readable history: runs/unreadable.jsonl:3: not valid JSON: column 2\" "

@@ -80,7 +80,49 @@ TEST(CheckText, FailureTextListsAnomaliesCappedPerKindAndTheReplayCommands) {
   EXPECT_TRUE(contains(text, "  replay (live): resync run scenarios/hand-written.json --seed 7\n")) << text;
   EXPECT_TRUE(contains(text, "  committed log: 30 messages, read from the server's database\n")) << text;
   EXPECT_EQ(failure_headline(result),
+            "root cause (first of 2): alice rendered id 1 twice: the same messages were delivered twice with no "
+            "reconnect between the two at 20 ms \u2014 "
             "invalid (expected valid): lost 29, duplicated 1; reported but not expected: lost, duplicated");
+  // The cause leads the text, before the symptoms; the loss has no time, so it comes second.
+  EXPECT_LT(text.find("  root cause (first of 2): alice rendered id 1 twice"), text.find("  lost: 29\n")) << text;
+  EXPECT_EQ(root_cause_lines(result).size(), 1U);  // one line per client: alice's earliest
+}
+
+TEST(CheckText, TheDuplicateCascadeIsOneRootCauseLineAndEveryAnomalyStaysBelow) {
+  std::vector<std::int64_t> ids;
+  for (std::int64_t id = 1; id <= 1075; ++id) ids.push_back(id);
+  HistoryBuilder builder({"bob"});
+  builder.expect(sim::Verdict::valid).connects("bob", "s1");
+  for (std::int64_t id = 1; id <= 100; ++id) builder.renders("bob", {id});
+  builder.disconnected("bob").connects("bob", "s2").renders("bob", {1075});
+  for (std::int64_t id = 101; id <= 1075; ++id) builder.renders("bob", {id});
+  builder.fault("cut", {{"type", "latency"}, {"stream", "downstream"}});
+  const CheckResult result = check_history(builder.committed_ids(ids).finished().build());
+  const std::string text = failure_text(result, 2);
+  const std::vector<std::string> lines = root_cause_lines(result);
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_EQ(lines[0].rfind("root cause (first of 1): bob received ids 101..1074 after 1075 (position 100): the "
+                           "catch-up after its reconnect at ",
+                           0),
+            0U)
+      << lines[0];
+  EXPECT_TRUE(contains(text, "  " + lines[0] + "\n")) << text;
+  EXPECT_TRUE(contains(text, "  reordered: 974\n    bob: id 101: rendered at position 101 after id 1075 (position 100)\n"))
+      << text;
+  EXPECT_TRUE(contains(text, "    ... and 972 more reordered\n")) << text;
+  EXPECT_TRUE(contains(failure_headline(result), lines[0] + " \u2014 ")) << failure_headline(result);
+}
+
+TEST(CheckText, TheRootCauseLineNamesTheActiveFault) {
+  CheckResult result;
+  RootCause cause;
+  cause.explanation = "bob never rendered ids 3..5: they never arrived, and it did not reconnect";
+  cause.t_ms = 480;
+  cause.active_fault = "reset_peer \"cut\" (started at 400 ms, never healed)";
+  result.root_causes = {cause, cause};
+  EXPECT_EQ(root_cause_line(result, cause),
+            "root cause (first of 2): bob never rendered ids 3..5: they never arrived, and it did not reconnect at "
+            "480 ms, during reset_peer \"cut\" (started at 400 ms, never healed)");
 }
 
 TEST(CheckText, FailureTextNamesExpectedKindsThatWereNotReported) {
@@ -94,7 +136,8 @@ TEST(CheckText, FailureTextNamesExpectedKindsThatWereNotReported) {
                        "  expected but not reported: duplicated\n  reported but not expected: lost\n"))
       << failure_text(result);
   EXPECT_EQ(failure_headline(result),
-            "invalid (expected invalid with duplicated): lost 1; expected but not reported: duplicated; "
+            "root cause (first of 1): alice never rendered id 1: they never arrived, and it did not reconnect at "
+            "10 ms \u2014 invalid (expected invalid with duplicated): lost 1; expected but not reported: duplicated; "
             "reported but not expected: lost");
 }
 
@@ -108,6 +151,8 @@ TEST(CheckText, AnExtraKindFailsARightVerdictAndIsNamed) {
   ASSERT_EQ(result.verdict, sim::Verdict::invalid);
   EXPECT_EQ(result.status(), CheckStatus::failed);
   EXPECT_EQ(failure_headline(result),
+            "root cause (first of 2): alice rendered id 1 twice: the same messages were delivered twice with no "
+            "reconnect between the two at 20 ms \u2014 "
             "invalid (expected invalid with duplicated): lost 1, duplicated 1; reported but not expected: lost");
   EXPECT_TRUE(contains(failure_text(result), "FAIL: verdict invalid, expected invalid with duplicated\n"))
       << failure_text(result);
