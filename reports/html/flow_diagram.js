@@ -16,7 +16,6 @@
 (function () {
   'use strict';
 
-  var SVG_NS = 'http://www.w3.org/2000/svg';
   var flow_arrows_drawn_max = 1500;   // arrows in view; beyond, bins
   var flow_bin_px_min = 8;            // narrowest bin when aggregated
   var flow_focusable_ticks_max = 300; // log ticks reachable with Tab; the list has them all
@@ -30,26 +29,10 @@
   var instances = {};
   var openScenario = null;
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-  function svgEl(tag, attributes) {
-    var node = document.createElementNS(SVG_NS, tag);
-    for (var name in attributes || {}) {
-      if (Object.prototype.hasOwnProperty.call(attributes, name)) node.setAttribute(name, String(attributes[name]));
-    }
-    return node;
-  }
+  // The page's DOM helpers and formatting, lent by report_script.js (resyncFlow.connect),
+  // so both drawings build their nodes the same way.
+  var el, svgEl, formatMs;
   function titled(node, text) { var title = svgEl('title'); title.textContent = text; node.appendChild(title); return node; }
-  function formatMs(ms) {
-    var abs = Math.abs(ms);
-    if (abs < 1000) return (Math.round(ms * 10) / 10) + ' ms';
-    if (abs < 60000) return (ms / 1000).toFixed(abs < 10000 ? 2 : 1) + ' s';
-    return Math.floor(ms / 60000) + ' min ' + ((ms % 60000) / 1000).toFixed(0) + ' s';
-  }
   // First event index (of `fields` numbers each, time first) at or after t.
   function lowerBound(flat, fields, t) {
     var low = 0, high = flat.length / fields;
@@ -414,7 +397,13 @@
     render: function (container, data, scenarioIndex) {
       instances[String(scenarioIndex)] = new Diagram(container, data, String(scenarioIndex));
     },
-    setScenarioOpener: function (opener) { openScenario = opener; },
+    // report_script.js, on start: how to open a closed scenario, and its DOM helpers.
+    connect: function (page) {
+      openScenario = page.openScenario;
+      el = page.el;
+      svgEl = page.svgEl;
+      formatMs = page.formatMs;
+    },
     // One click from an anomaly to its evidence: opens the scenario when closed, shows
     // [t_from, t_to] (with a margin) and follows `id` when given.
     zoomTo: function (scenario, t_from, t_to, id) {

@@ -999,8 +999,10 @@
 
   function start() {
     mark('resync-report-script-start');
-    // resyncFlow.zoomTo opens a scenario that is still closed.
-    if (window.resyncFlow) window.resyncFlow.setScenarioOpener(function (index) { toggleScenario(String(index), true); });
+    // resyncFlow.zoomTo opens a scenario that is still closed; the diagram uses our helpers.
+    if (window.resyncFlow) {
+      window.resyncFlow.connect({ openScenario: function (index) { toggleScenario(String(index), true); }, el: el, svgEl: svgEl, formatMs: formatMs });
+    }
     var filters = document.querySelectorAll('.filters .filter');
     for (var index = 0; index < filters.length; index++) {
       filters[index].addEventListener('click', function (event) { applyFilter(event.currentTarget.getAttribute('data-filter')); });
