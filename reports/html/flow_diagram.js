@@ -77,7 +77,10 @@
     button('fit', 'Show the whole run in the flow diagram', function () { setView(0, end); });
     var firstAnomaly = earliestAnomaly(data);
     if (firstAnomaly) {
-      var zoomButton = button('zoom to fault', 'Zoom to the fault window of the earliest anomaly', function () {
+      // Without a fault at or before it, the button shows the moment of the anomaly itself.
+      var hasFault = faultWindowAt(firstAnomaly[3]) !== null;
+      var zoomButton = button(hasFault ? 'zoom to fault' : 'zoom to anomaly',
+        hasFault ? 'Zoom to the fault window of the earliest anomaly' : 'Zoom to the earliest anomaly', function () {
         var window_ = faultWindowAt(firstAnomaly[3]);
         self.zoomTo(window_ ? window_[0] : firstAnomaly[3], window_ ? Math.max(window_[1], firstAnomaly[3]) : firstAnomaly[3], firstAnomaly[2]);
       });
