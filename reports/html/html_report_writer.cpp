@@ -113,7 +113,7 @@ void write_filters(const Totals& totals, std::size_t scenarios, std::ostream& ou
 
 std::string report_content_security_policy() {
   return "default-src 'none'; style-src " + csp_hash_source(report_style_css()) + "; script-src " +
-         csp_hash_source(report_script_js()) + "; img-src data:; base-uri 'none'; form-action 'none'";
+         csp_hash_source(report_script_js()) + " " + csp_hash_source(flow_diagram_js()) + "; img-src data:; base-uri 'none'; form-action 'none'";
 }
 
 void write_html_report(const ReportPage& page, std::ostream& output) {
@@ -159,6 +159,8 @@ void write_html_report(const ReportPage& page, std::ostream& output) {
            << json_for_script_element(page.scenarios[index].details) << "</script>\n";
   }
   output << "<div id=\"tooltip\" class=\"tooltip\" role=\"tooltip\" hidden></div>\n";
+  // The flow diagram first: report_script.js draws it through window.resyncFlow.
+  output << "<script>" << flow_diagram_js() << "</script>\n";
   output << "<script>" << report_script_js() << "</script>\n</body>\n</html>\n";
 }
 

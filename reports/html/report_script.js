@@ -15,6 +15,11 @@
   var MINUS = '\u2212';
   var DASH = '\u2014';
   var ELLIPSIS = '\u2026';
+  var SERVER_LOG_STROKES = {
+    server_log_info: { stroke: '#0969da' },
+    server_log_warning: { stroke: '#bf8700', 'stroke-dasharray': '2 2' },
+    server_log_error: { stroke: '#cf222e', 'stroke-width': '3' }
+  };
 
   // ---------- small DOM helpers (text only) ----------
   function el(tag, className, text) {
@@ -155,6 +160,8 @@
     }
     append(container, el('h3', null, 'Timeline'));
     var timeline = renderTimeline(container, data, index);
+    // The message-flow diagram (flow_diagram.js, loaded before this file).
+    if (data.flow && window.resyncFlow) window.resyncFlow.render(container, data, index);
     renderAnomalyTable(container, data, index, timeline);
     renderClients(container, data, index, timeline);
     renderRecoveries(container, data);
@@ -637,7 +644,11 @@
     var byKind = {};
     marks.forEach(function (mark) { (byKind[mark[1]] = byKind[mark[1]] || []).push(mark); });
     Object.keys(byKind).forEach(function (kind) {
-      append(group, svgEl('path', { 'class': 'mark mark-' + kind, d: ticksPath(byKind[kind], top, bottom) }));
+      var path = svgEl('path', { 'class': 'mark mark-' + kind, d: ticksPath(byKind[kind], top, bottom) });
+      // The server's log lines: blue, a warning dashed amber, an error thick red.
+      var logStyle = SERVER_LOG_STROKES[kind];
+      if (logStyle) for (var name in logStyle) path.setAttribute(name, logStyle[name]);
+      append(group, path);
     });
     lane.items.push({ priority: 3, items: sortedByTime(marks), format: function (hit) { return hit[2]; } });
   }
@@ -988,6 +999,10 @@
 
   function start() {
     mark('resync-report-script-start');
+    // resyncFlow.zoomTo opens a scenario that is still closed; the diagram uses our helpers.
+    if (window.resyncFlow) {
+      window.resyncFlow.connect({ openScenario: function (index) { toggleScenario(String(index), true); }, el: el, svgEl: svgEl, formatMs: formatMs });
+    }
     var filters = document.querySelectorAll('.filters .filter');
     for (var index = 0; index < filters.length; index++) {
       filters[index].addEventListener('click', function (event) { applyFilter(event.currentTarget.getAttribute('data-filter')); });

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "reports/html/client_model.hpp"
+#include "reports/html/flow_diagram.hpp"
 #include "reports/html/report_text.hpp"
 #include "reports/html/scenario_analysis.hpp"
 #include "reports/html/timeline_model.hpp"
@@ -17,7 +18,7 @@ using nlohmann::json;
 
 // Details keys: kinds, counts, anomalies {total, rows: [[kind, client, id, t, detail]],
 // not_shown: [per kind]}, timeline (timeline_model.hpp), clients (client_model.hpp),
-// recoveries [[t, what]], replay {sim, live}, reproducer {path, steps}, and the summary's
+// flow (flow_diagram.hpp), recoveries [[t, what]], replay {sim, live}, reproducer {path, steps}, and the summary's
 // fields for the header.
 json anomaly_table(const checker::CheckResult& result, const ScenarioAnalysis& analysis) {
   std::vector<std::size_t> shown(checker::all_anomaly_kinds.size(), 0);
@@ -112,6 +113,7 @@ ScenarioReport build_scenario_report(const history::History& history, const chec
   for (const Recovery& recovery : analysis.recoveries) recoveries.push_back({recovery.t_ms, recovery.what});
   details["recoveries"] = std::move(recoveries);
   details["timeline"] = build_timeline_model(history, result, analysis);
+  details["flow"] = build_flow_diagram(history, result, analysis);
   details["clients"] = build_client_models(history, result, analysis);
   report.details = std::move(details);
   return report;

@@ -179,6 +179,7 @@ json build_server_lane(const history::History& history, const ScenarioAnalysis& 
   json up = json::array();
   json marks = json::array();
   std::optional<std::pair<std::int64_t, std::int64_t>> running;  // start, incarnation
+  std::size_t log_lines = 0;
   for (const history::HistoryEvent& event : history.events) {
     if (const auto* started = event.as<history::ServerStarted>()) {
       if (running) up.push_back({running->first, event.t_ms, running->second});
@@ -197,6 +198,17 @@ json build_server_lane(const history::History& history, const ScenarioAnalysis& 
       const std::string text = fault->action == "fired" ? fault->signal + " on a trigger: " + fault->detail
                                                         : "process fault " + fault->name + " did not fire: " + fault->detail;
       marks.push_back({event.t_ms, "process_fault", shorten_text(text, limits.text_bytes_max * 2)});
+    } else if (const auto* log_line = event.as<history::ServerLog>()) {
+      // The server's own words, where they were said; bounded like a client lane's marks.
+      if (log_lines >= limits.marks_per_lane_max) continue;
+      ++log_lines;
+      const std::string_view level = log_line->level == "error"                               ? "error"
+                                     : log_line->level == "warning" || log_line->level == "warn" ? "warning"
+                                                                                                 : "info";
+      marks.push_back({event.t_ms, "server_log_" + std::string(level),
+                       shorten_text("server log (" + std::string(level) + ", incarnation " +
+                                        std::to_string(log_line->incarnation) + "): " + log_line->text,
+                                    limits.text_bytes_max * 2)});
     } else if (const auto* failed = event.as<history::ServerFailed>()) {
       marks.push_back({event.t_ms, "server_failed",
                        shorten_text("server failed to start: " + checker::first_line_of(failed->detail),
@@ -257,7 +269,11 @@ FaultSpans build_fault_spans(const history::History& history, const ScenarioAnal
         open.erase(found);
       }
     } else if (fault->action == "fired") {
-      if (auto found = open.find(fault->name); found != open.end()) found->second.fired.push_back(event.t_ms);
+      // The runner writes one `fired` line per connection a triggered fault struck (a reset on
+      // every connect attempt is one per attempt); bounded like a lane's marks.
+      if (auto found = open.find(fault->name); found != open.end() && found->second.fired.size() < limits.marks_per_lane_max) {
+        found->second.fired.push_back(event.t_ms);
+      }
     }
   }
   for (auto& [name, fault] : open) spans.push_back({fault.start, analysis.end_ms, name, std::move(fault), false});

@@ -9,7 +9,8 @@
 //   end_ms, bin_ms, bins, fault_rows,
 //   phases:     [[t, name]]
 //   recoveries: [[t, what]]
-//   server:     {up: [[start, end, incarnation]], marks: [[t, kind, text]]}
+//   server:     {up: [[start, end, incarnation]], marks: [[t, kind, text]]}; kinds include
+//               server_log_info|warning|error (the server's log lines, at most marks_per_lane_max)
 //   faults:     [[start, end, name, toxic, detail, row, healed, [fired t...], target lane or -1]]
 //   lanes:      [{segments: [[start, end, "connecting"|"connected"|"disconnected"]],
 //                 marks: [[t, kind, text]], marks_not_shown,

@@ -67,6 +67,8 @@ class ControlPlaneFaults final : public FaultControl {
     if (watches_.erase(name) != 0) control_.remove_toxic(proxy_name_, name);
   }
 
+  void set_fault_fired_listener(WatchFired listener) override { fault_fired_ = std::move(listener); }
+
  private:
   // `timeout` and `reset_peer` drop the bytes that reach them (Toxiproxy's behaviour).
   // Removing one lets the stream go on with a hole in it, which TCP never produces: a dead
@@ -92,11 +94,17 @@ class ControlPlaneFaults final : public FaultControl {
     }
   }
 
-  // Fires once: later firings (other connections, or the same watch until it is removed)
-  // are ignored.
+  // A watch fires once: later firings (other connections, or the same watch until it is
+  // removed) are ignored. A fault's firing is reported for every connection.
   void on_trigger_fired(const fault_injector::TriggerFiring& firing) {
     auto found = watches_.find(firing.toxic_name);
-    if (found == watches_.end() || found->second.fired) return;
+    if (found == watches_.end()) {
+      // A copy, as below: the listener may be replaced from inside the call.
+      const WatchFired on_fault_fired = fault_fired_;
+      if (on_fault_fired) on_fault_fired(firing);
+      return;
+    }
+    if (found->second.fired) return;
     found->second.fired = true;
     // A copy: the callback may ask for the watch's removal, which must not destroy it mid-call.
     const WatchFired on_fired = found->second.on_fired;
@@ -112,6 +120,7 @@ class ControlPlaneFaults final : public FaultControl {
   fault_injector::ProxyRuntime& runtime_;
   std::string proxy_name_;
   std::map<std::string, Watch> watches_;  // ordered: deterministic
+  WatchFired fault_fired_;
 };
 
 }  // namespace resync::sim

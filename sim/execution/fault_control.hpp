@@ -31,6 +31,11 @@ class FaultControl {
   virtual std::optional<std::string> add_watch(const std::string& name, const nlohmann::json& toxic,
                                                WatchFired on_fired) = 0;
   virtual void remove_watch(const std::string& name) = 0;
+
+  // A fault's own trigger (not a watch's) fired on one connection: the toxic starts acting
+  // there. Called for every connection it fires on, under TriggerListener's rules, so the
+  // history can say where a triggered fault struck ({} stops the calls).
+  virtual void set_fault_fired_listener(WatchFired listener) = 0;
 };
 
 }  // namespace resync::sim

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "fault_injector/core/toxic_spec.hpp"
 #include "sim/scenario/storage_fault_kind.hpp"
 
 namespace resync::sim {
@@ -45,6 +46,10 @@ ChatClient* ScenarioExecution::client(const std::string& name) {
 
 void ScenarioExecution::start() {
   environment_.record(history::PhaseChanged{"faults"});
+  // Without this line per firing a triggered fault would look idle in the history although
+  // it cut every connection it matched.
+  environment_.faults().set_fault_fired_listener(
+      [this](const fault_injector::TriggerFiring& firing) { record_fault_fired(firing); });
   for (const ClientSpec& spec : scenario_.clients) {
     if (!spec.connect_at_start) continue;
     ChatClient& chat_client = *clients_.at(spec.name);
@@ -126,6 +131,7 @@ void ScenarioExecution::schedule_step(const Step& step, std::int64_t& last_ms) {
         environment_.record(history::FaultChanged{fault.name, "refused", type, *error});
         return;
       }
+      fault_types_[fault.name] = type;
       environment_.record(history::FaultChanged{fault.name, "start", type, fault.toxic});
     });
   } else if (const auto* heal = std::get_if<HealStep>(&step.action)) {
@@ -274,9 +280,20 @@ void ScenarioExecution::poll_convergence() {
   environment_.schedule(environment_.now_ms() + convergence_poll_interval_ms, [this] { poll_convergence(); });
 }
 
+// Runs inside the proxy's byte handling (TriggerListener's rules): it only records.
+void ScenarioExecution::record_fault_fired(const fault_injector::TriggerFiring& firing) {
+  if (finished_) return;
+  const auto type = fault_types_.find(firing.toxic_name);
+  environment_.record(history::FaultChanged{
+      firing.toxic_name, "fired", type == fault_types_.end() ? std::string() : type->second,
+      fault_injector::describe(firing.trigger) + " on connection " + std::to_string(firing.connection_id) +
+          (firing.tag ? " (" + *firing.tag + ")" : std::string())});
+}
+
 void ScenarioExecution::finish(bool converged, const std::string& detail) {
   end_storage_fault();  // a lock or a file-size limit must not outlive the run
   finished_ = true;
+  environment_.faults().set_fault_fired_listener({});
   environment_.record(history::PhaseChanged{"check"});
   environment_.finish();
   environment_.record(history::RunFinished{converged, detail});

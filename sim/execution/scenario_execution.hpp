@@ -106,6 +106,7 @@ class ScenarioExecution {
   // Process faults on a protocol trigger (scenario_process_faults.cpp).
   void arm_process_fault(const Step& step, const KillServerStep& kill);
   void on_process_fault_fired(const std::string& name, const fault_injector::TriggerFiring& firing);
+  void record_fault_fired(const fault_injector::TriggerFiring& firing);
   void record_process_faults_not_fired();
   void for_clients(const std::vector<std::string>& names, const std::function<void(ChatClient&)>& action);
   void try_storage_fault(StorageFaultKind kind, std::int64_t duration_ms, std::int64_t ends_ms);
@@ -126,6 +127,7 @@ class ScenarioExecution {
     std::string step_path;
     std::int64_t armed_at_ms = 0;
   };
+  std::map<std::string, std::string> fault_types_;  // fault name -> its toxic type, for `fired` lines
   std::map<std::string, ArmedProcessFault> armed_process_faults_;  // by watch name; removed when fired
   std::int64_t converge_deadline_ms_ = 0;
   // The external log's end as last read, and since when it has stood there.

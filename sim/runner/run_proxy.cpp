@@ -42,6 +42,7 @@ class InProcessProxy final : public RunProxy {
     return faults_.add_watch(name, toxic, std::move(on_fired));
   }
   void remove_watch(const std::string& name) override { faults_.remove_watch(name); }
+  void set_fault_fired_listener(WatchFired listener) override { faults_.set_fault_fired_listener(std::move(listener)); }
 
  private:
   fault_injector::ShellContext context_;

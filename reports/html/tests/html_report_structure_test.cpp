@@ -92,8 +92,8 @@ TEST(HtmlReportPage, HasTheSummaryRowsFailuresFirstAndOneDataBlockPerScenario) {
   EXPECT_EQ(blocks[0]["timeline"]["lanes"].size(), 2u);
   EXPECT_EQ(blocks[1]["name"], "quiet-run");
   EXPECT_EQ(blocks[1]["anomalies"]["total"], 0);
-  // Data blocks plus the one script of the page; no other script element.
-  EXPECT_EQ(count_of(page, "<script"), 3u);
+  // Data blocks plus the page's two scripts (flow_diagram.js, report_script.js); no other.
+  EXPECT_EQ(count_of(page, "<script"), 4u);
 }
 
 // A scenario that was not run (its target lacks what it needs) is neither passing nor
@@ -140,8 +140,8 @@ TEST(HtmlReportPage, TextFromServersAndScenariosStaysText) {
   EXPECT_EQ(page.find("runs/<b>"), std::string::npos);
   EXPECT_EQ(page.find("<!--"), std::string::npos);
   EXPECT_EQ(page.find("\u2028"), std::string::npos);
-  EXPECT_EQ(count_of(page, "<script"), 2u) << "one data block and the page's own script";
-  EXPECT_EQ(count_of(page, "</script>"), 2u);
+  EXPECT_EQ(count_of(page, "<script"), 3u) << "one data block and the page's own two scripts";
+  EXPECT_EQ(count_of(page, "</script>"), 3u);
   EXPECT_NE(page.find("&lt;svg onload=alert(1)&gt;"), std::string::npos);
 
   // The data still holds the exact text, for the script to show with textContent.
