@@ -49,6 +49,12 @@
     return minutes + ' min ' + ((ms - minutes * 60000) / 1000).toFixed(0) + ' s';
   }
   function plural(count, word) { return count + ' ' + word + (count === 1 ? '' : 's'); }
+  // A column header: scope says which cells it names (screen readers read it with each cell).
+  function header(name) {
+    var th = el('th', null, name);
+    th.setAttribute('scope', 'col');
+    return th;
+  }
   function loadScenario(index) {
     var block = document.getElementById('scenario-data-' + index);
     return block ? JSON.parse(block.textContent) : null;
@@ -676,7 +682,7 @@
     table.id = 'anomaly-table-' + scenarioIndex;
     var head = el('thead');
     var headRow = el('tr');
-    ['kind', 'client', 'id', 'when', 'detail'].forEach(function (name) { append(headRow, el('th', null, name)); });
+    ['kind', 'client', 'id', 'when', 'detail'].forEach(function (name) { append(headRow, header(name)); });
     append(head, headRow);
     append(table, head);
     var body = el('tbody');
@@ -719,7 +725,7 @@
     var columns = ['client', 'rendered', 'lost', 'dup', 'reord', 'unexp', 'altered', 'reconnects', 'reloads', 'catch-ups', 'p50', 'p90', 'p99', 'max', 'latency histogram', 'slowest resync'];
     var head = el('thead');
     var headRow = el('tr');
-    columns.forEach(function (name) { append(headRow, el('th', null, name)); });
+    columns.forEach(function (name) { append(headRow, header(name)); });
     append(head, headRow);
     append(table, head);
     var body = el('tbody');
@@ -819,21 +825,18 @@
   }
 
   function renderClientDetail(cell, data, client, timeline) {
-    var comparison = client.comparison;
-    var title = el('h4', null, client.name + ': rendered list against the committed log');
-    append(cell, title);
-    append(cell, el('p', 'divergence-text' + (comparison.first_divergence === null ? ' equal' : ''),
-      (comparison.first_divergence === null ? '' : 'First divergence at ') + comparison.divergence));
-    append(cell, el('p', 'section-note', plural(comparison.rendered_total, 'message') + ' rendered since the last reload' +
+    var diff = client.diff;
+    append(cell, el('h4', null, client.name + ': rendered list against the committed log'));
+    var summary = [];
+    ['lost', 'duplicate', 'moved_here', 'unexpected', 'altered'].forEach(function (kind) {
+      if (diff.rows_per_kind[kind]) summary.push(DIFF_WORDS[kind].count(diff.rows_per_kind[kind]));
+    });
+    append(cell, el('p', 'divergence-text' + (diff.first_difference === null ? ' equal' : ''),
+      diff.first_difference === null ? 'The rendered list equals the committed log.' : 'Aligned as a diff: ' + summary.join(', ') + '.'));
+    append(cell, el('p', 'section-note', plural(diff.rendered_total, 'message') + ' rendered since the last reload' +
       (client.ignored ? ' (' + client.ignored + ' more ignored by the client\u2019s policy)' : '') + '; committed log: ' +
-      plural(comparison.log_total, 'message') + '.'));
-    var comparisonBox = comparisonTable(comparison);
-    append(cell, comparisonBox);
-    // Bring the first divergence into view inside its scroll box (after layout).
-    var divergenceRow = comparisonBox.querySelector('tr.first-divergence');
-    if (divergenceRow) {
-      window.requestAnimationFrame(function () { comparisonBox.scrollTop = Math.max(0, divergenceRow.offsetTop - 90); });
-    }
+      plural(diff.log_total, 'message') + '.'));
+    append(cell, diffTable(diff));
 
     var lists = el('div', 'kind-lists');
     data.kinds.forEach(function (kind) {
@@ -861,7 +864,7 @@
     if (client.catch_ups.length) {
       var catchUps = el('table', 'data-table');
       var headRow = el('tr');
-      ['connected at', 'serverOffset', 'missing', 'caught up after'].forEach(function (name) { append(headRow, el('th', null, name)); });
+      ['connected at', 'serverOffset', 'missing', 'caught up after'].forEach(function (name) { append(headRow, header(name)); });
       append(catchUps, headRow);
       client.catch_ups.forEach(function (window) {
         var tr = el('tr');
@@ -894,7 +897,7 @@
       append(resyncBox, el('h4', null, 'Resync after each heal'));
       var resyncTable = el('table', 'data-table');
       var resyncHead = el('tr');
-      ['recovery', 'at', 'missing', 'in sync after'].forEach(function (name) { append(resyncHead, el('th', null, name)); });
+      ['recovery', 'at', 'missing', 'in sync after'].forEach(function (name) { append(resyncHead, header(name)); });
       append(resyncTable, resyncHead);
       var behind = {};
       client.resyncs.forEach(function (resync) { behind[resync[0]] = resync; });
@@ -912,39 +915,54 @@
     append(cell, columns);
   }
 
-  function comparisonTable(comparison) {
+  // ---------- diff of the rendered list against the log (rendering_diff.hpp) ----------
+  function idRange(run) { return run[1] === 1 ? 'id ' + run[4] : 'ids ' + run[4] + '..' + run[5]; }
+  function positionRange(first, length) { return first === null ? DASH : length === 1 ? String(first) : first + '..' + (first + length - 1); }
+  var DIFF_WORDS = {
+    equal: { label: 'equal', text: function (run) { return idRange(run) + ' equal'; } },
+    altered: { label: 'altered', count: function (n) { return n + ' altered'; }, text: function (run) { return idRange(run) + ' rendered with other content'; } },
+    lost: { label: 'lost', count: function (n) { return n + ' lost'; }, text: function (run) { return idRange(run) + ' never rendered'; } },
+    moved_away: { label: 'moved', text: function (run) { return idRange(run) + ' expected here, rendered at position ' + run[6]; } },
+    moved_here: { label: 'moved', count: function (n) { return n + ' out of order'; }, text: function (run) {
+      return idRange(run) + ' moved ' + (run[6] === null ? 'to the start' : 'after ' + run[6]); } },
+    duplicate: { label: 'duplicate', count: function (n) { return n + ' duplicate ' + (n === 1 ? 'copy' : 'copies'); }, text: function (run) {
+      return idRange(run) + ' rendered again (first kept copy at position ' + run[6] + ')'; } },
+    unexpected: { label: 'unexpected', count: function (n) { return n + ' unexpected'; }, text: function (run) { return idRange(run) + ' not in the log'; } }
+  };
+  function diffTable(diff) {
     var box = el('div', 'comparison');
+    box.tabIndex = 0;
+    box.setAttribute('role', 'region');
+    box.setAttribute('aria-label', 'rendered list against the committed log');
     var table = el('table');
     var head = el('thead');
     var headRow = el('tr');
-    ['position', 'rendered id', 'rendered content', 'log id', 'log content'].forEach(function (name) { append(headRow, el('th', null, name)); });
+    ['rendered position', 'log position', 'what', 'ids', 'rendered content', 'log content'].forEach(function (name) { append(headRow, header(name)); });
     append(head, headRow);
     append(table, head);
     var body = el('tbody');
-    if (comparison.start > 0) {
-      var before = el('tr');
-      var beforeCell = el('td', 'more', comparison.start + ' earlier positions match and are not shown');
-      beforeCell.colSpan = 5;
-      append(before, beforeCell);
-      append(body, before);
+    function noteRow(text) {
+      var tr = el('tr');
+      var td = el('td', 'more', text);
+      td.colSpan = 6;
+      append(tr, td);
+      append(body, tr);
     }
-    comparison.rows.forEach(function (row, offset) {
-      var position = comparison.start + offset;
-      var differs = row[0] !== row[2] || row[1] !== row[3];
-      var tr = el('tr', (position === comparison.first_divergence ? 'first-divergence' : differs ? 'differs' : ''));
-      append(tr, el('td', 'position', position), el('td', 'id', row[0] === null ? DASH : row[0]), el('td', 'content', row[1] === null ? '' : row[1]),
-        el('td', 'id', row[2] === null ? DASH : row[2]), el('td', 'content', row[3] === null ? '' : row[3]));
+    if (diff.first_shown > 0) noteRow(plural(diff.first_shown, 'earlier run') + ' not shown');
+    diff.runs.forEach(function (run, offset) {
+      var kind = run[0];
+      var index = diff.first_shown + offset;
+      var tr = el('tr', 'diff-' + kind + (index === diff.first_difference ? ' first-divergence' : kind === 'equal' ? '' : ' differs'));
+      var what = el('td', 'what');
+      append(what, el('span', 'diff-kind diff-kind-' + kind, DIFF_WORDS[kind].label));
+      append(tr, el('td', 'position', positionRange(run[2], run[2] === null ? 0 : run[1])),
+        el('td', 'position', positionRange(run[3], run[3] === null ? 0 : run[1])), what,
+        el('td', 'ids', DIFF_WORDS[kind].text(run) + (run[1] > 1 ? ' (' + run[1] + ')' : '')),
+        el('td', 'content', run[7] === null ? '' : run[7]), el('td', 'content', run[8] === null ? '' : run[8]));
       append(body, tr);
     });
-    var shownEnd = comparison.start + comparison.rows.length;
-    var total = Math.max(comparison.rendered_total, comparison.log_total);
-    if (shownEnd < total) {
-      var after = el('tr');
-      var afterCell = el('td', 'more', (total - shownEnd) + ' more positions not shown');
-      afterCell.colSpan = 5;
-      append(after, afterCell);
-      append(body, after);
-    }
+    var shownEnd = diff.first_shown + diff.runs.length;
+    if (shownEnd < diff.runs_total) noteRow(plural(diff.runs_total - shownEnd, 'later run') + ' not shown (limit of the report; the history has them all)');
     append(table, body);
     append(box, table);
     return box;
@@ -958,7 +976,7 @@
       'or lacking a message that existed a second before), and how long until each had every message that existed at the heal.'));
     var table = el('table', 'data-table recoveries-table');
     var headRow = el('tr');
-    ['recovery', 'at', 'clients behind', 'median', 'slowest', 'never in sync'].forEach(function (name) { append(headRow, el('th', null, name)); });
+    ['recovery', 'at', 'clients behind', 'median', 'slowest', 'never in sync'].forEach(function (name) { append(headRow, header(name)); });
     append(table, headRow);
     data.recoveries.forEach(function (recovery, index) {
       var times = [], never = [], slowestClient = null, slowest = -1;

@@ -91,23 +91,25 @@ TEST(ScenarioDetails, AKillOnATriggerIsMarkedOnTheServerLaneWithWhatMatched) {
   EXPECT_NE(texts[0].find("SIGKILL on a trigger: the 5th Socket.IO ACK downstream"), std::string::npos) << texts[0];
 }
 
-TEST(ScenarioDetails, ClientComparisonHighlightsTheFirstDivergence) {
+TEST(ScenarioDetails, ClientDiffAlignsTheRenderedListWithTheLog) {
   const json clients = report_of(testing::race_after_reconnect()).details["clients"];
   ASSERT_EQ(clients.size(), 2u);
-  EXPECT_EQ(clients[0]["comparison"]["first_divergence"], nullptr);
+  EXPECT_EQ(clients[0]["diff"]["first_difference"], nullptr);
+  EXPECT_EQ(clients[0]["diff"]["runs"], json::parse(R"([["equal", 5, 0, 0, 1, 5, null, null, null]])"));
   const json& bob = clients[1];
   EXPECT_EQ(bob["name"], "bob");
-  EXPECT_EQ(bob["comparison"]["first_divergence"], 3);
-  EXPECT_EQ(bob["comparison"]["divergence"], "position 3: rendered id 5 where the log has id 4");
-  EXPECT_EQ(bob["comparison"]["rows"].size(), 6u);
-  EXPECT_EQ(bob["comparison"]["rows"][5], json::parse(R"([5, "five", null, null])"));
+  // bob rendered 1, 2, 3, 5, 4, 5: the early 5 is a copy; 4 and 5 are in place.
+  EXPECT_EQ(bob["diff"]["first_difference"], 1);
+  EXPECT_EQ(bob["diff"]["runs"], json::parse(R"([["equal", 3, 0, 0, 1, 3, null, null, null],
+                                                  ["duplicate", 1, 3, 4, 5, 5, 5, "five", "five"],
+                                                  ["equal", 2, 4, 3, 4, 5, null, null, null]])"));
   EXPECT_EQ(bob["lists"]["duplicated"]["total"], 1);
   EXPECT_EQ(bob["lists"]["reordered"]["items"][0][0], 4);
   EXPECT_EQ(bob["latency"]["p50"], 11);
   EXPECT_EQ(bob["resyncs"], json::parse("[[0, 2, 120]]"));
 }
 
-TEST(ScenarioDetails, LongListsAreCappedAroundTheDivergenceWithTotals) {
+TEST(ScenarioDetails, OneLostMessageInALongListIsOneLostRunBetweenTwoEqualRuns) {
   testing::TimedHistory timed({"reader"});
   std::vector<history::CommittedMessage> log;
   timed.connects(0, "reader");
@@ -117,11 +119,12 @@ TEST(ScenarioDetails, LongListsAreCappedAroundTheDivergenceWithTotals) {
   }
   timed.committed(log).finishes(2000);
   const json reader = report_of(timed).details["clients"][0];
-  EXPECT_EQ(reader["comparison"]["first_divergence"], 499);
-  EXPECT_EQ(reader["comparison"]["start"], 479);
-  EXPECT_EQ(reader["comparison"]["rows"].size(), 150u);
-  EXPECT_EQ(reader["comparison"]["rendered_total"], 999);
-  EXPECT_EQ(reader["comparison"]["log_total"], 1000);
+  EXPECT_EQ(reader["diff"]["runs"], json::parse(R"([["equal", 499, 0, 0, 1, 499, null, null, null],
+                                                     ["lost", 1, null, 499, 500, 500, null, null, "m500"],
+                                                     ["equal", 500, 499, 500, 501, 1000, null, null, null]])"));
+  EXPECT_EQ(reader["diff"]["rendered_total"], 999);
+  EXPECT_EQ(reader["diff"]["log_total"], 1000);
+  EXPECT_EQ(reader["diff"]["rows_per_kind"], json::parse(R"({"equal": 999, "lost": 1})"));
   EXPECT_EQ(reader["lists"]["lost"]["total"], 1);
 }
 
