@@ -49,6 +49,21 @@
     return minutes + ' min ' + ((ms - minutes * 60000) / 1000).toFixed(0) + ' s';
   }
   function plural(count, word) { return count + ' ' + word + (count === 1 ? '' : 's'); }
+  // A time that moves the timeline there: a real button, so Tab reaches it and Enter works.
+  function timeLink(t, action) {
+    var button = el('button', 'time-link', formatMs(t));
+    button.type = 'button';
+    button.title = 'show ' + formatMs(t) + ' on the timeline';
+    button.addEventListener('click', action);
+    return button;
+  }
+  // Enter and Space on an element that acts as a button (rows, lane labels).
+  function activateOnKeys(node, action) {
+    node.addEventListener('keydown', function (event) {
+      if (event.target !== node) return;
+      if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); action(); }
+    });
+  }
   // A column header: scope says which cells it names (screen readers read it with each cell).
   function header(name) {
     var th = el('th', null, name);
@@ -79,6 +94,7 @@
 
   // ---------- summary: filters and opening scenarios ----------
   function applyFilter(filter) {
+    filterName = filter;
     var rows = document.querySelectorAll('#summary-table tr.scenario-row');
     for (var index = 0; index < rows.length; index++) {
       var row = rows[index];
@@ -87,7 +103,7 @@
       var visible = filter === 'all' ||
         (filter === 'not-passed' ? status === 'failed' || status === 'unknown'
          : filter === 'not-applicable' ? status === 'not-applicable'
-         : row.getAttribute('data-verdict') === filter);
+         : row.getAttribute('data-verdict') === filter) && rowMatchesSearch(row);
       row.hidden = !visible;
       var detail = document.getElementById('detail-row-' + row.getAttribute('data-index'));
       if (detail) detail.hidden = !visible || row.getAttribute('aria-expanded') !== 'true';
@@ -98,9 +114,12 @@
       buttons[b].classList.toggle('active', active);
       buttons[b].setAttribute('aria-pressed', active ? 'true' : 'false');
     }
+    updateSearchCount();
   }
 
   var rendered = {};
+  var timelines = {};
+  var scenarioData = {};  // parsed once, when the scenario is first opened
   function toggleScenario(index, open) {
     var row = document.getElementById('row-' + index);
     var detailRow = document.getElementById('detail-row-' + index);
@@ -112,13 +131,100 @@
       rendered[index] = true;
       var container = document.getElementById('scenario-' + index);
       try {
-        renderScenario(container, loadScenario(index), index);
+        scenarioData[index] = loadScenario(index);
+        renderScenario(container, scenarioData[index], index);
       } catch (error) {
         container.textContent = '';
         append(container, el('p', 'problem', 'This scenario could not be drawn: ' + error));
         throw error;
       }
     }
+  }
+
+  // ---------- index: search, sorting, deep links ----------
+  var searchText = '';
+  var filterName = 'all';
+  function rowMatchesSearch(row) {
+    if (!searchText) return true;
+    return row.textContent.toLowerCase().indexOf(searchText) !== -1;
+  }
+  function applySearch(text) {
+    searchText = text.trim().toLowerCase();
+    applyFilter(filterName);
+  }
+  function updateSearchCount() {
+    var rows = document.querySelectorAll('#summary-table tr.scenario-row');
+    var shown = 0;
+    for (var index = 0; index < rows.length; index++) if (!rows[index].hidden) shown++;
+    var count = document.getElementById('search-count');
+    if (count) count.textContent = shown === rows.length ? '' : shown + ' of ' + rows.length + ' shown';
+  }
+
+  // Sorting moves each scenario row with its detail row; the second click on a header
+  // reverses the order. The first order (failures first) is the page's own.
+  function setUpSorting() {
+    var table = document.getElementById('summary-table');
+    if (!table) return;
+    var headers = table.querySelectorAll('thead th');
+    for (var index = 0; index < headers.length; index++) {
+      (function (th, column) {
+        var button = th.querySelector('button.sort');
+        if (button) button.addEventListener('click', function () { sortBy(table, headers, column); });
+      })(headers[index], index);
+    }
+  }
+  function sortBy(table, headers, column) {
+    var th = headers[column];
+    var ascending = th.getAttribute('aria-sort') !== 'ascending';
+    for (var index = 0; index < headers.length; index++) headers[index].setAttribute('aria-sort', 'none');
+    th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+    var numeric = th.getAttribute('data-type') === 'number';
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.querySelectorAll('tr.scenario-row'));
+    function key(row) {
+      var value = row.cells[column].getAttribute('data-sort') || '';
+      return numeric ? Number(value) : value.toLowerCase();
+    }
+    rows.sort(function (a, b) {
+      var ka = key(a), kb = key(b);
+      var order = ka < kb ? -1 : ka > kb ? 1 : Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index'));
+      return ascending ? order : -order;
+    });
+    rows.forEach(function (row) {
+      append(body, row);
+      var detail = document.getElementById('detail-row-' + row.getAttribute('data-index'));
+      if (detail) append(body, detail);
+    });
+  }
+
+  // #SCENARIO/CLIENT/T (scenario_triage.hpp): open the scenario and the client, move the
+  // timeline to T. An unknown scenario changes nothing.
+  function followDeepLink(hash) {
+    var parts = hash.replace(/^#/, '').split('/');
+    var name, client, t;
+    try {
+      name = decodeURIComponent(parts[0] || '');
+      client = decodeURIComponent(parts[1] || '');
+    } catch (error) {
+      return;
+    }
+    t = parts.length > 2 && parts[2] !== '' ? Number(parts[2]) : null;
+    var rows = document.querySelectorAll('#summary-table tr.scenario-row');
+    var row = null;
+    for (var index = 0; index < rows.length; index++) {
+      if (rows[index].getAttribute('data-name') === name) { row = rows[index]; break; }
+    }
+    if (!row) return;
+    if (row.hidden) { searchText = ''; var search = document.getElementById('scenario-search'); if (search) search.value = ''; applyFilter('all'); }
+    var scenarioIndex = row.getAttribute('data-index');
+    toggleScenario(scenarioIndex, true);
+    var data = scenarioData[scenarioIndex];
+    if (client && data && data.clients) {
+      data.clients.forEach(function (entry, clientIndex) { if (entry.name === client) openClient(scenarioIndex, clientIndex, false); });
+    }
+    var timeline = timelines[scenarioIndex];
+    if (timeline && t !== null && isFinite(t)) timeline.showTime(t);
+    else row.scrollIntoView({ block: 'start' });
   }
 
   // ---------- scenario details ----------
@@ -161,6 +267,7 @@
     }
     append(container, el('h3', null, 'Timeline'));
     var timeline = renderTimeline(container, data, index);
+    timelines[index] = timeline;
     renderAnomalyTable(container, data, index, timeline);
     renderClients(container, data, index, timeline);
     renderRecoveries(container, data);
@@ -323,6 +430,10 @@
         data.clients[lane.index].counts.forEach(function (count, kind) { if (kinds[kind] !== 'sent_unknown') total += count; });
         if (total) append(label, el('span', 'lane-anomalies', total));
         label.addEventListener('click', function () { openClient(scenarioIndex, lane.index, true); });
+        label.tabIndex = 0;
+        label.setAttribute('role', 'button');
+        label.setAttribute('aria-label', 'open client ' + lane.label + (total ? ' (' + total + ' anomalies)' : ''));
+        activateOnKeys(label, function () { openClient(scenarioIndex, lane.index, true); });
       }
       append(labels, label);
     });
@@ -330,7 +441,10 @@
     var area = el('div', 'plot-area');
     var plot = svgEl('svg', { 'class': 'plot', height: height, preserveAspectRatio: 'none', 'data-lanes': lanes.length });
     plot.style.marginTop = AXIS_HEIGHT + 'px';
-    var overlay = svgEl('svg', { 'class': 'overlay', height: height + AXIS_HEIGHT });
+    plot.setAttribute('role', 'img');
+    plot.setAttribute('aria-label', 'timeline of ' + (data.name || 'the run') + ': ' + lanes.length + ' lanes (' +
+      lanes.map(function (lane) { return lane.label; }).join(', ') + '), ' + tl.faults.length + ' faults, ' + formatMs(end));
+    var overlay = svgEl('svg', { 'class': 'overlay', height: height + AXIS_HEIGHT, role: 'img', 'aria-label': 'time axis and labels' });
     append(area, plot, overlay);
     append(frame, labels, area);
     append(root, frame);
@@ -383,10 +497,15 @@
         label.textContent = formatMs(t);
         append(overlay, label);
       }
+      // A label that would overlap the previous one is left out (its dashed line stays; zoom in to read it).
+      var phaseLabelEnd = -Infinity;
       phaseGroups.forEach(function (group) {
         var x = px(group.t);
         if (x < -80 || x > widthPx) return;
-        var label = svgEl('text', { 'class': 'phase-label', x: Math.min(x + 2, widthPx - 6 * group.text.length), y: 9 });
+        var labelX = Math.min(x + 2, widthPx - 6 * group.text.length);
+        if (labelX < phaseLabelEnd) return;
+        phaseLabelEnd = labelX + 6 * group.text.length + 6;
+        var label = svgEl('text', { 'class': 'phase-label', x: labelX, y: 9 });
         label.textContent = group.text;
         append(overlay, label);
       });
@@ -693,10 +812,7 @@
       append(kindCell, el('span', 'chip kind-' + data.kinds[row[0]], data.kinds[row[0]]));
       append(tr, kindCell, el('td', null, row[1] || '(run)'), el('td', 'number', row[2] === null ? '' : row[2]));
       var when = el('td');
-      var link = el('span', 'time-link', formatMs(row[3]));
-      link.title = 'show on the timeline';
-      link.addEventListener('click', function () { timeline.showTime(row[3]); });
-      append(when, link);
+      append(when, timeLink(row[3], function () { timeline.showTime(row[3]); }));
       append(tr, when, el('td', 'detail', row[4]));
       append(body, tr);
     });
@@ -757,6 +873,10 @@
       append(body, detailRow);
       detailRows.push({ row: tr, detail: detailRow, cell: cell, drawn: false });
       tr.addEventListener('click', function () { toggle(index); });
+      tr.tabIndex = 0;
+      tr.setAttribute('aria-expanded', 'false');
+      tr.setAttribute('aria-label', 'client ' + client.name + ': show its rendered list against the log');
+      activateOnKeys(tr, function () { toggle(index); });
     });
     append(table, body);
     append(container, table);
@@ -766,6 +886,7 @@
       var open = forceOpen || entry.detail.hidden;
       entry.detail.hidden = !open;
       entry.row.classList.toggle('open', open);
+      entry.row.setAttribute('aria-expanded', open ? 'true' : 'false');
       if (open && !entry.drawn) {
         entry.drawn = true;
         renderClientDetail(entry.cell, data, data.clients[index], timeline);
@@ -775,16 +896,18 @@
       toggle(index, true);
       if (scroll) detailRows[index].row.scrollIntoView({ block: 'start', behavior: 'smooth' });
     };
-    // Open the first client that shows a problem, so a failure is visible without a click.
+    // Open the worst client (most invalidating anomalies, ties to the earliest: scenario_triage.hpp),
+    // so the failure is visible at once; a deep link opens its own client instead.
+    var worst = data.triage ? data.triage.worst_client : '';
     for (var index = 0; index < data.clients.length; index++) {
-      var problems = data.clients[index].counts.some(function (count, kind) { return count && data.kinds[kind] !== 'sent_unknown'; });
-      if (problems) { toggle(index, true); break; }
+      if (worst && data.clients[index].name === worst) { toggle(index, true); break; }
     }
   }
 
   function sparkline(histogram) {
     var width = 120, height = 22;
-    var chart = svgEl('svg', { 'class': 'sparkline', width: width, height: height, viewBox: '0 0 ' + width + ' ' + height });
+    var chart = svgEl('svg', { 'class': 'sparkline', width: width, height: height, viewBox: '0 0 ' + width + ' ' + height,
+      role: 'img', 'aria-label': 'latency histogram: ' + histogram.map(function (bucket) { return '<' + formatMs(bucket[1]) + ' ' + bucket[2]; }).join(', ') });
     if (!histogram.length) return chart;
     var max = 0;
     histogram.forEach(function (bucket) { max = Math.max(max, bucket[2]); });
@@ -803,9 +926,11 @@
 
   function histogramChart(latency) {
     var histogram = latency.histogram;
-    var barWidth = 34, chartHeight = 110, top = 14, labelHeight = 30;
+    // Wide enough that the bucket labels ("<500ms", "<1.0s") never touch their neighbours.
+    var barWidth = 46, chartHeight = 110, top = 14, labelHeight = 30;
     var width = Math.max(1, histogram.length) * barWidth + 10;
-    var chart = svgEl('svg', { 'class': 'histogram', width: width, height: top + chartHeight + labelHeight });
+    var chart = svgEl('svg', { 'class': 'histogram', width: width, height: top + chartHeight + labelHeight, role: 'img',
+      'aria-label': 'delivery latency histogram: ' + histogram.map(function (bucket) { return '<' + formatMs(bucket[1]) + ': ' + bucket[2]; }).join(', ') });
     var max = 0;
     histogram.forEach(function (bucket) { max = Math.max(max, bucket[2]); });
     histogram.forEach(function (bucket, index) {
@@ -869,9 +994,7 @@
       client.catch_ups.forEach(function (window) {
         var tr = el('tr');
         var when = el('td');
-        var link = el('span', 'time-link', formatMs(window[0]));
-        link.addEventListener('click', function () { timeline.showTime(window[0]); });
-        append(when, link);
+        append(when, timeLink(window[0], function () { timeline.showTime(window[0]); }));
         append(tr, when, el('td', 'mono', window[3] + (window[4] ? ' (recovered)' : '')), el('td', 'number', window[2]),
           el('td', 'number', window[1] === null ? 'never' : formatMs(window[1] - window[0])));
         append(catchUps, tr);
@@ -1014,16 +1137,22 @@
     for (var r = 0; r < rows.length; r++) {
       (function (row) {
         var scenarioIndex = row.getAttribute('data-index');
-        row.addEventListener('click', function () { toggleScenario(scenarioIndex); });
+        row.addEventListener('click', function (event) {
+          if (event.target.closest && event.target.closest('a')) return;  // a deep link opens what it names
+          toggleScenario(scenarioIndex);
+        });
         row.addEventListener('keydown', function (event) {
+          if (event.target !== row) return;  // keys on the row's own link or buttons are theirs
           if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); toggleScenario(scenarioIndex); }
         });
       })(rows[r]);
     }
-    // Rows come failures first: open the first one that did not pass (or the only one).
-    if (rows.length && (rows[0].getAttribute('data-status') !== 'passed' || rows.length === 1)) {
-      toggleScenario(rows[0].getAttribute('data-index'), true);
-    }
+    // Nothing opens by itself: the index is for triage, every failing row stays in view.
+    var search = document.getElementById('scenario-search');
+    if (search) search.addEventListener('input', function () { applySearch(search.value); });
+    setUpSorting();
+    window.addEventListener('hashchange', function () { followDeepLink(window.location.hash); });
+    if (window.location.hash) followDeepLink(window.location.hash);
     mark('resync-report-ready');
     document.documentElement.setAttribute('data-report-ready', 'true');
   }

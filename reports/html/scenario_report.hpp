@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/html/scenario_triage.hpp"
 #include "sim/checker/check_history.hpp"
 #include "sim/history/history.hpp"
 
@@ -39,6 +40,7 @@ struct ScenarioSummary {
 
 struct ScenarioReport {
   ScenarioSummary summary;
+  ScenarioTriage triage;   // the index's description, root anomaly and worst client
   nlohmann::json details;  // see scenario_report.cpp for the top-level keys
   std::string read_error;  // why the history could not be read; "" when it was
 };
