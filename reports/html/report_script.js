@@ -100,10 +100,10 @@
       var row = rows[index];
       var status = row.getAttribute('data-status');
       // "Not passing" means failed or unknown: a not-applicable scenario was never run.
-      var visible = filter === 'all' ||
+      var visible = (filter === 'all' ||
         (filter === 'not-passed' ? status === 'failed' || status === 'unknown'
          : filter === 'not-applicable' ? status === 'not-applicable'
-         : row.getAttribute('data-verdict') === filter) && rowMatchesSearch(row);
+         : row.getAttribute('data-verdict') === filter)) && rowMatchesSearch(row);
       row.hidden = !visible;
       var detail = document.getElementById('detail-row-' + row.getAttribute('data-index'));
       if (detail) detail.hidden = !visible || row.getAttribute('aria-expanded') !== 'true';
