@@ -5,6 +5,7 @@
 
 #include "reports/html/html_escape.hpp"
 #include "reports/html/report_resources.hpp"
+#include "reports/html/run_evidence.hpp"
 #include "reports/html/sha256.hpp"
 #include "sim/checker/anomaly.hpp"
 
@@ -121,7 +122,8 @@ void write_name_cell(const ScenarioReport& scenario, std::ostream& output) {
   output << "</td>";
 }
 
-void write_summary_row(const ScenarioReport& scenario, std::size_t index, std::ostream& output) {
+void write_summary_row(const ScenarioReport& scenario, std::size_t index, const std::filesystem::path& page_directory,
+                       std::ostream& output) {
   const ScenarioSummary& summary = scenario.summary;
   const std::string status(row_status_name(summary));
   const std::string index_text = std::to_string(index);
@@ -153,7 +155,8 @@ void write_summary_row(const ScenarioReport& scenario, std::size_t index, std::o
          << sorted_cell("seed", summary.seed, "<code>" + escape_html_text(summary.seed) + "</code>")
          << sorted_cell("", summary.mode, escape_html_text(summary.mode)) << "</tr>\n";
   output << "<tr class=\"detail-row\" id=\"detail-row-" << index_text << "\" hidden><td colspan=\"" << summary_columns.size()
-         << "\"><div class=\"scenario-detail\" id=\"scenario-" << index_text << "\" data-index=\"" << index_text
+         << "\">" << (scenario.evidence.history_path.empty() ? "" : run_evidence_html(scenario.evidence, page_directory))
+         << "<div class=\"scenario-detail\" id=\"scenario-" << index_text << "\" data-index=\"" << index_text
          << "\"></div></td></tr>\n";
 }
 
@@ -192,7 +195,7 @@ std::string report_content_security_policy() {
          csp_hash_source(report_script_js()) + "; img-src data:; base-uri 'none'; form-action 'none'";
 }
 
-void write_html_report(const ReportPage& page, std::ostream& output) {
+void write_html_report(const ReportPage& page, std::ostream& output, const std::filesystem::path& page_directory) {
   const Totals totals = count(page.scenarios);
   const std::string title = page.title + " \u2014 " + std::to_string(page.scenarios.size()) + " scenarios, " +
                             std::to_string(totals.failed + totals.unknown) + " not passing";
@@ -212,7 +215,7 @@ void write_html_report(const ReportPage& page, std::ostream& output) {
   if (totals.not_applicable > 0) {
     output << ", <span class=\"not-applicable\">" << totals.not_applicable << " not applicable</span>";
   }
-  output << "</p></header>\n<main>\n";
+  output << "</p><p class=\"tool\">made by resync " << escape_html_text(report_tool_version()) << "</p></header>\n<main>\n";
   output << "<noscript><p class=\"problem\">The summary below works without JavaScript; timelines and message lists "
             "need it.</p></noscript>\n";
   if (page.campaign) output << fuzz_campaign_section_html(*page.campaign);
@@ -224,7 +227,7 @@ void write_html_report(const ReportPage& page, std::ostream& output) {
   write_summary_head(output);
   output << "<tbody>\n";
   for (std::size_t index = 0; index < page.scenarios.size(); ++index) {
-    write_summary_row(page.scenarios[index], index, output);
+    write_summary_row(page.scenarios[index], index, page_directory, output);
   }
   output << "</tbody>\n</table></div>\n";
   if (page.scenarios.empty()) output << "<p class=\"none\">No histories were given.</p>\n";

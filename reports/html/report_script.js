@@ -303,8 +303,12 @@
     if (!data.replay || (!data.replay.sim && !data.replay.live)) return;
     append(container, el('h3', null, 'Replay'));
     var box = el('div', 'replay');
-    if (data.replay.sim) append(box, commandRow('in the simulator', data.replay.sim));
-    if (data.replay.live) append(box, commandRow('live (real sockets)', data.replay.live));
+    var evidence = data.evidence || {};
+    if (evidence.working_directory) append(box, el('p', 'section-note', 'run from ' + evidence.working_directory));
+    if (data.replay.sim) {
+      append(box, commandRow(evidence.external ? 'in the simulator (replays against the embedded server, not your target)' : 'in the simulator', data.replay.sim));
+    }
+    if (data.replay.live) append(box, commandRow('live (real sockets)' + (evidence.external ? ', against ' + evidence.target : ''), data.replay.live));
     append(container, box);
   }
 
