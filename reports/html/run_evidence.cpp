@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "reports/html/html_escape.hpp"
+#include "reports/html/report_text.hpp"
 
 namespace resync::reports {
 namespace {
@@ -33,20 +34,7 @@ std::string file_href(const std::filesystem::path& target, const std::filesystem
   const std::filesystem::path relative = path.lexically_relative(base);
   const bool use_relative = !relative.empty();
   const std::string text = (use_relative ? relative : path).generic_string();
-  std::string href = use_relative ? "" : "file://";
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (const char character : text) {
-    const auto byte = static_cast<unsigned char>(character);
-    const bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
-                       byte == '-' || byte == '_' || byte == '.' || byte == '~' || byte == '/';
-    if (plain) {
-      href += character;
-    } else {
-      href += '%';
-      href += hex[byte >> 4];
-      href += hex[byte & 0x0F];
-    }
-  }
+  const std::string href = (use_relative ? "" : "file://") + percent_encoded(text, true);
   return use_relative && href.front() != '.' ? "./" + href : href;
 }
 

@@ -3,6 +3,7 @@
 #include <limits>
 #include <map>
 
+#include "reports/html/report_text.hpp"
 #include "sim/checker/check_text.hpp"
 #include "sim/checker/fault_windows.hpp"
 
@@ -55,24 +56,6 @@ std::string headline_of(const checker::CheckResult& result) {
   return checker::kinds_mismatch_text(result, "; ");
 }
 
-std::string percent_encoded(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string encoded;
-  for (const char character : text) {
-    const auto byte = static_cast<unsigned char>(character);
-    const bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
-                       byte == '-' || byte == '_' || byte == '.' || byte == '~';
-    if (plain) {
-      encoded += character;
-    } else {
-      encoded += '%';
-      encoded += hex[byte >> 4];
-      encoded += hex[byte & 0x0F];
-    }
-  }
-  return encoded;
-}
-
 }  // namespace
 
 ScenarioTriage triage_scenario(const history::History& history, const checker::CheckResult& result,
@@ -114,7 +97,7 @@ std::string root_line_text(const RootLine& root) {
 }
 
 std::string deep_link(const std::string& scenario, const std::string& client, std::int64_t t_ms) {
-  return "#" + percent_encoded(scenario) + "/" + percent_encoded(client) + "/" + std::to_string(t_ms);
+  return "#" + percent_encoded(scenario, false) + "/" + percent_encoded(client, false) + "/" + std::to_string(t_ms);
 }
 
 json triage_json(const ScenarioTriage& triage, const std::string& scenario) {
