@@ -4,7 +4,6 @@
 #include <map>
 
 #include "reports/html/report_text.hpp"
-#include "sim/checker/quoted_text.hpp"
 
 namespace resync::reports {
 namespace {
@@ -15,70 +14,33 @@ const std::string& rendered_content(const checker::RenderedMessage& message, con
   return history.events[message.event_index].as<history::MessageReceived>()->content;
 }
 
-struct Divergence {
-  std::optional<std::size_t> position;
-  std::string text;
-};
+json optional_json(const std::optional<std::size_t>& value) { return value ? json(*value) : json(nullptr); }
+json optional_json(const std::optional<std::int64_t>& value) { return value ? json(*value) : json(nullptr); }
+json optional_json(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
 
-Divergence find_first_divergence(const checker::ClientRendering& client, const checker::CheckResult& result,
-                                 const history::History& history) {
-  const auto& rendered = client.rendered;
-  const auto& log = result.committed_log;
-  const std::size_t length = std::max(rendered.size(), log.size());
-  for (std::size_t position = 0; position < length; ++position) {
-    const std::string at = "position " + std::to_string(position) + ": ";
-    if (position >= rendered.size()) {
-      return {position, at + "the rendered list ends (" + std::to_string(rendered.size()) + " messages) where the log has id " +
-                            std::to_string(log[position].id) + " and " + std::to_string(log.size() - position) +
-                            " more"};
-    }
-    if (position >= log.size()) {
-      return {position, at + "the log ends (" + std::to_string(log.size()) + " messages) but the client rendered id " +
-                            std::to_string(rendered[position].id) + " and " +
-                            std::to_string(rendered.size() - position - 1) + " more"};
-    }
-    if (rendered[position].id != log[position].id) {
-      return {position, at + "rendered id " + std::to_string(rendered[position].id) + " where the log has id " +
-                            std::to_string(log[position].id)};
-    }
-    if (rendered_content(rendered[position], history) != log[position].content) {
-      return {position, at + "id " + std::to_string(log[position].id) + " rendered as " +
-                            checker::quote_text(rendered_content(rendered[position], history)) + ", stored as " +
-                            checker::quote_text(log[position].content)};
-    }
+json diff_model(const checker::ClientRendering& client, const checker::CheckResult& result, const history::History& history,
+                const ClientListLimits& limits) {
+  std::vector<RenderedItem> rendered;
+  rendered.reserve(client.rendered.size());
+  for (const checker::RenderedMessage& message : client.rendered) rendered.push_back({message.id, rendered_content(message, history)});
+  const RenderingDiff diff = diff_rendering_with_log(rendered, result.committed_log, limits.diff);
+  json runs = json::array();
+  for (const DiffRun& run : diff.runs) {
+    runs.push_back({diff_kind_name(run.kind), run.length, optional_json(run.rendered_first), optional_json(run.log_first),
+                    run.first_id, run.last_id, optional_json(run.other), optional_json(run.rendered_content),
+                    optional_json(run.log_content)});
   }
-  return {std::nullopt, "the rendered list equals the committed log"};
-}
-
-json comparison_model(const checker::ClientRendering& client, const checker::CheckResult& result,
-                      const history::History& history, const ClientListLimits& limits) {
-  const Divergence divergence = find_first_divergence(client, result, history);
-  const std::size_t length = std::max(client.rendered.size(), result.committed_log.size());
-  std::size_t start = 0;
-  std::size_t end = length;
-  if (length > limits.whole_comparison_max) {
-    if (divergence.position) start = *divergence.position - std::min(*divergence.position, limits.comparison_rows_before);
-    end = std::min(length, start + limits.comparison_rows_max);
+  json rows_per_kind = json::object();
+  for (std::size_t kind = 0; kind < diff_kind_count; ++kind) {
+    if (diff.rows_per_kind[kind] > 0) rows_per_kind[std::string(diff_kind_name(static_cast<DiffKind>(kind)))] = diff.rows_per_kind[kind];
   }
-  json rows = json::array();
-  for (std::size_t position = start; position < end; ++position) {
-    json row = json::array({nullptr, nullptr, nullptr, nullptr});
-    if (position < client.rendered.size()) {
-      row[0] = client.rendered[position].id;
-      row[1] = shorten_text(rendered_content(client.rendered[position], history), limits.content_bytes_max);
-    }
-    if (position < result.committed_log.size()) {
-      row[2] = result.committed_log[position].id;
-      row[3] = shorten_text(result.committed_log[position].content, limits.content_bytes_max);
-    }
-    rows.push_back(std::move(row));
-  }
-  return {{"first_divergence", divergence.position ? json(*divergence.position) : json(nullptr)},
-          {"divergence", divergence.text},
-          {"start", start},
-          {"rendered_total", client.rendered.size()},
-          {"log_total", result.committed_log.size()},
-          {"rows", std::move(rows)}};
+  return {{"rendered_total", diff.rendered_total},
+          {"log_total", diff.log_total},
+          {"runs_total", diff.runs_total},
+          {"first_shown", diff.first_shown_run},
+          {"first_difference", optional_json(diff.first_difference_run)},
+          {"rows_per_kind", std::move(rows_per_kind)},
+          {"runs", std::move(runs)}};
 }
 
 }  // namespace
@@ -140,7 +102,7 @@ json build_client_models(const history::History& history, const checker::CheckRe
                        {"catch_ups", std::move(catch_ups)},
                        {"resyncs", std::move(resyncs)},
                        {"in_sync_at_recoveries", analyzed.in_sync_at_recoveries},
-                       {"comparison", comparison_model(rendering, result, history, limits)},
+                       {"diff", diff_model(rendering, result, history, limits)},
                        {"lists", std::move(lists)}});
   }
   return clients;

@@ -5,6 +5,7 @@
 
 #include "reports/html/html_escape.hpp"
 #include "reports/html/report_resources.hpp"
+#include "reports/html/run_evidence.hpp"
 #include "reports/html/sha256.hpp"
 #include "sim/checker/anomaly.hpp"
 
@@ -63,34 +64,109 @@ std::string anomaly_chips(const ScenarioSummary& summary) {
   return html.empty() ? "<span class=\"none\">none</span>" : html;
 }
 
-constexpr int summary_columns = 11;
+// The index's columns: label, and whether the column sorts as a number (report_script.js
+// sorts by each cell's data-sort).
+struct SummaryColumn {
+  std::string_view label;
+  bool numeric;
+};
+constexpr std::array<SummaryColumn, 12> summary_columns{{{"status", true},
+                                                         {"scenario", false},
+                                                         {"verdict", false},
+                                                         {"expected", false},
+                                                         {"anomalies", true},
+                                                         {"worst client", false},
+                                                         {"clients", true},
+                                                         {"messages", true},
+                                                         {"faults", true},
+                                                         {"duration", true},
+                                                         {"seed", false},
+                                                         {"mode", false}}};
 
-void write_summary_row(const ScenarioReport& scenario, std::size_t index, std::ostream& output) {
+int status_rank(const ScenarioSummary& summary) {
+  if (!summary.not_applicable_reason.empty()) return 3;
+  return summary.status == checker::CheckStatus::failed ? 0 : summary.status == checker::CheckStatus::unknown ? 1 : 2;
+}
+
+std::size_t invalid_anomalies(const ScenarioSummary& summary) {
+  std::size_t total = 0;
+  for (checker::AnomalyKind kind : checker::all_anomaly_kinds) {
+    if (checker::makes_run_invalid(kind)) total += summary.anomaly_counts[static_cast<std::size_t>(kind)];
+  }
+  return total;
+}
+
+std::string sorted_cell(std::string_view css_class, const std::string& sort_key, const std::string& html) {
+  return "<td" + (css_class.empty() ? std::string() : " class=\"" + std::string(css_class) + "\"") + " data-sort=\"" +
+         escape_html_attribute(sort_key) + "\">" + html + "</td>";
+}
+
+void write_name_cell(const ScenarioReport& scenario, std::ostream& output) {
+  const ScenarioSummary& summary = scenario.summary;
+  const ScenarioTriage& triage = scenario.triage;
+  output << "<td class=\"name\" data-sort=\"" << escape_html_attribute(summary.name) << "\"><span class=\"scenario-name\">"
+         << escape_html_text(summary.name) << "</span>";
+  if (!triage.description.empty()) {
+    output << "<div class=\"description\" title=\"" << escape_html_attribute(triage.description) << "\">"
+           << escape_html_text(triage.description) << "</div>";
+  }
+  if (triage.root && summary.status != checker::CheckStatus::passed) {
+    output << "<div class=\"root-line\"><span class=\"root-label\">root anomaly:</span> <a class=\"root-link kind-text-"
+           << escape_html_attribute(triage.root->kind) << "\" href=\""
+           << escape_html_attribute(deep_link(summary.name, triage.root->client, triage.root->t_ms)) << "\">"
+           << escape_html_text(root_line_text(*triage.root)) << "</a>";
+    if (triage.root->other_causes > 0) output << " <span class=\"more\">+" << triage.root->other_causes << " more</span>";
+    output << "</div>";
+  }
+  if (!summary.headline.empty()) output << "<div class=\"headline\">" << escape_html_text(summary.headline) << "</div>";
+  output << "</td>";
+}
+
+void write_summary_row(const ScenarioReport& scenario, std::size_t index, const std::filesystem::path& page_directory,
+                       std::ostream& output) {
   const ScenarioSummary& summary = scenario.summary;
   const std::string status(row_status_name(summary));
   const std::string index_text = std::to_string(index);
   output << "<tr class=\"scenario-row status-" << status << "\" id=\"row-" << index_text << "\" data-index=\""
-         << index_text << "\" data-status=\"" << status << "\" data-verdict=\""
-         << escape_html_attribute(summary.verdict) << "\" tabindex=\"0\" aria-expanded=\"false\" aria-controls=\"detail-row-"
-         << index_text << "\">"
-         << "<td><span class=\"badge " << status << "\">" << (summary.not_applicable_reason.empty() ? status_label(summary.status) : "N/A") << "</span></td>"
-         << "<td class=\"name\"><span class=\"scenario-name\">" << escape_html_text(summary.name) << "</span>";
-  if (!summary.headline.empty()) output << "<div class=\"headline\">" << escape_html_text(summary.headline) << "</div>";
-  output << "</td>"
-         << "<td><span class=\"verdict " << escape_html_attribute(summary.verdict) << "\">"
-         << escape_html_text(summary.verdict) << "</span></td>"
-         << "<td class=\"expected\">" << escape_html_text(summary.expected) << "</td>"
-         << "<td class=\"counts\">" << anomaly_chips(summary) << "</td>";
+         << index_text << "\" data-name=\"" << escape_html_attribute(summary.name) << "\" data-status=\"" << status
+         << "\" data-verdict=\"" << escape_html_attribute(summary.verdict)
+         << "\" tabindex=\"0\" aria-expanded=\"false\" aria-controls=\"detail-row-" << index_text << "\">"
+         << sorted_cell("", std::to_string(status_rank(summary)),
+                        "<span class=\"badge " + status + "\">" +
+                            std::string(summary.not_applicable_reason.empty() ? status_label(summary.status) : "N/A") + "</span>");
+  write_name_cell(scenario, output);
+  output << sorted_cell("", summary.verdict,
+                        "<span class=\"verdict " + escape_html_attribute(summary.verdict) + "\">" + escape_html_text(summary.verdict) + "</span>")
+         << sorted_cell("expected", summary.expected, escape_html_text(summary.expected))
+         << sorted_cell("counts", std::to_string(invalid_anomalies(summary)), anomaly_chips(summary));
+  const ScenarioTriage& triage = scenario.triage;
+  output << sorted_cell("worst-client", triage.worst_client,
+                        triage.worst_client.empty() ? "" : escape_html_text(triage.worst_client) + " <span class=\"more\">(" +
+                                                               std::to_string(triage.worst_client_anomalies) + ")</span>");
   // Without a readable history there is nothing to count: a dash, not a misleading 0.
   const bool read = scenario.read_error.empty();
-  const auto number = [&](const std::string& text) { return "<td class=\"number\">" + (read ? text : "\u2014") + "</td>"; };
-  output << number(std::to_string(summary.clients)) << number(std::to_string(summary.messages))
-         << number(std::to_string(summary.faults)) << number(duration_text(summary.duration_ms))
-         << "<td class=\"seed\"><code>" << escape_html_text(summary.seed) << "</code></td>"
-         << "<td>" << escape_html_text(summary.mode) << "</td></tr>\n";
-  output << "<tr class=\"detail-row\" id=\"detail-row-" << index_text << "\" hidden><td colspan=\"" << summary_columns
-         << "\"><div class=\"scenario-detail\" id=\"scenario-" << index_text << "\" data-index=\"" << index_text
+  const auto number = [&](std::int64_t value, const std::string& text) {
+    return sorted_cell("number", read ? std::to_string(value) : "-1", read ? text : "\u2014");
+  };
+  output << number(static_cast<std::int64_t>(summary.clients), std::to_string(summary.clients))
+         << number(static_cast<std::int64_t>(summary.messages), std::to_string(summary.messages))
+         << number(static_cast<std::int64_t>(summary.faults), std::to_string(summary.faults))
+         << number(summary.duration_ms, duration_text(summary.duration_ms))
+         << sorted_cell("seed", summary.seed, "<code>" + escape_html_text(summary.seed) + "</code>")
+         << sorted_cell("", summary.mode, escape_html_text(summary.mode)) << "</tr>\n";
+  output << "<tr class=\"detail-row\" id=\"detail-row-" << index_text << "\" hidden><td colspan=\"" << summary_columns.size()
+         << "\">" << (scenario.evidence.history_path.empty() ? "" : run_evidence_html(scenario.evidence, page_directory))
+         << "<div class=\"scenario-detail\" id=\"scenario-" << index_text << "\" data-index=\"" << index_text
          << "\"></div></td></tr>\n";
+}
+
+void write_summary_head(std::ostream& output) {
+  output << "<thead><tr>";
+  for (const SummaryColumn& column : summary_columns) {
+    output << "<th scope=\"col\" aria-sort=\"none\" data-type=\"" << (column.numeric ? "number" : "text")
+           << "\"><button type=\"button\" class=\"sort\">" << column.label << "</button></th>";
+  }
+  output << "</tr></thead>\n";
 }
 
 void write_filters(const Totals& totals, std::size_t scenarios, std::ostream& output) {
@@ -106,6 +182,9 @@ void write_filters(const Totals& totals, std::size_t scenarios, std::ostream& ou
   button("invalid", "invalid", totals.invalid, false);
   button("unknown", "unknown", totals.unknown_verdict, false);
   if (totals.not_applicable > 0) button("not-applicable", "not applicable", totals.not_applicable, false);
+  output << "<label class=\"search\">search <input type=\"search\" id=\"scenario-search\" "
+            "placeholder=\"name, description, anomaly\" aria-controls=\"summary-table\"></label>"
+         << "<span class=\"search-count\" id=\"search-count\" aria-live=\"polite\"></span>";
   output << "</div>\n";
 }
 
@@ -116,7 +195,7 @@ std::string report_content_security_policy() {
          csp_hash_source(report_script_js()) + " " + csp_hash_source(flow_diagram_js()) + "; img-src data:; base-uri 'none'; form-action 'none'";
 }
 
-void write_html_report(const ReportPage& page, std::ostream& output) {
+void write_html_report(const ReportPage& page, std::ostream& output, const std::filesystem::path& page_directory) {
   const Totals totals = count(page.scenarios);
   const std::string title = page.title + " \u2014 " + std::to_string(page.scenarios.size()) + " scenarios, " +
                             std::to_string(totals.failed + totals.unknown) + " not passing";
@@ -136,20 +215,21 @@ void write_html_report(const ReportPage& page, std::ostream& output) {
   if (totals.not_applicable > 0) {
     output << ", <span class=\"not-applicable\">" << totals.not_applicable << " not applicable</span>";
   }
-  output << "</p></header>\n<main>\n";
+  output << "</p><p class=\"tool\">made by resync " << escape_html_text(report_tool_version()) << "</p></header>\n<main>\n";
   output << "<noscript><p class=\"problem\">The summary below works without JavaScript; timelines and message lists "
             "need it.</p></noscript>\n";
   if (page.campaign) output << fuzz_campaign_section_html(*page.campaign);
 
   output << "<section id=\"summary\" class=\"summary\">\n<h2>Scenarios</h2>\n";
   write_filters(totals, page.scenarios.size(), output);
-  output << "<table id=\"summary-table\" class=\"summary-table\">\n<thead><tr><th>status</th><th>scenario</th>"
-            "<th>verdict</th><th>expected</th><th>anomalies</th><th>clients</th><th>messages</th><th>faults</th>"
-            "<th>duration</th><th>seed</th><th>mode</th></tr></thead>\n<tbody>\n";
+  output << "<div class=\"summary-scroll\"><table id=\"summary-table\" class=\"summary-table\">\n"
+         << "<caption class=\"visually-hidden\">Scenarios, failures first; sort by a column with its header</caption>\n";
+  write_summary_head(output);
+  output << "<tbody>\n";
   for (std::size_t index = 0; index < page.scenarios.size(); ++index) {
-    write_summary_row(page.scenarios[index], index, output);
+    write_summary_row(page.scenarios[index], index, page_directory, output);
   }
-  output << "</tbody>\n</table>\n";
+  output << "</tbody>\n</table></div>\n";
   if (page.scenarios.empty()) output << "<p class=\"none\">No histories were given.</p>\n";
   output << "</section>\n</main>\n";
 

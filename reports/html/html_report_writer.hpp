@@ -9,6 +9,7 @@
 // and setAttribute, never from markup. A Content-Security-Policy allows only this page's own
 // style and script (by hash) and no connections, so even markup that slipped through could
 // run nothing and fetch nothing.
+#include <filesystem>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -25,7 +26,8 @@ struct ReportPage {
   std::optional<FuzzCampaignSummary> campaign;
 };
 
-void write_html_report(const ReportPage& page, std::ostream& output);
+// Links to history files and server logs are relative to `page_directory` (where the page is written).
+void write_html_report(const ReportPage& page, std::ostream& output, const std::filesystem::path& page_directory = {});
 
 // The Content-Security-Policy the page carries (hashes of its style and script).
 std::string report_content_security_policy();

@@ -36,7 +36,10 @@ ScenarioReport report_history_file(const std::string& history_path, const Reprod
   const history::HistoryReadResult read = history::read_history(history_path);
   if (!read.ok()) return scenario_report_from_error("", history_path, read.error_text());
   const checker::CheckResult result = checker::check_history(*read.history);
-  return build_scenario_report(*read.history, result, history_path, reproducer);
+  ScenarioReport report = build_scenario_report(*read.history, result, history_path, reproducer);
+  report.evidence = collect_run_evidence(*read.history, result, history_path);
+  report.details["evidence"] = run_evidence_json(report.evidence);
+  return report;
 }
 
 std::optional<ReproducerInfo> reproducer_next_to(const std::string& history_path) {
@@ -66,7 +69,7 @@ std::string write_report_file(const ReportPage& page, const std::filesystem::pat
   {
     std::ofstream output(temporary, std::ios::binary | std::ios::trunc);
     if (!output) return "cannot write '" + temporary.string() + "' (check the directory exists and is writable)";
-    write_html_report(page, output);
+    write_html_report(page, output, path.parent_path());
     output.flush();
     if (!output) return "writing '" + temporary.string() + "' failed (disk full?)";
   }

@@ -54,6 +54,27 @@
     return minutes + ' min ' + ((ms - minutes * 60000) / 1000).toFixed(0) + ' s';
   }
   function plural(count, word) { return count + ' ' + word + (count === 1 ? '' : 's'); }
+  // A time that moves the timeline there: a real button, so Tab reaches it and Enter works.
+  function timeLink(t, action) {
+    var button = el('button', 'time-link', formatMs(t));
+    button.type = 'button';
+    button.title = 'show ' + formatMs(t) + ' on the timeline';
+    button.addEventListener('click', action);
+    return button;
+  }
+  // Enter and Space on an element that acts as a button (rows, lane labels).
+  function activateOnKeys(node, action) {
+    node.addEventListener('keydown', function (event) {
+      if (event.target !== node) return;
+      if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); action(); }
+    });
+  }
+  // A column header: scope says which cells it names (screen readers read it with each cell).
+  function header(name) {
+    var th = el('th', null, name);
+    th.setAttribute('scope', 'col');
+    return th;
+  }
   function loadScenario(index) {
     var block = document.getElementById('scenario-data-' + index);
     return block ? JSON.parse(block.textContent) : null;
@@ -78,15 +99,16 @@
 
   // ---------- summary: filters and opening scenarios ----------
   function applyFilter(filter) {
+    filterName = filter;
     var rows = document.querySelectorAll('#summary-table tr.scenario-row');
     for (var index = 0; index < rows.length; index++) {
       var row = rows[index];
       var status = row.getAttribute('data-status');
       // "Not passing" means failed or unknown: a not-applicable scenario was never run.
-      var visible = filter === 'all' ||
+      var visible = (filter === 'all' ||
         (filter === 'not-passed' ? status === 'failed' || status === 'unknown'
          : filter === 'not-applicable' ? status === 'not-applicable'
-         : row.getAttribute('data-verdict') === filter);
+         : row.getAttribute('data-verdict') === filter)) && rowMatchesSearch(row);
       row.hidden = !visible;
       var detail = document.getElementById('detail-row-' + row.getAttribute('data-index'));
       if (detail) detail.hidden = !visible || row.getAttribute('aria-expanded') !== 'true';
@@ -97,9 +119,12 @@
       buttons[b].classList.toggle('active', active);
       buttons[b].setAttribute('aria-pressed', active ? 'true' : 'false');
     }
+    updateSearchCount();
   }
 
   var rendered = {};
+  var timelines = {};
+  var scenarioData = {};  // parsed once, when the scenario is first opened
   function toggleScenario(index, open) {
     var row = document.getElementById('row-' + index);
     var detailRow = document.getElementById('detail-row-' + index);
@@ -111,13 +136,100 @@
       rendered[index] = true;
       var container = document.getElementById('scenario-' + index);
       try {
-        renderScenario(container, loadScenario(index), index);
+        scenarioData[index] = loadScenario(index);
+        renderScenario(container, scenarioData[index], index);
       } catch (error) {
         container.textContent = '';
         append(container, el('p', 'problem', 'This scenario could not be drawn: ' + error));
         throw error;
       }
     }
+  }
+
+  // ---------- index: search, sorting, deep links ----------
+  var searchText = '';
+  var filterName = 'all';
+  function rowMatchesSearch(row) {
+    if (!searchText) return true;
+    return row.textContent.toLowerCase().indexOf(searchText) !== -1;
+  }
+  function applySearch(text) {
+    searchText = text.trim().toLowerCase();
+    applyFilter(filterName);
+  }
+  function updateSearchCount() {
+    var rows = document.querySelectorAll('#summary-table tr.scenario-row');
+    var shown = 0;
+    for (var index = 0; index < rows.length; index++) if (!rows[index].hidden) shown++;
+    var count = document.getElementById('search-count');
+    if (count) count.textContent = shown === rows.length ? '' : shown + ' of ' + rows.length + ' shown';
+  }
+
+  // Sorting moves each scenario row with its detail row; the second click on a header
+  // reverses the order. The first order (failures first) is the page's own.
+  function setUpSorting() {
+    var table = document.getElementById('summary-table');
+    if (!table) return;
+    var headers = table.querySelectorAll('thead th');
+    for (var index = 0; index < headers.length; index++) {
+      (function (th, column) {
+        var button = th.querySelector('button.sort');
+        if (button) button.addEventListener('click', function () { sortBy(table, headers, column); });
+      })(headers[index], index);
+    }
+  }
+  function sortBy(table, headers, column) {
+    var th = headers[column];
+    var ascending = th.getAttribute('aria-sort') !== 'ascending';
+    for (var index = 0; index < headers.length; index++) headers[index].setAttribute('aria-sort', 'none');
+    th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+    var numeric = th.getAttribute('data-type') === 'number';
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.querySelectorAll('tr.scenario-row'));
+    function key(row) {
+      var value = row.cells[column].getAttribute('data-sort') || '';
+      return numeric ? Number(value) : value.toLowerCase();
+    }
+    rows.sort(function (a, b) {
+      var ka = key(a), kb = key(b);
+      var order = ka < kb ? -1 : ka > kb ? 1 : Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index'));
+      return ascending ? order : -order;
+    });
+    rows.forEach(function (row) {
+      append(body, row);
+      var detail = document.getElementById('detail-row-' + row.getAttribute('data-index'));
+      if (detail) append(body, detail);
+    });
+  }
+
+  // #SCENARIO/CLIENT/T (scenario_triage.hpp): open the scenario and the client, move the
+  // timeline to T. An unknown scenario changes nothing.
+  function followDeepLink(hash) {
+    var parts = hash.replace(/^#/, '').split('/');
+    var name, client, t;
+    try {
+      name = decodeURIComponent(parts[0] || '');
+      client = decodeURIComponent(parts[1] || '');
+    } catch (error) {
+      return;
+    }
+    t = parts.length > 2 && parts[2] !== '' ? Number(parts[2]) : null;
+    var rows = document.querySelectorAll('#summary-table tr.scenario-row');
+    var row = null;
+    for (var index = 0; index < rows.length; index++) {
+      if (rows[index].getAttribute('data-name') === name) { row = rows[index]; break; }
+    }
+    if (!row) return;
+    if (row.hidden) { searchText = ''; var search = document.getElementById('scenario-search'); if (search) search.value = ''; applyFilter('all'); }
+    var scenarioIndex = row.getAttribute('data-index');
+    toggleScenario(scenarioIndex, true);
+    var data = scenarioData[scenarioIndex];
+    if (client && data && data.clients) {
+      data.clients.forEach(function (entry, clientIndex) { if (entry.name === client) openClient(scenarioIndex, clientIndex, false); });
+    }
+    var timeline = timelines[scenarioIndex];
+    if (timeline && t !== null && isFinite(t)) timeline.showTime(t);
+    else row.scrollIntoView({ block: 'start' });
   }
 
   // ---------- scenario details ----------
@@ -160,6 +272,7 @@
     }
     append(container, el('h3', null, 'Timeline'));
     var timeline = renderTimeline(container, data, index);
+    timelines[index] = timeline;
     // The message-flow diagram (flow_diagram.js, loaded before this file).
     if (data.flow && window.resyncFlow) window.resyncFlow.render(container, data, index);
     renderAnomalyTable(container, data, index, timeline);
@@ -197,8 +310,12 @@
     if (!data.replay || (!data.replay.sim && !data.replay.live)) return;
     append(container, el('h3', null, 'Replay'));
     var box = el('div', 'replay');
-    if (data.replay.sim) append(box, commandRow('in the simulator', data.replay.sim));
-    if (data.replay.live) append(box, commandRow('live (real sockets)', data.replay.live));
+    var evidence = data.evidence || {};
+    if (evidence.working_directory) append(box, el('p', 'section-note', 'run from ' + evidence.working_directory));
+    if (data.replay.sim) {
+      append(box, commandRow(evidence.external ? 'in the simulator (replays against the embedded server, not your target)' : 'in the simulator', data.replay.sim));
+    }
+    if (data.replay.live) append(box, commandRow('live (real sockets)' + (evidence.external ? ', against ' + evidence.target : ''), data.replay.live));
     append(container, box);
   }
 
@@ -324,6 +441,10 @@
         data.clients[lane.index].counts.forEach(function (count, kind) { if (kinds[kind] !== 'sent_unknown') total += count; });
         if (total) append(label, el('span', 'lane-anomalies', total));
         label.addEventListener('click', function () { openClient(scenarioIndex, lane.index, true); });
+        label.tabIndex = 0;
+        label.setAttribute('role', 'button');
+        label.setAttribute('aria-label', 'open client ' + lane.label + (total ? ' (' + total + ' anomalies)' : ''));
+        activateOnKeys(label, function () { openClient(scenarioIndex, lane.index, true); });
       }
       append(labels, label);
     });
@@ -331,7 +452,10 @@
     var area = el('div', 'plot-area');
     var plot = svgEl('svg', { 'class': 'plot', height: height, preserveAspectRatio: 'none', 'data-lanes': lanes.length });
     plot.style.marginTop = AXIS_HEIGHT + 'px';
-    var overlay = svgEl('svg', { 'class': 'overlay', height: height + AXIS_HEIGHT });
+    plot.setAttribute('role', 'img');
+    plot.setAttribute('aria-label', 'timeline of ' + (data.name || 'the run') + ': ' + lanes.length + ' lanes (' +
+      lanes.map(function (lane) { return lane.label; }).join(', ') + '), ' + tl.faults.length + ' faults, ' + formatMs(end));
+    var overlay = svgEl('svg', { 'class': 'overlay', height: height + AXIS_HEIGHT, role: 'img', 'aria-label': 'time axis and labels' });
     append(area, plot, overlay);
     append(frame, labels, area);
     append(root, frame);
@@ -384,10 +508,15 @@
         label.textContent = formatMs(t);
         append(overlay, label);
       }
+      // A label that would overlap the previous one is left out (its dashed line stays; zoom in to read it).
+      var phaseLabelEnd = -Infinity;
       phaseGroups.forEach(function (group) {
         var x = px(group.t);
         if (x < -80 || x > widthPx) return;
-        var label = svgEl('text', { 'class': 'phase-label', x: Math.min(x + 2, widthPx - 6 * group.text.length), y: 9 });
+        var labelX = Math.min(x + 2, widthPx - 6 * group.text.length);
+        if (labelX < phaseLabelEnd) return;
+        phaseLabelEnd = labelX + 6 * group.text.length + 6;
+        var label = svgEl('text', { 'class': 'phase-label', x: labelX, y: 9 });
         label.textContent = group.text;
         append(overlay, label);
       });
@@ -687,7 +816,7 @@
     table.id = 'anomaly-table-' + scenarioIndex;
     var head = el('thead');
     var headRow = el('tr');
-    ['kind', 'client', 'id', 'when', 'detail'].forEach(function (name) { append(headRow, el('th', null, name)); });
+    ['kind', 'client', 'id', 'when', 'detail'].forEach(function (name) { append(headRow, header(name)); });
     append(head, headRow);
     append(table, head);
     var body = el('tbody');
@@ -698,10 +827,7 @@
       append(kindCell, el('span', 'chip kind-' + data.kinds[row[0]], data.kinds[row[0]]));
       append(tr, kindCell, el('td', null, row[1] || '(run)'), el('td', 'number', row[2] === null ? '' : row[2]));
       var when = el('td');
-      var link = el('span', 'time-link', formatMs(row[3]));
-      link.title = 'show on the timeline';
-      link.addEventListener('click', function () { timeline.showTime(row[3]); });
-      append(when, link);
+      append(when, timeLink(row[3], function () { timeline.showTime(row[3]); }));
       append(tr, when, el('td', 'detail', row[4]));
       append(body, tr);
     });
@@ -730,7 +856,7 @@
     var columns = ['client', 'rendered', 'lost', 'dup', 'reord', 'unexp', 'altered', 'reconnects', 'reloads', 'catch-ups', 'p50', 'p90', 'p99', 'max', 'latency histogram', 'slowest resync'];
     var head = el('thead');
     var headRow = el('tr');
-    columns.forEach(function (name) { append(headRow, el('th', null, name)); });
+    columns.forEach(function (name) { append(headRow, header(name)); });
     append(head, headRow);
     append(table, head);
     var body = el('tbody');
@@ -762,6 +888,10 @@
       append(body, detailRow);
       detailRows.push({ row: tr, detail: detailRow, cell: cell, drawn: false });
       tr.addEventListener('click', function () { toggle(index); });
+      tr.tabIndex = 0;
+      tr.setAttribute('aria-expanded', 'false');
+      tr.setAttribute('aria-label', 'client ' + client.name + ': show its rendered list against the log');
+      activateOnKeys(tr, function () { toggle(index); });
     });
     append(table, body);
     append(container, table);
@@ -771,6 +901,7 @@
       var open = forceOpen || entry.detail.hidden;
       entry.detail.hidden = !open;
       entry.row.classList.toggle('open', open);
+      entry.row.setAttribute('aria-expanded', open ? 'true' : 'false');
       if (open && !entry.drawn) {
         entry.drawn = true;
         renderClientDetail(entry.cell, data, data.clients[index], timeline);
@@ -780,16 +911,18 @@
       toggle(index, true);
       if (scroll) detailRows[index].row.scrollIntoView({ block: 'start', behavior: 'smooth' });
     };
-    // Open the first client that shows a problem, so a failure is visible without a click.
+    // Open the worst client (most invalidating anomalies, ties to the earliest: scenario_triage.hpp),
+    // so the failure is visible at once; a deep link opens its own client instead.
+    var worst = data.triage ? data.triage.worst_client : '';
     for (var index = 0; index < data.clients.length; index++) {
-      var problems = data.clients[index].counts.some(function (count, kind) { return count && data.kinds[kind] !== 'sent_unknown'; });
-      if (problems) { toggle(index, true); break; }
+      if (worst && data.clients[index].name === worst) { toggle(index, true); break; }
     }
   }
 
   function sparkline(histogram) {
     var width = 120, height = 22;
-    var chart = svgEl('svg', { 'class': 'sparkline', width: width, height: height, viewBox: '0 0 ' + width + ' ' + height });
+    var chart = svgEl('svg', { 'class': 'sparkline', width: width, height: height, viewBox: '0 0 ' + width + ' ' + height,
+      role: 'img', 'aria-label': 'latency histogram: ' + histogram.map(function (bucket) { return '<' + formatMs(bucket[1]) + ' ' + bucket[2]; }).join(', ') });
     if (!histogram.length) return chart;
     var max = 0;
     histogram.forEach(function (bucket) { max = Math.max(max, bucket[2]); });
@@ -808,9 +941,11 @@
 
   function histogramChart(latency) {
     var histogram = latency.histogram;
-    var barWidth = 34, chartHeight = 110, top = 14, labelHeight = 30;
+    // Wide enough that the bucket labels ("<500ms", "<1.0s") never touch their neighbours.
+    var barWidth = 46, chartHeight = 110, top = 14, labelHeight = 30;
     var width = Math.max(1, histogram.length) * barWidth + 10;
-    var chart = svgEl('svg', { 'class': 'histogram', width: width, height: top + chartHeight + labelHeight });
+    var chart = svgEl('svg', { 'class': 'histogram', width: width, height: top + chartHeight + labelHeight, role: 'img',
+      'aria-label': 'delivery latency histogram: ' + histogram.map(function (bucket) { return '<' + formatMs(bucket[1]) + ': ' + bucket[2]; }).join(', ') });
     var max = 0;
     histogram.forEach(function (bucket) { max = Math.max(max, bucket[2]); });
     histogram.forEach(function (bucket, index) {
@@ -830,21 +965,18 @@
   }
 
   function renderClientDetail(cell, data, client, timeline) {
-    var comparison = client.comparison;
-    var title = el('h4', null, client.name + ': rendered list against the committed log');
-    append(cell, title);
-    append(cell, el('p', 'divergence-text' + (comparison.first_divergence === null ? ' equal' : ''),
-      (comparison.first_divergence === null ? '' : 'First divergence at ') + comparison.divergence));
-    append(cell, el('p', 'section-note', plural(comparison.rendered_total, 'message') + ' rendered since the last reload' +
+    var diff = client.diff;
+    append(cell, el('h4', null, client.name + ': rendered list against the committed log'));
+    var summary = [];
+    ['lost', 'duplicate', 'moved_here', 'unexpected', 'altered'].forEach(function (kind) {
+      if (diff.rows_per_kind[kind]) summary.push(DIFF_WORDS[kind].count(diff.rows_per_kind[kind]));
+    });
+    append(cell, el('p', 'divergence-text' + (diff.first_difference === null ? ' equal' : ''),
+      diff.first_difference === null ? 'The rendered list equals the committed log.' : 'Aligned as a diff: ' + summary.join(', ') + '.'));
+    append(cell, el('p', 'section-note', plural(diff.rendered_total, 'message') + ' rendered since the last reload' +
       (client.ignored ? ' (' + client.ignored + ' more ignored by the client\u2019s policy)' : '') + '; committed log: ' +
-      plural(comparison.log_total, 'message') + '.'));
-    var comparisonBox = comparisonTable(comparison);
-    append(cell, comparisonBox);
-    // Bring the first divergence into view inside its scroll box (after layout).
-    var divergenceRow = comparisonBox.querySelector('tr.first-divergence');
-    if (divergenceRow) {
-      window.requestAnimationFrame(function () { comparisonBox.scrollTop = Math.max(0, divergenceRow.offsetTop - 90); });
-    }
+      plural(diff.log_total, 'message') + '.'));
+    append(cell, diffTable(diff));
 
     var lists = el('div', 'kind-lists');
     data.kinds.forEach(function (kind) {
@@ -872,14 +1004,12 @@
     if (client.catch_ups.length) {
       var catchUps = el('table', 'data-table');
       var headRow = el('tr');
-      ['connected at', 'serverOffset', 'missing', 'caught up after'].forEach(function (name) { append(headRow, el('th', null, name)); });
+      ['connected at', 'serverOffset', 'missing', 'caught up after'].forEach(function (name) { append(headRow, header(name)); });
       append(catchUps, headRow);
       client.catch_ups.forEach(function (window) {
         var tr = el('tr');
         var when = el('td');
-        var link = el('span', 'time-link', formatMs(window[0]));
-        link.addEventListener('click', function () { timeline.showTime(window[0]); });
-        append(when, link);
+        append(when, timeLink(window[0], function () { timeline.showTime(window[0]); }));
         append(tr, when, el('td', 'mono', window[3] + (window[4] ? ' (recovered)' : '')), el('td', 'number', window[2]),
           el('td', 'number', window[1] === null ? 'never' : formatMs(window[1] - window[0])));
         append(catchUps, tr);
@@ -905,7 +1035,7 @@
       append(resyncBox, el('h4', null, 'Resync after each heal'));
       var resyncTable = el('table', 'data-table');
       var resyncHead = el('tr');
-      ['recovery', 'at', 'missing', 'in sync after'].forEach(function (name) { append(resyncHead, el('th', null, name)); });
+      ['recovery', 'at', 'missing', 'in sync after'].forEach(function (name) { append(resyncHead, header(name)); });
       append(resyncTable, resyncHead);
       var behind = {};
       client.resyncs.forEach(function (resync) { behind[resync[0]] = resync; });
@@ -923,39 +1053,54 @@
     append(cell, columns);
   }
 
-  function comparisonTable(comparison) {
+  // ---------- diff of the rendered list against the log (rendering_diff.hpp) ----------
+  function idRange(run) { return run[1] === 1 ? 'id ' + run[4] : 'ids ' + run[4] + '..' + run[5]; }
+  function positionRange(first, length) { return first === null ? DASH : length === 1 ? String(first) : first + '..' + (first + length - 1); }
+  var DIFF_WORDS = {
+    equal: { label: 'equal', text: function (run) { return idRange(run) + ' equal'; } },
+    altered: { label: 'altered', count: function (n) { return n + ' altered'; }, text: function (run) { return idRange(run) + ' rendered with other content'; } },
+    lost: { label: 'lost', count: function (n) { return n + ' lost'; }, text: function (run) { return idRange(run) + ' never rendered'; } },
+    moved_away: { label: 'moved', text: function (run) { return idRange(run) + ' expected here, rendered at position ' + run[6]; } },
+    moved_here: { label: 'moved', count: function (n) { return n + ' out of order'; }, text: function (run) {
+      return idRange(run) + ' moved ' + (run[6] === null ? 'to the start' : 'after ' + run[6]); } },
+    duplicate: { label: 'duplicate', count: function (n) { return n + ' duplicate ' + (n === 1 ? 'copy' : 'copies'); }, text: function (run) {
+      return idRange(run) + ' rendered again (first kept copy at position ' + run[6] + ')'; } },
+    unexpected: { label: 'unexpected', count: function (n) { return n + ' unexpected'; }, text: function (run) { return idRange(run) + ' not in the log'; } }
+  };
+  function diffTable(diff) {
     var box = el('div', 'comparison');
+    box.tabIndex = 0;
+    box.setAttribute('role', 'region');
+    box.setAttribute('aria-label', 'rendered list against the committed log');
     var table = el('table');
     var head = el('thead');
     var headRow = el('tr');
-    ['position', 'rendered id', 'rendered content', 'log id', 'log content'].forEach(function (name) { append(headRow, el('th', null, name)); });
+    ['rendered position', 'log position', 'what', 'ids', 'rendered content', 'log content'].forEach(function (name) { append(headRow, header(name)); });
     append(head, headRow);
     append(table, head);
     var body = el('tbody');
-    if (comparison.start > 0) {
-      var before = el('tr');
-      var beforeCell = el('td', 'more', comparison.start + ' earlier positions match and are not shown');
-      beforeCell.colSpan = 5;
-      append(before, beforeCell);
-      append(body, before);
+    function noteRow(text) {
+      var tr = el('tr');
+      var td = el('td', 'more', text);
+      td.colSpan = 6;
+      append(tr, td);
+      append(body, tr);
     }
-    comparison.rows.forEach(function (row, offset) {
-      var position = comparison.start + offset;
-      var differs = row[0] !== row[2] || row[1] !== row[3];
-      var tr = el('tr', (position === comparison.first_divergence ? 'first-divergence' : differs ? 'differs' : ''));
-      append(tr, el('td', 'position', position), el('td', 'id', row[0] === null ? DASH : row[0]), el('td', 'content', row[1] === null ? '' : row[1]),
-        el('td', 'id', row[2] === null ? DASH : row[2]), el('td', 'content', row[3] === null ? '' : row[3]));
+    if (diff.first_shown > 0) noteRow(plural(diff.first_shown, 'earlier run') + ' not shown');
+    diff.runs.forEach(function (run, offset) {
+      var kind = run[0];
+      var index = diff.first_shown + offset;
+      var tr = el('tr', 'diff-' + kind + (index === diff.first_difference ? ' first-divergence' : kind === 'equal' ? '' : ' differs'));
+      var what = el('td', 'what');
+      append(what, el('span', 'diff-kind diff-kind-' + kind, DIFF_WORDS[kind].label));
+      append(tr, el('td', 'position', positionRange(run[2], run[2] === null ? 0 : run[1])),
+        el('td', 'position', positionRange(run[3], run[3] === null ? 0 : run[1])), what,
+        el('td', 'ids', DIFF_WORDS[kind].text(run) + (run[1] > 1 ? ' (' + run[1] + ')' : '')),
+        el('td', 'content', run[7] === null ? '' : run[7]), el('td', 'content', run[8] === null ? '' : run[8]));
       append(body, tr);
     });
-    var shownEnd = comparison.start + comparison.rows.length;
-    var total = Math.max(comparison.rendered_total, comparison.log_total);
-    if (shownEnd < total) {
-      var after = el('tr');
-      var afterCell = el('td', 'more', (total - shownEnd) + ' more positions not shown');
-      afterCell.colSpan = 5;
-      append(after, afterCell);
-      append(body, after);
-    }
+    var shownEnd = diff.first_shown + diff.runs.length;
+    if (shownEnd < diff.runs_total) noteRow(plural(diff.runs_total - shownEnd, 'later run') + ' not shown (limit of the report; the history has them all)');
     append(table, body);
     append(box, table);
     return box;
@@ -969,7 +1114,7 @@
       'or lacking a message that existed a second before), and how long until each had every message that existed at the heal.'));
     var table = el('table', 'data-table recoveries-table');
     var headRow = el('tr');
-    ['recovery', 'at', 'clients behind', 'median', 'slowest', 'never in sync'].forEach(function (name) { append(headRow, el('th', null, name)); });
+    ['recovery', 'at', 'clients behind', 'median', 'slowest', 'never in sync'].forEach(function (name) { append(headRow, header(name)); });
     append(table, headRow);
     data.recoveries.forEach(function (recovery, index) {
       var times = [], never = [], slowestClient = null, slowest = -1;
@@ -1011,16 +1156,22 @@
     for (var r = 0; r < rows.length; r++) {
       (function (row) {
         var scenarioIndex = row.getAttribute('data-index');
-        row.addEventListener('click', function () { toggleScenario(scenarioIndex); });
+        row.addEventListener('click', function (event) {
+          if (event.target.closest && event.target.closest('a')) return;  // a deep link opens what it names
+          toggleScenario(scenarioIndex);
+        });
         row.addEventListener('keydown', function (event) {
+          if (event.target !== row) return;  // keys on the row's own link or buttons are theirs
           if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); toggleScenario(scenarioIndex); }
         });
       })(rows[r]);
     }
-    // Rows come failures first: open the first one that did not pass (or the only one).
-    if (rows.length && (rows[0].getAttribute('data-status') !== 'passed' || rows.length === 1)) {
-      toggleScenario(rows[0].getAttribute('data-index'), true);
-    }
+    // Nothing opens by itself: the index is for triage, every failing row stays in view.
+    var search = document.getElementById('scenario-search');
+    if (search) search.addEventListener('input', function () { applySearch(search.value); });
+    setUpSorting();
+    window.addEventListener('hashchange', function () { followDeepLink(window.location.hash); });
+    if (window.location.hash) followDeepLink(window.location.hash);
     mark('resync-report-ready');
     document.documentElement.setAttribute('data-report-ready', 'true');
   }

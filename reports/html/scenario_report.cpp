@@ -87,8 +87,11 @@ ScenarioReport build_scenario_report(const history::History& history, const chec
   ScenarioReport report;
   report.summary = summarize(result, history_path);
   const ScenarioAnalysis analysis = analyze_scenario(history, result);
+  report.triage = triage_scenario(history, result, analysis);
+  report.summary.headline = report.triage.headline;  // the row shows verdict and expectation already
 
   json details = summary_json(report.summary);
+  details["triage"] = triage_json(report.triage, report.summary.name);
   json kinds = json::array();
   for (checker::AnomalyKind kind : checker::all_anomaly_kinds) kinds.push_back(checker::anomaly_kind_name(kind));
   details["kinds"] = std::move(kinds);

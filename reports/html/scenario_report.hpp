@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/html/run_evidence.hpp"
+#include "reports/html/scenario_triage.hpp"
 #include "sim/checker/check_history.hpp"
 #include "sim/history/history.hpp"
 
@@ -39,6 +41,8 @@ struct ScenarioSummary {
 
 struct ScenarioReport {
   ScenarioSummary summary;
+  ScenarioTriage triage;   // the index's description, root anomaly and worst client
+  RunEvidence evidence;    // the header's date, target, replay directory and links (report_files.cpp fills it)
   nlohmann::json details;  // see scenario_report.cpp for the top-level keys
   std::string read_error;  // why the history could not be read; "" when it was
 };

@@ -72,7 +72,7 @@ after(() => {
 });
 
 // Opens the report in a fresh browser profile and collects everything that went wrong.
-async function openReport({ bypassCSP }) {
+async function openReport({ bypassCSP, hash = '' }) {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'resync-chromium-profile-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -89,7 +89,7 @@ async function openReport({ bypassCSP }) {
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('dialog', (dialog) => { dialogs.push(dialog.message()); dialog.dismiss().catch(() => {}); });
   page.on('request', (request) => { if (!request.url().startsWith('file://')) requests.push(request.url()); });
-  await page.goto('file://' + reportPath, { waitUntil: 'load' });
+  await page.goto('file://' + reportPath + hash, { waitUntil: 'load' });
   await page.waitForSelector('html[data-report-ready="true"]', { timeout: 30000 });
   const close = async () => {
     await context.close();
@@ -102,7 +102,21 @@ test('a failing scenario report opens in Chromium: timeline, anomalies, no error
   const browser = await openReport({ bypassCSP: false });
   try {
     const { page } = browser;
-    // The failure is open on load, with its timeline and anomaly table.
+    // Nothing opens by itself; the row carries the description and the root anomaly.
+    const index = await page.evaluate(() => ({
+      expanded: document.querySelectorAll('tr.scenario-row[aria-expanded="true"]').length,
+      description: document.querySelector('#row-0 .description')?.textContent,
+      rootLink: document.querySelector('#row-0 a.root-link')?.getAttribute('href'),
+      rootText: document.querySelector('#row-0 a.root-link')?.textContent,
+      worst: document.querySelector('#row-0 td.worst-client')?.textContent,
+    }));
+    assert.equal(index.expanded, 0, 'no scenario opens by itself');
+    assert.equal(index.description, failingScenario.description);
+    assert.match(index.rootLink ?? '', /^#report-xss-catch-up-race\/[a-z0-9-]+\/\d+$/);
+    assert.match(index.rootText ?? '', / at \d+ ms /);
+    assert.ok(index.worst, 'the worst client is named');
+    await page.click('#row-0 .scenario-name');
+    await page.waitForSelector('#timeline-0 svg.plot');
     const facts = await page.evaluate(() => ({
       rows: document.querySelectorAll('#summary-table tr.scenario-row').length,
       firstStatus: document.querySelector('#row-0').getAttribute('data-status'),
@@ -122,7 +136,7 @@ test('a failing scenario report opens in Chromium: timeline, anomalies, no error
     }));
     assert.equal(facts.rows, 1);
     assert.equal(facts.firstStatus, 'failed');
-    assert.equal(facts.expanded, 'true', 'the failing scenario opens by itself');
+    assert.equal(facts.expanded, 'true', 'a click opens the scenario');
     assert.equal(facts.lanes, 2 + 4, 'server, proxy and one lane per client');
     assert.deepEqual(facts.laneLabels, ['server', 'proxy (faults)', 'sender', 'fresh-1', 'fresh-2', 'bob']);
     assert.ok(facts.anomalyRows > 0, 'anomaly table has rows');
@@ -180,11 +194,55 @@ test('a failing scenario report opens in Chromium: timeline, anomalies, no error
   }
 });
 
+test('a deep link opens its scenario, client and time on load and on hashchange', { skip: chromiumMissing }, async () => {
+  const browser = await openReport({ bypassCSP: false, hash: '#report-xss-catch-up-race/bob/400' });
+  try {
+    const { page } = browser;
+    await page.waitForFunction(() => (document.querySelector('#timeline-0 svg.plot')?.getAttribute('viewBox') ?? '').length > 0);
+    const facts = await page.evaluate(() => {
+      const bob = document.querySelector('#clients-table-0 tr.client-row[data-client="bob"]');
+      const [x0, , width] = document.querySelector('#timeline-0 svg.plot').getAttribute('viewBox').split(' ').map(Number);
+      return { expanded: document.querySelector('#row-0').getAttribute('aria-expanded'), bobOpen: bob?.getAttribute('aria-expanded'), x0, width };
+    });
+    assert.equal(facts.expanded, 'true');
+    assert.equal(facts.bobOpen, 'true', 'the linked client\u2019s details are open');
+    assert.ok(facts.x0 <= 400 && 400 <= facts.x0 + facts.width, `the timeline shows 400 ms: ${facts.x0} + ${facts.width}`);
+    await page.evaluate(() => { window.location.hash = '#report-xss-catch-up-race/fresh-1/700'; });
+    await page.waitForFunction(() => document.querySelector('#clients-table-0 tr.client-row[data-client="fresh-1"]')?.getAttribute('aria-expanded') === 'true');
+    assert.deepEqual(browser.problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('search filters rows; headers sort by keyboard with aria-sort', { skip: chromiumMissing }, async () => {
+  const browser = await openReport({ bypassCSP: false });
+  try {
+    const { page } = browser;
+    await page.fill('#scenario-search', 'tutorial-mode server races');
+    assert.equal(await page.locator('#row-0').isVisible(), true, 'the description matches');
+    await page.fill('#scenario-search', 'no-such-scenario-text');
+    assert.equal(await page.locator('#row-0').isHidden(), true);
+    await page.fill('#scenario-search', '');
+    assert.equal(await page.locator('#row-0').isVisible(), true);
+    await page.focus('#summary-table thead th:nth-child(2) button.sort');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getAttribute('#summary-table thead th:nth-child(2)', 'aria-sort'), 'ascending');
+    await page.keyboard.press(' ');
+    assert.equal(await page.getAttribute('#summary-table thead th:nth-child(2)', 'aria-sort'), 'descending');
+    assert.deepEqual(browser.problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
 test('escaping alone keeps the payload inert (Content-Security-Policy bypassed)', { skip: chromiumMissing }, async () => {
   const browser = await openReport({ bypassCSP: true });
   try {
     const { page } = browser;
-    // Open every client's details, so every rendered message is on the page.
+    // Open the scenario and every client's details, so every rendered message is on the page.
+    await page.click('#row-0 .scenario-name');
+    await page.waitForSelector('#clients-table-0');
     await page.evaluate(() => {
       document.querySelectorAll('#clients-table-0 tr.client-row:not(.open)').forEach((row) => row.click());
     });

@@ -150,7 +150,7 @@ TEST(HtmlReportPage, TextFromServersAndScenariosStaysText) {
   EXPECT_EQ(blocks[0]["name"], "<svg onload=alert(1)>");
   EXPECT_EQ(blocks[0]["history"], "runs/<b>/history.jsonl");
   EXPECT_EQ(blocks[0]["clients"][0]["name"], "\"><script>window.__xss=1</script>");
-  EXPECT_EQ(blocks[0]["clients"][0]["comparison"]["rows"][0][1], "<img src=x onerror=alert(1)>\u2028<!--");
+  EXPECT_EQ(blocks[0]["clients"][0]["diff"]["runs"][0][7], "<img src=x onerror=alert(1)>\u2028<!--");
   EXPECT_EQ(blocks[0]["server_error_output"], "</script><script>alert(2)</script>");
 }
 

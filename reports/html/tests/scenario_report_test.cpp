@@ -24,7 +24,8 @@ TEST(ScenarioSummary, SaysWhatHappenedAndWhetherItWasExpected) {
   EXPECT_EQ(summary.verdict, "invalid");
   EXPECT_EQ(summary.expected, "valid");
   EXPECT_EQ(summary.status, checker::CheckStatus::failed);
-  EXPECT_NE(summary.headline.find("duplicated 1"), std::string::npos) << summary.headline;
+  // The row shows verdict and expectation in their own columns: the headline adds only why.
+  EXPECT_EQ(summary.headline, "reported but not expected: duplicated, reordered");
   EXPECT_EQ(summary.anomaly_counts[static_cast<std::size_t>(checker::AnomalyKind::duplicated)], 1u);
   EXPECT_EQ(summary.anomaly_counts[static_cast<std::size_t>(checker::AnomalyKind::reordered)], 1u);
   EXPECT_EQ(summary.clients, 2u);
@@ -33,6 +34,43 @@ TEST(ScenarioSummary, SaysWhatHappenedAndWhetherItWasExpected) {
   EXPECT_EQ(summary.duration_ms, 600);
   EXPECT_EQ(summary.seed, "18446744073709551615");
   EXPECT_EQ(summary.mode, "sim");
+}
+
+TEST(ScenarioTriage, WithoutRootCausesTheEarliestAnomalyIsTheRootAndTheWorstClientHasTheMost) {
+  const ScenarioReport report = report_of(testing::race_after_reconnect());
+  ASSERT_TRUE(report.triage.root);
+  const RootLine& root = *report.triage.root;
+  EXPECT_EQ(root.client, "bob");
+  EXPECT_EQ(root.t_ms, 511) << "id 4 after 5 (the reordering) is the earliest anomaly; the copy of 5 comes at 512";
+  EXPECT_EQ(report.triage.worst_client, "bob");
+  EXPECT_EQ(report.triage.worst_client_anomalies, 2u);
+  EXPECT_EQ(report.details["triage"]["root"]["link"], "#race-after-reconnect/bob/511");
+  EXPECT_NE(root_line_text(root).find("bob \u00B7 "), std::string::npos) << root_line_text(root);
+}
+
+TEST(ScenarioTriage, TheCheckersRootCauseWinsOverTheEarliestAnomaly) {
+  const history::History history = testing::race_after_reconnect().build();
+  checker::CheckResult result = checker::check_history(history);
+  checker::RootCause cause;
+  cause.kind = checker::AnomalyKind::reordered;
+  cause.client = "alice";
+  cause.t_ms = 42;
+  cause.span_first_id = 101;
+  cause.span_last_id = 1074;
+  cause.active_fault = "reset_peer \"bob-link\"";
+  cause.explanation = "alice received ids 101..1074 after 1075";
+  result.root_causes = {cause, cause};
+  const ScenarioTriage triage = build_scenario_report(history, result, "h.jsonl").triage;
+  ASSERT_TRUE(triage.root);
+  EXPECT_EQ(root_line_text(*triage.root),
+            "alice \u00B7 reordered \u00B7 ids 101..1074 \u00B7 at 42 ms \u00B7 during reset_peer \"bob-link\" \u00B7 "
+            "alice received ids 101..1074 after 1075");
+  EXPECT_EQ(triage.root->other_causes, 1u);
+}
+
+TEST(ScenarioTriage, DeepLinksEncodeEveryPart) {
+  EXPECT_EQ(deep_link("reconnect-storm", "bob", 4800), "#reconnect-storm/bob/4800");
+  EXPECT_EQ(deep_link("a/b c", "", 0), "#a%2Fb%20c//0");
 }
 
 TEST(ScenarioDetails, CarryReplayCommandsAndTheAnomalyTable) {
@@ -91,23 +129,25 @@ TEST(ScenarioDetails, AKillOnATriggerIsMarkedOnTheServerLaneWithWhatMatched) {
   EXPECT_NE(texts[0].find("SIGKILL on a trigger: the 5th Socket.IO ACK downstream"), std::string::npos) << texts[0];
 }
 
-TEST(ScenarioDetails, ClientComparisonHighlightsTheFirstDivergence) {
+TEST(ScenarioDetails, ClientDiffAlignsTheRenderedListWithTheLog) {
   const json clients = report_of(testing::race_after_reconnect()).details["clients"];
   ASSERT_EQ(clients.size(), 2u);
-  EXPECT_EQ(clients[0]["comparison"]["first_divergence"], nullptr);
+  EXPECT_EQ(clients[0]["diff"]["first_difference"], nullptr);
+  EXPECT_EQ(clients[0]["diff"]["runs"], json::parse(R"([["equal", 5, 0, 0, 1, 5, null, null, null]])"));
   const json& bob = clients[1];
   EXPECT_EQ(bob["name"], "bob");
-  EXPECT_EQ(bob["comparison"]["first_divergence"], 3);
-  EXPECT_EQ(bob["comparison"]["divergence"], "position 3: rendered id 5 where the log has id 4");
-  EXPECT_EQ(bob["comparison"]["rows"].size(), 6u);
-  EXPECT_EQ(bob["comparison"]["rows"][5], json::parse(R"([5, "five", null, null])"));
+  // bob rendered 1, 2, 3, 5, 4, 5: the early 5 is a copy; 4 and 5 are in place.
+  EXPECT_EQ(bob["diff"]["first_difference"], 1);
+  EXPECT_EQ(bob["diff"]["runs"], json::parse(R"([["equal", 3, 0, 0, 1, 3, null, null, null],
+                                                  ["duplicate", 1, 3, 4, 5, 5, 5, "five", "five"],
+                                                  ["equal", 2, 4, 3, 4, 5, null, null, null]])"));
   EXPECT_EQ(bob["lists"]["duplicated"]["total"], 1);
   EXPECT_EQ(bob["lists"]["reordered"]["items"][0][0], 4);
   EXPECT_EQ(bob["latency"]["p50"], 11);
   EXPECT_EQ(bob["resyncs"], json::parse("[[0, 2, 120]]"));
 }
 
-TEST(ScenarioDetails, LongListsAreCappedAroundTheDivergenceWithTotals) {
+TEST(ScenarioDetails, OneLostMessageInALongListIsOneLostRunBetweenTwoEqualRuns) {
   testing::TimedHistory timed({"reader"});
   std::vector<history::CommittedMessage> log;
   timed.connects(0, "reader");
@@ -117,11 +157,12 @@ TEST(ScenarioDetails, LongListsAreCappedAroundTheDivergenceWithTotals) {
   }
   timed.committed(log).finishes(2000);
   const json reader = report_of(timed).details["clients"][0];
-  EXPECT_EQ(reader["comparison"]["first_divergence"], 499);
-  EXPECT_EQ(reader["comparison"]["start"], 479);
-  EXPECT_EQ(reader["comparison"]["rows"].size(), 150u);
-  EXPECT_EQ(reader["comparison"]["rendered_total"], 999);
-  EXPECT_EQ(reader["comparison"]["log_total"], 1000);
+  EXPECT_EQ(reader["diff"]["runs"], json::parse(R"([["equal", 499, 0, 0, 1, 499, null, null, null],
+                                                     ["lost", 1, null, 499, 500, 500, null, null, "m500"],
+                                                     ["equal", 500, 499, 500, 501, 1000, null, null, null]])"));
+  EXPECT_EQ(reader["diff"]["rendered_total"], 999);
+  EXPECT_EQ(reader["diff"]["log_total"], 1000);
+  EXPECT_EQ(reader["diff"]["rows_per_kind"], json::parse(R"({"equal": 999, "lost": 1})"));
   EXPECT_EQ(reader["lists"]["lost"]["total"], 1);
 }
 
