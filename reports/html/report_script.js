@@ -804,6 +804,10 @@
   }
 
   // ---------- anomaly table ----------
+  // How much of the run around an anomaly its "flow" button shows: more before it, where
+  // its cause (a cut, a reconnect) usually is.
+  var anomaly_flow_window_before_ms = 400;
+  var anomaly_flow_window_after_ms = 100;
   function renderAnomalyTable(container, data, scenarioIndex, timeline) {
     var anomalies = data.anomalies;
     var heading = el('h3', null, 'Anomalies (' + anomalies.total + ')');
@@ -828,6 +832,19 @@
       append(tr, kindCell, el('td', null, row[1] || '(run)'), el('td', 'number', row[2] === null ? '' : row[2]));
       var when = el('td');
       append(when, timeLink(row[3], function () { timeline.showTime(row[3]); }));
+      if (row[3] !== null && window.resyncFlow) {
+        // The message-flow diagram around the moment, following the anomaly's id.
+        var flowLink = el('button', 'time-link flow-link', 'flow');
+        flowLink.type = 'button';
+        flowLink.title = 'show ' + formatMs(row[3]) + ' on the message-flow diagram' + (row[2] === null ? '' : ', following id ' + row[2]);
+        flowLink.addEventListener('click', function () {
+          window.resyncFlow.zoomTo(scenarioIndex, row[3] - anomaly_flow_window_before_ms, row[3] + anomaly_flow_window_after_ms,
+                                   row[2] === null ? undefined : row[2]);
+          var flow = document.getElementById('flow-' + scenarioIndex);
+          if (flow) flow.scrollIntoView({ block: 'center' });
+        });
+        append(when, document.createTextNode(' '), flowLink);
+      }
       append(tr, when, el('td', 'detail', row[4]));
       append(body, tr);
     });

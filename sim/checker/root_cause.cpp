@@ -7,6 +7,8 @@
 #include <tuple>
 #include <string_view>
 
+#include "common/invariant.hpp"
+
 namespace resync::checker {
 namespace {
 
@@ -364,10 +366,9 @@ class CauseFinder {
     }
     for (std::size_t index = 0; index < owners.size(); ++index) {
       // A broken grouping would hide an anomaly from the lead line or show it twice.
-      if (owners[index] != (makes_run_invalid(inputs_.anomalies[index].kind) ? 1U : 0U)) {
-        throw std::logic_error("root causes: anomaly " + std::to_string(index) + " belongs to " +
-                               std::to_string(owners[index]) + " causes");
-      }
+      RESYNC_ASSERT(owners[index] == (makes_run_invalid(inputs_.anomalies[index].kind) ? 1U : 0U),
+                    "root causes: anomaly " + std::to_string(index) + " belongs to " + std::to_string(owners[index]) +
+                        " causes, not exactly one");
     }
   }
 

@@ -151,7 +151,8 @@ test('the JUnit XML has the common schema structure and its counts add up', () =
   }
   const failure = childrenNamed(failures[0], 'failure')[0];
   assert.equal(failures[0].attributes.name, 'report-junit-failing');
-  assert.match(failure.attributes.message, /^invalid \(expected valid\)/);
+  // The message leads with the root cause, then the verdict.
+  assert.match(failure.attributes.message, /^root cause \(first of \d+\): .* — invalid \(expected valid\)/);
   assert.equal(failure.attributes.type, 'invalid');
   assert.match(failure.text, /replay/);
 });
