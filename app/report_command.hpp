@@ -3,6 +3,8 @@
 // from history files (or directories of them), read and checked again offline. Exit code:
 // 0 the report was written and every history was readable; 2 otherwise (an unreadable
 // history is still listed in the report, as unknown, with the reason).
+// `resync report --compare DIR_A DIR_B -o FILE`: two runs' `--report` directories side by
+// side (reports/html/run_comparison.hpp); the same exit codes.
 #include <ostream>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@ namespace resync::reports {
 
 struct ReportCommandOptions {
   std::vector<std::string> history_paths;
+  std::vector<std::string> compare_directories;  // --compare DIR_A DIR_B
   std::string output_path = "report.html";
   std::string title = "Resync report";
 };

@@ -108,5 +108,53 @@ TEST_F(ReportCommandTest, AnUnwritableOutputExitsTwo) {
   EXPECT_NE(err.str().find("cannot write"), std::string::npos) << err.str();
 }
 
+TEST_F(ReportCommandTest, ComparesTwoRunDirectoriesByScenario) {
+  // Run A: the race fails (expected valid) and `calm` passes; run B expects the race's
+  // anomalies (so it passes) and has a scenario A does not.
+  testing::TimedHistory expected_race = testing::race_after_reconnect();
+  expected_race.expect(sim::Verdict::invalid, {"duplicated", "reordered"});
+  const auto calm = [](const std::string& name) {
+    testing::TimedHistory history({"alice"}, name);
+    history.expect(sim::Verdict::valid).connects(0, "alice").sends(10, "alice", "hi").renders(11, "alice", 1, "hi");
+    history.committed({{1, "hi", std::nullopt}}).finishes(20);
+    return history;
+  };
+  write("a/runs/1-race/history.jsonl", testing::race_after_reconnect().text());
+  write("a/runs/2-calm/history.jsonl", calm("calm").text());
+  write("b/runs/1-race/history.jsonl", expected_race.text());
+  write("b/runs/2-calm/history.jsonl", calm("calm").text());
+  write("b/runs/3-extra/history.jsonl", calm("extra").text());
+  ReportCommandOptions options;
+  options.compare_directories = {(directory_ / "a").string(), (directory_ / "b").string()};
+  options.output_path = (directory_ / "compare.html").string();
+  std::ostringstream out, err;
+  ASSERT_EQ(run_report_command(options, out, err), 0) << err.str();
+  EXPECT_NE(out.str().find("3 scenarios: 1 changed, 0 only in A, 1 only in B, 1 unchanged"), std::string::npos) << out.str();
+  const std::string page = read(options.output_path);
+  EXPECT_NE(page.find("<tr data-change=\"changed\"><th scope=\"row\">race-after-reconnect</th>"), std::string::npos);
+  EXPECT_NE(page.find("root: bob"), std::string::npos);  // A's root anomaly of the race
+  EXPECT_NE(page.find("<tr data-change=\"only-in-B\"><th scope=\"row\">extra</th>"), std::string::npos);
+}
+
+TEST_F(ReportCommandTest, CompareRefusesWhatIsNotTwoRunDirectories) {
+  std::ostringstream out, err;
+  ReportCommandOptions options;
+  options.output_path = (directory_ / "compare.html").string();
+  options.compare_directories = {(directory_ / "missing").string(), (directory_ / "runs").string()};
+  EXPECT_EQ(run_report_command(options, out, err), 2);
+  EXPECT_NE(err.str().find("is not a directory: give two directories written by `resync run --report DIR`"),
+            std::string::npos)
+      << err.str();
+  err.str("");
+  options.compare_directories = {(directory_ / "runs").string(), (directory_ / "runs").string()};
+  EXPECT_EQ(run_report_command(options, out, err), 2);  // runs/1 is empty: no histories
+  EXPECT_NE(err.str().find("no history files (*.jsonl) found there"), std::string::npos) << err.str();
+  err.str("");
+  options.history_paths = {"x.jsonl"};
+  EXPECT_EQ(run_report_command(options, out, err), 2);
+  EXPECT_NE(err.str().find("--compare takes exactly two directories and no histories"), std::string::npos) << err.str();
+  EXPECT_FALSE(std::filesystem::exists(options.output_path));
+}
+
 }  // namespace
 }  // namespace resync::reports

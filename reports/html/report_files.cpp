@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <system_error>
 
 #include <nlohmann/json.hpp>
@@ -61,7 +62,7 @@ std::vector<std::string> scenario_steps_from_file(const std::string& scenario_pa
   return steps;
 }
 
-std::string write_report_file(const ReportPage& page, const std::filesystem::path& path) {
+std::string write_file_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write) {
   std::error_code error;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
   std::filesystem::path temporary = path;
@@ -69,13 +70,17 @@ std::string write_report_file(const ReportPage& page, const std::filesystem::pat
   {
     std::ofstream output(temporary, std::ios::binary | std::ios::trunc);
     if (!output) return "cannot write '" + temporary.string() + "' (check the directory exists and is writable)";
-    write_html_report(page, output, path.parent_path());
+    write(output);
     output.flush();
     if (!output) return "writing '" + temporary.string() + "' failed (disk full?)";
   }
   std::filesystem::rename(temporary, path, error);
   if (error) return "cannot rename '" + temporary.string() + "' to '" + path.string() + "': " + error.message();
   return "";
+}
+
+std::string write_report_file(const ReportPage& page, const std::filesystem::path& path) {
+  return write_file_atomically(path, [&](std::ostream& output) { write_html_report(page, output, path.parent_path()); });
 }
 
 std::string write_run_report(const std::vector<checker::ScenarioOutcome>& outcomes, const std::filesystem::path& path) {

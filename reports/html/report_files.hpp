@@ -2,7 +2,9 @@
 // The file side of the HTML report, shared by `resync report`, `resync run --report` and
 // `resync fuzz --report`: finding and reading histories, and writing the page.
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -27,8 +29,11 @@ std::optional<ReproducerInfo> reproducer_next_to(const std::string& history_path
 // The timeline of a scenario file, one compact JSON object per step; empty when unreadable.
 std::vector<std::string> scenario_steps_from_file(const std::string& scenario_path);
 
-// Writes the page to `path` (parent directories are created) through a temporary file, so
-// a reader never sees half a report. Returns "" on success, otherwise why not.
+// Writes `path` (parent directories are created) through a temporary file, so a reader
+// never sees half a page. Returns "" on success, otherwise why not.
+std::string write_file_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write);
+
+// The report page, written with write_file_atomically.
 std::string write_report_file(const ReportPage& page, const std::filesystem::path& path);
 
 // `resync run --report DIR`: the report of a run, from the histories its outcomes name.
