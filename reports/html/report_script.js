@@ -228,8 +228,13 @@
       data.clients.forEach(function (entry, clientIndex) { if (entry.name === client) openClient(scenarioIndex, clientIndex, false); });
     }
     var timeline = timelines[scenarioIndex];
-    if (timeline && t !== null && isFinite(t)) timeline.showTime(t);
-    else row.scrollIntoView({ block: 'start' });
+    if (timeline && t !== null && isFinite(t)) {
+      timeline.showTime(t);
+      // The message-flow diagram shows the same moment, so the link reaches it on both views.
+      if (window.resyncFlow) window.resyncFlow.zoomTo(Number(scenarioIndex), t - anomaly_flow_window_before_ms, t + anomaly_flow_window_after_ms);
+    } else {
+      row.scrollIntoView({ block: 'start' });
+    }
   }
 
   // ---------- scenario details ----------

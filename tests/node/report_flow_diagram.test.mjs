@@ -275,6 +275,8 @@ test('a 10,000-message scenario: bins zoomed out, bounded exact arrows zoomed in
     // scenario, as a link from JUnit or a root cause would. Time to interactive: from
     // navigation start until that scenario's flow diagram is drawn.
     for (const kind of ['cold', 'warm', 'warm']) {
+      // Leave the page first: a goto to the same URL and fragment would not load it again.
+      await page.goto('about:blank');
       await page.goto('file://' + reports.big + '#flow-10000-messages', { waitUntil: 'load' });
       await page.waitForSelector('html[data-report-ready="true"]', { timeout: 60000 });
       const times = await page.evaluate(() => ({
@@ -289,7 +291,17 @@ test('a 10,000-message scenario: bins zoomed out, bounded exact arrows zoomed in
       loads.map((load) => `${load.kind} ${load.ms.toFixed(0)} ms`).join(', ') + ` (target warm < 1000 ms)`);
     assert.ok(warm < TIME_TO_INTERACTIVE_MS_MAX, `warm time to interactive ${warm} ms`);
 
+    // A deep link to a moment (what a root cause links to) zooms the diagram there too.
+    await page.goto('about:blank');
+    await page.goto('file://' + reports.big + '#flow-10000-messages/bob/5000', { waitUntil: 'load' });
+    await page.waitForSelector('html[data-report-ready="true"]', { timeout: 60000 });
     let facts = await flowFacts(page);
+    assert.ok(facts.view[0] < 5000 && facts.view[1] > 5000 && facts.view[1] - facts.view[0] <= 600, facts.view.join());
+
+    await page.goto('about:blank');
+    await page.goto('file://' + reports.big + '#flow-10000-messages', { waitUntil: 'load' });
+    await page.waitForSelector('html[data-report-ready="true"]', { timeout: 60000 });
+    facts = await flowFacts(page);
     assert.equal(facts.mode, 'bins', 'zoomed out: counts per bin');
     assert.equal(facts.drawn, 0);
     assert.ok(facts.bins > 0);
