@@ -31,7 +31,7 @@
 
   // The page's DOM helpers and formatting, lent by report_script.js (resyncFlow.connect),
   // so both drawings build their nodes the same way.
-  var el, svgEl, formatMs;
+  var el, svgEl, formatMs, toolbarButton;
   function titled(node, text) { var title = svgEl('title'); title.textContent = text; node.appendChild(title); return node; }
   // First event index (of `fields` numbers each, time first) at or after t.
   function lowerBound(flat, fields, t) {
@@ -61,15 +61,7 @@
     var heading = el('h3', null, 'Message flow');
     root.appendChild(heading);
     var toolbar = el('div', 'timeline-toolbar flow-toolbar');
-    function button(label, title, action) {
-      var node = el('button', null, label);
-      node.type = 'button';
-      node.title = title;
-      node.setAttribute('aria-label', title);
-      node.addEventListener('click', action);
-      toolbar.appendChild(node);
-      return node;
-    }
+    function button(label, title, action) { return toolbarButton(toolbar, label, title, action); }
     button('+', 'Zoom the flow diagram in', function () { zoom(0.5); });
     button('\u2212', 'Zoom the flow diagram out', function () { zoom(2); });
     button('\u25C0', 'Pan the flow diagram left', function () { setView(view.t0 - (view.t1 - view.t0) / 3, view.t1 - (view.t1 - view.t0) / 3); });
@@ -406,6 +398,7 @@
       el = page.el;
       svgEl = page.svgEl;
       formatMs = page.formatMs;
+      toolbarButton = page.toolbarButton;
     },
     // One click from an anomaly to its evidence: opens the scenario when closed, shows
     // [t_from, t_to] (with a margin) and follows `id` when given.

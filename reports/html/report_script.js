@@ -54,6 +54,16 @@
     return minutes + ' min ' + ((ms - minutes * 60000) / 1000).toFixed(0) + ' s';
   }
   function plural(count, word) { return count + ' ' + word + (count === 1 ? '' : 's'); }
+  // A toolbar button named for screen readers as well as by its tooltip.
+  function toolbarButton(toolbar, label, title, action) {
+    var button = el('button', null, label);
+    button.type = 'button';
+    button.title = title;
+    button.setAttribute('aria-label', title);
+    button.addEventListener('click', action);
+    append(toolbar, button);
+    return button;
+  }
   // A time that moves the timeline there: a real button, so Tab reaches it and Enter works.
   function timeLink(t, action) {
     var button = el('button', 'time-link', formatMs(t));
@@ -411,15 +421,7 @@
     var root = el('div', 'timeline');
     root.id = 'timeline-' + scenarioIndex;
     var toolbar = el('div', 'timeline-toolbar');
-    function toolButton(label, title, action) {
-      var button = el('button', null, label);
-      button.type = 'button';
-      button.title = title;
-      button.setAttribute('aria-label', title);
-      button.addEventListener('click', action);
-      append(toolbar, button);
-      return button;
-    }
+    function toolButton(label, title, action) { return toolbarButton(toolbar, label, title, action); }
     var viewText = el('span', 'view-text');
     toolButton('+', 'Zoom in', function () { zoomAt(view.x0 + view.w / 2, 0.5); });
     toolButton(MINUS, 'Zoom out', function () { zoomAt(view.x0 + view.w / 2, 2); });
@@ -1168,7 +1170,7 @@
     mark('resync-report-script-start');
     // resyncFlow.zoomTo opens a scenario that is still closed; the diagram uses our helpers.
     if (window.resyncFlow) {
-      window.resyncFlow.connect({ openScenario: function (index) { toggleScenario(String(index), true); }, el: el, svgEl: svgEl, formatMs: formatMs });
+      window.resyncFlow.connect({ openScenario: function (index) { toggleScenario(String(index), true); }, el: el, svgEl: svgEl, formatMs: formatMs, toolbarButton: toolbarButton });
     }
     var filters = document.querySelectorAll('.filters .filter');
     for (var index = 0; index < filters.length; index++) {
