@@ -195,6 +195,11 @@ int run_fuzz_command(const FuzzCommandOptions& options, std::ostream& out, std::
       err << "resync fuzz: --shard K/N splits a fixed number of runs: add --runs R (the same R on every shard)\n";
       return 2;
     }
+    if (options.report_directory) {
+      err << "resync fuzz: --report is written by `resync fuzz merge ... --report DIR`, which sees every shard; "
+             "drop it from --shard runs\n";
+      return 2;
+    }
     campaign.shard = shard.shard;
   }
 

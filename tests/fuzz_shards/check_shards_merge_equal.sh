@@ -40,6 +40,7 @@ expect_usage_error() {  # expect_usage_error WHAT TEXT_IN_STDERR COMMAND...
 expect_usage_error "shard 0/4" "K must be between 1 and N" "$resync" "${campaign[@]}" --shard 0/4 --out "$work/bad"
 expect_usage_error "shard 5/4" "K must be between 1 and N" "$resync" "${campaign[@]}" --shard 5/4 --out "$work/bad"
 expect_usage_error "shard 1-4" "has no '/'" "$resync" "${campaign[@]}" --shard 1-4 --out "$work/bad"
+expect_usage_error "shard with --report" "drop it from --shard runs" "$resync" "${campaign[@]}" --shard 1/4 --report "$work/bad-report" --out "$work/bad"
 expect_usage_error "shard without --runs" "add --runs R" "$resync" fuzz --shard 1/4 --time-budget 1s --out "$work/bad"
 expect_usage_error "a missing shard" "missing: 4/4" \
   "$resync" fuzz merge "$work"/shards/shard-{1,2,3}-of-4.json --out "$work/bad"
