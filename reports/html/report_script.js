@@ -843,6 +843,7 @@
         // The message-flow diagram around the moment, following the anomaly's id.
         var flowLink = el('button', 'time-link flow-link', 'flow');
         flowLink.type = 'button';
+        flowLink.setAttribute('data-t', String(row[3]));
         flowLink.title = 'show ' + formatMs(row[3]) + ' on the message-flow diagram' + (row[2] === null ? '' : ', following id ' + row[2]);
         flowLink.addEventListener('click', function () {
           window.resyncFlow.zoomTo(scenarioIndex, row[3] - anomaly_flow_window_before_ms, row[3] + anomaly_flow_window_after_ms,
