@@ -17,7 +17,9 @@ import { needsEmbeddedServer, readScenario, runResync, scenariosDir, serverComma
 // Established over seven release runs of the suite with --jobs 2 on the 2-core machine (other
 // work running): the same verdict every time. A verdict is the status and the anomaly kinds.
 // These scenarios have no client (re)connecting while messages flow, or a race whose outcome
-// does not move (the replay-cut ones).
+// does not move (the replay-cut ones). server-down-while-clients-send is not among them: both
+// clients reconnect after the restart while alice flushes her buffered sends, and CI saw bob's
+// catch-up meet those broadcasts (invalid: duplicated) in one run of two.
 const stable = new Map([
   ['acked-emits-into-blackhole', 'valid'],
   ['baseline-no-faults', 'valid'],
@@ -31,7 +33,6 @@ const stable = new Map([
   ['recovery-window-expired', 'valid'],
   ['recovery-within-window', 'valid'],
   ['reset-between-insert-and-broadcast-acked', 'valid'],
-  ['server-down-while-clients-send', 'valid: sent_unknown'],
   ['strict-recovery-twice-in-a-row', 'valid'],
   // socket.io's recovery replays before its CONNECT reply; a replay cut there is shown twice.
   ['strict-server-recovery-replay-cut', 'invalid: duplicated, recovery_repeat'],
