@@ -8,8 +8,6 @@
 namespace resync::fault_injector::testing {
 namespace {
 
-constexpr Direction kDown = Direction::downstream;
-constexpr Direction kUp = Direction::upstream;
 
 ConnectionPipeline make_pipeline() { return ConnectionPipeline(42, "test_proxy", 1); }
 

@@ -10,8 +10,6 @@
 namespace resync::fault_injector::testing {
 namespace {
 
-constexpr Direction kDown = Direction::downstream;
-constexpr Direction kUp = Direction::upstream;
 
 const std::string kUpgradeRequest =
     "GET /socket.io/?EIO=4&transport=websocket&tag=alice HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"

@@ -11,6 +11,9 @@
 
 namespace resync::fault_injector::testing {
 
+inline constexpr Direction kDown = Direction::downstream;
+inline constexpr Direction kUp = Direction::upstream;
+
 using namespace std::chrono_literals;
 
 inline ToxicSpec toxic_from_json(const nlohmann::json& body) {

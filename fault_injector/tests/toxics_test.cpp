@@ -8,8 +8,6 @@
 namespace resync::fault_injector::testing {
 namespace {
 
-constexpr Direction kDown = Direction::downstream;
-constexpr Direction kUp = Direction::upstream;
 
 TEST(ToxicRegistry, KnowsEveryToxicBySnakeCaseName) {
   for (const char* name : {"latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data",

@@ -10,6 +10,8 @@
 namespace resync::server {
 namespace {
 
+using testing::ids_between;
+
 // The test harness (core_harness.hpp) over an in-memory store, plus the chat-level steps
 // these tests repeat: connect with an offset, send a chat message, store rows directly.
 // A base listed first is built first and destroyed last: the store outlives the core.
@@ -40,12 +42,6 @@ class CoreDriver : private InMemoryStore, public testing::CoreHarness {
   std::vector<std::string> sent(SessionId session) { return packets(session); }
   std::int64_t stored_count() { return static_cast<std::int64_t>(store.read_range(0, 1'000'000, 1'000'000).size()); }
 };
-
-std::vector<std::int64_t> ids_between(std::int64_t first, std::int64_t last) {
-  std::vector<std::int64_t> ids;
-  for (std::int64_t id = first; id <= last; ++id) ids.push_back(id);
-  return ids;
-}
 
 TEST(ChatServerCore, OpenPacketCarriesTheConfiguredHeartbeat) {
   ServerConfig config;

@@ -17,6 +17,13 @@
 
 namespace resync::server::testing {
 
+// first, first + 1, ..., last
+inline std::vector<std::int64_t> ids_between(std::int64_t first, std::int64_t last) {
+  std::vector<std::int64_t> ids;
+  for (std::int64_t id = first; id <= last; ++id) ids.push_back(id);
+  return ids;
+}
+
 class CoreHarness {
  public:
   CoreHarness(ServerConfig config, MessageStore& store) : core_(config, store) {}

@@ -10,6 +10,8 @@
 namespace resync::server {
 namespace {
 
+using testing::ids_between;
+
 using testing::CoreHarness;
 
 ServerConfig config_with(PlantedBug bug) {
@@ -17,12 +19,6 @@ ServerConfig config_with(PlantedBug bug) {
   config.recovery_enabled = true;
   config.planted_bug = bug;
   return config;
-}
-
-std::vector<std::int64_t> ids_between(std::int64_t first, std::int64_t last) {
-  std::vector<std::int64_t> ids;
-  for (std::int64_t id = first; id <= last; ++id) ids.push_back(id);
-  return ids;
 }
 
 class PlantedBugCore : public ::testing::Test {

@@ -10,6 +10,8 @@
 namespace resync::server {
 namespace {
 
+using testing::ids_between;
+
 using testing::CoreHarness;
 
 ServerConfig recovery_config() {
@@ -17,12 +19,6 @@ ServerConfig recovery_config() {
   config.recovery_enabled = true;
   config.recovery.window_ms = 120000;
   return config;
-}
-
-std::vector<std::int64_t> ids_between(std::int64_t first, std::int64_t last) {
-  std::vector<std::int64_t> ids;
-  for (std::int64_t id = first; id <= last; ++id) ids.push_back(id);
-  return ids;
 }
 
 class RecoveryCore : public ::testing::Test {

@@ -11,9 +11,6 @@ namespace {
 // A target still running (a --target URL) may be writing: wait this long for its lock.
 constexpr int busy_timeout_ms = 2000;
 
-constexpr const char* tutorial_schema =
-    "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, client_offset TEXT UNIQUE, content TEXT)";
-
 std::optional<std::string> column_text(sqlite3_stmt* statement, int column) {
   if (sqlite3_column_type(statement, column) == SQLITE_NULL) return std::nullopt;
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
@@ -49,7 +46,7 @@ std::variant<std::vector<history::CommittedMessage>, std::string> read_target_da
   if (sqlite3_prepare_v2(connection.database, "SELECT id, content, client_offset FROM messages ORDER BY id;", -1,
                          &connection.statement, nullptr) != SQLITE_OK) {
     return "cannot read the table messages(id, content, client_offset) of the target's database " + path + ": " +
-           sqlite3_errmsg(connection.database) + " (the tutorial's schema is " + tutorial_schema + ")";
+           sqlite3_errmsg(connection.database) + " (the tutorial's schema is " + tutorial_messages_table_sql + ")";
   }
   std::vector<history::CommittedMessage> messages;
   int status = SQLITE_ROW;

@@ -15,6 +15,10 @@ namespace resync::sim {
 
 // A database with more rows than this is not a run's log (the scenario bounds allow 200,000
 // stored rows): an error, not a slow read of someone else's production file.
+// The table the reader expects (the tutorial's), as SQL.
+inline constexpr const char* tutorial_messages_table_sql =
+    "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, client_offset TEXT UNIQUE, content TEXT)";
+
 inline constexpr std::size_t target_database_rows_max = 1000000;
 
 // The rows in id order, or what went wrong in words that name the file and the fix.

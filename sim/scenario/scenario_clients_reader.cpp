@@ -14,7 +14,6 @@ using scenario_json::IntegerRule;
 using scenario_json::ObjectReader;
 namespace bounds = scenario_bounds;
 
-constexpr IntegerRule kMilliseconds{1, bounds::kDurationMsMax, "milliseconds"};
 constexpr IntegerRule kDelayMilliseconds{0, bounds::kDurationMsMax, "milliseconds"};
 const char* const kAllSelector = "all";
 
@@ -22,7 +21,7 @@ void read_acked_delivery(const nlohmann::json& value, const std::string& path, C
                          ScenarioErrors& errors) {
   ObjectReader acked(value, path, errors, "the acked delivery settings",
                      R"(write {"ack_timeout_ms": 2000, "retries": "unlimited"} or {} for the defaults)");
-  if (auto timeout = acked.integer("ack_timeout_ms", kMilliseconds)) client.ack_timeout_ms = *timeout;
+  if (auto timeout = acked.integer("ack_timeout_ms", kPositiveMilliseconds)) client.ack_timeout_ms = *timeout;
   if (const nlohmann::json* retries = acked.member("retries")) {
     if (retries->is_string() && retries->get_ref<const std::string&>() == "unlimited") {
       client.retries.reset();
@@ -70,7 +69,7 @@ void read_reconnection(const nlohmann::json& value, const std::string& path, Cli
   if (auto factor = reader.number("randomization_factor", {0.0, 1.0, "socket.io-client's randomizationFactor"})) {
     options.randomization_factor = *factor;
   }
-  if (auto timeout = reader.integer("connect_timeout_ms", kMilliseconds)) options.connect_timeout_ms = *timeout;
+  if (auto timeout = reader.integer("connect_timeout_ms", kPositiveMilliseconds)) options.connect_timeout_ms = *timeout;
   reader.reject_unknown_keys();
   if (options.delay_max_ms < options.delay_ms) {
     errors.add(reader.path_of("delay_max_ms"), std::to_string(options.delay_max_ms) + " (below delay_ms " +

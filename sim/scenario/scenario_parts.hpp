@@ -10,10 +10,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fault_injector/core/result.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/scenario/scenario_bounds.hpp"
 #include "sim/scenario/scenario_error.hpp"
+#include "sim/scenario/scenario_json_reader.hpp"
 
 namespace resync::sim::scenario_parts {
+
+// A delay or timeout that must be positive.
+inline constexpr scenario_json::IntegerRule kPositiveMilliseconds{1, scenario_bounds::kDurationMsMax, "milliseconds"};
+
+// The fault injector's parser error as a scenario error's text, without its HTTP framing
+// ("bad request body: ") since a scenario file is not a request (scenario_toxic_reader.cpp).
+std::string injector_message(const fault_injector::ApiError& error);
 
 // $.server (absent: the embedded server with its defaults).
 ServerSpec read_server(const nlohmann::json* value, ScenarioErrors& errors);

@@ -26,11 +26,6 @@ std::string kind_list() {
   return text;
 }
 
-std::string injector_message(const fi::ApiError& error) {
-  const std::string prefix = "bad request body: ";
-  return error.message.rfind(prefix, 0) == 0 ? error.message.substr(prefix.size()) : error.message;
-}
-
 }  // namespace
 
 std::optional<ProcessFaultTrigger> read_process_trigger(const nlohmann::json& value, const std::string& path,

@@ -13,7 +13,6 @@ using scenario_json::IntegerRule;
 using scenario_json::ObjectReader;
 namespace bounds = scenario_bounds;
 
-constexpr IntegerRule kMilliseconds{1, bounds::kDurationMsMax, "milliseconds"};
 // A queue smaller than one message would drop every client; above 1 GiB is a typo.
 constexpr IntegerRule kWriteQueueBytes{1024, 1024LL * 1024 * 1024, "bytes"};
 
@@ -83,13 +82,13 @@ ServerSpec read_server(const nlohmann::json* value, ScenarioErrors& errors) {
 
   if (auto delivery = reader.choice("delivery", {"strict", "tutorial"})) server.delivery = *delivery;
   if (auto durability = reader.choice("durability", {"full", "process-crash"})) server.durability = *durability;
-  if (auto interval = reader.integer("ping_interval_ms", kMilliseconds)) server.ping_interval_ms = *interval;
-  if (auto timeout = reader.integer("ping_timeout_ms", kMilliseconds)) server.ping_timeout_ms = *timeout;
+  if (auto interval = reader.integer("ping_interval_ms", kPositiveMilliseconds)) server.ping_interval_ms = *interval;
+  if (auto timeout = reader.integer("ping_timeout_ms", kPositiveMilliseconds)) server.ping_timeout_ms = *timeout;
   if (auto preload = reader.integer("preload_messages", {0, bounds::kPreloadMessagesMax, "rows stored before the run"})) {
     server.preload_messages = *preload;
   }
   if (auto recovery = reader.boolean("recovery")) server.recovery = *recovery;
-  if (auto window = reader.integer("recovery_window_ms", kMilliseconds)) server.recovery_window_ms = *window;
+  if (auto window = reader.integer("recovery_window_ms", kPositiveMilliseconds)) server.recovery_window_ms = *window;
   if (auto queue = reader.integer("write_queue_bytes_max", kWriteQueueBytes)) {
     server.write_queue_bytes_max = static_cast<std::size_t>(*queue);
   }

@@ -19,12 +19,6 @@ namespace fi = resync::fault_injector;
 const std::vector<std::string> kToxicKeys = {"type", "stream", "toxicity", "attributes", "target", "trigger"};
 const char* const kToxicFix = "see the toxic reference in docs/SCENARIOS.md";
 
-std::string injector_message(const fi::ApiError& error) {
-  const std::string prefix = "bad request body: ";
-  if (error.message.rfind(prefix, 0) == 0) return error.message.substr(prefix.size());
-  return error.message;
-}
-
 std::string toxic_type_names() {
   std::string names;
   for (const fi::ToxicType& type : fi::all_toxic_types()) {
@@ -160,6 +154,12 @@ void check_target_tag(const nlohmann::json& toxic, const std::string& path, cons
 }
 
 }  // namespace
+
+std::string injector_message(const fi::ApiError& error) {
+  const std::string prefix = "bad request body: ";
+  if (error.message.rfind(prefix, 0) == 0) return error.message.substr(prefix.size());
+  return error.message;
+}
 
 std::optional<nlohmann::json> read_toxic(const nlohmann::json& toxic, const std::string& path,
                                          const std::string& fault_name, const ClientRoster& roster,

@@ -44,18 +44,18 @@ class BandwidthToxic final : public Toxic {
   std::array<std::int64_t, 2> link_free_at_ns_{};
 };
 
-Result<nlohmann::json> normalize(const nlohmann::json& attributes) {
+Result<nlohmann::json> normalize_bandwidth(const nlohmann::json& attributes) {
   AttributeReader reader(attributes);
   reader.non_negative_integer("rate", 0);
   return reader.finish();
 }
 
-std::shared_ptr<Toxic> create(const nlohmann::json& attributes, const ToxicPlacement& /*placement*/) {
+std::shared_ptr<Toxic> create_bandwidth(const nlohmann::json& attributes, const ToxicPlacement& /*placement*/) {
   return std::make_shared<BandwidthToxic>(attributes.at("rate").get<std::int64_t>());
 }
 
 }  // namespace
 
-ToxicType bandwidth_toxic_type() { return {"bandwidth", &normalize, &create}; }
+ToxicType bandwidth_toxic_type() { return {"bandwidth", &normalize_bandwidth, &create_bandwidth}; }
 
 }  // namespace resync::fault_injector

@@ -22,17 +22,17 @@ class CloseToxic final : public Toxic {
   ToxicPlacement placement_;
 };
 
-Result<nlohmann::json> normalize(const nlohmann::json& attributes) {
+Result<nlohmann::json> normalize_close(const nlohmann::json& attributes) {
   AttributeReader reader(attributes);
   return reader.finish();
 }
 
-std::shared_ptr<Toxic> create(const nlohmann::json&, const ToxicPlacement& placement) {
+std::shared_ptr<Toxic> create_close(const nlohmann::json&, const ToxicPlacement& placement) {
   return std::make_shared<CloseToxic>(placement);
 }
 
 }  // namespace
 
-ToxicType close_toxic_type() { return {"close", &normalize, &create}; }
+ToxicType close_toxic_type() { return {"close", &normalize_close, &create_close}; }
 
 }  // namespace resync::fault_injector

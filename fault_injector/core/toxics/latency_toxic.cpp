@@ -36,14 +36,14 @@ class LatencyToxic final : public Toxic {
   std::array<Instant, 2> previous_release_{};
 };
 
-Result<nlohmann::json> normalize(const nlohmann::json& attributes) {
+Result<nlohmann::json> normalize_latency(const nlohmann::json& attributes) {
   AttributeReader reader(attributes);
   reader.non_negative_integer("latency", 0);
   reader.non_negative_integer("jitter", 0);
   return reader.finish();
 }
 
-std::shared_ptr<Toxic> create(const nlohmann::json& attributes, const ToxicPlacement& placement) {
+std::shared_ptr<Toxic> create_latency(const nlohmann::json& attributes, const ToxicPlacement& placement) {
   return std::make_shared<LatencyToxic>(
       LatencyAttributes{attributes.at("latency").get<std::int64_t>(), attributes.at("jitter").get<std::int64_t>()},
       placement.seed);
@@ -51,6 +51,6 @@ std::shared_ptr<Toxic> create(const nlohmann::json& attributes, const ToxicPlace
 
 }  // namespace
 
-ToxicType latency_toxic_type() { return {"latency", &normalize, &create}; }
+ToxicType latency_toxic_type() { return {"latency", &normalize_latency, &create_latency}; }
 
 }  // namespace resync::fault_injector

@@ -36,18 +36,18 @@ class LimitDataToxic final : public Toxic {
   bool ended_ = false;
 };
 
-Result<nlohmann::json> normalize(const nlohmann::json& attributes) {
+Result<nlohmann::json> normalize_limit_data(const nlohmann::json& attributes) {
   AttributeReader reader(attributes);
   reader.non_negative_integer("bytes", 0);
   return reader.finish();
 }
 
-std::shared_ptr<Toxic> create(const nlohmann::json& attributes, const ToxicPlacement& placement) {
+std::shared_ptr<Toxic> create_limit_data(const nlohmann::json& attributes, const ToxicPlacement& placement) {
   return std::make_shared<LimitDataToxic>(attributes.at("bytes").get<std::int64_t>(), placement);
 }
 
 }  // namespace
 
-ToxicType limit_data_toxic_type() { return {"limit_data", &normalize, &create}; }
+ToxicType limit_data_toxic_type() { return {"limit_data", &normalize_limit_data, &create_limit_data}; }
 
 }  // namespace resync::fault_injector

@@ -15,15 +15,15 @@ class NoopToxic final : public Toxic {
   }
 };
 
-Result<nlohmann::json> normalize(const nlohmann::json& attributes) {
+Result<nlohmann::json> normalize_noop(const nlohmann::json& attributes) {
   AttributeReader reader(attributes);
   return reader.finish();
 }
 
-std::shared_ptr<Toxic> create(const nlohmann::json&, const ToxicPlacement&) { return std::make_shared<NoopToxic>(); }
+std::shared_ptr<Toxic> create_noop(const nlohmann::json&, const ToxicPlacement&) { return std::make_shared<NoopToxic>(); }
 
 }  // namespace
 
-ToxicType noop_toxic_type() { return {"noop", &normalize, &create}; }
+ToxicType noop_toxic_type() { return {"noop", &normalize_noop, &create_noop}; }
 
 }  // namespace resync::fault_injector

@@ -40,15 +40,15 @@ class PauseToxic final : public Toxic {
   std::array<std::size_t, 2> held_bytes_{0, 0};
 };
 
-Result<nlohmann::json> normalize(const nlohmann::json& attributes) {
+Result<nlohmann::json> normalize_pause(const nlohmann::json& attributes) {
   AttributeReader reader(attributes);
   return reader.finish();
 }
 
-std::shared_ptr<Toxic> create(const nlohmann::json&, const ToxicPlacement&) { return std::make_shared<PauseToxic>(); }
+std::shared_ptr<Toxic> create_pause(const nlohmann::json&, const ToxicPlacement&) { return std::make_shared<PauseToxic>(); }
 
 }  // namespace
 
-ToxicType pause_toxic_type() { return {"pause", &normalize, &create}; }
+ToxicType pause_toxic_type() { return {"pause", &normalize_pause, &create_pause}; }
 
 }  // namespace resync::fault_injector

@@ -18,18 +18,18 @@ class ResetPeerToxic final : public Toxic {
   Instant timeout_;
 };
 
-Result<nlohmann::json> normalize(const nlohmann::json& attributes) {
+Result<nlohmann::json> normalize_reset_peer(const nlohmann::json& attributes) {
   AttributeReader reader(attributes);
   reader.non_negative_integer("timeout", 0);
   return reader.finish();
 }
 
-std::shared_ptr<Toxic> create(const nlohmann::json& attributes, const ToxicPlacement& /*placement*/) {
+std::shared_ptr<Toxic> create_reset_peer(const nlohmann::json& attributes, const ToxicPlacement& /*placement*/) {
   return std::make_shared<ResetPeerToxic>(attributes.at("timeout").get<std::int64_t>());
 }
 
 }  // namespace
 
-ToxicType reset_peer_toxic_type() { return {"reset_peer", &normalize, &create}; }
+ToxicType reset_peer_toxic_type() { return {"reset_peer", &normalize_reset_peer, &create_reset_peer}; }
 
 }  // namespace resync::fault_injector

@@ -50,7 +50,7 @@ class SlicerToxic final : public Toxic {
     if (attributes_.size_variation > 0) {
       offset += random_.uniform_int(-attributes_.size_variation, attributes_.size_variation - 1);
     }
-    // normalize() guarantees size_variation < average_size, so length >= 2 * size_variation + 2
+    // normalize_slicer() guarantees size_variation < average_size, so length >= 2 * size_variation + 2
     // here and the offset always leaves both halves non-empty.
     RESYNC_ASSERT(offset >= 1 && offset <= length - 1, "a cut leaves both pieces non-empty");
     const std::size_t middle = start + static_cast<std::size_t>(offset);
@@ -63,7 +63,7 @@ class SlicerToxic final : public Toxic {
   std::array<Instant, 2> next_free_{};
 };
 
-Result<nlohmann::json> normalize(const nlohmann::json& attributes) {
+Result<nlohmann::json> normalize_slicer(const nlohmann::json& attributes) {
   AttributeReader reader(attributes);
   const std::int64_t average_size = reader.non_negative_integer("average_size", 0);
   const std::int64_t size_variation = reader.non_negative_integer("size_variation", 0);
@@ -75,7 +75,7 @@ Result<nlohmann::json> normalize(const nlohmann::json& attributes) {
   return normalized;
 }
 
-std::shared_ptr<Toxic> create(const nlohmann::json& attributes, const ToxicPlacement& placement) {
+std::shared_ptr<Toxic> create_slicer(const nlohmann::json& attributes, const ToxicPlacement& placement) {
   return std::make_shared<SlicerToxic>(
       SlicerAttributes{attributes.at("average_size").get<std::int64_t>(),
                        attributes.at("size_variation").get<std::int64_t>(), attributes.at("delay").get<std::int64_t>()},
@@ -84,6 +84,6 @@ std::shared_ptr<Toxic> create(const nlohmann::json& attributes, const ToxicPlace
 
 }  // namespace
 
-ToxicType slicer_toxic_type() { return {"slicer", &normalize, &create}; }
+ToxicType slicer_toxic_type() { return {"slicer", &normalize_slicer, &create_slicer}; }
 
 }  // namespace resync::fault_injector

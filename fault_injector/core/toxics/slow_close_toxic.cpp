@@ -20,18 +20,18 @@ class SlowCloseToxic final : public Toxic {
   Instant delay_;
 };
 
-Result<nlohmann::json> normalize(const nlohmann::json& attributes) {
+Result<nlohmann::json> normalize_slow_close(const nlohmann::json& attributes) {
   AttributeReader reader(attributes);
   reader.non_negative_integer("delay", 0);
   return reader.finish();
 }
 
-std::shared_ptr<Toxic> create(const nlohmann::json& attributes, const ToxicPlacement& /*placement*/) {
+std::shared_ptr<Toxic> create_slow_close(const nlohmann::json& attributes, const ToxicPlacement& /*placement*/) {
   return std::make_shared<SlowCloseToxic>(attributes.at("delay").get<std::int64_t>());
 }
 
 }  // namespace
 
-ToxicType slow_close_toxic_type() { return {"slow_close", &normalize, &create}; }
+ToxicType slow_close_toxic_type() { return {"slow_close", &normalize_slow_close, &create_slow_close}; }
 
 }  // namespace resync::fault_injector

@@ -25,18 +25,18 @@ class TimeoutToxic final : public Toxic {
   ToxicPlacement placement_;
 };
 
-Result<nlohmann::json> normalize(const nlohmann::json& attributes) {
+Result<nlohmann::json> normalize_timeout(const nlohmann::json& attributes) {
   AttributeReader reader(attributes);
   reader.non_negative_integer("timeout", 0);
   return reader.finish();
 }
 
-std::shared_ptr<Toxic> create(const nlohmann::json& attributes, const ToxicPlacement& placement) {
+std::shared_ptr<Toxic> create_timeout(const nlohmann::json& attributes, const ToxicPlacement& placement) {
   return std::make_shared<TimeoutToxic>(attributes.at("timeout").get<std::int64_t>(), placement);
 }
 
 }  // namespace
 
-ToxicType timeout_toxic_type() { return {"timeout", &normalize, &create}; }
+ToxicType timeout_toxic_type() { return {"timeout", &normalize_timeout, &create_timeout}; }
 
 }  // namespace resync::fault_injector

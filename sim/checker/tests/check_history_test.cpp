@@ -2,18 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "sim/checker/tests/anomaly_kinds.hpp"
 #include "sim/checker/tests/history_builder.hpp"
 
 namespace resync::checker {
 namespace {
 
 using testing::HistoryBuilder;
-
-std::vector<AnomalyKind> kinds_of(const CheckResult& result) {
-  std::vector<AnomalyKind> kinds;
-  for (const Anomaly& anomaly : result.anomalies) kinds.push_back(anomaly.kind);
-  return kinds;
-}
+using testing::kinds_of;
 
 TEST(CheckHistory, ValidWhenEveryClientRendersTheWholeLogInOrder) {
   const CheckResult result = check_history(HistoryBuilder({"alice", "bob"})

@@ -4,14 +4,14 @@
 
 #include "sim/checker/quoted_text.hpp"
 #include "sim/checker/scenario_outcome.hpp"
+#include "sim/checker/tests/anomaly_kinds.hpp"
 #include "sim/checker/tests/history_builder.hpp"
 
 namespace resync::checker {
 namespace {
 
+using testing::contains;
 using testing::HistoryBuilder;
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 TEST(CheckText, SummaryLineListsVerdictExpectationStatusAndOnlyTheKindsThatOccurred) {
   const CheckResult result = check_history(HistoryBuilder({"alice", "bob", "carol"})

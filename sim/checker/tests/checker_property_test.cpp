@@ -8,6 +8,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "sim/checker/check_history.hpp"
+#include "sim/checker/tests/anomaly_kinds.hpp"
 #include "sim/checker/tests/history_builder.hpp"
 
 namespace resync::checker {
@@ -46,12 +47,6 @@ CheckResult check_rendering(const std::vector<history::CommittedMessage>& log,
   return check_history(builder.committed(log).finished().build());
 }
 
-std::set<AnomalyKind> kinds_of(const CheckResult& result) {
-  std::set<AnomalyKind> kinds;
-  for (const Anomaly& anomaly : result.anomalies) kinds.insert(anomaly.kind);
-  return kinds;
-}
-
 RC_GTEST_PROP(CheckerProperty, AClientThatRendersExactlyTheCommittedLogIsValid, ()) {
   const auto log = random_committed_log(0);
   const CheckResult result = check_rendering(log, rendering_of(log));
@@ -76,7 +71,7 @@ RC_GTEST_PROP(CheckerProperty, DroppingOneMessageIsExactlyOneLost, ()) {
   const auto dropped = *rc::gen::inRange<std::size_t>(0, rendered.size());
   rendered.erase(rendered.begin() + static_cast<std::ptrdiff_t>(dropped));
   const CheckResult result = check_rendering(log, rendered);
-  RC_ASSERT(kinds_of(result) == std::set<AnomalyKind>{AnomalyKind::lost});
+  RC_ASSERT(testing::kind_set_of(result) == std::set<AnomalyKind>{AnomalyKind::lost});
   RC_ASSERT(result.anomalies.size() == 1u);
   RC_ASSERT(result.anomalies[0].id == log[dropped].id);
   RC_ASSERT(result.verdict == sim::Verdict::invalid);
@@ -90,7 +85,7 @@ RC_GTEST_PROP(CheckerProperty, RenderingOneMessageAgainLaterIsExactlyOneDuplicat
   const RenderedEntry copy = rendered[original];
   rendered.insert(rendered.begin() + static_cast<std::ptrdiff_t>(copy_at), copy);
   const CheckResult result = check_rendering(log, rendered);
-  RC_ASSERT(kinds_of(result) == std::set<AnomalyKind>{AnomalyKind::duplicated});
+  RC_ASSERT(testing::kind_set_of(result) == std::set<AnomalyKind>{AnomalyKind::duplicated});
   RC_ASSERT(result.anomalies.size() == 1u);
   RC_ASSERT(result.anomalies[0].id == copy.id);
   RC_ASSERT(result.anomalies[0].positions == (std::vector<std::size_t>{original, copy_at}));
@@ -103,7 +98,7 @@ RC_GTEST_PROP(CheckerProperty, SwappingTwoMessagesIsReportedOnlyAsReordered, ())
   const auto second = *rc::gen::inRange<std::size_t>(first + 1, rendered.size());
   std::swap(rendered[first], rendered[second]);
   const CheckResult result = check_rendering(log, rendered);
-  RC_ASSERT(kinds_of(result) == std::set<AnomalyKind>{AnomalyKind::reordered});
+  RC_ASSERT(testing::kind_set_of(result) == std::set<AnomalyKind>{AnomalyKind::reordered});
   // The lower id now at `second` always follows the higher one moved to `first`.
   RC_ASSERT(std::any_of(result.anomalies.begin(), result.anomalies.end(),
                         [&](const Anomaly& anomaly) { return anomaly.positions == std::vector<std::size_t>{second}; }));
@@ -115,7 +110,7 @@ RC_GTEST_PROP(CheckerProperty, ChangingOneContentIsExactlyOneAltered, ()) {
   const auto changed = *rc::gen::inRange<std::size_t>(0, rendered.size());
   rendered[changed].content += "*";
   const CheckResult result = check_rendering(log, rendered);
-  RC_ASSERT(kinds_of(result) == std::set<AnomalyKind>{AnomalyKind::altered});
+  RC_ASSERT(testing::kind_set_of(result) == std::set<AnomalyKind>{AnomalyKind::altered});
   RC_ASSERT(result.anomalies.size() == 1u);
   RC_ASSERT(result.anomalies[0].positions == std::vector<std::size_t>{changed});
 }
@@ -130,7 +125,7 @@ RC_GTEST_PROP(CheckerProperty, InsertingAnIdThatWasNeverStoredIsExactlyOneUnexpe
   const auto at = *rc::gen::inRange<std::size_t>(0, rendered.size() + 1);
   rendered.insert(rendered.begin() + static_cast<std::ptrdiff_t>(at), RenderedEntry{foreign, "never stored"});
   const CheckResult result = check_rendering(log, rendered);
-  RC_ASSERT(kinds_of(result) == std::set<AnomalyKind>{AnomalyKind::unexpected});
+  RC_ASSERT(testing::kind_set_of(result) == std::set<AnomalyKind>{AnomalyKind::unexpected});
   RC_ASSERT(result.anomalies.size() == 1u);
   RC_ASSERT(result.anomalies[0].id == foreign);
   RC_ASSERT(result.anomalies[0].positions == std::vector<std::size_t>{at});

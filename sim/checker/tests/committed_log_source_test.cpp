@@ -5,18 +5,14 @@
 
 #include "sim/checker/check_history.hpp"
 #include "sim/checker/check_text.hpp"
+#include "sim/checker/tests/anomaly_kinds.hpp"
 #include "sim/checker/tests/history_builder.hpp"
 
 namespace resync::checker {
 namespace {
 
 using testing::HistoryBuilder;
-
-std::vector<AnomalyKind> kinds_of(const CheckResult& result) {
-  std::vector<AnomalyKind> kinds;
-  for (const Anomaly& anomaly : result.anomalies) kinds.push_back(anomaly.kind);
-  return kinds;
-}
+using testing::kinds_of;
 
 // alice sends "hello" (acked, stored as id 1, delivered to both) and "nobody saw it" (acked,
 // stored as id 2 and delivered to nobody): the classic case the reconstruction gets wrong.

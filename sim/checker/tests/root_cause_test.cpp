@@ -9,11 +9,13 @@
 #include <rapidcheck/gtest.h>
 
 #include "sim/checker/check_history.hpp"
+#include "sim/checker/tests/anomaly_kinds.hpp"
 #include "sim/checker/tests/history_builder.hpp"
 
 namespace resync::checker {
 namespace {
 
+using testing::contains;
 using testing::HistoryBuilder;
 
 std::vector<std::int64_t> ids_from(std::int64_t first, std::int64_t last) {
@@ -21,8 +23,6 @@ std::vector<std::int64_t> ids_from(std::int64_t first, std::int64_t last) {
   std::iota(ids.begin(), ids.end(), first);
   return ids;
 }
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // How many causes each anomaly belongs to.
 std::vector<std::size_t> owners_of(const CheckResult& result) {

@@ -4,14 +4,14 @@
 
 #include "sim/checker/check_history.hpp"
 #include "sim/checker/send_exposure.hpp"
+#include "sim/checker/tests/anomaly_kinds.hpp"
 #include "sim/checker/tests/history_builder.hpp"
 
 namespace resync::checker {
 namespace {
 
+using testing::contains;
 using testing::HistoryBuilder;
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 const nlohmann::json alice_upstream_blackhole = {
     {"type", "timeout"}, {"stream", "upstream"}, {"attributes", {{"timeout", 0}}}, {"target", {{"tag", "alice"}}}};

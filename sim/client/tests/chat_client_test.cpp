@@ -2,6 +2,8 @@
 #include "sim/history/history_json.hpp"
 
 #include <gtest/gtest.h>
+
+#include "sim/client/tests/rendered_ids.hpp"
 #include <rapidcheck/gtest.h>
 
 #include "server/core/chat_server_core.hpp"
@@ -9,6 +11,8 @@
 
 namespace resync::sim {
 namespace {
+
+using testing::rendered_ids;
 
 // Wires clients to the real server core through an in-memory "network" that can drop a
 // connection: enough to test the client's protocol and delivery logic without sockets.
@@ -138,12 +142,6 @@ class Loopback {
   std::map<server::SessionId, Link> links_;
   server::SessionId next_session_ = 1;
 };
-
-std::vector<std::int64_t> rendered_ids(const ChatClient& client) {
-  std::vector<std::int64_t> ids;
-  for (const auto& message : client.rendered()) ids.push_back(message.id);
-  return ids;
-}
 
 ClientSpec named(std::string name, SendMode mode = SendMode::plain) {
   ClientSpec spec;

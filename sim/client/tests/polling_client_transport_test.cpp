@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sim/client/tests/rendered_ids.hpp"
+
 #include <map>
 
 #include "protocol/engineio_packet.hpp"
@@ -14,6 +16,8 @@
 
 namespace resync::sim {
 namespace {
+
+using testing::rendered_ids;
 
 namespace engineio = protocol::engineio;
 
@@ -428,12 +432,6 @@ ClientSpec polling_client(std::string name) {
   spec.policy = ClientPolicy::dedupe;
   spec.transport = ClientTransport::polling;
   return spec;
-}
-
-std::vector<std::int64_t> rendered_ids(const ChatClient& client) {
-  std::vector<std::int64_t> ids;
-  for (const auto& message : client.rendered()) ids.push_back(message.id);
-  return ids;
 }
 
 TEST(PollingClientTransportWithTheServerCore, ClientsConnectSendAndReceiveEveryMessageOverPolling) {

@@ -1,7 +1,7 @@
 // The live storage-fault mechanisms on their own: the harness's write lock really blocks
 // another writer and lets it go again, a file-size limit really lands on (and comes off)
 // another process, and the stderr pipe copies everything into the file.
-#include "sim/runner/live_storage_faults.hpp"
+#include "common/tests/temporary_directory.hpp"
 
 #include <signal.h>
 #include <spawn.h>
@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sim/runner/live_storage_faults.hpp"
 #include "sim/runner/stderr_drain.hpp"
 
 extern char** environ;
@@ -24,18 +25,7 @@ namespace {
 
 using Outcome = StorageFaultAttempt::Outcome;
 
-class TemporaryDirectory {
- public:
-  TemporaryDirectory()
-      : path_(std::filesystem::temp_directory_path() / ("resync-storage-test-" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(path_);
-  }
-  ~TemporaryDirectory() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using resync::test_support::TemporaryDirectory;
 
 // A second writer that never waits: the answer of its BEGIN IMMEDIATE.
 int begin_immediate_once(const std::string& path) {

@@ -10,26 +10,14 @@
 
 #include <gtest/gtest.h>
 
+#include "common/tests/temporary_directory.hpp"
 #include "sim/runner/server_exit.hpp"
 #include "sim/runner/server_process.hpp"
 
 namespace resync::sim {
 namespace {
 
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    path_ = std::filesystem::temp_directory_path() / ("resync-server-exit-test-" + std::to_string(::getpid()) + "-" +
-                                                      std::to_string(counter_++));
-    std::filesystem::create_directories(path_);
-  }
-  ~TemporaryDirectory() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  static inline int counter_ = 0;
-  std::filesystem::path path_;
-};
+using resync::test_support::TemporaryDirectory;
 
 void append(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::app | std::ios::binary) << text; }
 

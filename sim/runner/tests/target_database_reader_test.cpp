@@ -43,12 +43,11 @@ class TargetDatabaseReader : public ::testing::Test {
   std::filesystem::path directory_;
 };
 
-constexpr const char* tutorial_schema =
-    "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, client_offset TEXT UNIQUE, content TEXT);";
+const std::string tutorial_schema = std::string(tutorial_messages_table_sql) + ";";
 
 TEST_F(TargetDatabaseReader, ReadsTheTutorialTableInIdOrderWithNullOffsetsAndContent) {
   const std::string path = make_database(
-      "chat.db", std::string(tutorial_schema) +
+      "chat.db", tutorial_schema +
                      "INSERT INTO messages (id, client_offset, content) VALUES (3, 'alice-1', 'c');"
                      "INSERT INTO messages (id, client_offset, content) VALUES (1, NULL, 'a');"
                      "INSERT INTO messages (id, client_offset, content) VALUES (2, 'bob-1', NULL);");
@@ -79,7 +78,7 @@ TEST_F(TargetDatabaseReader, AFileWithoutTheMessagesTableNamesTheSchemaAndGetsNo
 
 TEST_F(TargetDatabaseReader, MoreRowsThanTheLimitIsAnErrorNotAShortenedLog) {
   const std::string path = make_database(
-      "big.db", std::string(tutorial_schema) + "INSERT INTO messages (content) VALUES ('a'), ('b'), ('c');");
+      "big.db", tutorial_schema + "INSERT INTO messages (content) VALUES ('a'), ('b'), ('c');");
   const std::string error = error_of(read_target_database(path, 2));
   EXPECT_NE(error.find("holds more than 2 rows"), std::string::npos) << error;
   EXPECT_TRUE(std::holds_alternative<std::vector<history::CommittedMessage>>(read_target_database(path, 3)));

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/tests/temporary_directory.hpp"
 #include "sim/scenario/scenario_loader.hpp"
 
 namespace resync::sim {
@@ -13,26 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    path_ = fs::temp_directory_path() / ("resync-scenario-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                                         "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    fs::create_directories(path_);
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  void write(const std::string& relative, const std::string& text) const {
-    fs::create_directories((path_ / relative).parent_path());
-    std::ofstream(path_ / relative) << text;
-  }
-
- private:
-  fs::path path_;
-};
+using resync::test_support::TemporaryDirectory;
 
 TEST(FindScenarioFiles, DirectoryIsSearchedRecursivelyForJsonExceptTheSchemaAndSorted) {
   TemporaryDirectory dir;

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sim/simulator/tests/history_lines.hpp"
+
 #include "sim/simulator/simulator.hpp"
 
 namespace resync::sim {
@@ -36,12 +38,6 @@ Scenario kill_on_ack(std::uint64_t nth_ack, std::int64_t delay_us) {
   return scenario;
 }
 
-std::vector<nlohmann::json> lines(const std::string& history) {
-  std::vector<nlohmann::json> parsed;
-  std::istringstream input(history);
-  for (std::string line; std::getline(input, line);) parsed.push_back(nlohmann::json::parse(line));
-  return parsed;
-}
 
 struct Firing {
   std::optional<nlohmann::json> fired;
@@ -62,7 +58,7 @@ Firing read(const std::vector<nlohmann::json>& history) {
 }
 
 TEST(SimulatorProcessFault, KillOnTheThirdAckStopsTheServerBeforeThatAckReachesTheClient) {
-  const auto history = lines(simulate_scenario(kill_on_ack(3, 0), {}));
+  const auto history = testing::history_lines(simulate_scenario(kill_on_ack(3, 0), {}));
   const Firing firing = read(history);
   ASSERT_TRUE(firing.fired.has_value());
   ASSERT_TRUE(firing.stopped.has_value());
@@ -77,7 +73,7 @@ TEST(SimulatorProcessFault, KillOnTheThirdAckStopsTheServerBeforeThatAckReachesT
 }
 
 TEST(SimulatorProcessFault, DelayUsPostponesTheStopByExactlyThatMuch) {
-  const auto history = lines(simulate_scenario(kill_on_ack(3, 5000), {}));
+  const auto history = testing::history_lines(simulate_scenario(kill_on_ack(3, 5000), {}));
   const Firing firing = read(history);
   ASSERT_TRUE(firing.fired.has_value());
   ASSERT_TRUE(firing.stopped.has_value());
@@ -91,7 +87,7 @@ TEST(SimulatorProcessFault, TheRestartFollowsTheStopAndTheRunIsDeterministic) {
   const std::string first = simulate_scenario(kill_on_ack(4, 300), {});
   EXPECT_EQ(first, simulate_scenario(kill_on_ack(4, 300), {}));
   int started = 0;
-  for (const auto& line : lines(first)) started += line["type"] == "server_started";
+  for (const auto& line : testing::history_lines(first)) started += line["type"] == "server_started";
   EXPECT_EQ(started, 2);
 }
 
@@ -104,7 +100,7 @@ TEST(SimulatorProcessFault, CountsStartWhenTheStepIsArmedNotWhenTheConnectionOpe
   int acks_after_arming = 0;
   bool armed = false;
   bool stopped = false;
-  for (const auto& line : lines(simulate_scenario(scenario, {}))) {
+  for (const auto& line : testing::history_lines(simulate_scenario(scenario, {}))) {
     if (line["type"] == "process_fault" && line["action"] == "armed") armed = true;
     if (line["type"] == "server_stopped") stopped = true;
     if (line["type"] == "acked" && !stopped) ++(armed ? acks_after_arming : acks_before_arming);
@@ -128,19 +124,19 @@ std::vector<std::string> acked_but_not_stored(const std::vector<nlohmann::json>&
 }
 
 TEST(SimulatorProcessFault, AKillOnTheAckLandsBetweenAnAckBeforeCommitAndItsCommit) {
-  EXPECT_TRUE(acked_but_not_stored(lines(simulate_scenario(kill_on_ack(3, 0), {}))).empty());
+  EXPECT_TRUE(acked_but_not_stored(testing::history_lines(simulate_scenario(kill_on_ack(3, 0), {}))).empty());
   Scenario planted = kill_on_ack(3, 0);
   planted.server.planted_bug = "ack-before-commit";
-  EXPECT_EQ(acked_but_not_stored(lines(simulate_scenario(planted, {}))), std::vector<std::string>{"writer-3"});
+  EXPECT_EQ(acked_but_not_stored(testing::history_lines(simulate_scenario(planted, {}))), std::vector<std::string>{"writer-3"});
   // The same kill at a fixed time does not know where the window is.
   KillServerStep& kill = std::get<KillServerStep>(planted.timeline[0].action);
   kill.on.reset();
   planted.timeline[0].at_ms = 165;
-  EXPECT_TRUE(acked_but_not_stored(lines(simulate_scenario(planted, {}))).empty());
+  EXPECT_TRUE(acked_but_not_stored(testing::history_lines(simulate_scenario(planted, {}))).empty());
 }
 
 TEST(SimulatorProcessFault, ATriggerThatNeverFiresIsRecordedAndStopsNothing) {
-  const auto history = lines(simulate_scenario(kill_on_ack(1000, 0), {}));
+  const auto history = testing::history_lines(simulate_scenario(kill_on_ack(1000, 0), {}));
   bool not_fired = false;
   for (const auto& line : history) {
     EXPECT_NE(line["type"], "server_stopped") << line.dump();

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sim/simulator/tests/history_lines.hpp"
+
 namespace resync::sim {
 namespace {
 
@@ -31,12 +33,6 @@ Scenario two_clients_with_a_reset(const std::string& delivery) {
   return scenario;
 }
 
-std::vector<nlohmann::json> lines(const std::string& history) {
-  std::vector<nlohmann::json> parsed;
-  std::istringstream input(history);
-  for (std::string line; std::getline(input, line);) parsed.push_back(nlohmann::json::parse(line));
-  return parsed;
-}
 
 TEST(Simulator, SameSeedGivesAByteIdenticalHistory) {
   const Scenario scenario = two_clients_with_a_reset("strict");
@@ -50,7 +46,7 @@ TEST(Simulator, SameSeedGivesAByteIdenticalHistory) {
 }
 
 TEST(Simulator, ConvergesAndEveryClientRendersTheCommittedLog) {
-  const auto history = lines(simulate_scenario(two_clients_with_a_reset("strict"), {}));
+  const auto history = testing::history_lines(simulate_scenario(two_clients_with_a_reset("strict"), {}));
   ASSERT_FALSE(history.empty());
   EXPECT_EQ(history.back()["type"], "run_finished");
   EXPECT_TRUE(history.back()["converged"].get<bool>()) << history.back().dump();
@@ -84,7 +80,7 @@ TEST(Simulator, AStorageFaultRefusesWritesInItsWindowAndRetriesStoreEachMessageO
     scenario.clients = {writer};
     scenario.timeline.push_back({100, SendStep{{"writer"}, 30, 50, ""}, "$.timeline[0]"});
     scenario.timeline.push_back({400, StorageFaultStep{kind, 600}, "$.timeline[1]"});
-    const auto history = lines(simulate_scenario(scenario, {}));
+    const auto history = testing::history_lines(simulate_scenario(scenario, {}));
     std::vector<std::pair<std::string, std::int64_t>> windows;
     std::vector<std::int64_t> acked_at;
     std::map<std::string, int> stored;
