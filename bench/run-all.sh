@@ -27,7 +27,7 @@ node bench/server_peers.mjs --bin "$resync" --json "$out/server.json" "${quick[@
 
 echo "=== proxy: direct loopback, resync's proxy, socat ===" >&2
 if [[ ${#quick[@]} -gt 0 ]]; then proxy_sizes=(--megabytes 128 --round-trips 2000 --idle-connections 500 --repetitions 1)
-else proxy_sizes=(--megabytes 1024 --round-trips 20000 --idle-connections 10000 --repetitions 3); fi
+else proxy_sizes=(--megabytes 1024 --round-trips 20000 --idle-connections 2000 --repetitions 3); fi
 build/release/bench/resync_proxy_bench "${proxy_sizes[@]}" | tee "$out/proxy.txt" >&2
 
 echo "=== simulator: fuzzing speed, sim over live ===" >&2
