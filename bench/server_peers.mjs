@@ -4,6 +4,7 @@
 // like on whatever machine this runs on.
 //
 //   node bench/server_peers.mjs [--bin build/release/app/resync] [--json FILE] [--quick]
+// (without --json the rows go to stdout as JSON; progress and figures go to stderr)
 //
 // Settings each side runs with: resync serve --durability full (SQLite WAL, synchronous=FULL,
 // acks after the commit); the tutorial server at SQLite's defaults (rollback journal,
@@ -262,9 +263,8 @@ rows.push({
   met: fan.tutorial.p99_ms / fan.resync.p99_ms >= 5,
 });
 
-for (const row of rows) {
-  const figure = (f) => `${f.value.toFixed(f.value < 10 ? 2 : 0)} ${f.unit}${f.client_cpu_share !== undefined ? ` (client CPU ${Math.round(100 * f.client_cpu_share)} %)` : ''}`;
-  console.log(`| ${row.measure} | ${figure(row.resync)} | ${figure(row.tutorial)} | ${row.ratio.toFixed(2)}x | >= ${row.target_ratio}x | ${row.met ? 'met' : 'below'} |`);
-}
-if (options.json) writeFileSync(options.json, `${JSON.stringify({ sizes, rows }, null, 2)}\n`);
+// The table itself is bench/results_table.mjs's (bench/run-all.sh); alone, this prints the rows as JSON.
+const results = `${JSON.stringify({ sizes, rows }, null, 2)}\n`;
+if (options.json) writeFileSync(options.json, results);
+else process.stdout.write(results);
 process.exit(0);
