@@ -83,6 +83,17 @@ int run_serve(const ServeFlags& flags) {
     return 2;
   }
 
+  // Catch-up reads run on the event loop's thread while the commit thread writes, each on a
+  // connection of its own (WAL: readers see every commit at once and never wait for a writer).
+  std::unique_ptr<SqliteMessageStore> reader;
+  try {
+    reader = std::make_unique<SqliteMessageStore>(store_options);
+  } catch (const std::exception& error) {
+    std::cerr << "resync serve: cannot open a reading connection to '" << flags.database_path << "': " << error.what()
+              << "\n";
+    return 2;
+  }
+
   // What SQLite has in force, read back from the connection (tests assert it per --durability).
   const SqliteSettings settings = store->settings();
   std::cerr << "resync serve: database " << flags.database_path << ": journal_mode=" << settings.journal_mode
@@ -101,7 +112,7 @@ int run_serve(const ServeFlags& flags) {
 
   std::optional<WebSocketServer> server;
   try {
-    server.emplace(std::move(options), *served_store);
+    server.emplace(std::move(options), *served_store, *reader);
   } catch (const std::exception& error) {
     std::cerr << "resync serve: " << error.what() << "\n";
     return 2;
@@ -144,7 +155,15 @@ void register_serve_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   serve->add_option("--db", flags->database_path,
                     "SQLite database file; created with the tutorial's messages table if missing, and a database "
-                    "written by the tutorial's Node server opens unchanged")
+                    "written by the tutorial's Node server opens unchanged. A file, not :memory:: catch-up reads "
+                    "and commits use two connections to it")
+      ->check([](const std::string& path) -> std::string {
+        if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) {
+          return "--db must be a database file path (the server opens it twice: one connection commits, one "
+                 "reads for catch-up); got '" + path + "'";
+        }
+        return {};
+      })
       ->capture_default_str();
   serve->add_option("--delivery", flags->delivery,
                     "strict: every client receives each id once, in increasing order, also during its catch-up. "

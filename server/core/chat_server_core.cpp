@@ -48,14 +48,15 @@ protocol::ParseResult<std::int64_t> parse_server_offset(const std::optional<nloh
 
 }  // namespace
 
-ChatServerCore::ChatServerCore(ServerConfig config, MessageStore& store)
+ChatServerCore::ChatServerCore(ServerConfig config, MessageReader& store)
     : config_(std::move(config)),
       store_(store),
-      random_bytes_(config_.random_bytes ? config_.random_bytes : RandomBytesSource(SeededRandomBytes(config_.seed))) {
+      random_bytes_(config_.random_bytes ? config_.random_bytes : RandomBytesSource(SeededRandomBytes(config_.seed))),
+      committed_head_id_(store_.last_committed_id()) {
   if (config_.recovery_enabled) {
     // Events committed before this run are not buffered: a client offset from before a
     // restart cannot be recovered, and its database catch-up fills the gap.
-    recovery_.emplace(config_.recovery, random_id(), store_.last_committed_id());
+    recovery_.emplace(config_.recovery, random_id(), committed_head_id_);
   }
 }
 
@@ -271,7 +272,7 @@ void ChatServerCore::handle_connect(Session& session, const std::optional<nlohma
 
   // An offset beyond the committed head (the database was reset, or the client is confused)
   // has nothing to catch up; clamping keeps the ids stored from now on flowing to it.
-  session.catch_up_cursor_id = std::min(offset.value(), store_.last_committed_id());
+  session.catch_up_cursor_id = std::min(offset.value(), committed_head_id_);
   // The client claims everything up to its offset, so a recovery offset up to it is plausible.
   session.last_sent_id = session.catch_up_cursor_id;
   session.catch_up = CatchUpState::running;
@@ -285,7 +286,7 @@ void ChatServerCore::handle_connect(Session& session, const std::optional<nlohma
 void ChatServerCore::continue_catch_up(Session& session) {
   std::vector<StoredMessage> rows;
   try {
-    rows = store_.read_range(session.catch_up_cursor_id, store_.last_committed_id(), config_.catch_up_batch_rows_max);
+    rows = store_.read_range(session.catch_up_cursor_id, committed_head_id_, config_.catch_up_batch_rows_max);
   } catch (const StorageError& error) {
     actions_.push_back(LogLine{LogLine::Level::error, std::string("catch-up read failed: ") + error.what()});
     return close_session(session, "catch-up read failed");  // the client reconnects from its offset
@@ -328,64 +329,67 @@ void ChatServerCore::handle_chat_message(Session& session, const nlohmann::json&
       ++plain_messages_received_ % planted_drop_every_nth_plain == 0) {
     return;  // planted: gone without a trace, the loss the checker must report
   }
-  const std::string& content = arguments[1].get_ref<const std::string&>();
-  if (config_.planted_bug == PlantedBug::ack_before_insert) return ack_then_insert(session, content, client_offset, ack_id);
-  InsertResult result;
-  try {
-    result = store_.insert(content, client_offset);
-  } catch (const StorageError& error) {
-    // Nothing in this transaction is acknowledged: senders with acks retry, and the rest
-    // were never promised anything.
-    actions_.push_back(LogLine{LogLine::Level::error, std::string("insert failed, rolling back: ") + error.what()});
-    store_.rollback();
-    held_until_commit_.clear();
+  if (pending_.size() >= pending_messages_max) {
+    // Only when the store has not finished one fsync while this many messages arrived: refuse
+    // rather than grow without bound. Unacknowledged, so a client with acks retries it.
+    actions_.push_back(LogLine{LogLine::Level::error, "session " + std::to_string(session.id) + ": " +
+                                                          std::to_string(pending_messages_max) +
+                                                          " messages already wait for the commit in flight; message refused"});
     return;
   }
-  if (result.outcome == InsertOutcome::inserted) held_until_commit_.push_back(HeldBroadcast{result.id, content});
-  if (ack_id && config_.planted_bug == PlantedBug::ack_before_commit) {
-    send_socket_packet(session.id, socketio::encode_ack(*ack_id));  // planted: a promise the commit may not keep
-    return;
+  PendingMessage message{PendingWrite{arguments[1].get<std::string>(), client_offset}, std::nullopt};
+  if (ack_id && config_.planted_bug == PlantedBug::ack_before_insert) {
+    // Planted: the promise goes out before the write and nothing waits for its outcome, so a
+    // storage failure (or a crash before the commit) leaves an acknowledged message unstored.
+    send_socket_packet(session.id, socketio::encode_ack(*ack_id));
+  } else if (ack_id) {
+    message.ack = HeldAck{session.id, *ack_id};
   }
-  if (ack_id) held_until_commit_.push_back(HeldAck{session.id, *ack_id});
+  pending_.push_back(std::move(message));
 }
 
-// Planted: the promise goes out first and the insert's outcome is not looked at, so a
-// storage failure (or a crash before the commit) leaves an acknowledged message unstored.
-void ChatServerCore::ack_then_insert(Session& session, const std::string& content,
-                                     const std::optional<std::string>& client_offset, std::optional<std::uint64_t> ack_id) {
-  if (ack_id) send_socket_packet(session.id, socketio::encode_ack(*ack_id));
-  try {
-    const InsertResult result = store_.insert(content, client_offset);
-    if (result.outcome == InsertOutcome::inserted) held_until_commit_.push_back(HeldBroadcast{result.id, content});
-  } catch (const StorageError& error) {
-    actions_.push_back(LogLine{LogLine::Level::error, std::string("insert failed (ignored: planted ack-before-insert): ") + error.what()});
-    store_.rollback();
-    held_until_commit_.clear();
+void ChatServerCore::request_commit() {
+  if (in_flight_ || pending_.empty()) return;
+  InFlightGroup group{++last_group_, std::exchange(pending_, {})};
+  CommitRequest request{group.group, {}};
+  request.writes.reserve(group.messages.size());
+  for (PendingMessage& message : group.messages) {
+    request.writes.push_back(message.write);
+    if (message.ack && config_.planted_bug == PlantedBug::ack_before_commit) {
+      // Planted: acknowledged as the write goes into the transaction, before it commits.
+      send_socket_packet(message.ack->session, socketio::encode_ack(message.ack->ack_id));
+      message.ack.reset();
+    }
   }
+  in_flight_ = std::move(group);
+  actions_.push_back(std::move(request));
 }
 
-void ChatServerCore::commit_pending(std::int64_t now_ms) {
-  if (!has_pending_commit()) return;
-  try {
-    store_.commit();
-  } catch (const StorageError& error) {
-    actions_.push_back(LogLine{LogLine::Level::error, std::string("commit failed; nothing acknowledged: ") + error.what()});
-    // A store may leave the failed transaction open; its rows must not ride along with the
-    // next commit, where a retry would find them as "duplicate" and be acked unbroadcast.
-    store_.rollback();
-    held_until_commit_.clear();
-    return;
-  }
-  std::vector<HeldAction> released;
-  released.swap(held_until_commit_);
-  for (const HeldAction& held : released) {
-    if (const auto* ack = std::get_if<HeldAck>(&held)) {
-      const Session* session = find(ack->session);
-      if (session && session->socket_state == SocketState::connected) {
-        send_socket_packet(ack->session, socketio::encode_ack(ack->ack_id));
+void ChatServerCore::on_commit_completed(const CommitCompletion& completion, std::int64_t now_ms) {
+  RESYNC_ASSERT(in_flight_ && in_flight_->group == completion.group,
+                "a commit completion answers the group in flight");
+  InFlightGroup group = std::move(*in_flight_);
+  in_flight_.reset();
+  if (completion.error) {
+    // Nothing of the group is acknowledged: senders with acks retry, and the rest were never
+    // promised anything.
+    actions_.push_back(LogLine{LogLine::Level::error, "commit of " + std::to_string(group.messages.size()) +
+                                                          " messages failed; nothing acknowledged: " + *completion.error});
+  } else {
+    RESYNC_ASSERT(completion.results.size() == group.messages.size(), "a durable group has one result per write");
+    for (const InsertResult& result : completion.results) {
+      if (result.outcome == InsertOutcome::inserted) committed_head_id_ = std::max(committed_head_id_, result.id);
+    }
+    for (std::size_t index = 0; index < group.messages.size(); ++index) {
+      PendingMessage& message = group.messages[index];
+      if (completion.results[index].outcome == InsertOutcome::inserted) {
+        broadcast(HeldBroadcast{completion.results[index].id, std::move(message.write.content)}, now_ms);
       }
-    } else {
-      broadcast(std::get<HeldBroadcast>(held), now_ms);
+      if (!message.ack) continue;
+      const Session* session = find(message.ack->session);
+      if (session && session->socket_state == SocketState::connected) {
+        send_socket_packet(message.ack->session, socketio::encode_ack(message.ack->ack_id));
+      }
     }
   }
   finish_input(now_ms);

@@ -12,9 +12,11 @@
 // GET with all of them). A polling session may upgrade to WebSocket; from then on it is a
 // WebSocket session like any other.
 //
-// Durability rule: acknowledgements and broadcasts of new messages are held until
-// commit_pending() has made the rows durable. The shell calls commit_pending() once it has
-// drained the input that is ready, so under load many inserts share one commit.
+// Durability rule: acknowledgements and broadcasts of new messages are held until their rows
+// are durable. The core writes nothing itself: chat messages wait in the pending group; when
+// no group is in flight, the end of an input emits the pending one as a CommitRequest action,
+// and on_commit_completed() releases what it held (commit_group.hpp). While one group's fsync
+// runs, new messages gather into the next group, so under load many share one commit.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -27,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/engineio_packet.hpp"
+#include "server/core/commit_group.hpp"
 #include "server/core/connection_state_recovery.hpp"
 #include "server/core/message_store.hpp"
 #include "server/core/planted_bug.hpp"
@@ -102,7 +105,8 @@ struct AnswerPoll {
 struct AbandonUpgrade {
   SessionId session = 0;
 };
-using Action = std::variant<SendPacket, CloseSession, LogLine, AnswerPoll, AbandonUpgrade>;
+// CommitRequest (commit_group.hpp): make this group durable, then call on_commit_completed.
+using Action = std::variant<SendPacket, CloseSession, LogLine, AnswerPoll, AbandonUpgrade, CommitRequest>;
 
 // The answer to an HTTP request of a long-polling session: either it was taken (the session
 // it belongs to), or the Engine.IO error to answer with.
@@ -117,7 +121,8 @@ struct PollingRequestResult {
 
 class ChatServerCore {
  public:
-  ChatServerCore(ServerConfig config, MessageStore& store);
+  // `store` is only read (catch-up); its last_committed_id() is read once, here.
+  ChatServerCore(ServerConfig config, MessageReader& store);
 
   // A new Engine.IO session: sends the open packet. With query.transport == polling the
   // handshake GET is the session's first pending GET and is answered with AnswerPoll.
@@ -147,9 +152,14 @@ class ChatServerCore {
   // Deadlines (heartbeats, connect timeouts) that are due at `now_ms`.
   void on_timer(std::int64_t now_ms);
 
-  // Commits pending inserts and releases the acknowledgements and broadcasts held for them.
-  void commit_pending(std::int64_t now_ms);
-  bool has_pending_commit() const { return !held_until_commit_.empty() || store_.has_uncommitted_writes(); }
+  // The group in flight is durable (or failed): releases the acknowledgements and broadcasts
+  // held for it (or logs the failure; nothing of it is acknowledged), then requests the next
+  // group if messages arrived meanwhile.
+  void on_commit_completed(const CommitCompletion& completion, std::int64_t now_ms);
+  bool has_pending_commit() const { return in_flight_.has_value() || !pending_.empty(); }
+  bool commit_in_flight() const { return in_flight_.has_value(); }
+  // The highest id this core knows to be durable: what catch-up reads up to.
+  std::int64_t committed_head_id() const { return committed_head_id_; }
 
   std::vector<Action> take_actions();
   std::optional<std::int64_t> next_deadline_ms() const;
@@ -184,16 +194,23 @@ class ChatServerCore {
     bool receives_live_broadcasts = false;
   };
 
-  // What a commit releases: an ack to one session, or a broadcast of a new row.
+  // A chat message waiting for its group to be durable, and the ack that waits with it.
   struct HeldAck {
     SessionId session = 0;
     std::uint64_t ack_id = 0;
+  };
+  struct PendingMessage {
+    PendingWrite write;
+    std::optional<HeldAck> ack;
+  };
+  struct InFlightGroup {
+    std::uint64_t group = 0;
+    std::vector<PendingMessage> messages;
   };
   struct HeldBroadcast {
     std::int64_t id = 0;
     std::string content;
   };
-  using HeldAction = std::variant<HeldAck, HeldBroadcast>;
 
   // Why a session ends decides whether its socket can be recovered later.
   enum class Recoverable { no, yes };
@@ -211,8 +228,8 @@ class ChatServerCore {
   void handle_socket_packet(Session& session, std::string_view text, std::int64_t now_ms);
   void handle_connect(Session& session, const std::optional<nlohmann::json>& auth, std::int64_t now_ms);
   void handle_chat_message(Session& session, const nlohmann::json& arguments, std::optional<std::uint64_t> ack_id);
-  void ack_then_insert(Session& session, const std::string& content, const std::optional<std::string>& client_offset,
-                       std::optional<std::uint64_t> ack_id);
+  // Emits the pending group as a CommitRequest when none is in flight.
+  void request_commit();
   void continue_catch_up(Session& session);
   void broadcast(const HeldBroadcast& message, std::int64_t now_ms);
   void send_socket_packet(SessionId session, std::string socket_packet);
@@ -228,14 +245,20 @@ class ChatServerCore {
   Session* find(SessionId session);
 
   ServerConfig config_;
-  MessageStore& store_;
+  MessageReader& store_;
   RandomBytesSource random_bytes_;
   std::map<SessionId, Session> sessions_;  // ordered: iteration order must not depend on hashing
   std::map<std::string, SessionId, std::less<>> sessions_by_engine_id_;
   std::optional<ConnectionStateRecovery> recovery_;  // present when config_.recovery_enabled
   std::set<SessionId> polls_to_answer_;
   std::set<SessionId> overflowed_outboxes_;
-  std::vector<HeldAction> held_until_commit_;
+  // Chat messages for the next group, and the group whose commit is in flight.
+  // Bounded: past this many, new messages are refused until the commit in flight completes.
+  static constexpr std::size_t pending_messages_max = 100'000;
+  std::vector<PendingMessage> pending_;
+  std::optional<InFlightGroup> in_flight_;
+  std::uint64_t last_group_ = 0;
+  std::int64_t committed_head_id_ = 0;
   std::vector<Action> actions_;
   // Chat messages without a client_offset received so far (PlantedBug::drop_every_10th_plain).
   std::int64_t plain_messages_received_ = 0;

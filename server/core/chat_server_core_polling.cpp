@@ -136,6 +136,7 @@ void ChatServerCore::queue_for_poll(Session& session, std::string packet) {
 }
 
 void ChatServerCore::finish_input(std::int64_t now_ms) {
+  request_commit();
   for (SessionId session_id : std::exchange(overflowed_outboxes_, {})) {
     Session* session = find(session_id);
     // forget_session takes a session out of this set, and closing one forgets only that one.

@@ -1,6 +1,9 @@
 #pragma once
 // Storage behind a small interface: SQLite on disk for real runs, SQLite in memory in the
 // simulator. Writes go into an open transaction; nothing is durable until commit().
+// The core only reads (MessageReader); its writes reach a MessageStore as commit groups
+// (commit_group.hpp), run by whoever hosts the core: on a thread of its own live, on the
+// virtual clock in the simulator.
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -34,9 +37,20 @@ class StorageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-class MessageStore {
+// What the core reads: committed rows for catch-up. Live, this is a connection of its own,
+// so reads never wait for the commit thread's fsync.
+class MessageReader {
  public:
-  virtual ~MessageStore() = default;
+  virtual ~MessageReader() = default;
+
+  // Rows with after_id < id <= up_to_id in id order, at most `limit` of them.
+  virtual std::vector<StoredMessage> read_range(std::int64_t after_id, std::int64_t up_to_id, std::size_t limit) = 0;
+  // Highest committed id, 0 when the table is empty.
+  virtual std::int64_t last_committed_id() = 0;
+};
+
+class MessageStore : public MessageReader {
+ public:
 
   // Adds a row inside the current write transaction (one is opened on demand).
   virtual InsertResult insert(std::string_view content, std::optional<std::string_view> client_offset) = 0;
@@ -47,11 +61,6 @@ class MessageStore {
   // Forgets every insert since the last commit.
   virtual void rollback() = 0;
   virtual bool has_uncommitted_writes() const = 0;
-
-  // Rows with after_id < id <= up_to_id in id order, at most `limit` of them.
-  virtual std::vector<StoredMessage> read_range(std::int64_t after_id, std::int64_t up_to_id, std::size_t limit) = 0;
-  // Highest committed id, 0 when the table is empty.
-  virtual std::int64_t last_committed_id() = 0;
 };
 
 }  // namespace resync::server

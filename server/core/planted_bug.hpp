@@ -25,12 +25,13 @@ enum class PlantedBug {
   // The live server reads freed heap memory once it has stored 20 messages: only a
   // sanitizer build notices (and reports it). Live only.
   use_after_free_after_20_messages,
-  // An acked chat message is acknowledged as soon as it is inserted, before the transaction
-  // that holds it commits (the tutorial's ack-before-INSERT-completes server): a stop between
-  // the ack and the commit loses an acknowledged message. Core: the same in the simulator and live.
+  // An acked chat message is acknowledged as soon as its commit group goes to the store, before
+  // the transaction that holds it commits (the tutorial's ack-before-INSERT-completes server):
+  // a stop between the ack and the commit loses an acknowledged message. Core: the same in the
+  // simulator and live.
   ack_before_commit,
-  // The core acknowledges a chat message before its insert and ignores the insert's error
-  // (the classic Node bug: callback() before db.run finished). Core: sim and live.
+  // The core acknowledges a chat message on arrival, before its write, and ignores the
+  // write's outcome (the classic Node bug: callback() before db.run finished). Core: sim and live.
   ack_before_insert,
 };
 

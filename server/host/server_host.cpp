@@ -29,8 +29,15 @@ LogLevel to_log_level(LogLine::Level level) {
 
 }  // namespace
 
-ServerHost::ServerHost(Scheduler& scheduler, LogSink& log, ServerConfig config, MessageStore& store, HostOptions options)
-    : scheduler_(scheduler), log_(log), options_(options), core_(std::move(config), store) {}
+ServerHost::ServerHost(Scheduler& scheduler, LogSink& log, ServerConfig config, MessageReader& reader,
+                       std::unique_ptr<GroupCommitter> committer, HostOptions options)
+    : scheduler_(scheduler),
+      log_(log),
+      options_(options),
+      core_(std::move(config), reader),
+      committer_(std::move(committer)) {
+  RESYNC_ASSERT(committer_ != nullptr, "a server host needs a committer");
+}
 
 ServerHost::~ServerHost() {
   for (TimerId timer : timers_) scheduler_.cancel(timer);
@@ -210,11 +217,10 @@ void ServerHost::carry_out_actions() {
                      // Not close_requested: the session itself stays open on polling.
                      if (auto transport = found->second.transport.lock()) transport->close(CloseCause::core_requested);
                    },
+                   [&](CommitRequest& request) { submit_commit(std::move(request)); },
                },
                action);
   }
-  // The commit first, then the wake-up: at one instant the simulator runs them in this order.
-  schedule_commit();
   rearm_deadline();
 }
 
@@ -268,40 +274,44 @@ void ServerHost::rearm_deadline() {
   });
 }
 
-void ServerHost::schedule_commit() {
-  if (commit_scheduled_ || !core_.has_pending_commit()) return;
-  if (shutting_down_ && last_commit_failed_) return;  // no retries on the way out
-  commit_scheduled_ = true;
-  const std::int64_t delay_us = last_commit_failed_ ? options_.commit_retry_delay_us : options_.commit_delay_us;
-  if (delay_us == 0) {
-    // Posted work runs after the completions already queued, so every frame that arrived
-    // in this round of the event loop is inserted before the one commit.
-    scheduler_.post([this] { on_commit_due(); });
-  } else {
-    run_at(scheduler_.now_us() + delay_us, [this] { on_commit_due(); });
+void ServerHost::submit_commit(CommitRequest request) {
+  if (commit_synchronously_) {
+    RESYNC_ASSERT(!synchronous_completion_, "the core requests one group at a time");
+    synchronous_completion_ = committer_->commit_now(request);
+    return;
   }
+  committer_->submit(std::move(request), [this](CommitCompletion completion) { on_commit_completed(std::move(completion)); });
 }
 
-void ServerHost::on_commit_due() {
-  commit_scheduled_ = false;
-  InputBatch batch(*this);
-  try {
-    core_.commit_pending(now_ms());
-  } catch (const std::exception& error) {
-    log(LogLevel::error, std::string("the core failed on a commit: ") + error.what());
-  }
-  // Nothing else ran since the commit, so work still pending means the commit failed.
-  last_commit_failed_ = core_.has_pending_commit();
+void ServerHost::on_commit_completed(CommitCompletion completion) {
+  deliver(std::nullopt, "a commit completion", [&] { core_.on_commit_completed(completion, now_ms()); });
 }
 
-void ServerHost::commit_now() {
-  InputBatch batch(*this);
-  try {
-    if (core_.has_pending_commit()) core_.commit_pending(now_ms());
-  } catch (const std::exception& error) {
-    log(LogLevel::error, std::string("the core failed on the stop commit: ") + error.what());
+void ServerHost::commit_synchronously(bool can_send) {
+  commit_synchronously_ = true;
+  std::optional<CommitCompletion> done = committer_->finish_now();
+  if (!done) done = std::exchange(synchronous_completion_, std::nullopt);
+  while (done) {
+    if (can_send) {
+      // Carrying out the actions commits the next group, if the core requests one.
+      deliver(std::nullopt, "the stop commit", [&] { core_.on_commit_completed(*done, now_ms()); });
+    } else {
+      try {
+        core_.on_commit_completed(*done, now_ms());
+      } catch (const std::exception& error) {
+        log(LogLevel::error, std::string("the core failed on the final commit: ") + error.what());
+      }
+      for (Action& action : core_.take_actions()) {
+        if (auto* line = std::get_if<LogLine>(&action)) log(to_log_level(line->level), line->text);
+        if (auto* request = std::get_if<CommitRequest>(&action)) submit_commit(std::move(*request));
+      }
+    }
+    done = std::exchange(synchronous_completion_, std::nullopt);
   }
+  commit_synchronously_ = false;
 }
+
+void ServerHost::commit_now() { commit_synchronously(true); }
 
 void ServerHost::begin_shutdown(std::function<void()> on_all_sessions_closed) {
   if (shutting_down_) return;
@@ -316,14 +326,13 @@ void ServerHost::begin_shutdown(std::function<void()> on_all_sessions_closed) {
 }
 
 void ServerHost::commit_before_exit() {
-  try {
-    if (core_.has_pending_commit()) core_.commit_pending(now_ms());
-  } catch (const std::exception& error) {
-    log(LogLevel::error, std::string("the core failed on the final commit: ") + error.what());
-  }
+  // Log lines still queued in the core, and a group it requested that was not carried out.
+  commit_synchronously_ = true;
   for (Action& action : core_.take_actions()) {
     if (auto* line = std::get_if<LogLine>(&action)) log(to_log_level(line->level), line->text);
+    if (auto* request = std::get_if<CommitRequest>(&action)) submit_commit(std::move(*request));
   }
+  commit_synchronously(false);
 }
 
 }  // namespace resync::server::host

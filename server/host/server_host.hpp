@@ -1,7 +1,8 @@
 #pragma once
 // Hosts the sans-I/O ChatServerCore: feeds it transport events with the scheduler's clock,
 // carries out its actions (writes, closes, poll answers, log lines), keeps one wake-up armed
-// at its next deadline, batches commits ("group commit") and retries failed ones, bounds
+// at its next deadline, hands the core's commit groups to a GroupCommitter and their
+// completions back to the core (a group is durable before anything it holds goes out), bounds
 // each session's unwritten bytes (slow consumers are dropped), and isolates the server from
 // an exception in one input. The live shell and the simulator run this same class; it holds
 // no global state, so several hosts (server nodes) can share one scheduler.
@@ -16,6 +17,7 @@
 
 #include "protocol/engineio_packet.hpp"
 #include "server/core/chat_server_core.hpp"
+#include "server/host/group_committer.hpp"
 #include "server/host/log_sink.hpp"
 #include "server/host/scheduler.hpp"
 #include "server/host/session_transport.hpp"
@@ -27,17 +29,13 @@ struct HostOptions {
   // only live broadcasts grow a queue; a client that falls this far behind is a slow
   // consumer and is disconnected rather than letting it hold the server's memory.
   std::size_t write_queue_bytes_max = 64 * 1024 * 1024;
-  // When a commit runs after the input that made it due. 0: after the work already queued
-  // (live: the fsync happens inside the commit); the simulator models the fsync's duration.
-  std::int64_t commit_delay_us = 0;
-  // When a commit fails (disk full, I/O error) the next attempt waits this long instead of
-  // spinning on a failing disk.
-  std::int64_t commit_retry_delay_us = 100'000;
 };
 
 class ServerHost {
  public:
-  ServerHost(Scheduler& scheduler, LogSink& log, ServerConfig config, MessageStore& store, HostOptions options = {});
+  // The core reads committed rows from `reader`; its commit groups go to `committer`.
+  ServerHost(Scheduler& scheduler, LogSink& log, ServerConfig config, MessageReader& reader,
+             std::unique_ptr<GroupCommitter> committer, HostOptions options = {});
   // Cancels this host's timers: a stopped server node leaves nothing behind on a shared clock.
   ~ServerHost();
   ServerHost(const ServerHost&) = delete;
@@ -84,7 +82,8 @@ class ServerHost {
     ServerHost& host_;
   };
 
-  // Commits what is pending now and carries out what that releases (a graceful stop).
+  // Waits for the group in flight, commits what is still pending, and carries out what that
+  // releases (a graceful stop).
   void commit_now();
   // Commits what is pending so acks and broadcasts go out, then asks every transport to
   // close. `on_all_sessions_closed` runs once no transport is left (maybe right away).
@@ -121,8 +120,11 @@ class ServerHost {
   void send_packet(SessionId session, std::string packet);
   void request_close(SessionId session, CloseCause cause);
   void end_session(std::map<SessionId, HostedSession>::iterator found);
-  void schedule_commit();
-  void on_commit_due();
+  void submit_commit(CommitRequest request);
+  void on_commit_completed(CommitCompletion completion);
+  // Commits on this thread until no group is left; `can_send`: the event loop still runs, so
+  // what the commits release is carried out (otherwise only logged).
+  void commit_synchronously(bool can_send);
   void rearm_deadline();
   TimerId run_at(std::int64_t time_us, std::function<void()> work);
   void log(LogLevel level, std::string_view text) { log_.log(level, text); }
@@ -139,18 +141,20 @@ class ServerHost {
   // stays armed and finds nothing due; re-arming only for an earlier deadline needs no
   // cancel, and the simulator's order of events at one instant depends on exactly this.
   std::optional<std::int64_t> armed_wake_us_;
-  // Group commit: at most one commit is scheduled; inputs that complete before it runs
-  // share its commit (and its fsync).
-  bool commit_scheduled_ = false;
-  bool last_commit_failed_ = false;
-  // This host's timers that have not run, cancelled when the host goes away. A host keeps one
-  // commit timer and the wake timers of deadlines that moved earlier (each runs out by its
-  // deadline), so far more than this many means timers are being leaked.
+  // While commit_synchronously runs, a group the core requests is committed at once and its
+  // outcome waits here for the next round of that loop.
+  bool commit_synchronously_ = false;
+  std::optional<CommitCompletion> synchronous_completion_;
+  // This host's timers that have not run, cancelled when the host goes away. A host keeps the
+  // wake timers of deadlines that moved earlier (each runs out by its deadline), so far more
+  // than this many means timers are being leaked.
   static constexpr std::size_t timers_pending_max = 65536;
   std::set<TimerId> timers_;
 
   bool shutting_down_ = false;
   std::function<void()> on_all_sessions_closed_;
+  // Last, so it goes first: no completion can reach a host that is being destroyed.
+  std::unique_ptr<GroupCommitter> committer_;
 };
 
 }  // namespace resync::server::host

@@ -20,6 +20,7 @@
 #include "server/shell/shell_context.hpp"
 #include "server/shell/shell_log.hpp"
 #include "server/shell/static_pages.hpp"
+#include "server/shell/threaded_group_committer.hpp"
 
 namespace resync::server {
 
@@ -58,11 +59,14 @@ host::HostOptions host_options(const ShellLimits& limits) {
 }  // namespace
 
 struct WebSocketServer::Impl {
-  Impl(WebSocketServerOptions options_in, MessageStore& store)
+  Impl(WebSocketServerOptions options_in, MessageStore& store, MessageReader& reader)
       : options(std::move(options_in)),
         client_bundle(shell::load_client_bundle(options.client_bundle_file)),
         scheduler(io_context),
-        host(scheduler, log_sink, options.core, store, host_options(options.limits)),
+        host(scheduler, log_sink, options.core, reader,
+             std::make_unique<shell::ThreadedGroupCommitter>(
+                 store, [this](std::function<void()> work) { asio::post(io_context, std::move(work)); }),
+             host_options(options.limits)),
         context{host, options.limits, client_bundle},
         acceptor(io_context),
         accept_retry_timer(io_context),
@@ -111,6 +115,10 @@ struct WebSocketServer::Impl {
       });
       return;
     }
+    // As Node's socket.io server (ws sets it): acks and broadcasts are small frames, and
+    // Nagle's algorithm would hold each one until the client's delayed ACK, up to 40 ms.
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     std::make_shared<shell::HttpSession>(std::move(socket), context)->run();
     do_accept();
   }
@@ -153,8 +161,8 @@ struct WebSocketServer::Impl {
   bool has_run = false;
 };
 
-WebSocketServer::WebSocketServer(WebSocketServerOptions options, MessageStore& store)
-    : impl_(std::make_unique<Impl>(std::move(options), store)) {}
+WebSocketServer::WebSocketServer(WebSocketServerOptions options, MessageStore& store, MessageReader& reader)
+    : impl_(std::make_unique<Impl>(std::move(options), store, reader)) {}
 
 // Members go in reverse order: the host (cancelling its timers), the scheduler and the
 // acceptor before the io_context, whose destruction then frees the sessions its pending

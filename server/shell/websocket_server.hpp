@@ -5,7 +5,7 @@
 // from the first to the second.
 //
 // Used by `resync serve` and, in-process, by tests and the harness:
-//   WebSocketServer server(options, store);   // binds now; port() is known
+//   WebSocketServer server(options, store, reader);   // binds now; port() is known
 //   std::thread thread([&] { server.run(); });
 //   ... connect to server.url() ...
 //   server.stop(); thread.join();
@@ -56,8 +56,11 @@ class WebSocketServer {
  public:
   // Resolves and binds `host:port` and reads the client bundle. Throws std::runtime_error
   // with the address and the reason when it cannot (address in use, unknown host, ...).
-  // `store` must outlive the server. Destroy the server only after run() has returned.
-  WebSocketServer(WebSocketServerOptions options, MessageStore& store);
+  // Commit groups are written to `store` on the server's commit thread; catch-up reads go to
+  // `reader` on the event loop's thread, so the two must be separate connections to one
+  // database (WAL lets the reader see each commit at once). Both must outlive the server.
+  // Destroy the server only after run() has returned.
+  WebSocketServer(WebSocketServerOptions options, MessageStore& store, MessageReader& reader);
   ~WebSocketServer();
   WebSocketServer(const WebSocketServer&) = delete;
   WebSocketServer& operator=(const WebSocketServer&) = delete;

@@ -88,6 +88,25 @@ TEST(ChatServerCore, BroadcastGoesToEveryClientOnlyAfterCommit) {
   EXPECT_EQ(driver.sent(2).back(), R"(42["chat message","hello",1])");
 }
 
+TEST(ChatServerCore, MessagesArrivingWhileAGroupCommitsGatherIntoTheNextGroup) {
+  CoreDriver driver;
+  driver.connect(1);
+  driver.send(1, "alone", "a-1", 1);
+  ASSERT_TRUE(driver.commit_in_flight());
+  EXPECT_EQ(driver.commit_in_flight()->writes.size(), 1u) << "with nothing in flight a message goes at once";
+  for (int index = 2; index <= 6; ++index) driver.send(1, "m", "a-" + std::to_string(index), index);
+  EXPECT_EQ(driver.commit_requests(), 1) << "one group in flight at a time";
+  driver.complete_commit();
+  ASSERT_TRUE(driver.commit_in_flight());
+  EXPECT_EQ(driver.commit_in_flight()->writes.size(), 5u) << "everything that arrived meanwhile is the next group";
+  EXPECT_EQ(driver.received_ids(1), std::vector<std::int64_t>{1});
+  EXPECT_EQ(driver.core().committed_head_id(), 1);
+  driver.complete_commit();
+  EXPECT_FALSE(driver.commit_in_flight());
+  EXPECT_EQ(driver.received_ids(1), ids_between(1, 6));
+  EXPECT_EQ(driver.commit_requests(), 2);
+}
+
 TEST(ChatServerCore, RepeatedClientOffsetIsAcknowledgedAgainButStoredAndBroadcastOnce) {
   CoreDriver driver;
   driver.connect(1);

@@ -13,6 +13,7 @@
 #include "protocol/engineio_packet.hpp"
 #include "protocol/socketio_packet.hpp"
 #include "server/core/chat_server_core.hpp"
+#include "server/core/commit_group.hpp"
 #include "server/core/message_store.hpp"
 
 namespace resync::server::testing {
@@ -26,22 +27,27 @@ inline std::vector<std::int64_t> ids_between(std::int64_t first, std::int64_t la
 
 class CoreHarness {
  public:
-  CoreHarness(ServerConfig config, MessageStore& store) : core_(config, store) {}
+  // The core is built at its first use, so a test can store rows first: the core reads the
+  // committed head once, when it starts, as a server does.
+  CoreHarness(ServerConfig config, MessageStore& store) : config_(std::move(config)), store_(store) {}
 
-  ChatServerCore& core() { return core_; }
+  ChatServerCore& core() {
+    if (!core_) core_.emplace(config_, store_);
+    return *core_;
+  }
   std::int64_t now_ms = 0;
 
   // --- WebSocket sessions ---
   void open_websocket(SessionId session) {
-    core_.on_session_opened(session, {}, now_ms);
+    core().on_session_opened(session, {}, now_ms);
     drain();
   }
   void frame(SessionId session, std::string_view text) {
-    core_.on_text_frame(session, text, now_ms);
+    core().on_text_frame(session, text, now_ms);
     drain();
   }
   void transport_closed(SessionId session) {
-    core_.on_session_closed(session, now_ms);
+    core().on_session_closed(session, now_ms);
     drain();
   }
 
@@ -50,34 +56,46 @@ class CoreHarness {
   std::string open_polling(SessionId session) {
     protocol::engineio::HandshakeQuery query;
     query.transport = protocol::engineio::Transport::polling;
-    core_.on_session_opened(session, query, now_ms);
+    core().on_session_opened(session, query, now_ms);
     drain();
     const auto answer = last_answer(session);
     if (!answer || answer->empty() || answer->front() != '0') return {};
     return nlohmann::json::parse(answer->substr(1)).at("sid").get<std::string>();
   }
   PollingRequestResult get(std::string_view sid) {
-    auto result = core_.on_poll_request(sid, now_ms);
+    auto result = core().on_poll_request(sid, now_ms);
     drain();
     return result;
   }
   PollingRequestResult post(std::string_view sid, std::string_view payload) {
-    auto result = core_.on_poll_data(sid, payload, now_ms);
+    auto result = core().on_poll_data(sid, payload, now_ms);
     drain();
     return result;
   }
 
+  // Makes every group durable, the one in flight and those requested after it, as a
+  // committer would one by one.
   void commit() {
-    core_.commit_pending(now_ms);
+    while (requested_) complete_commit();
+  }
+  // Makes only the group in flight durable (the core may then request the next one).
+  void complete_commit() {
+    if (!requested_) return;
+    const CommitCompletion completion = run_commit_group(store_, *requested_);
+    requested_.reset();
+    core().on_commit_completed(completion, now_ms);
     drain();
   }
+  // The group the core asked to commit and that has not completed.
+  const std::optional<CommitRequest>& commit_in_flight() const { return requested_; }
+  int commit_requests() const { return commit_requests_; }
   void drained(SessionId session) {
-    core_.on_output_drained(session, now_ms);
+    core().on_output_drained(session, now_ms);
     drain();
   }
   void advance_to(std::int64_t time_ms) {
     now_ms = time_ms;
-    core_.on_timer(now_ms);
+    core().on_timer(now_ms);
     drain();
   }
 
@@ -124,7 +142,7 @@ class CoreHarness {
 
  private:
   void drain() {
-    for (auto& action : core_.take_actions()) {
+    for (auto& action : core().take_actions()) {
       if (auto* send = std::get_if<SendPacket>(&action)) {
         packets_[send->session].push_back(send->text);
         websocket_packets_[send->session].push_back(send->text);
@@ -133,16 +151,23 @@ class CoreHarness {
         for (auto packet : protocol::engineio::split_payload(answer->body)) packets_[answer->session].emplace_back(packet);
       } else if (auto* close = std::get_if<CloseSession>(&action)) {
         closed_[close->session] = close->reason;
-        core_.on_session_closed(close->session, now_ms);
+        core().on_session_closed(close->session, now_ms);
       } else if (auto* abandon = std::get_if<AbandonUpgrade>(&action)) {
         abandoned_.insert(abandon->session);
       } else if (auto* line = std::get_if<LogLine>(&action)) {
         logs_.push_back(line->text);
+      } else if (auto* request = std::get_if<CommitRequest>(&action)) {
+        requested_ = std::move(*request);
+        ++commit_requests_;
       }
     }
   }
 
-  ChatServerCore core_;
+  ServerConfig config_;
+  MessageStore& store_;
+  std::optional<ChatServerCore> core_;
+  std::optional<CommitRequest> requested_;
+  int commit_requests_ = 0;
   std::map<SessionId, std::vector<std::string>> packets_;
   std::map<SessionId, std::vector<std::string>> answers_;
   std::map<SessionId, std::vector<std::string>> websocket_packets_;

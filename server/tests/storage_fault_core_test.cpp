@@ -121,30 +121,36 @@ TEST_F(StorageFaultCore, AFailedInsertIsNeverAcknowledgedAndItsRetryIsStoredOnce
   ASSERT_EQ(rows.size(), 3u) << "each message stored exactly once";
 }
 
-TEST_F(StorageFaultCore, AFailureLaterInAGroupCommitWithdrawsTheAcksAndBroadcastsHeldBeforeIt) {
-  send_acked("first", "alice-1", 1);  // inserted, its ack held until the commit
-  send_plain("plain before");
-  store_.set_mode(StorageFaultMode::full);
-  send_acked("second", "alice-2", 2);  // fails: the transaction with "first" is rolled back
+TEST_F(StorageFaultCore, AFailureLaterInACommitGroupWithdrawsTheAcksAndBroadcastsHeldBeforeIt) {
+  send_acked("first", "alice-1", 1);  // nothing in flight: the first group goes to the store
+  send_acked("first", "alice-1", 2);  // the client's retry: a duplicate, in the second group
+  send_plain("plain after");           // a new row, later in the second group
+  harness_.complete_commit();
+  ASSERT_EQ(acks_for(1), 1);
+  store_.set_mode(StorageFaultMode::full);  // the duplicate still passes, the new row cannot
+  harness_.complete_commit();
   store_.set_mode(StorageFaultMode::none);
-  harness_.commit();
-  EXPECT_EQ(acks_for(1), 0) << "\"first\" was rolled back with the transaction, its ack must go";
-  EXPECT_TRUE(harness_.chat_events(1).empty()) << "nothing of the rolled back transaction is broadcast";
-  EXPECT_EQ(inner_.last_committed_id(), 0);
+  EXPECT_EQ(acks_for(2), 0) << "the duplicate was rolled back with its group, its ack must go";
+  EXPECT_EQ(harness_.received_ids(1), std::vector<std::int64_t>{1}) << "nothing of the failed group is broadcast";
+  EXPECT_TRUE(logged("insert failed"));
+  EXPECT_EQ(inner_.last_committed_id(), 1);
 }
 
 TEST_F(StorageFaultCore, AFailedCommitAcknowledgesNothingAndLogsWhy) {
   send_acked("first", "alice-1", 1);
-  store_.set_mode(StorageFaultMode::busy);
+  harness_.commit();
+  send_acked("first", "alice-1", 2);  // a duplicate: its insert passes a full disk, the COMMIT does not
+  store_.set_mode(StorageFaultMode::full);
   harness_.commit();
   store_.set_mode(StorageFaultMode::none);
-  EXPECT_EQ(acks_for(1), 0);
+  EXPECT_EQ(acks_for(2), 0);
   EXPECT_TRUE(logged("commit failed"));
-  EXPECT_TRUE(harness_.chat_events(1).empty());
-  send_acked("first", "alice-1", 2);
+  EXPECT_TRUE(logged("nothing acknowledged"));
+  send_acked("first", "alice-1", 3);
   harness_.commit();
-  EXPECT_EQ(acks_for(2), 1);
+  EXPECT_EQ(acks_for(3), 1);
   EXPECT_EQ(harness_.received_ids(1), std::vector<std::int64_t>{1});
+  EXPECT_EQ(inner_.read_range(0, 100, 100).size(), 1u);
 }
 
 // A real COMMIT refused by the file: RLIMIT_FSIZE 0 on this process makes every write to a

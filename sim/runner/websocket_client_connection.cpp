@@ -49,6 +49,10 @@ class BeastConnection final : public WebSocketClientConnection, public std::enab
  private:
   void on_connect(beast::error_code error) {
     if (error) return fail(error, "connect");
+    // As socket.io-client in Node (ws sets it): a small frame goes out now, not after the
+    // peer's delayed ACK (Nagle), which would put 40 ms stalls into every exchange.
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().set_option(tcp::no_delay(true), ignored);
     stream_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
     stream_.read_message_max(incoming_frame_bytes_max);
     stream_.async_handshake(host_ + ":" + std::to_string(port_), "/socket.io/?" + query_,

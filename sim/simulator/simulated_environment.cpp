@@ -82,10 +82,9 @@ void SimulatedEnvironment::stop_server(int signal) {
   if (!server_.running()) return;
   if (signal == SIGTERM) {
     server_.commit_for_graceful_stop();  // a graceful stop commits what it holds
-  } else {
-    // SIGKILL loses exactly the open transaction: nothing in it was acknowledged.
-    store_.rollback();
   }
+  // SIGKILL loses exactly the commit group in flight and the messages waiting for it, which
+  // go with the host: nothing of them was acknowledged.
   // The simulated server ends as the real one does when nothing goes wrong: exit 0 after
   // SIGTERM, death by SIGKILL (the fields of a live server_stopped, docs/HISTORY.md).
   history::ServerStopped stopped;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "server/core/planted_bug.hpp"
+#include "server/host/scheduled_group_committer.hpp"
 #include "sim/execution/scenario_execution.hpp"
 #include "sim/simulator/sim_server_socket.hpp"
 
@@ -29,12 +30,12 @@ void SimulatedServer::start() {
   config.planted_bug = server::parse_planted_bug(scenario_.server.planted_bug).value_or(server::PlantedBug::none);
   config.seed = derive_seed(world_.options.seed, 1000 + static_cast<std::uint64_t>(incarnation_));
   server::host::HostOptions options;
-  // Simulated fsync: the group commit runs this long after the input that made it due, and
-  // a failed one is retried after as long again.
-  options.commit_delay_us = world_.options.commit_latency_us;
-  options.commit_retry_delay_us = world_.options.commit_latency_us;
   options.write_queue_bytes_max = scenario_.server.write_queue_bytes_max;
-  host_ = std::make_unique<server::host::ServerHost>(scheduler_, *this, config, store_, options);
+  // Simulated fsync: a commit group is durable this long after the core requested it; a stop
+  // before then loses it, with the host.
+  auto committer = std::make_unique<server::host::ScheduledGroupCommitter>(scheduler_, store_,
+                                                                           world_.options.commit_latency_us);
+  host_ = std::make_unique<server::host::ServerHost>(scheduler_, *this, config, store_, std::move(committer), options);
 }
 
 void SimulatedServer::commit_for_graceful_stop() {

@@ -1,5 +1,5 @@
-// ServerHost's policy around the core, on a fake scheduler: group commit, commit retry,
-// close gating, the slow-consumer limit, exception isolation and deadline re-arming.
+// ServerHost's policy around the core, on a fake scheduler: group commit (one group in
+// flight, the next one gathering), failed commits, close gating, the slow-consumer limit, exception isolation and deadline re-arming.
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -11,6 +11,7 @@
 
 #include "protocol/socketio_packet.hpp"
 #include "server/core/sqlite_message_store.hpp"
+#include "server/host/scheduled_group_committer.hpp"
 #include "server/host/server_host.hpp"
 #include "server/host/tests/fake_scheduler.hpp"
 
@@ -60,24 +61,25 @@ class ScriptedStore final : public MessageStore {
   void rollback() override { inner.rollback(); }
   bool has_uncommitted_writes() const override { return inner.has_uncommitted_writes(); }
   std::vector<StoredMessage> read_range(std::int64_t after_id, std::int64_t up_to_id, std::size_t limit) override {
+    if (after_id == poison_after_id) throw std::logic_error("poisoned read");
     return inner.read_range(after_id, up_to_id, limit);
   }
   std::int64_t last_committed_id() override { return inner.last_committed_id(); }
 
   SqliteMessageStore inner{{":memory:", Durability::full}};
   std::string poison_content = "poison";
+  std::int64_t poison_after_id = 7;
   int commit_failures_left = 0;
   int commits = 0;
 };
 
 constexpr std::int64_t commit_delay_us = 1000;
-constexpr std::int64_t commit_retry_delay_us = 50'000;
 
 struct HostFixture : ::testing::Test {
   ServerHost& make_host(HostOptions options = {}, ServerConfig config = {}) {
-    options.commit_delay_us = commit_delay_us;
-    options.commit_retry_delay_us = commit_retry_delay_us;
-    host = std::make_unique<ServerHost>(scheduler, log, config, store, options);
+    host = std::make_unique<ServerHost>(scheduler, log, config, store,
+                                        std::make_unique<ScheduledGroupCommitter>(scheduler, store, commit_delay_us),
+                                        options);
     return *host;
   }
   // Opens a WebSocket session and sends the Socket.IO CONNECT.
@@ -103,34 +105,86 @@ struct HostFixture : ::testing::Test {
   std::unique_ptr<ServerHost> host;
 };
 
-TEST_F(HostFixture, MessagesArrivingBeforeTheCommitShareOneCommit) {
+TEST_F(HostFixture, MessagesArrivingWhileAGroupCommitsBecomeTheNextGroup) {
   make_host();
   auto alice = std::make_shared<RecordingTransport>();
   const SessionId session = connect(alice);
-  send_chat(session, "one", 1);
+  send_chat(session, "one", 1);  // nothing in flight: its group goes to the store at once
   send_chat(session, "two", 2);
   send_chat(session, "three", 3);
   EXPECT_EQ(count_prefix(*alice, "43"), 0) << "no ack before the commit";
   scheduler.advance_to(commit_delay_us);
   EXPECT_EQ(store.commits, 1);
+  EXPECT_EQ(count_prefix(*alice, "43"), 1) << "only the first group is durable";
+  EXPECT_EQ(store.inner.last_committed_id(), 1);
+  scheduler.advance_to(2 * commit_delay_us);
+  EXPECT_EQ(store.commits, 2) << "the two that arrived meanwhile shared one commit";
   EXPECT_EQ(count_prefix(*alice, "43"), 3);
+  EXPECT_EQ(store.inner.last_committed_id(), 3);
 }
 
-TEST_F(HostFixture, AFailedCommitIsRetriedAfterTheRetryDelay) {
+TEST_F(HostFixture, AFailedCommitAcknowledgesNothingAndTheRetryIsStoredOnce) {
   make_host();
   auto alice = std::make_shared<RecordingTransport>();
+  auto bob = std::make_shared<RecordingTransport>();
   const SessionId session = connect(alice);
+  connect(bob);
   store.commit_failures_left = 1;
   send_chat(session, "one", 1);
   scheduler.advance_to(commit_delay_us);
   EXPECT_EQ(store.commits, 1);
   EXPECT_TRUE(log.contains("disk on fire"));
   EXPECT_EQ(count_prefix(*alice, "43"), 0);
-  scheduler.advance_to(commit_delay_us + commit_retry_delay_us - 1);
-  EXPECT_EQ(store.commits, 1) << "no retry before the retry delay";
-  scheduler.advance_to(commit_delay_us + commit_retry_delay_us);
-  EXPECT_EQ(store.commits, 2);
-  EXPECT_EQ(count_prefix(*alice, "43"), 1);
+  EXPECT_EQ(count_prefix(*bob, "42"), 0) << "nothing of a failed group is broadcast";
+  EXPECT_EQ(store.inner.last_committed_id(), 0);
+  send_chat(session, "one", 1);  // the client's retry, with the same offset
+  scheduler.advance_to(2 * commit_delay_us);
+  EXPECT_EQ(count_prefix(*alice, "431"), 1);
+  EXPECT_EQ(count_prefix(*bob, "42"), 1);
+  EXPECT_EQ(store.inner.read_range(0, 100, 100).size(), 1u);
+}
+
+TEST_F(HostFixture, AStoreExceptionFailsTheWholeGroupAndTheServerGoesOn) {
+  make_host();
+  auto alice = std::make_shared<RecordingTransport>();
+  const SessionId session = connect(alice);
+  send_chat(session, "first", 1);
+  send_chat(session, "fine", 2);
+  send_chat(session, "poison", 3);  // "fine" and "poison" share the second group
+  scheduler.advance_to(2 * commit_delay_us);
+  EXPECT_EQ(count_prefix(*alice, "431"), 1);
+  EXPECT_EQ(count_prefix(*alice, "432"), 0) << "its group failed, so it is not acknowledged";
+  EXPECT_TRUE(log.contains("poisoned row"));
+  EXPECT_EQ(store.inner.last_committed_id(), 1);
+  send_chat(session, "later", 4);
+  scheduler.advance_to(3 * commit_delay_us);
+  EXPECT_EQ(count_prefix(*alice, "434"), 1);
+  EXPECT_TRUE(alice->closes.empty());
+}
+
+TEST_F(HostFixture, AGracefulStopWaitsForTheGroupInFlightAndCommitsTheNextOne) {
+  make_host();
+  auto alice = std::make_shared<RecordingTransport>();
+  const SessionId session = connect(alice);
+  send_chat(session, "in flight", 1);
+  send_chat(session, "waiting", 2);
+  host->begin_shutdown([] {});
+  EXPECT_EQ(count_prefix(*alice, "43"), 2) << "both acks go out ahead of the close";
+  EXPECT_EQ(store.inner.last_committed_id(), 2);
+  scheduler.advance_to(10 * commit_delay_us);
+  EXPECT_EQ(store.commits, 2) << "nothing is committed twice";
+}
+
+TEST_F(HostFixture, TheCommitBeforeExitStoresWhatIsPendingWithoutSending) {
+  make_host();
+  auto alice = std::make_shared<RecordingTransport>();
+  const SessionId session = connect(alice);
+  send_chat(session, "in flight", 1);
+  send_chat(session, "waiting", 2);
+  const std::size_t packets_before = alice->packets.size();
+  host->commit_before_exit();
+  EXPECT_EQ(store.inner.last_committed_id(), 2);
+  EXPECT_EQ(alice->packets.size(), packets_before) << "after the event loop nothing is sent";
 }
 
 TEST_F(HostFixture, FramesAfterACloseRequestAreNotPassedOn) {
@@ -208,15 +262,18 @@ TEST_F(HostFixture, ASlowConsumerIsAbortedWhenItsQueueWouldPassTheLimit) {
 }
 
 TEST_F(HostFixture, AnExceptionInOneSessionClosesOnlyThatSession) {
+  for (int index = 0; index < 10; ++index) store.inner.insert("stored", std::nullopt);
+  store.inner.commit();
   make_host();
   auto alice = std::make_shared<RecordingTransport>();
   auto bob = std::make_shared<RecordingTransport>();
-  const SessionId alice_session = connect(alice);
+  const std::optional<SessionId> alice_session = host->open_session(alice, {});
+  ASSERT_TRUE(alice_session);
+  host->on_text_frame(*alice_session, "40{\"serverOffset\":7}");  // its catch-up read throws
   const SessionId bob_session = connect(bob);
-  send_chat(alice_session, "poison", 1);
   EXPECT_EQ(alice->closes.size(), 1u);
   EXPECT_TRUE(bob->closes.empty());
-  EXPECT_TRUE(log.contains("the core failed on a text frame of session " + std::to_string(alice_session)));
+  EXPECT_TRUE(log.contains("the core failed on a text frame of session " + std::to_string(*alice_session)));
   send_chat(bob_session, "fine", 2);
   scheduler.advance_to(commit_delay_us);
   EXPECT_EQ(count_prefix(*bob, "43"), 1) << "the other session keeps working";

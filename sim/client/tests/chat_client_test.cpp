@@ -116,10 +116,11 @@ class Loopback {
           }
         }
       }
-      if (core_.has_pending_commit()) core_.commit_pending(now_ms);
       for (auto& action : core_.take_actions()) {
         moved = true;
-        if (auto* send = std::get_if<server::SendPacket>(&action)) {
+        if (auto* request = std::get_if<server::CommitRequest>(&action)) {
+          core_.on_commit_completed(server::run_commit_group(store_, *request), now_ms);  // an instant fsync
+        } else if (auto* send = std::get_if<server::SendPacket>(&action)) {
           Link& link = links_.at(send->session);
           if (link.open && !link.swallow_server_frames) link.client->on_text_frame(link.transport, send->text, now_ms);
           core_.on_output_drained(send->session, now_ms);

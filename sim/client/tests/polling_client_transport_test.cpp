@@ -328,9 +328,11 @@ class PollingLoopback {
           carry(link, action);
         }
       }
-      if (core_.has_pending_commit()) core_.commit_pending(now_ms);
       for (server::Action& action : core_.take_actions()) {
         moved = true;
+        if (auto* request = std::get_if<server::CommitRequest>(&action)) {
+          core_.on_commit_completed(server::run_commit_group(store_, *request), now_ms);  // an instant fsync
+        }
         if (auto* answer = std::get_if<server::AnswerPoll>(&action)) respond_to_held_get(answer->session, answer->body);
         if (auto* close = std::get_if<server::CloseSession>(&action)) {
           respond_to_held_get(close->session, engineio::encode_packet(engineio::PacketType::close));
