@@ -23,7 +23,7 @@ mkdir -p "$out"
 started=$(date +%s)
 
 echo "=== server: resync serve vs the tutorial's Node server ===" >&2
-node bench/server_peers.mjs --bin "$resync" --json "$out/server.json" "${quick[@]}" >&2
+node bench/server_peers.mjs --bin "$resync" --load-bin build/release/bench/resync_load_bench --json "$out/server.json" "${quick[@]}" >&2
 
 echo "=== proxy: direct loopback, resync's proxy, socat ===" >&2
 if [[ ${#quick[@]} -gt 0 ]]; then proxy_sizes=(--megabytes 128 --round-trips 2000 --idle-connections 500 --repetitions 1)

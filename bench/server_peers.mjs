@@ -3,18 +3,21 @@
 // client delivery), both under the same load in the same run, so the ratios compare like with
 // like on whatever machine this runs on.
 //
-//   node bench/server_peers.mjs [--bin build/release/app/resync] [--json FILE] [--quick]
+//   node bench/server_peers.mjs [--bin build/release/app/resync] [--load-bin build/release/bench/resync_load_bench]
+//                               [--json FILE] [--quick]
 // (without --json the rows go to stdout as JSON; progress and figures go to stderr)
 //
 // Settings each side runs with: resync serve --durability full (SQLite WAL, synchronous=FULL,
 // acks after the commit); the tutorial server at SQLite's defaults (rollback journal,
 // synchronous=FULL, one INSERT per transaction, ack after its INSERT).
 //
-// The load is the real socket.io-client in this one Node process, so a figure for the faster
-// server can be the client's ceiling rather than the server's: each row prints the client's CPU
-// share so that shows. Everything listens on 127.0.0.1 on free ports and is stopped at the end.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Acked ingest is driven by Resync's C++ load generator (bench/load_generator.cpp), whose own
+// ceiling against a peer that acks at once is measured first and printed as a row: a server
+// figure near it is the client's limit, not the server's. The other rows use the real
+// socket.io-client in this Node process and print its CPU share for the same reason.
+// Everything listens on 127.0.0.1 on free ports and is stopped at the end.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +29,7 @@ import { repoRoot, sqlite } from '../tests/node/lib/server.mjs';
 const { values: options } = parseArgs({
   options: {
     bin: { type: 'string', default: join(repoRoot, 'build/release/app/resync') },
+    'load-bin': { type: 'string', default: join(repoRoot, 'build/release/bench/resync_load_bench') },
     json: { type: 'string' },
     quick: { type: 'boolean', default: false },
   },
@@ -129,23 +133,19 @@ async function measured(work) {
   return { ...result, seconds, client_cpu_share: (cpu.user + cpu.system) / 1e6 / seconds };
 }
 
-// Acked ingest: `senders` clients, each with `inFlight` acked sends outstanding; every client
-// also receives every broadcast, as in the tutorial.
-async function ingest(peer, senders, inFlight) {
-  const clients = [];
-  for (let c = 0; c < senders; c++) clients.push(await connectedClient(peer.url, { serverOffset: 0, reconnection: false }));
-  let next = 0;
-  const result = await measured(async () => {
-    await Promise.all(clients.flatMap((client) => Array.from({ length: inFlight }, async () => {
-      while (next < sizes.ingestMessages) {
-        const i = next++;
-        await client.sendWithAck(`message ${i}`, `bench-${i}`, 60000);
-      }
-    })));
-    return {};
-  });
-  for (const client of clients) client.close();
-  return { value: sizes.ingestMessages / result.seconds, unit: 'acked msg/s', client_cpu_share: result.client_cpu_share };
+// Acked ingest: `senders` WebSocket clients of the C++ load generator, each with `inFlight`
+// acked sends outstanding; every client also receives every broadcast, as in the tutorial.
+// Without a peer, the generator's own ceiling (--echo-peer: acked at once, nothing stored).
+function ingest(peer, senders, inFlight) {
+  const target = peer ? ['--port', new URL(peer.url).port] : ['--echo-peer'];
+  const args = [...target, '--senders', String(senders), '--in-flight', String(inFlight),
+    '--messages', String(sizes.ingestMessages), '--timeout-s', String(measurement_timeout_ms / 1000)];
+  const run = spawnSync(options['load-bin'], args, { encoding: 'utf8', timeout: measurement_timeout_ms + 10000 });
+  const line = run.stdout ? JSON.parse(run.stdout.trim().split('\n').pop()) : null;
+  if (run.status !== 0 || !line || !line.completed) {
+    throw new Error(`the load generator failed (${options['load-bin']} ${args.join(' ')}): ${run.stderr || ''}${run.stdout || ''}`);
+  }
+  return { value: line.acked_per_second, unit: 'acked msg/s' };
 }
 
 // Fan-out: `fanoutClients` receivers and one sender with 8 acked sends in flight; latency is
@@ -247,11 +247,28 @@ async function compare(row, measure) {
 }
 
 console.error(`server peers (${options.quick ? 'quick' : 'full'} sizes): ${JSON.stringify(sizes)}`);
+if (!existsSync(options['load-bin'])) {
+  console.error(`bench/server_peers.mjs: no load generator at ${options['load-bin']}; build it with cmake --build --preset release`);
+  process.exit(2);
+}
+// The load generator's ceiling, with the same shapes as the ingest rows below.
+const ceilings = {};
+for (const [senders, inFlight] of [[10, 16], [50, 1]]) {
+  ceilings[`${senders}x${inFlight}`] = ingest(null, senders, inFlight);
+  console.error(`  load generator ceiling, ${senders} senders x ${inFlight} in flight: ${ceilings[`${senders}x${inFlight}`].value.toFixed(0)} acked msg/s`);
+}
 await compare({ measure: 'acked ingest, 10 senders x 16 in flight', target_ratio: 50 }, (name) => withPeer(name, (peer) => ingest(peer, 10, 16)));
 await compare({ measure: 'acked ingest, 50 senders x 1 in flight', target_ratio: 50 }, (name) => withPeer(name, (peer) => ingest(peer, 50, 1)));
 await compare({ measure: `fan-out to ${sizes.fanoutClients} clients`, target_ratio: 10 }, (name) => withPeer(name, fanout));
 await compare({ measure: `catch-up, one client ${sizes.catchUpRows} rows behind`, target_ratio: 10 }, catchUp);
 await compare({ measure: `resident memory per idle connection (${sizes.idleConnections})`, target_ratio: 5, lower_is_better: true }, idleMemory);
+// The ingest rows' client ceiling: how close each figure is to what the generator can drive.
+for (const row of rows.filter((each) => each.measure.startsWith('acked ingest'))) {
+  const shape = row.measure.includes('10 senders') ? '10x16' : '50x1';
+  row.client_ceiling = ceilings[shape];
+  row.resync.client_ceiling_share = row.resync.value / ceilings[shape].value;
+  row.tutorial.client_ceiling_share = row.tutorial.value / ceilings[shape].value;
+}
 const fan = rows.find((row) => row.measure.startsWith('fan-out'));
 rows.push({
   measure: 'fan-out p99 send-to-receive latency',
