@@ -232,8 +232,12 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
       const Step& first = group.front();
       if (const auto* send = std::get_if<SendStep>(&first.action)) {
         const int cost = send->count * static_cast<int>(send->clients.size());
-        if (cost > messages_left) continue;
+        // A burst with a client joining also spends a client action (its reload or connect),
+        // so --client-actions-max 0 leaves sends only.
+        const bool joins = group.size() > 1;
+        if (cost > messages_left || (joins && client_actions_left <= 0)) continue;
         messages_left -= cost;
+        if (joins) --client_actions_left;
       } else if (std::holds_alternative<FaultStep>(first.action)) {
         if (faults_left-- <= 0) continue;
       } else if (std::holds_alternative<KillServerStep>(first.action)) {
