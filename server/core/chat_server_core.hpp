@@ -157,7 +157,6 @@ class ChatServerCore {
   // group if messages arrived meanwhile.
   void on_commit_completed(const CommitCompletion& completion, std::int64_t now_ms);
   bool has_pending_commit() const { return in_flight_.has_value() || !pending_.empty(); }
-  bool commit_in_flight() const { return in_flight_.has_value(); }
   // The highest id this core knows to be durable: what catch-up reads up to.
   std::int64_t committed_head_id() const { return committed_head_id_; }
 
