@@ -47,6 +47,8 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   void do_read();
   void on_read(boost::beast::error_code error, std::size_t bytes_read);
   void do_write();
+  // Holds small frames back in the kernel while more are queued behind them (TCP_CORK).
+  void set_corked(bool corked);
   void on_write(boost::beast::error_code error, std::size_t bytes_written);
   void do_close();
   void on_close(boost::beast::error_code error);
@@ -70,6 +72,7 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   // is the host's write_queue_bytes_max: the host counts what it sent and was written.
   std::deque<std::string> write_queue_;
   bool write_in_flight_ = false;
+  bool corked_ = false;
 
   // A peer that stops reading never lets the queue drain or answers the close handshake;
   // this bounds how long a closing session may take before the connection is dropped.
