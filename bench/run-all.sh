@@ -21,6 +21,10 @@ resync=build/release/app/resync
 out=bench/out
 mkdir -p "$out"
 started=$(date +%s)
+# 10,000 idle connections need that many descriptors in the server and in the load generator:
+# the soft limit goes up to the hard one (raising the hard one needs a privilege containers
+# often lack).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 echo "=== server: resync serve vs the tutorial's Node server ===" >&2
 node bench/server_peers.mjs --bin "$resync" --load-bin build/release/bench/resync_load_bench --json "$out/server.json" "${quick[@]}" >&2
@@ -49,10 +53,10 @@ if [[ ${#quick[@]} -eq 0 ]]; then
     echo "- date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)"
     echo "- load average at the end: $(cut -d ' ' -f 1-3 /proc/loadavg)"
-    echo "- settings: resync serve --durability full (WAL, synchronous=FULL, group commit on its I/O thread);"
+    echo "- settings: resync serve --durability full (WAL, synchronous=FULL, group commit: fsync on its own thread while the I/O thread reads on);"
     echo "  the tutorial server at SQLite's defaults (rollback journal, synchronous=FULL, one INSERT per transaction)"
-    echo "- load: the real socket.io-client in one Node process for both servers (the client CPU share"
-    echo "  is printed: near 100 % means the row shows the client's ceiling, not resync's)"
+    echo "- load: resync_load_bench (bench/load/), Resync's own WebSocket client transport over real"
+    echo "  sockets, the same for both servers; its own ceiling against a peer that acks at once is a row"
     echo
     echo "$table"
   } > bench/RESULTS.md

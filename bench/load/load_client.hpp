@@ -1,0 +1,53 @@
+#pragma once
+// One Socket.IO client of the load generator over Resync's live WebSocket client transport
+// (sim/runner's WebSocketClientConnection): it answers the Engine.IO open with a CONNECT
+// carrying `auth`, answers pings, and hands events and acks to its owner by their prefix
+// only, so a client stays cheap and the server, not the generator, is what a figure measures.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "sim/runner/client_transport_connection.hpp"
+
+namespace resync::bench {
+
+struct LoadTarget {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+};
+
+struct LoadClientEvents {
+  std::function<void()> on_connected;                    // the server accepted the CONNECT
+  std::function<void(const std::string& frame)> on_event;  // a whole "42[...]" frame
+  std::function<void(std::uint64_t ack_id)> on_ack;       // "43<id>[...]"
+  std::function<void(const std::string& reason)> on_lost;  // the connection ended on its own
+};
+
+class LoadClient {
+ public:
+  // Connects at once; `auth_json` is the CONNECT payload ("" for none), as socket.io-client's
+  // `auth` option, e.g. {"serverOffset":0}.
+  LoadClient(boost::asio::io_context& io, const LoadTarget& target, std::string auth_json, LoadClientEvents events);
+  LoadClient(const LoadClient&) = delete;
+  LoadClient& operator=(const LoadClient&) = delete;
+  ~LoadClient();
+
+  // Emits ("chat message", text, client_offset) with acknowledgement id `ack_id`.
+  void emit_chat(const std::string& text, const std::string& client_offset, std::uint64_t ack_id);
+  void close();
+  bool connected() const { return connected_; }
+
+ private:
+  void on_text(const std::string& text);
+
+  std::string auth_json_;
+  LoadClientEvents events_;
+  std::shared_ptr<sim::ClientTransportConnection> connection_;
+  bool connected_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace resync::bench
