@@ -40,7 +40,6 @@ void LoadClient::on_text(const std::string& text) {
   if (text == "2") return connection_->send_text("3");
   if (text.rfind("0{", 0) == 0) return connection_->send_text("40" + auth_json_);
   if (text.rfind("40", 0) == 0) {
-    connected_ = true;
     if (events_.on_connected) events_.on_connected();
     return;
   }

@@ -38,7 +38,6 @@ class LoadClient {
   // Emits ("chat message", text, client_offset) with acknowledgement id `ack_id`.
   void emit_chat(const std::string& text, const std::string& client_offset, std::uint64_t ack_id);
   void close();
-  bool connected() const { return connected_; }
 
  private:
   void on_text(const std::string& text);
@@ -46,7 +45,6 @@ class LoadClient {
   std::string auth_json_;
   LoadClientEvents events_;
   std::shared_ptr<sim::ClientTransportConnection> connection_;
-  bool connected_ = false;
   bool closed_ = false;
 };
 

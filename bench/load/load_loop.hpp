@@ -35,7 +35,6 @@ class LoadLoop {
     io_.stop();
   }
 
-  bool done() const { return done_; }
   LoadClock::time_point finished_at() const { return finished_at_; }
 
  private:
