@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "protocol/json_string.hpp"
+
 namespace resync::protocol::socketio {
 
 namespace {
@@ -151,6 +153,26 @@ ParseResult<std::string> event_name(const Packet& packet) {
 
 std::string encode_event(const nlohmann::json& arguments, std::optional<std::uint64_t> ack_id) {
   return encode_packet(Packet{PacketType::event, "/", ack_id, arguments, 0});
+}
+
+void append_chat_event(std::string& out, std::string_view event_name, std::string_view content, std::int64_t id,
+                       std::optional<std::string_view> recovery_offset) {
+  // Room for the texts, their quotes and separators and the id: one allocation as a rule.
+  constexpr std::size_t framing_bytes = 32;
+  out.reserve(out.size() + event_name.size() + content.size() + (recovery_offset ? recovery_offset->size() : 0) +
+              framing_bytes);
+  out.push_back(static_cast<char>('0' + static_cast<int>(PacketType::event)));
+  out.push_back('[');
+  append_json_string(out, event_name);
+  out.push_back(',');
+  append_json_string(out, content);
+  out.push_back(',');
+  out += std::to_string(id);
+  if (recovery_offset) {
+    out.push_back(',');
+    append_json_string(out, *recovery_offset);
+  }
+  out.push_back(']');
 }
 
 std::string encode_ack(std::uint64_t ack_id, const nlohmann::json& arguments) {

@@ -48,6 +48,11 @@ ParseResult<nlohmann::json> parse_untrusted_json(std::string_view text);
 std::string encode_event(const nlohmann::json& arguments, std::optional<std::uint64_t> ack_id = std::nullopt);
 std::string encode_ack(std::uint64_t ack_id, const nlohmann::json& arguments = nlohmann::json::array());
 std::string encode_connect(const nlohmann::json& data);
+// Appends the server's chat EVENT on "/", [event_name, content, id] plus the recovery offset
+// when there is one: the text encode_event writes for that array, without building it (the
+// server writes one per catch-up row and per broadcast).
+void append_chat_event(std::string& out, std::string_view event_name, std::string_view content, std::int64_t id,
+                       std::optional<std::string_view> recovery_offset);
 // The server's CONNECT reply on "/": {"sid":...} plus "pid" with connection state recovery,
 // in socket.io's key order (sid first), which clients and tests may match textually.
 std::string encode_connect_reply(std::string_view socket_id, std::optional<std::string_view> private_id);

@@ -86,16 +86,19 @@ bool ChatServerCore::is_polling(SessionId session) const {
   return found != sessions_.end() && found->second.transport == engineio::Transport::polling;
 }
 
-nlohmann::json ChatServerCore::chat_event(const std::string& content, std::int64_t id) const {
-  auto event = nlohmann::json::array({config_.chat_event_name, content, id});
+std::string ChatServerCore::chat_event_packet(const std::string& content, std::int64_t id) const {
+  std::string packet = engineio::encode_packet(engineio::PacketType::message);
   // socket.io appends the recovery offset as the last argument of every recoverable event;
   // the tutorial's handler (msg, serverOffset) reads the first two and is unaffected.
-  if (recovery_) event.push_back(recovery_->offset_of(id));
-  return event;
+  std::optional<std::string> recovery_offset;
+  if (recovery_) recovery_offset = recovery_->offset_of(id);
+  // Written without a JSON tree: a catch-up encodes one event per row.
+  socketio::append_chat_event(packet, config_.chat_event_name, content, id, recovery_offset);
+  return packet;
 }
 
 void ChatServerCore::send_chat_event(Session& session, std::int64_t id, const std::string& content) {
-  send_socket_packet(session.id, socketio::encode_event(chat_event(content, id)));
+  send_encoded_engine_packet(session.id, chat_event_packet(content, id));
   session.last_sent_id = std::max(session.last_sent_id, id);
 }
 
@@ -284,9 +287,11 @@ void ChatServerCore::handle_connect(Session& session, const std::optional<nlohma
 }
 
 void ChatServerCore::continue_catch_up(Session& session) {
+  const bool paced = config_.delivery == DeliveryMode::tutorial;
+  const std::size_t batch_rows_max = paced ? config_.tutorial_catch_up_rows_per_ms : config_.catch_up_batch_rows_max;
   std::vector<StoredMessage> rows;
   try {
-    rows = store_.read_range(session.catch_up_cursor_id, committed_head_id_, config_.catch_up_batch_rows_max);
+    rows = store_.read_range(session.catch_up_cursor_id, committed_head_id_, batch_rows_max);
   } catch (const StorageError& error) {
     actions_.push_back(LogLine{LogLine::Level::error, std::string("catch-up read failed: ") + error.what()});
     return close_session(session, "catch-up read failed");  // the client reconnects from its offset
@@ -295,9 +300,14 @@ void ChatServerCore::continue_catch_up(Session& session) {
     send_chat_event(session, row.id, row.content);
     session.catch_up_cursor_id = row.id;
   }
-  if (rows.size() < config_.catch_up_batch_rows_max) {
+  if (rows.size() < batch_rows_max) {
     session.catch_up = CatchUpState::none;
     session.receives_live_broadcasts = true;
+  } else if (paced) {
+    // The resume time is stamped when this input finishes (finish_input knows the time).
+    session.catch_up = CatchUpState::waiting_for_pace;
+    session.catch_up_resume_ms.reset();
+    paced_catch_ups_to_stamp_.push_back(session.id);
   } else {
     // Continue once this batch is written: a slow reader slows its own catch-up only.
     session.catch_up = CatchUpState::waiting_for_drain;
@@ -399,7 +409,7 @@ void ChatServerCore::broadcast(const HeldBroadcast& message, std::int64_t now_ms
   // Buffered before it is sent, in commit order: the buffer then holds every committed id
   // after its start, which is what makes a replay from an offset exactly-once.
   if (recovery_) recovery_->record_event(message.id, message.content, now_ms);
-  const std::string packet = socketio::encode_event(chat_event(message.content, message.id));
+  const std::string packet = chat_event_packet(message.content, message.id);
   for (auto& [id, session] : sessions_) {
     if (session.socket_state != SocketState::connected || !session.receives_live_broadcasts) continue;
     if (config_.delivery == DeliveryMode::strict) {
@@ -407,13 +417,17 @@ void ChatServerCore::broadcast(const HeldBroadcast& message, std::int64_t now_ms
       session.catch_up_cursor_id = message.id;
     }
     session.last_sent_id = std::max(session.last_sent_id, message.id);
-    send_socket_packet(id, packet);
+    send_encoded_engine_packet(id, packet);
   }
 }
 
 void ChatServerCore::on_timer(std::int64_t now_ms) {
   std::vector<std::pair<SessionId, std::string>> to_close;
   for (auto& [id, session] : sessions_) {
+    if (session.catch_up == CatchUpState::waiting_for_pace && session.catch_up_resume_ms &&
+        now_ms >= *session.catch_up_resume_ms) {
+      continue_catch_up(session);
+    }
     if (session.socket_state == SocketState::awaiting_connect && now_ms >= session.connect_deadline_ms) {
       to_close.emplace_back(id, "no Socket.IO CONNECT within " + std::to_string(config_.connect_timeout_ms) + " ms");
     } else if (session.pong_deadline_ms && now_ms >= *session.pong_deadline_ms) {
@@ -447,6 +461,9 @@ std::optional<std::int64_t> ChatServerCore::next_deadline_ms() const {
     if (session.socket_state == SocketState::awaiting_connect) consider(session.connect_deadline_ms);
     consider(session.pong_deadline_ms ? *session.pong_deadline_ms : session.next_ping_ms);
     if (session.upgrade != UpgradeState::none) consider(session.upgrade_deadline_ms);
+    if (session.catch_up == CatchUpState::waiting_for_pace && session.catch_up_resume_ms) {
+      consider(*session.catch_up_resume_ms);
+    }
   }
   return earliest;
 }
@@ -462,13 +479,17 @@ void ChatServerCore::send_socket_packet(SessionId session, std::string socket_pa
 }
 
 void ChatServerCore::send_engine_packet(SessionId session_id, engineio::PacketType type, std::string_view data) {
+  send_encoded_engine_packet(session_id, engineio::encode_packet(type, data));
+}
+
+void ChatServerCore::send_encoded_engine_packet(SessionId session_id, std::string engine_packet) {
   Session* session = find(session_id);
   // The core writes only to sessions it knows: once forgotten, a session gets nothing more.
   RESYNC_ASSERT(session != nullptr, "a packet goes to a session in the table");
   if (session->transport == engineio::Transport::polling) {
-    return queue_for_poll(*session, engineio::encode_packet(type, data));
+    return queue_for_poll(*session, std::move(engine_packet));
   }
-  actions_.push_back(SendPacket{session_id, engineio::encode_packet(type, data)});
+  actions_.push_back(SendPacket{session_id, std::move(engine_packet)});
 }
 
 void ChatServerCore::protocol_error(Session& session, std::string_view what) {

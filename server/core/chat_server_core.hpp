@@ -56,6 +56,12 @@ struct ServerConfig {
   std::int64_t connect_timeout_ms = 45000;  // Engine.IO open without a Socket.IO CONNECT
   std::int64_t payload_bytes_max = 1000000;
   std::size_t catch_up_batch_rows_max = 200;
+  // tutorial delivery: the catch-up goes at this pace (rows per millisecond), about the
+  // tutorial's Node server's own (bench/RESULTS.md: some 50,000 rows/s). Its race with live
+  // broadcasts then has the window it has there, however fast this server reads and writes;
+  // unpaced, a fast catch-up often finished before any live message could overtake it and
+  // the tutorial twins' anomalies came and went with the machine's speed.
+  std::size_t tutorial_catch_up_rows_per_ms = 50;
   std::string chat_event_name = "chat message";
   // Ids (sids, socket ids, pids) are drawn from random_bytes; when it is empty, from a
   // SeededRandomBytes(seed), which the simulator and tests use to replay. `resync serve`
@@ -169,7 +175,8 @@ class ChatServerCore {
  private:
   enum class SocketState { awaiting_connect, connected };
   enum class UpgradeState { none, probe_open, probed };
-  enum class CatchUpState { none, running, waiting_for_drain };
+  // waiting_for_pace: tutorial delivery only, the next rows wait for catch_up_resume_ms.
+  enum class CatchUpState { none, running, waiting_for_drain, waiting_for_pace };
 
   struct Session {
     SessionId id = 0;
@@ -190,6 +197,7 @@ class ChatServerCore {
     // Delivery: the highest id this session has been sent (strict) or the catch-up cursor.
     std::int64_t catch_up_cursor_id = 0;
     CatchUpState catch_up = CatchUpState::none;
+    std::optional<std::int64_t> catch_up_resume_ms;  // waiting_for_pace: when the next rows go
     bool receives_live_broadcasts = false;
   };
 
@@ -219,7 +227,8 @@ class ChatServerCore {
   void handle_upgrade_packet(Session& session, std::string_view text);
   bool try_recover(Session& session, const nlohmann::json& auth, std::int64_t now_ms);
   void send_chat_event(Session& session, std::int64_t id, const std::string& content);
-  nlohmann::json chat_event(const std::string& content, std::int64_t id) const;
+  // The chat event as an Engine.IO message packet, ready for any session.
+  std::string chat_event_packet(const std::string& content, std::int64_t id) const;
   void queue_for_poll(Session& session, std::string packet);
   // Runs at the end of every input: answers pending GETs that have packets now, and closes
   // polling sessions whose outbox overflowed (not mid-walk over sessions_).
@@ -233,6 +242,8 @@ class ChatServerCore {
   void broadcast(const HeldBroadcast& message, std::int64_t now_ms);
   void send_socket_packet(SessionId session, std::string socket_packet);
   void send_engine_packet(SessionId session, protocol::engineio::PacketType type, std::string_view data = {});
+  // `engine_packet` is an encoded Engine.IO packet: queued for a poll or sent on the WebSocket.
+  void send_encoded_engine_packet(SessionId session, std::string engine_packet);
   void protocol_error(Session& session, std::string_view what);
   void close_session(Session& session, std::string reason, Recoverable recoverable = Recoverable::no,
                      std::int64_t now_ms = 0);
@@ -251,6 +262,8 @@ class ChatServerCore {
   std::optional<ConnectionStateRecovery> recovery_;  // present when config_.recovery_enabled
   std::set<SessionId> polls_to_answer_;
   std::set<SessionId> overflowed_outboxes_;
+  // Paced catch-ups (tutorial) whose next batch finish_input gives a resume time.
+  std::vector<SessionId> paced_catch_ups_to_stamp_;
   // Chat messages for the next group, and the group whose commit is in flight.
   // Bounded: past this many, new messages are refused until the commit in flight completes.
   static constexpr std::size_t pending_messages_max = 100'000;

@@ -137,6 +137,11 @@ void ChatServerCore::queue_for_poll(Session& session, std::string packet) {
 
 void ChatServerCore::finish_input(std::int64_t now_ms) {
   request_commit();
+  for (SessionId session_id : std::exchange(paced_catch_ups_to_stamp_, {})) {
+    Session* session = find(session_id);
+    // One batch per millisecond: the pace tutorial_catch_up_rows_per_ms names.
+    if (session && session->catch_up == CatchUpState::waiting_for_pace) session->catch_up_resume_ms = now_ms + 1;
+  }
   for (SessionId session_id : std::exchange(overflowed_outboxes_, {})) {
     Session* session = find(session_id);
     // forget_session takes a session out of this set, and closing one forgets only that one.

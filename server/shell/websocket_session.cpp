@@ -4,9 +4,6 @@
 #include <string_view>
 #include <utility>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
@@ -24,6 +21,10 @@ namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
 
 namespace {
+
+// Bytes the write-behind layer accepts before Beast's next frame waits for the socket: enough
+// to carry a catch-up batch's frames in a few socket writes.
+constexpr std::size_t write_behind_bytes_max = 64 * 1024;
 
 // A session keeps at most this much read buffer between messages; one large frame must not
 // pin its size in memory for the rest of the connection.
@@ -48,7 +49,7 @@ std::string describe_peer(const boost::asio::ip::tcp::socket& socket) {
 
 WebSocketSession::WebSocketSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context,
                                    protocol::engineio::HandshakeQuery query)
-    : websocket_(std::move(socket)),
+    : websocket_(std::move(socket), write_behind_bytes_max),
       context_(context),
       query_(std::move(query)),
       peer_(describe_peer(beast::get_lowest_layer(websocket_).socket())),
@@ -69,6 +70,8 @@ void WebSocketSession::run(beast::http::request<beast::http::string_body> upgrad
   websocket_.read_message_max(static_cast<std::size_t>(context_.host.config().payload_bytes_max));
   // Every Engine.IO packet this server sends is text.
   websocket_.text(true);
+  // The layer lives inside this session, and calls back only while it exists.
+  websocket_.next_layer().on_written([this](std::uint64_t written_total) { on_socket_written(written_total); });
   // Beast builds its 101 (or 400) answer from the request before this call returns.
   websocket_.async_accept(upgrade_request, beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
 }
@@ -125,21 +128,11 @@ void WebSocketSession::send_packet(std::string packet) {
   if (!write_in_flight_) do_write();
 }
 
-void WebSocketSession::set_corked(bool corked) {
-  if (corked_ == corked) return;
-  corked_ = corked;
-  // TCP_CORK: while more frames wait behind this one, the kernel appends each write to the
-  // segment it is filling instead of sending one segment per frame (with TCP_NODELAY every
-  // small frame was its own segment; a catch-up spent two thirds of its time in the kernel's
-  // send path). Uncorking sends what is held at once, so a lone frame is never delayed.
-  const int value = corked ? 1 : 0;
-  auto& socket = beast::get_lowest_layer(websocket_).socket();
-  if (::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value) != 0) corked_ = false;
-}
-
 void WebSocketSession::do_write() {
   write_in_flight_ = true;
-  set_corked(write_queue_.size() > 1);
+  // Frames queued behind this one go out together in one socket write, released once the
+  // queue is empty (write_behind_stream.hpp).
+  if (write_queue_.size() > 1) websocket_.next_layer().set_held(true);
   websocket_.async_write(boost::asio::buffer(write_queue_.front()),
                          beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
 }
@@ -155,16 +148,29 @@ void WebSocketSession::on_write(beast::error_code error, std::size_t /*bytes_wri
   }
   const std::size_t written_bytes = write_queue_.front().size();
   write_queue_.pop_front();
-  if (write_queue_.empty()) set_corked(false);
+  if (write_queue_.empty()) websocket_.next_layer().set_held(false);
   if (!write_queue_.empty()) {
     do_write();
   } else if (state_ == State::closing) {
     return do_close();
   }
+  // Written once the socket has taken it, not when the layer copied it: the host's
+  // slow-consumer count and the core's catch-up pacing (the next batch goes out once the
+  // last one is written) measure what the kernel accepted, as without the layer.
+  unwritten_frames_.push_back({websocket_.next_layer().accepted_bytes(), written_bytes});
+  on_socket_written(websocket_.next_layer().written_bytes());
+}
+
+void WebSocketSession::on_socket_written(std::uint64_t written_total) {
+  std::size_t packet_bytes = 0;
+  while (!unwritten_frames_.empty() && unwritten_frames_.front().end_offset <= written_total) {
+    packet_bytes += unwritten_frames_.front().packet_bytes;
+    unwritten_frames_.pop_front();
+  }
   // After the next write is started: what the host sends in reply joins the queue behind it.
-  // The core paces catch-up on this: the next batch goes out only once the last one is
-  // written (the host tells it when nothing is left unwritten).
-  if (state_ == State::open && session_ != 0) context_.host.on_output_written(session_, written_bytes);
+  if (packet_bytes > 0 && state_ == State::open && session_ != 0) {
+    context_.host.on_output_written(session_, packet_bytes);
+  }
 }
 
 void WebSocketSession::close(host::CloseCause cause) {

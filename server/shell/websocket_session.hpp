@@ -2,6 +2,7 @@
 // One Engine.IO session over WebSocket: owns the Beast stream, the read buffer and a
 // write queue (bounded by the host) with exactly one write in flight. Internal to the shell.
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
@@ -9,7 +10,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -17,6 +17,7 @@
 #include "protocol/engineio_packet.hpp"
 #include "server/core/chat_server_core.hpp"
 #include "server/shell/shell_context.hpp"
+#include "server/shell/write_behind_stream.hpp"
 #include "server/host/session_transport.hpp"
 
 namespace resync::server::shell {
@@ -47,9 +48,10 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   void do_read();
   void on_read(boost::beast::error_code error, std::size_t bytes_read);
   void do_write();
-  // Holds small frames back in the kernel while more are queued behind them (TCP_CORK).
-  void set_corked(bool corked);
   void on_write(boost::beast::error_code error, std::size_t bytes_written);
+  // The write-behind layer's socket write took everything up to `written_total`: the frames
+  // that ended there are written, and the host hears of their bytes.
+  void on_socket_written(std::uint64_t written_total);
   void do_close();
   void on_close(boost::beast::error_code error);
   // Drops the TCP connection now; the pending read then fails and ends the session.
@@ -58,7 +60,9 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   // makes the pending read fail, so the core hears about the end exactly once.
   void end_session(boost::beast::error_code error);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> websocket_;
+  // Frames pass through a write-behind layer: what Beast writes while a socket write runs goes
+  // out together in the next one.
+  boost::beast::websocket::stream<WriteBehindStream> websocket_;
   ShellContext& context_;
   protocol::engineio::HandshakeQuery query_;
   std::string peer_;  // "address:port" of the client, for logs
@@ -72,7 +76,13 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   // is the host's write_queue_bytes_max: the host counts what it sent and was written.
   std::deque<std::string> write_queue_;
   bool write_in_flight_ = false;
-  bool corked_ = false;
+  // Frames Beast has handed to the write-behind layer that the socket has not taken yet: where
+  // each ends in the layer's byte count, and its packet's size as the host counts it.
+  struct UnwrittenFrame {
+    std::uint64_t end_offset = 0;
+    std::size_t packet_bytes = 0;
+  };
+  std::deque<UnwrittenFrame> unwritten_frames_;
 
   // A peer that stops reading never lets the queue drain or answers the close handshake;
   // this bounds how long a closing session may take before the connection is dropped.

@@ -144,21 +144,37 @@ TEST(ChatServerCore, StrictCatchUpInterleavedWithLiveTrafficSendsEachIdOnceInOrd
 TEST(ChatServerCore, TutorialCatchUpRacesLiveTrafficAndShowsTheBug) {
   ServerConfig config;
   config.delivery = DeliveryMode::tutorial;
-  config.catch_up_batch_rows_max = 10;
+  config.tutorial_catch_up_rows_per_ms = 10;
   CoreDriver driver(config);
   driver.store_messages(95);
   driver.connect(1);
-  for (int batch = 0; batch < 20; ++batch) driver.drained(1);
+  for (int batch = 0; batch < 20; ++batch) driver.advance_to(driver.now_ms + 1);
   driver.connect(2);
   for (int round = 0; round < 30; ++round) {
     driver.send(1, "live " + std::to_string(round));
     driver.commit();
-    driver.drained(2);
+    driver.advance_to(driver.now_ms + 1);
   }
   const auto ids = driver.received_ids(2);
   EXPECT_FALSE(std::is_sorted(ids.begin(), ids.end())) << "a live id must overtake the catch-up";
   std::set<std::int64_t> unique(ids.begin(), ids.end());
   EXPECT_LT(unique.size(), ids.size()) << "the catch-up must resend a live id";
+}
+
+TEST(ChatServerCore, TutorialCatchUpGoesAtItsPaceWhateverTheDrains) {
+  ServerConfig config;
+  config.delivery = DeliveryMode::tutorial;
+  config.tutorial_catch_up_rows_per_ms = 10;
+  CoreDriver driver(config);
+  driver.store_messages(95);
+  driver.connect(1);
+  EXPECT_EQ(driver.received_ids(1).size(), 10u) << "the first batch goes at once";
+  for (int drain = 0; drain < 5; ++drain) driver.drained(1);
+  EXPECT_EQ(driver.received_ids(1).size(), 10u) << "a drain does not hurry a paced catch-up";
+  ASSERT_TRUE(driver.core().next_deadline_ms().has_value());
+  EXPECT_EQ(*driver.core().next_deadline_ms(), driver.now_ms + 1) << "the next batch is due a millisecond later";
+  for (int tick = 1; tick <= 9; ++tick) driver.advance_to(driver.now_ms + 1);
+  EXPECT_EQ(driver.received_ids(1).size(), 95u);
 }
 
 TEST(ChatServerCore, BadServerOffsetGetsConnectErrorAndTheSessionStaysOpen) {
