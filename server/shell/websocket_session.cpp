@@ -7,6 +7,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/field.hpp>
@@ -71,7 +72,8 @@ void WebSocketSession::run(beast::http::request<beast::http::string_body> upgrad
   // Every Engine.IO packet this server sends is text.
   websocket_.text(true);
   // The layer lives inside this session, and calls back only while it exists.
-  websocket_.next_layer().on_written([this](std::uint64_t written_total) { on_socket_written(written_total); });
+  websocket_.next_layer().on_written(
+      [this](beast::error_code error, std::uint64_t written_total) { on_socket_written(error, written_total); });
   // Beast builds its 101 (or 400) answer from the request before this call returns.
   websocket_.async_accept(upgrade_request, beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
 }
@@ -125,20 +127,37 @@ void WebSocketSession::send_packet(std::string packet) {
   // The host has checked the slow-consumer limit before handing the packet over.
   if (state_ != State::open) return;
   write_queue_.push_back(std::move(packet));
-  if (!write_in_flight_) do_write();
+  if (flush_scheduled_) return;
+  // The queue moves to the socket after the rest of this turn, so everything the host sends
+  // for one input (a commit group's broadcasts and acks, a catch-up batch) goes out in one
+  // socket write. A close waits for it.
+  flush_scheduled_ = true;
+  boost::asio::post(websocket_.get_executor(), [self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    self->move_queue_to_socket();
+  });
 }
 
-void WebSocketSession::do_write() {
-  write_in_flight_ = true;
-  // Frames queued behind this one go out together in one socket write, released once the
-  // queue is empty (write_behind_stream.hpp).
-  if (write_queue_.size() > 1) websocket_.next_layer().set_held(true);
-  websocket_.async_write(boost::asio::buffer(write_queue_.front()),
-                         beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+void WebSocketSession::move_queue_to_socket() {
+  if (state_ != State::open && state_ != State::closing) return;
+  WriteBehindStream& layer = websocket_.next_layer();
+  // Once Beast has seen or sent a close frame no data frame may follow it; the read loop
+  // ends the session.
+  if (!websocket_.is_open()) return;
+  layer.set_held(true);
+  while (!write_queue_.empty() && layer.has_room()) {
+    layer.append_text_frame(write_queue_.front());
+    // Written once the socket has taken it, not when the layer copied it: the host's
+    // slow-consumer count and the core's catch-up pacing (the next batch goes out once the
+    // last one is written) measure what the kernel accepted.
+    unwritten_frames_.push_back({layer.accepted_bytes(), write_queue_.front().size()});
+    write_queue_.pop_front();
+  }
+  layer.set_held(false);  // one socket write for everything appended
+  if (write_queue_.empty() && state_ == State::closing) do_close();
 }
 
-void WebSocketSession::on_write(beast::error_code error, std::size_t /*bytes_written*/) {
-  write_in_flight_ = false;
+void WebSocketSession::on_socket_written(beast::error_code error, std::uint64_t written_total) {
   if (error) {
     if (state_ == State::open || state_ == State::closing) {
       if (!is_ordinary_end(error)) log_line(LogLevel::info, describe() + ": write: " + error.message());
@@ -146,28 +165,14 @@ void WebSocketSession::on_write(beast::error_code error, std::size_t /*bytes_wri
     }
     return;
   }
-  const std::size_t written_bytes = write_queue_.front().size();
-  write_queue_.pop_front();
-  if (write_queue_.empty()) websocket_.next_layer().set_held(false);
-  if (!write_queue_.empty()) {
-    do_write();
-  } else if (state_ == State::closing) {
-    return do_close();
-  }
-  // Written once the socket has taken it, not when the layer copied it: the host's
-  // slow-consumer count and the core's catch-up pacing (the next batch goes out once the
-  // last one is written) measure what the kernel accepted, as without the layer.
-  unwritten_frames_.push_back({websocket_.next_layer().accepted_bytes(), written_bytes});
-  on_socket_written(websocket_.next_layer().written_bytes());
-}
-
-void WebSocketSession::on_socket_written(std::uint64_t written_total) {
   std::size_t packet_bytes = 0;
   while (!unwritten_frames_.empty() && unwritten_frames_.front().end_offset <= written_total) {
     packet_bytes += unwritten_frames_.front().packet_bytes;
     unwritten_frames_.pop_front();
   }
-  // After the next write is started: what the host sends in reply joins the queue behind it.
+  // The layer has room again: what waited in the queue goes on.
+  if (!write_queue_.empty() && !flush_scheduled_) move_queue_to_socket();
+  // After the queue moved on: what the host sends in reply joins it behind.
   if (packet_bytes > 0 && state_ == State::open && session_ != 0) {
     context_.host.on_output_written(session_, packet_bytes);
   }
@@ -184,10 +189,12 @@ void WebSocketSession::close(host::CloseCause cause) {
     log_line(LogLevel::info, self->describe() + ": close did not finish in time; dropping the connection");
     self->abort_connection();
   });
-  if (!write_in_flight_) do_close();
+  if (write_queue_.empty() && !flush_scheduled_) do_close();
 }
 
 void WebSocketSession::do_close() {
+  if (close_started_) return;
+  close_started_ = true;
   // Going away (1001) tells the client the server is shutting down and a reconnect later
   // may succeed; the core's closes (ping timeout, protocol error) are normal closes.
   websocket::close_code code =

@@ -1,6 +1,7 @@
 #pragma once
-// One Engine.IO session over WebSocket: owns the Beast stream, the read buffer and a
-// write queue (bounded by the host) with exactly one write in flight. Internal to the shell.
+// One Engine.IO session over WebSocket: owns the Beast stream (handshake, reads, control
+// frames, close), the read buffer and a write queue (bounded by the host) whose packets go to
+// the write-behind layer as frames, one socket write at a time. Internal to the shell.
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -47,11 +48,12 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   void on_accept(boost::beast::error_code error);
   void do_read();
   void on_read(boost::beast::error_code error, std::size_t bytes_read);
-  void do_write();
-  void on_write(boost::beast::error_code error, std::size_t bytes_written);
-  // The write-behind layer's socket write took everything up to `written_total`: the frames
-  // that ended there are written, and the host hears of their bytes.
-  void on_socket_written(std::uint64_t written_total);
+  // Appends queued packets to the write-behind layer as frames while it has room, and
+  // starts the close handshake once a closing session's queue is empty.
+  void move_queue_to_socket();
+  // The write-behind layer's socket write took everything up to `written_total` (or failed):
+  // the frames that ended there are written, and the host hears of their bytes.
+  void on_socket_written(boost::beast::error_code error, std::uint64_t written_total);
   void do_close();
   void on_close(boost::beast::error_code error);
   // Drops the TCP connection now; the pending read then fails and ends the session.
@@ -71,11 +73,11 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   host::CloseCause close_cause_ = host::CloseCause::core_requested;
 
   boost::beast::flat_buffer read_buffer_;
-  // The front element is the frame being written; it stays queued until the write completes
-  // so its bytes remain valid (deque::push_back does not move existing elements). Its bound
-  // is the host's write_queue_bytes_max: the host counts what it sent and was written.
+  // Packets the layer had no room for yet. Its bound is the host's write_queue_bytes_max: the
+  // host counts what it sent and was written.
   std::deque<std::string> write_queue_;
-  bool write_in_flight_ = false;
+  bool flush_scheduled_ = false;  // move_queue_to_socket is posted
+  bool close_started_ = false;
   // Frames Beast has handed to the write-behind layer that the socket has not taken yet: where
   // each ends in the layer's byte count, and its packet's size as the host counts it.
   struct UnwrittenFrame {

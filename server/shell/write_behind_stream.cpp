@@ -1,6 +1,7 @@
 #include "server/shell/write_behind_stream.hpp"
 
 #include "common/invariant.hpp"
+#include "protocol/websocket_frame_writer.hpp"
 
 namespace resync::server::shell {
 
@@ -50,6 +51,16 @@ bool WriteBehindStream::should_write(const State& state) {
 void WriteBehindStream::set_held(bool held) {
   state_->held = held;
   if (should_write(*state_)) start_socket_write(state_, &next_);
+}
+
+void WriteBehindStream::append_text_frame(std::string_view payload) {
+  State& state = *state_;
+  RESYNC_ASSERT(has_room(), "frames are appended only while the layer has room");
+  if (state.failure) return;  // the connection is broken: the session hears it from on_written
+  const std::size_t size_before = state.pending.size();
+  protocol::websocket::append_server_frame(state.pending, protocol::websocket::Opcode::text, payload);
+  state.accepted_total += state.pending.size() - size_before;
+  if (should_write(state)) start_socket_write(state_, &next_);
 }
 
 void WriteBehindStream::accept_write(WriteHandler handler, std::vector<asio::const_buffer> pieces) {
@@ -116,7 +127,7 @@ void WriteBehindStream::on_socket_write(const std::shared_ptr<State>& state, nex
     }
   }  // else held: the release writes what is pending
   // Last: the callback may write again, which re-enters this stream.
-  if (!error && state->on_written) state->on_written(state->written_total);
+  if (state->on_written) state->on_written(error, state->written_total);
 }
 
 }  // namespace resync::server::shell

@@ -1,19 +1,20 @@
 #pragma once
 // The layer under the server's Beast WebSocket stream that turns many small frames into one
-// socket write. Beast writes one frame per async_write and waits for it; a fan-out or a
-// catch-up queues thousands of small frames per session, and one sendmsg per frame was the
-// largest single cost of a catch-up (28 % of its profile). Here a write is accepted by copying
-// it into a pending buffer and completing at once (posted, as Asio requires); one socket
-// write at a time carries what piled up. Beast hands over the next frame only after the
-// previous one completed (one posted round each), so on its own the layer would still write
-// one frame per round; the session therefore holds the layer while it has frames queued
-// behind the one Beast is writing and releases it when its queue empties, and everything
-// held goes out in one write. Unheld (a lone frame, Beast's own pongs and close frame) a write
-// starts at once. Reads pass straight through.
+// socket write. Beast writes one frame per async_write and waits for it: a posted round, a
+// composed operation and a socket write per frame, and a fan-out or a catch-up queues
+// thousands of small frames per session (one sendmsg per frame was 28 % of a catch-up's
+// profile; Beast's per-frame machinery half of an ingest's once the writes were batched).
 //
-// Bounded: once `pending_bytes_max` bytes wait, the next write is parked until the socket
-// write in flight completes, so a peer that stops reading still backs the queue up into the
-// session and the host's slow-consumer limit, as before.
+// Two ways in. The session's data frames are appended directly (append_text_frame: an
+// unmasked server frame, no operation, no round), while the session holds the layer, and go
+// out in one socket write on the release. Beast's own writes (pongs, the close frame) come
+// through async_write_some, are accepted whole by copying them into the pending buffer, and
+// complete at once (posted, as Asio requires). Whole frames only ever enter the buffer, so the
+// two kinds never interleave inside a frame. Reads pass straight through.
+//
+// Bounded: has_room() turns false at `pending_bytes_max` bytes (the session then keeps its
+// queue, which the host's slow-consumer limit counts), and a Beast write past the bound is
+// parked until the socket write in flight completes.
 //
 // The WebSocket close handshake ends with Beast's teardown of the next layer; the
 // async_teardown overload below first waits until every accepted byte (the close frame
@@ -24,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -79,13 +81,18 @@ class WriteBehindStream {
   // starting a socket write each; releasing starts the write of everything held.
   void set_held(bool held);
 
-  // Bytes accepted since the stream began, and bytes of them the socket has taken. A write
-  // that completed is accepted; it is in the kernel once written_bytes() reaches its end.
+  // A final text frame, unmasked, appended now (past Beast: see above). Only while has_room().
+  void append_text_frame(std::string_view payload);
+  bool has_room() const noexcept { return state_->pending.size() < state_->pending_bytes_max; }
+
+  // Bytes accepted since the stream began, and bytes of them the socket has taken: a frame is
+  // in the kernel once written_bytes() reaches its end.
   std::uint64_t accepted_bytes() const noexcept { return state_->accepted_total; }
   std::uint64_t written_bytes() const noexcept { return state_->written_total; }
-  // Called (on the stream's executor, while the stream exists) after each socket write with
-  // the new written_bytes(); it may write again.
-  void on_written(std::function<void(std::uint64_t written_total)> callback) { state_->on_written = std::move(callback); }
+  // Called (on the stream's executor, while the stream exists) after each socket write, with
+  // its error or the new written_bytes(); it may write again.
+  using WrittenCallback = std::function<void(boost::beast::error_code, std::uint64_t written_total)>;
+  void on_written(WrittenCallback callback) { state_->on_written = std::move(callback); }
 
   // Completes once every byte accepted so far has been written to the socket (or the socket
   // failed, with that error).
@@ -105,7 +112,7 @@ class WriteBehindStream {
     bool held = false;
     std::uint64_t accepted_total = 0;
     std::uint64_t written_total = 0;
-    std::function<void(std::uint64_t)> on_written;
+    WrittenCallback on_written;
     boost::beast::error_code failure;  // the socket write failed: every later write fails too
     // At most one of each: Beast has one write in flight per stream, and a close flushes once.
     // std::optional, emplaced and reset, never assigned: Boost 1.81's any_completion_handler

@@ -91,7 +91,7 @@ TEST(WriteBehindStream, HeldWritesWaitForTheReleaseAndGoOutTogether) {
   SocketPair pair(io);
   WriteBehindStream stream(std::move(*pair.server), 64 * 1024);
   std::size_t written_calls = 0;
-  stream.on_written([&](std::uint64_t) { ++written_calls; });
+  stream.on_written([&](boost::beast::error_code, std::uint64_t) { ++written_calls; });
   stream.set_held(true);
   SequentialWriter writer{stream, {"one,", "two,", "three"}};
   writer.start_next();
@@ -108,6 +108,23 @@ TEST(WriteBehindStream, HeldWritesWaitForTheReleaseAndGoOutTogether) {
   std::string received(13, '\0');
   asio::read(pair.peer, asio::buffer(received));
   EXPECT_EQ(received, "one,two,three");
+}
+
+TEST(WriteBehindStream, AppendedTextFramesAreUnmaskedServerFramesInOrder) {
+  asio::io_context io;
+  SocketPair pair(io);
+  WriteBehindStream stream(std::move(*pair.server), 64 * 1024);
+  stream.set_held(true);
+  stream.append_text_frame("42[\"a\"]");
+  stream.append_text_frame(std::string(200, 'x'));  // a 16-bit length
+  EXPECT_EQ(stream.accepted_bytes(), (2u + 7u) + (4u + 200u));
+  stream.set_held(false);
+  io.run_for(std::chrono::milliseconds(50));
+  std::string received(stream.accepted_bytes(), '\0');
+  asio::read(pair.peer, asio::buffer(received));
+  EXPECT_EQ(received.substr(0, 9), std::string("\x81\x07") + "42[\"a\"]");
+  EXPECT_EQ(received.substr(9, 4), std::string("\x81\x7e\x00\xc8", 4));
+  EXPECT_EQ(received.substr(13), std::string(200, 'x'));
 }
 
 TEST(WriteBehindStream, FlushCompletesOnceEverythingIsInTheKernel) {
