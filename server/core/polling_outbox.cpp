@@ -24,16 +24,14 @@ std::string PollingOutbox::take_payload() {
   // The limit is enforced on bytes_, so it must be exactly what the answer will carry.
   RESYNC_ASSERT(packets_.empty() ? bytes_ == 0 : payload.size() + 1 == bytes_,
                 "bytes_ counts every queued packet plus one separator each");
-  packets_.clear();
+  std::vector<std::string>().swap(packets_);
   bytes_ = 0;
   return payload;
 }
 
 std::vector<std::string> PollingOutbox::take_packets() {
-  std::vector<std::string> packets(std::make_move_iterator(packets_.begin()), std::make_move_iterator(packets_.end()));
-  packets_.clear();
   bytes_ = 0;
-  return packets;
+  return std::exchange(packets_, {});
 }
 
 }  // namespace resync::server

@@ -4,7 +4,6 @@
 // the write-behind layer as frames, one socket write at a time. Internal to the shell.
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 
@@ -15,6 +14,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include "common/draining_queue.hpp"
 #include "protocol/engineio_packet.hpp"
 #include "server/core/chat_server_core.hpp"
 #include "server/shell/shell_context.hpp"
@@ -75,7 +75,7 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   boost::beast::flat_buffer read_buffer_;
   // Packets the layer had no room for yet. Its bound is the host's write_queue_bytes_max: the
   // host counts what it sent and was written.
-  std::deque<std::string> write_queue_;
+  DrainingQueue<std::string> write_queue_;
   bool flush_scheduled_ = false;  // move_queue_to_socket is posted
   bool close_started_ = false;
   // Frames Beast has handed to the write-behind layer that the socket has not taken yet: where
@@ -84,7 +84,7 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
     std::uint64_t end_offset = 0;
     std::size_t packet_bytes = 0;
   };
-  std::deque<UnwrittenFrame> unwritten_frames_;
+  DrainingQueue<UnwrittenFrame> unwritten_frames_;
 
   // A peer that stops reading never lets the queue drain or answers the close handshake;
   // this bounds how long a closing session may take before the connection is dropped.

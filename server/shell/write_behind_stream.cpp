@@ -10,10 +10,6 @@ namespace beast = boost::beast;
 
 namespace {
 
-// A socket write's buffer keeps at most this much capacity once it has drained: a burst must
-// not pin its size in memory for an idle connection's lifetime.
-constexpr std::size_t drained_buffer_retained_bytes_max = 4 * 1024;
-
 // Completions run on the stream's executor: the server runs every session on one thread, and
 // Beast's own handlers are bound to that executor.
 template <class Handler, class... Args>
@@ -104,7 +100,6 @@ void WriteBehindStream::on_socket_write(const std::shared_ptr<State>& state, nex
   state->write_in_flight = false;
   if (!error) state->written_total += state->writing.size();
   state->writing.clear();
-  if (state->writing.capacity() > drained_buffer_retained_bytes_max) std::string().swap(state->writing);
   if (state->stream_gone) return;
   const executor_type executor = next->get_executor();
   if (error) {
@@ -121,7 +116,9 @@ void WriteBehindStream::on_socket_write(const std::shared_ptr<State>& state, nex
   if (should_write(*state)) {
     start_socket_write(state, next);
   } else if (state->pending.empty()) {
-    if (state->pending.capacity() > drained_buffer_retained_bytes_max) std::string().swap(state->pending);
+    // Drained: an idle connection holds no buffer (a busy one swaps the two and keeps both).
+    std::string().swap(state->pending);
+    std::string().swap(state->writing);
     for (FlushHandler& waiter : std::exchange(state->flush_waiters, {})) {
       post_completion(std::move(waiter), executor, state->failure);
     }
