@@ -31,8 +31,16 @@ const { values: options } = parseArgs({
     'load-bin': { type: 'string', default: join(repoRoot, 'build/release/bench/resync_load_bench') },
     json: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (options.help) {
+  console.log(`usage: node bench/server_peers.mjs [--bin build/release/app/resync] [--load-bin build/release/bench/resync_load_bench]
+                                 [--json FILE] [--quick]
+Runs every server row (ingest, fan-out, catch-up, idle memory) against resync serve and the tutorial's
+Node server in the same run; without --json the rows go to stdout as JSON. bench/run-all.sh calls it.`);
+  process.exit(0);
+}
 
 // The sizes of each measurement (--quick: a smoke run of the script itself).
 const sizes = options.quick

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "protocol/json_string.hpp"
+#include "protocol/utf8.hpp"
 
 namespace resync::protocol::socketio {
 
@@ -173,6 +174,79 @@ void append_chat_event(std::string& out, std::string_view event_name, std::strin
     append_json_string(out, *recovery_offset);
   }
   out.push_back(']');
+}
+
+std::optional<ChatEventArguments> chat_event_arguments(const nlohmann::json& arguments) {
+  if (!arguments.is_array() || arguments.size() < 3) return std::nullopt;
+  ChatEventArguments result;
+  if (arguments.size() > 3 && arguments.back().is_string()) result.trailing_string = arguments.back().get<std::string>();
+  if (arguments[2].is_number_integer()) result.id = arguments[2].get<std::int64_t>();
+  result.content = arguments[1].is_string() ? arguments[1].get<std::string>() : arguments[1].dump();
+  return result;
+}
+
+namespace {
+
+// Reads a JSON string literal at `position` that needs no decoding: no escape, no control
+// character, valid UTF-8. nullopt otherwise (the full parser then decides).
+std::optional<std::string_view> plain_json_string(std::string_view text, std::size_t& position) {
+  if (position >= text.size() || text[position] != '"') return std::nullopt;
+  const std::size_t start = position + 1;
+  std::size_t end = start;
+  while (end < text.size() && text[end] != '"') {
+    const auto byte = static_cast<unsigned char>(text[end]);
+    if (byte == '\\' || byte < 0x20) return std::nullopt;
+    ++end;
+  }
+  if (end == text.size()) return std::nullopt;
+  const std::string_view value = text.substr(start, end - start);
+  if (!is_valid_utf8(value)) return std::nullopt;
+  position = end + 1;
+  return value;
+}
+
+// An integer of at most 18 digits (so it fits std::int64_t), JSON's form: no leading zero,
+// no fraction or exponent after it.
+std::optional<std::int64_t> plain_json_integer(std::string_view text, std::size_t& position) {
+  constexpr std::size_t digits_max = 18;
+  std::size_t cursor = position;
+  const bool negative = cursor < text.size() && text[cursor] == '-';
+  if (negative) ++cursor;
+  const std::size_t first_digit = cursor;
+  std::int64_t value = 0;
+  while (cursor < text.size() && is_digit(text[cursor])) value = value * 10 + (text[cursor++] - '0');
+  const std::size_t digits = cursor - first_digit;
+  if (digits == 0 || digits > digits_max || (digits > 1 && text[first_digit] == '0')) return std::nullopt;
+  if (cursor < text.size() && (text[cursor] == '.' || text[cursor] == 'e' || text[cursor] == 'E')) return std::nullopt;
+  position = cursor;
+  return negative ? -value : value;
+}
+
+}  // namespace
+
+std::optional<ChatEventArguments> parse_plain_chat_event(std::string_view text, std::string_view event_name) {
+  std::size_t position = 0;
+  const auto expect = [&](char character) {
+    if (position >= text.size() || text[position] != character) return false;
+    ++position;
+    return true;
+  };
+  if (!expect(static_cast<char>('0' + static_cast<int>(PacketType::event))) || !expect('[')) return std::nullopt;
+  const std::optional<std::string_view> name = plain_json_string(text, position);
+  if (!name || *name != event_name || !expect(',')) return std::nullopt;
+  const std::optional<std::string_view> content = plain_json_string(text, position);
+  if (!content || !expect(',')) return std::nullopt;
+  const std::optional<std::int64_t> id = plain_json_integer(text, position);
+  if (!id) return std::nullopt;
+  ChatEventArguments result{*id, std::string(*content), std::nullopt};
+  if (position < text.size() && text[position] == ',') {
+    ++position;
+    const std::optional<std::string_view> trailing = plain_json_string(text, position);
+    if (!trailing) return std::nullopt;
+    result.trailing_string = std::string(*trailing);
+  }
+  if (!expect(']') || position != text.size()) return std::nullopt;
+  return result;
 }
 
 std::string encode_ack(std::uint64_t ack_id, const nlohmann::json& arguments) {

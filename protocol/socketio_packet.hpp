@@ -46,6 +46,20 @@ ParseResult<nlohmann::json> parse_untrusted_json(std::string_view text);
 
 // Builders for the packets the server and the clients send.
 std::string encode_event(const nlohmann::json& arguments, std::optional<std::uint64_t> ack_id = std::nullopt);
+// A chat EVENT as a client reads it: the arguments after the event name.
+struct ChatEventArguments {
+  std::optional<std::int64_t> id;  // the third argument, when it is an integer
+  std::string content;             // the second argument: its text, or its JSON when not a string
+  std::optional<std::string> trailing_string;  // the last argument, when there are more than 3 and it is a string
+};
+// From a parsed EVENT's arguments (["name", content, id, ...]); nullopt with fewer than 3.
+std::optional<ChatEventArguments> chat_event_arguments(const nlohmann::json& arguments);
+// The same without building a JSON tree, for the shape servers send: 2["<event_name>","text",
+// integer(,"text")] on "/", no ack id, strings without escapes. nullopt for anything else
+// (the caller then parses the packet in full); where it answers, the answer equals
+// chat_event_arguments of the full parse.
+std::optional<ChatEventArguments> parse_plain_chat_event(std::string_view text, std::string_view event_name);
+
 std::string encode_ack(std::uint64_t ack_id, const nlohmann::json& arguments = nlohmann::json::array());
 std::string encode_connect(const nlohmann::json& data);
 // Appends the server's chat EVENT on "/", [event_name, content, id] plus the recovery offset

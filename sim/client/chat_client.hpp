@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/portable_random.hpp"
+#include "protocol/socketio_packet.hpp"
 #include "sim/history/history_event.hpp"
 
 #include "sim/client/reconnect_backoff.hpp"
@@ -113,7 +114,8 @@ class ChatClient {
   void schedule_reconnect(std::int64_t now_ms);
   void handle_engine_packet(std::string_view text, std::int64_t now_ms);
   void handle_socket_packet(std::string_view text, std::int64_t now_ms);
-  void handle_chat_event(const nlohmann::json& arguments);
+  void handle_chat_event(const resync::protocol::socketio::ChatEventArguments& arguments);
+  void handle_chat_arguments(std::optional<resync::protocol::socketio::ChatEventArguments> arguments);
   nlohmann::json connect_auth() const;
   void on_socket_connected(const nlohmann::json& data, std::int64_t now_ms);
   void emit_plain(const std::string& content);
@@ -151,7 +153,8 @@ class ChatClient {
   std::deque<std::string> plain_send_buffer_;  // emits made while disconnected
   std::deque<QueuedSend> acked_queue_;         // retried emits, head in flight
   std::map<std::uint64_t, std::string> ack_ids_to_client_offset_;
-  std::vector<nlohmann::json> receive_buffer_;  // events that arrive before the CONNECT reply
+  // Events that arrive before the CONNECT reply.
+  std::vector<resync::protocol::socketio::ChatEventArguments> receive_buffer_;
   // Connection state recovery (spec_.connection_state_recovery): the server's private id
   // from the last CONNECT reply and the offset of the last event handled, sent back on
   // reconnect as socket.io-client >= 4.6 does. A reload forgets them.
