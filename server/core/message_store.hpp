@@ -1,6 +1,6 @@
 #pragma once
-// Storage behind a small interface: SQLite on disk for real runs, SQLite in memory in the
-// simulator. Writes go into an open transaction; nothing is durable until commit().
+// Storage behind a small interface: SQLite on disk for real runs, its semantics in memory
+// in the simulator (in_memory_message_store.hpp). Writes go into an open transaction; nothing is durable until commit().
 // The core only reads (MessageReader); its writes reach a MessageStore as commit groups
 // (commit_group.hpp), run by whoever hosts the core: on a thread of its own live, on the
 // virtual clock in the simulator.

@@ -141,11 +141,16 @@ TEST(ChatServerCore, StrictCatchUpInterleavedWithLiveTrafficSendsEachIdOnceInOrd
   EXPECT_EQ(driver.received_ids(2), ids_between(1, 125));
 }
 
-TEST(ChatServerCore, TutorialCatchUpRacesLiveTrafficAndShowsTheBug) {
+// tutorial delivery, its catch-up paced at 10 rows per millisecond.
+ServerConfig paced_tutorial_config() {
   ServerConfig config;
   config.delivery = DeliveryMode::tutorial;
   config.tutorial_catch_up_rows_per_ms = 10;
-  CoreDriver driver(config);
+  return config;
+}
+
+TEST(ChatServerCore, TutorialCatchUpRacesLiveTrafficAndShowsTheBug) {
+  CoreDriver driver(paced_tutorial_config());
   driver.store_messages(95);
   driver.connect(1);
   for (int batch = 0; batch < 20; ++batch) driver.advance_to(driver.now_ms + 1);
@@ -162,10 +167,7 @@ TEST(ChatServerCore, TutorialCatchUpRacesLiveTrafficAndShowsTheBug) {
 }
 
 TEST(ChatServerCore, TutorialCatchUpGoesAtItsPaceWhateverTheDrains) {
-  ServerConfig config;
-  config.delivery = DeliveryMode::tutorial;
-  config.tutorial_catch_up_rows_per_ms = 10;
-  CoreDriver driver(config);
+  CoreDriver driver(paced_tutorial_config());
   driver.store_messages(95);
   driver.connect(1);
   EXPECT_EQ(driver.received_ids(1).size(), 10u) << "the first batch goes at once";

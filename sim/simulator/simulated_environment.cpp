@@ -18,7 +18,6 @@ constexpr std::uint64_t events_per_run_max = 50'000'000;
 SimulatedEnvironment::SimulatedEnvironment(const Scenario& scenario, const SimulationOptions& options)
     : scenario_(scenario),
       world_(options),
-      store_({":memory:", server::Durability::full}),
       network_(world_, *this),
       server_(world_, network_, scenario, faulty_store_, [this](history::EventPayload event) { record(std::move(event)); }),
       clients_(world_, network_, server_, [this](history::EventPayload event) { record(std::move(event)); }),

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "fault_injector/control/control_plane.hpp"
-#include "server/core/sqlite_message_store.hpp"
+#include "server/core/in_memory_message_store.hpp"
 #include "server/core/storage_fault_store.hpp"
 #include "sim/execution/control_plane_faults.hpp"
 #include "sim/execution/scenario_execution.hpp"
@@ -59,7 +59,8 @@ class SimulatedEnvironment final : public RunEnvironment, private NetworkEnds {
   const Scenario& scenario_;
   SimWorld world_;
   history::History history_;
-  server::SqliteMessageStore store_;
+  // The SQLite store's semantics in memory (server/core/in_memory_message_store.hpp).
+  server::InMemoryMessageStore store_;
   // What the core writes through: storage faults switch its mode (the preload, the
   // committed log and SIGKILL's rollback use store_ directly, as the harness would).
   server::StorageFaultStore faulty_store_{store_};
