@@ -72,8 +72,6 @@ void WebSocketSession::run(beast::http::request<beast::http::string_body> upgrad
       [](websocket::response_type& response) { response.set(beast::http::field::server, "resync"); }));
   // Engine.IO's maxPayload: a longer message fails the read and Beast closes with 1009.
   websocket_.read_message_max(static_cast<std::size_t>(context_.host.config().payload_bytes_max));
-  // Every Engine.IO packet this server sends is text.
-  websocket_.text(true);
   // The layer lives inside this session, and calls back only while it exists.
   websocket_.next_layer().on_written(
       [this](beast::error_code error, std::uint64_t written_total) { on_socket_written(error, written_total); });

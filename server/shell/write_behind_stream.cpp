@@ -1,5 +1,9 @@
 #include "server/shell/write_behind_stream.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
 #include "common/invariant.hpp"
 #include "protocol/websocket_frame_writer.hpp"
 
