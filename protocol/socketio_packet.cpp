@@ -214,7 +214,11 @@ std::optional<std::int64_t> plain_json_integer(std::string_view text, std::size_
   if (negative) ++cursor;
   const std::size_t first_digit = cursor;
   std::int64_t value = 0;
-  while (cursor < text.size() && is_digit(text[cursor])) value = value * 10 + (text[cursor++] - '0');
+  // Digits past the 18th are counted but not added: 19 of them could overflow std::int64_t.
+  while (cursor < text.size() && is_digit(text[cursor])) {
+    if (cursor - first_digit < digits_max) value = value * 10 + (text[cursor] - '0');
+    ++cursor;
+  }
   const std::size_t digits = cursor - first_digit;
   if (digits == 0 || digits > digits_max || (digits > 1 && text[first_digit] == '0')) return std::nullopt;
   if (cursor < text.size() && (text[cursor] == '.' || text[cursor] == 'e' || text[cursor] == 'E')) return std::nullopt;

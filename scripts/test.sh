@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set-up command 2: run every test. Installs what is missing, then for the release preset and
-# the asan preset (ASan + UBSan): configure, build, `ctest --preset <name>`.
+# Set-up command 2: run every test. Installs what is missing, then for the release preset, the
+# asan preset (ASan + UBSan) and the fuzz preset (clang's libFuzzer, ASan + UBSan: a short run
+# of every input_fuzzing/ target): configure, build, `ctest --preset <name>`.
 # Exits non-zero if anything fails; the last line sums up both ctest runs:
 #   ctest: N passed, N failed, N skipped
 # (ctest itself counts a skipped test among the passed ones; here it is counted apart). With
@@ -59,6 +60,7 @@ run_preset() {
 
 run_preset release || failed_presets+=(release)
 run_preset asan || failed_presets+=(asan)
+run_preset fuzz || failed_presets+=(fuzz)
 
 if [[ ${#failed_presets[@]} -gt 0 ]]; then
   echo "FAILED presets: ${failed_presets[*]}"

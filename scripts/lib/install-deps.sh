@@ -17,7 +17,7 @@ RESYNC_APT_PACKAGES=(
   python3 python3-jsonschema                              # validates scenarios/ against schema.json
   libxml2-utils                                           # xmllint: JUnit XML well-formedness and schema
   chromium                                                # browser tests: chat page, HTML report
-  clang libc++-dev libc++abi-dev                          # portable seeds: the mapping built with libc++ too
+  clang libc++-dev libc++abi-dev libclang-rt-dev          # portable seeds (libc++); libFuzzer and the sanitizers for clang (input_fuzzing/)
 )
 # The tests' npm sqlite3 (the tutorial's stack, tests/node/servers) and its node-gyp need
 # Node.js >= 20.17; Debian 12's own nodejs is 18, so a machine with only that fails clearly.

@@ -1,0 +1,19 @@
+#include "input_fuzzing/fuzz_targets.hpp"
+
+#include <array>
+
+namespace resync::input_fuzzing {
+
+std::span<const FuzzTarget> fuzz_targets() {
+  static constexpr std::array targets{
+      FuzzTarget{"engineio_packet", "one Engine.IO packet (a WebSocket text frame) and an open packet's data",
+                 fuzz_engineio_packet},
+      FuzzTarget{"engineio_polling_payload", "a long-polling payload: packets joined by 0x1E", fuzz_engineio_polling_payload},
+      FuzzTarget{"socketio_packet", "one Socket.IO packet, its JSON (with the nesting limit) and a chat event's arguments",
+                 fuzz_socketio_packet},
+      FuzzTarget{"handshake_query", "the query of a /socket.io/ request (percent-decoding included)", fuzz_handshake_query},
+  };
+  return targets;
+}
+
+}  // namespace resync::input_fuzzing
