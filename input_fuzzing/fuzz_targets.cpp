@@ -12,6 +12,10 @@ std::span<const FuzzTarget> fuzz_targets() {
       FuzzTarget{"socketio_packet", "one Socket.IO packet, its JSON (with the nesting limit) and a chat event's arguments",
                  fuzz_socketio_packet},
       FuzzTarget{"handshake_query", "the query of a /socket.io/ request (percent-decoding included)", fuzz_handshake_query},
+      FuzzTarget{"server_http",
+                 "the server's HTTP handling: requests on a keep-alive connection through the router and the host, "
+                 "then a WebSocket's text frames",
+                 fuzz_server_http},
   };
   return targets;
 }

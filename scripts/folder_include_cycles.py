@@ -48,6 +48,7 @@ LIBRARY_FOLDERS = [
     "sim/fuzz",
     "reports/junit",
     "reports/html",
+    "input_fuzzing",
     "app",
 ]
 

@@ -17,6 +17,9 @@ template <typename... Visitors>
 struct Overloaded : Visitors... {
   using Visitors::operator()...;
 };
+// clang before 17 deduces no aggregate's template arguments by itself (C++20's P1816).
+template <typename... Visitors>
+Overloaded(Visitors...) -> Overloaded<Visitors...>;
 
 LogLevel to_log_level(LogLine::Level level) {
   switch (level) {

@@ -1,27 +1,26 @@
 #pragma once
-// One HTTP connection: reads requests within header/body limits and a timeout, serves the
-// chat page and the client bundle, and routes /socket.io/ to an Engine.IO transport (a
-// WebSocket upgrade hands the socket to a WebSocketSession). Internal to the shell.
+// One HTTP connection: reads requests within header/body limits and a timeout and answers
+// each through route_http_request (a WebSocket upgrade hands the socket to a
+// WebSocketSession). Internal to the shell.
 #include <array>
 #include <cstddef>
 #include <memory>
 #include <optional>
-#include <string_view>
+#include <string>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 
-#include "protocol/engineio_packet.hpp"
-#include "server/shell/shell_context.hpp"
 #include "server/host/session_transport.hpp"
+#include "server/shell/http_request_router.hpp"
+#include "server/shell/shell_context.hpp"
 
 namespace resync::server::shell {
 
-class HttpSession final : public host::PollResponder, public std::enable_shared_from_this<HttpSession> {
+class HttpSession final : public host::PollResponder,
+                          private HttpExchange,
+                          public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context);
   void run();
@@ -30,16 +29,14 @@ class HttpSession final : public host::PollResponder, public std::enable_shared_
   void answer_poll(std::string payload) override;
 
  private:
-  using Request = boost::beast::http::request<boost::beast::http::string_body>;
-  using Response = boost::beast::http::response<boost::beast::http::string_body>;
+  // HttpExchange: what route_http_request does with this connection.
+  void send_response(HttpResponse&& response) override;
+  std::shared_ptr<host::PollResponder> hold_poll(unsigned version, bool keep_alive) override;
+  void release_held_poll() override { held_poll_.reset(); }
+  void upgrade_to_websocket(HttpRequest&& request, protocol::engineio::HandshakeQuery query) override;
 
   void do_read();
   void on_read(boost::beast::error_code error, std::size_t bytes_read);
-  void handle_request(Request&& request);
-  void handle_engineio_request(Request&& request, std::string_view query);
-  void handle_websocket_transport(Request&& request, protocol::engineio::HandshakeQuery query);
-  void handle_polling_transport(Request&& request, const protocol::engineio::HandshakeQuery& query);
-  void send_response(Response&& response);
   void on_write(bool keep_alive, boost::beast::error_code error, std::size_t bytes_written);
   void do_close();
   void drain_until_peer_closes();
@@ -48,9 +45,9 @@ class HttpSession final : public host::PollResponder, public std::enable_shared_
   boost::beast::flat_buffer buffer_;
   ShellContext& context_;
   // A fresh parser per request: limits apply to each request, not to the connection.
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<HttpRequestParser> parser_;
   // One response in flight; the next request is read once it is written.
-  std::optional<Response> response_;
+  std::optional<HttpResponse> response_;
   // The long-polling GET the core holds, if any: what its answer needs from the request.
   struct HeldPoll {
     unsigned version = 11;
