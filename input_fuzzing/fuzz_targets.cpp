@@ -16,6 +16,7 @@ std::span<const FuzzTarget> fuzz_targets() {
                  "the server's HTTP handling: requests on a keep-alive connection through the router and the host, "
                  "then a WebSocket's text frames",
                  fuzz_server_http},
+      FuzzTarget{"text_decoding", "UTF-8 validation (against Beast's checker) and percent-decoding", fuzz_text_decoding},
   };
   return targets;
 }

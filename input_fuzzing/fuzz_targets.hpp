@@ -14,6 +14,7 @@ void fuzz_engineio_polling_payload(std::string_view input);
 void fuzz_socketio_packet(std::string_view input);
 void fuzz_handshake_query(std::string_view input);
 void fuzz_server_http(std::string_view input);
+void fuzz_text_decoding(std::string_view input);
 
 struct FuzzTarget {
   std::string_view name;  // also the folder of its corpus and regression inputs
