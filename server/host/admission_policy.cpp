@@ -99,15 +99,15 @@ AllowedOriginsParse parse_allowed_origins(std::string_view list) {
     return parse;
   };
   if (trim_spaces(list).empty()) {
-    return fail("--allowed-origins is empty; list origins such as https://chat.example.com (separated by commas), "
-                "or leave the flag out to allow any origin");
+    return fail("the list is empty; list origins such as https://chat.example.com (separated by commas), or leave "
+                "--allowed-origins out to allow any origin");
   }
   std::size_t start = 0;
   for (std::size_t position = 0; position <= list.size(); ++position) {
     if (position != list.size() && list[position] != ',') continue;
     const std::string_view entry = trim_spaces(list.substr(start, position - start));
     start = position + 1;
-    const std::string where = "--allowed-origins entry " + std::to_string(parse.origins.size() + 1);
+    const std::string where = "entry " + std::to_string(parse.origins.size() + 1);
     if (entry.empty()) return fail(where + " is empty (two commas in a row, or a comma at an end)");
     if (entry == "*") return fail(where + " is '*'; leave --allowed-origins out to allow any origin");
     std::optional<std::string> origin = normalize_origin(entry);
@@ -117,7 +117,7 @@ AllowedOriginsParse parse_allowed_origins(std::string_view list) {
                   "http://127.0.0.1:3000 (or null)");
     }
     if (parse.origins.size() == allowed_origins_max) {
-      return fail("--allowed-origins lists more than " + std::to_string(allowed_origins_max) + " origins");
+      return fail("the list has more than " + std::to_string(allowed_origins_max) + " origins");
     }
     if (std::find(parse.origins.begin(), parse.origins.end(), *origin) == parse.origins.end()) {
       parse.origins.push_back(std::move(*origin));

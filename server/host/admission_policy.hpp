@@ -119,7 +119,7 @@ struct AllowedOriginsParse {
 // Parses --allowed-origins: origins separated by commas, e.g.
 // "https://chat.example.com, http://127.0.0.1:3000". Each is scheme://host[:port] (no path)
 // or `null` (the Origin of sandboxed frames and file: pages). An empty list is an error: to
-// allow any origin, leave the flag out.
+// allow any origin, leave the flag out. Errors name the entry (CLI11 prefixes the flag).
 AllowedOriginsParse parse_allowed_origins(std::string_view list);
 
 // An origin as compared: ASCII lowercased, a trailing '/' dropped, the default port of http

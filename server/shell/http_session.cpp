@@ -63,8 +63,11 @@ http::response<http::string_body> make_text(const Request& request, http::status
 
 }  // namespace
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context)
-    : stream_(std::move(socket)), context_(context) {}
+HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, ConnectionSlot connection_slot, ShellContext& context)
+    : stream_(std::move(socket)),
+      connection_slot_(std::move(connection_slot)),
+      remote_address_(remote_address_of(stream_.socket())),
+      context_(context) {}
 
 void HttpSession::run() { do_read(); }
 
@@ -129,6 +132,14 @@ void HttpSession::handle_request(Request&& request) {
 void HttpSession::handle_engineio_request(Request&& request, std::string_view query) {
   engineio::HandshakeParseResult handshake = engineio::parse_handshake_query(query);
   if (!handshake.ok) return send_response(make_engineio_error(request, handshake.error));
+  // Admission: every Engine.IO request's Origin; for one that opens a session (no sid), the
+  // session cap and the per-address rate too.
+  std::optional<std::string_view> origin;
+  if (auto found = request.find(http::field::origin); found != request.end()) origin = found->value();
+  if (std::optional<engineio::HandshakeError> refusal =
+          admit_engineio_request(context_, origin, remote_address_, handshake.query.session_id.empty())) {
+    return send_response(make_engineio_error(request, *refusal));
+  }
   // One branch per Engine.IO transport; both end in a transport the host drives.
   switch (handshake.query.transport) {
     case engineio::Transport::websocket:
@@ -152,7 +163,8 @@ void HttpSession::handle_websocket_transport(Request&& request, engineio::Handsh
     return send_response(make_engineio_error(request, engineio::make_handshake_error(engineio::ErrorCode::bad_request)));
   }
   // The socket moves to the WebSocket session; this HTTP session ends when this returns.
-  std::make_shared<WebSocketSession>(stream_.release_socket(), context_, std::move(query))->run(std::move(request));
+  std::make_shared<WebSocketSession>(stream_.release_socket(), std::move(connection_slot_), context_, std::move(query))
+      ->run(std::move(request));
 }
 
 void HttpSession::handle_polling_transport(Request&& request, const engineio::HandshakeQuery& query) {

@@ -16,6 +16,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "protocol/engineio_packet.hpp"
+#include "server/shell/admission.hpp"
 #include "server/shell/shell_context.hpp"
 #include "server/host/session_transport.hpp"
 
@@ -23,7 +24,7 @@ namespace resync::server::shell {
 
 class HttpSession final : public host::PollResponder, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context);
+  HttpSession(boost::asio::ip::tcp::socket&& socket, ConnectionSlot connection_slot, ShellContext& context);
   void run();
 
   // A long-polling GET of this connection is answered; the next request is read afterwards.
@@ -45,6 +46,9 @@ class HttpSession final : public host::PollResponder, public std::enable_shared_
   void drain_until_peer_closes();
 
   boost::beast::tcp_stream stream_;
+  // Counts this connection for the cap; handed to the WebSocketSession with the socket.
+  ConnectionSlot connection_slot_;
+  std::string remote_address_;  // the client's IP address, for the per-address rate
   boost::beast::flat_buffer buffer_;
   ShellContext& context_;
   // A fresh parser per request: limits apply to each request, not to the connection.
