@@ -16,6 +16,7 @@ namespace {
 struct ProxyCommandOptions {
   std::string api_address = "127.0.0.1:8474";
   bool api_allow_remote = false;
+  bool listen_allow_remote = false;
   std::string config_path;
   std::optional<std::uint64_t> seed;
 };
@@ -25,6 +26,7 @@ int run_proxy_command(const ProxyCommandOptions& options) {
   const std::uint64_t seed = options.seed.value_or(
       static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
   FaultInjector injector(seed);
+  if (options.listen_allow_remote) injector.allow_remote_listeners();
 
   if (!options.config_path.empty()) {
     std::ifstream file(options.config_path);
@@ -74,7 +76,12 @@ void register_proxy_command(CLI::App& app, int& exit_code) {
       "proxy", "Run the fault-injecting TCP proxy with a Toxiproxy 2.x compatible HTTP API");
   command->add_option("--api", options->api_address, "HTTP API address (loopback unless --api-allow-remote)")
       ->capture_default_str();
-  command->add_flag("--api-allow-remote", options->api_allow_remote, "Allow the API on a non-loopback address");
+  command->add_flag("--api-allow-remote", options->api_allow_remote,
+                    "Allow the API on a non-loopback address (logs a warning: the API has no authentication)");
+  command->add_flag("--listen-allow-remote", options->listen_allow_remote,
+                    "Allow proxies (API or --config) to listen on non-loopback addresses such as 0.0.0.0; without "
+                    "it such a proxy is refused with HTTP 403. Each non-loopback listener logs a warning. A listen "
+                    "address with an empty host (\":8080\") is loopback");
   command->add_option("--config", options->config_path, "Proxies to create at start (POST /populate format)");
   command->add_option("--seed", options->seed, "Seed for every random choice (same seed + same traffic = same faults)");
   command->callback([options, &exit_code] { exit_code = run_proxy_command(*options); });

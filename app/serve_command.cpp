@@ -12,6 +12,8 @@
 #include "server/core/chat_server_core.hpp"
 #include "server/core/planted_bug.hpp"
 #include "server/core/sqlite_message_store.hpp"
+#include "server/host/admission_policy.hpp"
+#include "server/shell/open_file_limit.hpp"
 #include "server/shell/os_random.hpp"
 #include "server/shell/planted_fault_store.hpp"
 #include "server/shell/websocket_server.hpp"
@@ -25,9 +27,16 @@ namespace {
 constexpr std::int64_t payload_bytes_limit_max = 16 * 1024 * 1024;
 // Heartbeat and connect timeouts above a day are typos, not settings.
 constexpr std::int64_t timeout_ms_max = 24LL * 60 * 60 * 1000;
+// A cap above a million connections, or a rate above a million a second, is a typo.
+constexpr std::size_t connections_max_limit = 1000000;
+constexpr std::size_t per_ip_connections_per_second_limit = 1000000;
 
 struct ServeFlags {
   std::string host = "127.0.0.1";
+  bool allow_remote = false;
+  std::size_t connections_max = host::AdmissionSettings{}.connections_max;
+  std::size_t per_ip_connections_per_second_max = 0;
+  std::string allowed_origins;  // empty: any origin
   int port = 3000;
   std::string database_path = "chat.db";
   std::string delivery = "strict";
@@ -53,6 +62,32 @@ int run_serve(const ServeFlags& flags) {
 
   WebSocketServerOptions options;
   options.host = flags.host;
+  options.allow_remote = flags.allow_remote;
+  options.admission.connections_max_requested = flags.connections_max;
+  options.admission.connections_max = flags.connections_max;
+  options.admission.per_ip_connections_per_second_max = flags.per_ip_connections_per_second_max;
+  if (!flags.allowed_origins.empty()) {
+    options.admission.allowed_origins = host::parse_allowed_origins(flags.allowed_origins).origins;
+  }
+  // Every connection is a file descriptor: the soft limit goes up to the hard one, and a cap the
+  // hard limit cannot carry is lowered to what it can, so clients beyond it are told 503
+  // instead of waiting on an accept that fails with "too many open files".
+  const shell::OpenFileLimit file_limit = shell::raise_open_file_limit_to_hard_limit();
+  if (!file_limit.error.empty()) std::cerr << "resync serve: warning: " << file_limit.error << "\n";
+  if (file_limit.soft != file_limit.soft_before) {
+    std::cerr << "resync serve: open-file limit (RLIMIT_NOFILE) raised from " << file_limit.soft_before
+              << " to the hard limit " << file_limit.soft << "\n";
+  }
+  options.admission.connections_max = host::connections_max_for_file_limit(flags.connections_max, file_limit.soft);
+  if (options.admission.connections_max < flags.connections_max) {
+    std::cerr << "resync serve: warning: --max-connections " << flags.connections_max << " needs about "
+              << flags.connections_max + host::file_descriptors_reserved_for_the_process +
+                     host::refused_connections_open_max
+              << " file descriptors, but the open-file limit (RLIMIT_NOFILE) is " << file_limit.soft << " (hard limit "
+              << file_limit.hard << "); serving at most " << options.admission.connections_max
+              << " connections and sessions, and telling further clients 503. Raise the hard limit (ulimit -Hn as "
+                 "root, LimitNOFILE= in a systemd unit, --ulimit nofile= in docker) or lower --max-connections\n";
+  }
   options.port = static_cast<std::uint16_t>(flags.port);
   options.core.delivery = flags.delivery == "tutorial" ? DeliveryMode::tutorial : DeliveryMode::strict;
   options.core.ping_interval_ms = flags.ping_interval_ms;
@@ -149,7 +184,33 @@ void register_serve_command(CLI::App& app, int& exit_code) {
       "'resync serve: listening on http://HOST:PORT' to stdout; logs go to stderr. "
       "SIGINT or SIGTERM commits pending messages, closes every connection and exits 0.");
 
-  serve->add_option("--host", flags->host, "Address to listen on (an IP address or a host name)")->capture_default_str();
+  serve->add_option("--host", flags->host,
+                    "Address to listen on (an IP address or a host name). A non-loopback address needs "
+                    "--allow-remote")
+      ->capture_default_str();
+  serve->add_flag("--allow-remote", flags->allow_remote,
+                  "Allow --host to be a non-loopback address (e.g. 0.0.0.0), reachable from other machines; the "
+                  "server logs a warning then. It has no authentication: see README \"Security\"");
+  serve->add_option("--max-connections", flags->connections_max,
+                    "At most this many open TCP connections (HTTP or WebSocket) and, separately, this many "
+                    "Engine.IO sessions (a long-polling session counts while it has no request open). Beyond it a "
+                    "new connection or session is answered HTTP 503 with a JSON error naming this flag. The "
+                    "soft open-file limit is raised to the hard one at start; a cap the hard limit cannot carry "
+                    "is lowered to fit, with a warning")
+      ->check(CLI::Range(std::size_t{1}, connections_max_limit))
+      ->capture_default_str();
+  serve->add_option("--per-ip-connections-per-second-max", flags->per_ip_connections_per_second_max,
+                    "At most this many new Engine.IO sessions (polling handshakes, WebSockets without a sid) per "
+                    "client IP address per second; beyond it HTTP 429 with a JSON error. Requests of an open "
+                    "session and its upgrade do not count. 0 = no limit")
+      ->check(CLI::Range(std::size_t{0}, per_ip_connections_per_second_limit))
+      ->capture_default_str();
+  serve->add_option("--allowed-origins", flags->allowed_origins,
+                    "Comma-separated origins (scheme://host[:port], e.g. https://chat.example.com) whose pages may "
+                    "use the server: an Engine.IO request with another Origin header gets HTTP 403. A request "
+                    "without an Origin (a non-browser client) is allowed, so this protects browsers only. Include "
+                    "the server's own origin for its chat page at /. Default: any origin, as socket.io")
+      ->check([](const std::string& list) -> std::string { return host::parse_allowed_origins(list).error; });
   serve->add_option("--port", flags->port, "TCP port to listen on; 0 picks a free port (read it from the stdout line)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();

@@ -33,6 +33,9 @@ class FaultInjector {
   void stop();   // closes everything; safe from any thread, idempotent
 
   std::uint64_t seed() const { return context_.seed; }
+  // Lets proxies listen on non-loopback addresses (refused by default). Call before start()
+  // and before any proxy is created.
+  void allow_remote_listeners() { context_.listen_allow_remote = true; }
   boost::asio::io_context& io_context() { return io_; }
 
   // Serves the HTTP API on `address` ("127.0.0.1:0" picks a port); returns the bound address.

@@ -1,6 +1,7 @@
 #include "fault_injector/shell/http_api_server.hpp"
 
 #include <chrono>
+#include <iostream>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -101,6 +102,11 @@ Result<std::shared_ptr<HttpApiServer>> HttpApiServer::open(asio::io_context& io,
   if (!error) acceptor.bind(endpoint.value(), error);
   if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) return ApiError{500, "listen tcp " + address + ": " + error.message()};
+  if (!endpoint->address().is_loopback()) {
+    std::cerr << "resync proxy: warning: the API listens on " << address
+              << ", which is not a loopback address: anyone who can reach it can create proxies and toxics "
+                 "(--api-allow-remote)\n";
+  }
   return std::make_shared<HttpApiServer>(io, control_plane, std::move(acceptor));
 }
 

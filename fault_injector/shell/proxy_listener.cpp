@@ -1,6 +1,7 @@
 #include "fault_injector/shell/proxy_listener.hpp"
 
 #include <charconv>
+#include <iostream>
 
 namespace resync::fault_injector {
 
@@ -24,7 +25,8 @@ Result<tcp::endpoint> parse_listen_address(const std::string& address) {
   unsigned port = 0;
   auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (error != std::errc() || end != port_text.data() + port_text.size() || port > 65535) return invalid;
-  if (host.empty()) host = "0.0.0.0";
+  // Toxiproxy binds an empty host to every interface; Resync keeps to loopback unless told.
+  if (host.empty()) host = "127.0.0.1";
   if (host == "localhost") host = "127.0.0.1";
   boost::system::error_code parse_error;
   const asio::ip::address ip = asio::ip::make_address(host, parse_error);
@@ -37,6 +39,12 @@ Result<std::shared_ptr<ProxyListener>> ProxyListener::open(ShellContext& context
                                                            std::uint64_t& accepted_counter) {
   Result<tcp::endpoint> endpoint = parse_listen_address(definition.listen);
   if (!endpoint.ok()) return endpoint.error();
+  const bool remote = !endpoint->address().is_loopback();
+  if (remote && !context.listen_allow_remote) {
+    return ApiError{403, "listen address " + definition.listen +
+                             " is not a loopback address: resync proxy listens on loopback only (127.0.0.1, ::1, "
+                             "localhost) unless it was started with --listen-allow-remote"};
+  }
   std::string upstream_host;
   std::string upstream_port;
   if (!split_host_port(definition.upstream, upstream_host, upstream_port)) {
@@ -57,6 +65,10 @@ Result<std::shared_ptr<ProxyListener>> ProxyListener::open(ShellContext& context
   const std::string bound_address =
       (bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string()) + ":" +
       std::to_string(bound.port());
+  if (remote) {
+    std::cerr << "resync proxy: warning: proxy " << definition.name << " listens on " << bound_address
+              << ", which is not a loopback address: other machines can reach it (--listen-allow-remote)\n";
+  }
   return std::make_shared<ProxyListener>(context, definition, std::move(toxics), accepted_counter, std::move(acceptor),
                                          bound_address);
 }

@@ -24,6 +24,9 @@ struct ShellContext {
   std::vector<std::uint8_t> read_buffer;
   // Every connection's trigger firings (ProxyRuntime::set_trigger_listener); may be empty.
   TriggerListener on_trigger_fired;
+  // Proxy listeners on a non-loopback address are refused (403) unless this is set
+  // (`resync proxy --listen-allow-remote`); each one then logs a warning.
+  bool listen_allow_remote = false;
 };
 
 }  // namespace resync::fault_injector

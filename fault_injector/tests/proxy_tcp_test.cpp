@@ -205,5 +205,34 @@ TEST_F(ProxyTcpTest, ToxicTargetedAtTheSecondConnectionSparesTheFirst) {
   EXPECT_EQ(second.read_until_end(2s).end, StreamEnd::clean_eof);
 }
 
+TEST_F(ProxyTcpTest, AnEmptyListenHostMeansLoopbackNotEveryInterface) {
+  Result<ProxyState> proxy = injector.create_proxy({"empty_host", ":0", echo.address(), true});
+  ASSERT_TRUE(proxy.ok()) << proxy.error().message;
+  EXPECT_TRUE(proxy->definition.listen.starts_with("127.0.0.1:")) << proxy->definition.listen;
+}
+
+TEST_F(ProxyTcpTest, ANonLoopbackListenAddressIsRefusedWith403NamingTheFlag) {
+  for (const std::string listen : {"0.0.0.0:0", "[::]:0"}) {
+    Result<ProxyState> proxy = injector.create_proxy({"everywhere", listen, echo.address(), true});
+    ASSERT_FALSE(proxy.ok()) << listen;
+    EXPECT_EQ(proxy.error().status, 403);
+    EXPECT_NE(proxy.error().message.find("listen address " + listen + " is not a loopback address"), std::string::npos)
+        << proxy.error().message;
+    EXPECT_NE(proxy.error().message.find("--listen-allow-remote"), std::string::npos) << proxy.error().message;
+  }
+  EXPECT_EQ(injector.with_control_plane([](ControlPlane& plane) { return plane.proxies().size(); }), 1u)
+      << "a refused proxy is not created";
+}
+
+TEST(ProxyListenAllowRemote, WithTheFlagANonLoopbackListenerIsCreated) {
+  EchoServer echo;
+  FaultInjector injector{1234};
+  injector.allow_remote_listeners();
+  injector.start();
+  Result<ProxyState> proxy = injector.create_proxy({"everywhere", "0.0.0.0:0", echo.address(), true});
+  ASSERT_TRUE(proxy.ok()) << proxy.error().message;
+  EXPECT_TRUE(proxy->definition.listen.starts_with("0.0.0.0:")) << proxy->definition.listen;
+}
+
 }  // namespace
 }  // namespace resync::fault_injector::testing

@@ -19,6 +19,7 @@
 #include "protocol/engineio_packet.hpp"
 #include "server/core/in_memory_message_store.hpp"
 #include "server/core/random_id_source.hpp"
+#include "server/host/admission_policy.hpp"
 #include "server/host/scheduled_group_committer.hpp"
 #include "server/host/server_host.hpp"
 #include "server/shell/http_request_router.hpp"
@@ -117,6 +118,7 @@ class FuzzExchange final : public server::shell::HttpExchange {
     transport->session = session;
     upgraded = true;
   }
+  std::string_view remote_address() const override { return "127.0.0.1"; }
 
   // The sid of the newest polling session, from the open packet its first GET was answered with.
   std::optional<std::string> newest_polling_sid() const {
@@ -172,7 +174,9 @@ void fuzz_server_http(std::string_view input) {
   {
     server::host::ServerHost host(scheduler, log, config, store,
                                   std::make_unique<server::host::ScheduledGroupCommitter>(scheduler, store, 1000));
-    server::shell::ShellContext context{host, limits, bundle};
+    // The default admission: any origin, caps far above what one input opens.
+    server::host::AdmissionPolicy admission(server::host::AdmissionSettings{});
+    server::shell::ShellContext context{host, limits, bundle, admission};
     FuzzExchange exchange(scheduler, host);
 
     std::string bytes(input);

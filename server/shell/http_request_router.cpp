@@ -10,6 +10,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "server/shell/admission.hpp"
 #include "server/shell/static_pages.hpp"
 
 namespace resync::server::shell {
@@ -101,6 +102,14 @@ void route_engineio_request(HttpRequest&& request, std::string_view query, Shell
                             HttpExchange& exchange) {
   engineio::HandshakeParseResult handshake = engineio::parse_handshake_query(query);
   if (!handshake.ok) return exchange.send_response(make_engineio_error(request, handshake.error));
+  // Admission: every Engine.IO request's Origin; for one that opens a session (no sid), the
+  // session cap and the per-address rate too.
+  std::optional<std::string_view> origin;
+  if (auto found = request.find(http::field::origin); found != request.end()) origin = found->value();
+  if (std::optional<engineio::HandshakeError> refusal = admit_engineio_request(
+          context, origin, exchange.remote_address(), handshake.query.session_id.empty())) {
+    return exchange.send_response(make_engineio_error(request, *refusal));
+  }
   // One branch per Engine.IO transport; both end in a transport the host drives.
   switch (handshake.query.transport) {
     case engineio::Transport::websocket:

@@ -5,6 +5,7 @@
 // same routing on requests parsed from its bytes.
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/message.hpp>
@@ -33,6 +34,8 @@ class HttpExchange {
   virtual void release_held_poll() = 0;
   // A valid WebSocket handshake: the connection becomes a WebSocket session for `query`.
   virtual void upgrade_to_websocket(HttpRequest&& request, protocol::engineio::HandshakeQuery query) = 0;
+  // The client's IP address, for the per-address session rate (empty when unknown).
+  virtual std::string_view remote_address() const = 0;
 };
 
 // A fresh parser per request, with the shell's limits: headers within http_header_bytes_max,

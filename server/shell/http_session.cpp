@@ -24,8 +24,11 @@ constexpr int lingering_close_ms = 2000;
 
 }  // namespace
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context)
-    : stream_(std::move(socket)), context_(context) {}
+HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, ConnectionSlot connection_slot, ShellContext& context)
+    : stream_(std::move(socket)),
+      connection_slot_(std::move(connection_slot)),
+      remote_address_(remote_address_of(stream_.socket())),
+      context_(context) {}
 
 void HttpSession::run() { do_read(); }
 
@@ -51,7 +54,8 @@ std::shared_ptr<host::PollResponder> HttpSession::hold_poll(unsigned version, bo
 
 void HttpSession::upgrade_to_websocket(HttpRequest&& request, protocol::engineio::HandshakeQuery query) {
   // The socket moves to the WebSocket session; this HTTP session ends when this returns.
-  std::make_shared<WebSocketSession>(stream_.release_socket(), context_, std::move(query))->run(std::move(request));
+  std::make_shared<WebSocketSession>(stream_.release_socket(), std::move(connection_slot_), context_, std::move(query))
+      ->run(std::move(request));
 }
 
 void HttpSession::answer_poll(std::string payload) {

@@ -13,6 +13,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include "server/host/session_transport.hpp"
+#include "server/shell/admission.hpp"
 #include "server/shell/http_request_router.hpp"
 #include "server/shell/shell_context.hpp"
 
@@ -22,7 +23,7 @@ class HttpSession final : public host::PollResponder,
                           private HttpExchange,
                           public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context);
+  HttpSession(boost::asio::ip::tcp::socket&& socket, ConnectionSlot connection_slot, ShellContext& context);
   void run();
 
   // A long-polling GET of this connection is answered; the next request is read afterwards.
@@ -34,6 +35,7 @@ class HttpSession final : public host::PollResponder,
   std::shared_ptr<host::PollResponder> hold_poll(unsigned version, bool keep_alive) override;
   void release_held_poll() override { held_poll_.reset(); }
   void upgrade_to_websocket(HttpRequest&& request, protocol::engineio::HandshakeQuery query) override;
+  std::string_view remote_address() const override { return remote_address_; }
 
   void do_read();
   void on_read(boost::beast::error_code error, std::size_t bytes_read);
@@ -43,6 +45,8 @@ class HttpSession final : public host::PollResponder,
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
+  ConnectionSlot connection_slot_;
+  std::string remote_address_;  // the client's IP address, for the per-address rate
   ShellContext& context_;
   // A fresh parser per request: limits apply to each request, not to the connection.
   std::optional<HttpRequestParser> parser_;

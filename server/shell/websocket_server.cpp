@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "server/host/server_host.hpp"
+#include "server/shell/admission.hpp"
 #include "server/shell/asio_scheduler.hpp"
 #include "server/shell/http_session.hpp"
 #include "server/shell/shell_context.hpp"
@@ -67,7 +68,8 @@ struct WebSocketServer::Impl {
              std::make_unique<shell::ThreadedGroupCommitter>(
                  store, [this](std::function<void()> work) { asio::post(io_context, std::move(work)); }),
              host_options(options.limits)),
-        context{host, options.limits, client_bundle},
+        admission(options.admission),
+        context{host, options.limits, client_bundle, admission},
         acceptor(io_context),
         accept_retry_timer(io_context),
         shutdown_grace_timer(io_context) {
@@ -80,6 +82,17 @@ struct WebSocketServer::Impl {
   void bind_and_listen() {
     tcp::endpoint endpoint = resolve_listen_endpoint(io_context, options.host, options.port);
     std::string where = options.host + ":" + std::to_string(options.port);
+    const std::string address = endpoint.address().to_string();
+    if (!endpoint.address().is_loopback()) {
+      if (!options.allow_remote) {
+        throw std::runtime_error("refusing to listen on " + where + " (" + address +
+                                 "): it is not a loopback address, so other machines could reach the server; use "
+                                 "--host 127.0.0.1, or pass --allow-remote to listen there anyway");
+      }
+      log_line(LogLevel::warning, "listening on " + where + " (" + address +
+                                      "), which is not a loopback address: other machines can reach this server "
+                                      "(--allow-remote); it has no authentication, see README \"Security\"");
+    }
     boost::system::error_code error;
     auto check = [&](const char* step) {
       if (!error) return;
@@ -119,7 +132,12 @@ struct WebSocketServer::Impl {
     // Nagle's algorithm would hold each one until the client's delayed ACK, up to 40 ms.
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<shell::HttpSession>(std::move(socket), context)->run();
+    if (std::optional<host::AdmissionRefusal> refusal = admission.admit_connection(*open_connections, shell::admission_now_ms())) {
+      if (!refusal->log_line.empty()) log_line(LogLevel::warning, refusal->log_line);
+      shell::refuse_connection(std::move(socket), refusal->error, refused_connections_open);
+    } else {
+      std::make_shared<shell::HttpSession>(std::move(socket), shell::ConnectionSlot(open_connections), context)->run();
+    }
     do_accept();
   }
 
@@ -151,7 +169,12 @@ struct WebSocketServer::Impl {
   shell::StderrLogSink log_sink;
   shell::AsioScheduler scheduler;
   host::ServerHost host;
+  host::AdmissionPolicy admission;
   shell::ShellContext context;
+  // Open TCP connections (HTTP and WebSocket sessions hold a slot each), and the connections
+  // being told 503 beyond the cap; shared with the slots, which may outlive this object.
+  std::shared_ptr<std::size_t> open_connections = std::make_shared<std::size_t>(0);
+  std::shared_ptr<std::size_t> refused_connections_open = std::make_shared<std::size_t>(0);
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry_timer;
   asio::steady_timer shutdown_grace_timer;

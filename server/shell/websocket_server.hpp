@@ -20,6 +20,7 @@
 
 #include "server/core/chat_server_core.hpp"
 #include "server/core/message_store.hpp"
+#include "server/host/admission_policy.hpp"
 
 namespace resync::server {
 
@@ -41,6 +42,9 @@ struct ShellLimits {
 
 struct WebSocketServerOptions {
   std::string host = "127.0.0.1";  // an IP address or a host name to resolve
+  // A host that resolves to a non-loopback address makes the server reachable from other
+  // machines: the constructor refuses it unless this is set, and then logs a warning.
+  bool allow_remote = false;
   std::uint16_t port = 0;          // 0 picks a free port; read it back with port()
   ServerConfig core;               // delivery mode, heartbeats, maxPayload, id source
   // The socket.io browser bundle for /socket.io/socket.io.js; when absent the usual places
@@ -50,12 +54,15 @@ struct WebSocketServerOptions {
   // embedded server must not take the host process's signals.
   bool stop_on_signals = false;
   ShellLimits limits;
+  // The connection and session cap, the per-address rate and the allowed origins.
+  host::AdmissionSettings admission;
 };
 
 class WebSocketServer {
  public:
   // Resolves and binds `host:port` and reads the client bundle. Throws std::runtime_error
-  // with the address and the reason when it cannot (address in use, unknown host, ...).
+  // with the address and the reason when it cannot (address in use, unknown host, a
+  // non-loopback address without allow_remote, ...).
   // Commit groups are written to `store` on the server's commit thread; catch-up reads go to
   // `reader` on the event loop's thread, so the two must be separate connections to one
   // database (WAL lets the reader see each commit at once). Both must outlive the server.

@@ -51,9 +51,10 @@ std::string describe_peer(const boost::asio::ip::tcp::socket& socket) {
 
 }  // namespace
 
-WebSocketSession::WebSocketSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context,
-                                   protocol::engineio::HandshakeQuery query)
+WebSocketSession::WebSocketSession(boost::asio::ip::tcp::socket&& socket, ConnectionSlot connection_slot,
+                                   ShellContext& context, protocol::engineio::HandshakeQuery query)
     : websocket_(std::move(socket), write_behind_bytes_max),
+      connection_slot_(std::move(connection_slot)),
       context_(context),
       query_(std::move(query)),
       peer_(describe_peer(beast::get_lowest_layer(websocket_).socket())),

@@ -17,6 +17,7 @@
 #include "common/draining_queue.hpp"
 #include "protocol/engineio_packet.hpp"
 #include "server/core/chat_server_core.hpp"
+#include "server/shell/admission.hpp"
 #include "server/shell/shell_context.hpp"
 #include "server/shell/write_behind_stream.hpp"
 #include "server/host/session_transport.hpp"
@@ -25,7 +26,7 @@ namespace resync::server::shell {
 
 class WebSocketSession final : public host::SessionTransport, public std::enable_shared_from_this<WebSocketSession> {
  public:
-  WebSocketSession(boost::asio::ip::tcp::socket&& socket, ShellContext& context,
+  WebSocketSession(boost::asio::ip::tcp::socket&& socket, ConnectionSlot connection_slot, ShellContext& context,
                    protocol::engineio::HandshakeQuery query);
 
   // Answers the upgrade request (101), then opens the Engine.IO session in the core.
@@ -65,6 +66,7 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   // Frames pass through a write-behind layer: what Beast writes while a socket write runs goes
   // out together in the next one.
   boost::beast::websocket::stream<WriteBehindStream> websocket_;
+  ConnectionSlot connection_slot_;  // counts this connection for the cap while the session lives
   ShellContext& context_;
   protocol::engineio::HandshakeQuery query_;
   std::string peer_;  // "address:port" of the client, for logs

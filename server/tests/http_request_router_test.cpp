@@ -15,6 +15,7 @@
 
 #include "server/core/in_memory_message_store.hpp"
 #include "server/core/random_id_source.hpp"
+#include "server/host/admission_policy.hpp"
 #include "server/host/scheduled_group_committer.hpp"
 #include "server/host/server_host.hpp"
 #include "server/host/tests/fake_scheduler.hpp"
@@ -43,6 +44,7 @@ class RecordingExchange final : public HttpExchange {
   }
   void release_held_poll() override { held.reset(); }
   void upgrade_to_websocket(HttpRequest&&, protocol::engineio::HandshakeQuery) override { upgraded = true; }
+  std::string_view remote_address() const override { return "127.0.0.1"; }
 
   std::vector<HttpResponse> responses;
   std::shared_ptr<RecordingPollResponder> held;
@@ -55,7 +57,7 @@ struct RouterFixture : ::testing::Test {
     config.payload_bytes_max = 1000;
     host = std::make_unique<host::ServerHost>(scheduler, log, config, store,
                                               std::make_unique<host::ScheduledGroupCommitter>(scheduler, store, 1000));
-    context.emplace(ShellContext{*host, limits, bundle});
+    context.emplace(ShellContext{*host, limits, bundle, admission});
   }
 
   // What HttpSession does with the bytes of one request: read it within the limits, then
@@ -90,6 +92,7 @@ struct RouterFixture : ::testing::Test {
   ServerConfig config;
   ShellLimits limits;
   ClientBundle bundle;  // none installed
+  host::AdmissionPolicy admission{host::AdmissionSettings{}};
   std::unique_ptr<host::ServerHost> host;
   std::optional<ShellContext> context;
   RecordingExchange exchange;
