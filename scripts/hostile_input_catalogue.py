@@ -11,7 +11,9 @@ more entries `ctest_name: `case`` (several separated by `<br>`):
   - a node ctest (its command runs tests/node/*.mjs files): the case is the title of an
     it()/test()/describe() as written in the file, or a substring of it; a title built from a
     template literal is written as it renders (`text frame "9"`), and every value put into it
-    must be in the file (the loop value), as it must for a title that is a bare variable.
+    must be in the file (the loop value), as it must for a title that is a bare variable;
+  - the fuzz targets' replay (its command is `resync_fuzz_replay --all DIR`): the case is
+    `target/input`, a file kept in DIR/regressions/ or DIR/corpus/.
 The registered ctests and their commands are read from the CTestTestfile.cmake files of the
 build directory, so a renamed, removed or never-configured ctest is a problem too.
 
@@ -200,11 +202,23 @@ class CaseFinder:
                       if argument.endswith(".mjs") and os.sep + "lib" + os.sep not in argument]
         if node_files:
             return self.check_node_case(ctest, case, node_files)
+        if command and os.path.basename(command[0]) == "resync_fuzz_replay" and "--all" in command:
+            return self.check_fuzz_input(ctest, case, command)
         if command and os.path.realpath(command[0]).startswith(os.path.realpath(self.build_dir) + os.sep):
             return self.check_gtest_case(ctest, case, command)
         return (f"ctest {ctest} runs `{' '.join(command[:2])}`, neither node test files nor a GoogleTest executable "
                 "of this build, so no test case of it can be checked",
                 "name a GoogleTest or node ctest, whose cases this script can find")
+
+    def check_fuzz_input(self, ctest, case, command):
+        root = command[command.index("--all") + 1] if command.index("--all") + 1 < len(command) else ""
+        if not re.fullmatch(r"[A-Za-z0-9_]+/[^/]+", case):
+            return (f"`{case}` is not an input of {ctest}", "write the case as `target/input_file_name`")
+        if any(os.path.isfile(os.path.join(root, kind, case)) for kind in ("regressions", "corpus")):
+            return None
+        return (f"no file {case} in {self.relative(os.path.join(root, 'regressions'))} or "
+                f"{self.relative(os.path.join(root, 'corpus'))}",
+                "name a kept regression or corpus input as target/file")
 
     def check_gtest_case(self, ctest, case, command):
         match = re.fullmatch(r"([A-Za-z_]\w*)\.([A-Za-z_]\w*)", case)
