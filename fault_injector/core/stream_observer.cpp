@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/percent_decoding.hpp"
+#include "protocol/socketio_packet.hpp"
 
 namespace resync::fault_injector {
 namespace {
@@ -71,16 +72,17 @@ std::optional<std::string> tag_from_request_head(std::string_view head) {
 }
 
 std::optional<std::string> tag_from_socketio_connect(std::string_view packet) {
-  // Engine.IO message "4" + Socket.IO CONNECT "0" + optional "/namespace," + auth JSON.
+  // Engine.IO message "4" + Socket.IO CONNECT "0" + optional "/namespace," + auth JSON. The
+  // auth is a client's bytes: read it with the server's own parser (its JSON nesting limit,
+  // its namespace and ack id rules), so a tag is only learned from a CONNECT the server
+  // would accept, and hostile nesting is refused before any JSON is built.
   if (!packet.starts_with("40")) return std::nullopt;
-  std::string_view rest = packet.substr(2);
-  if (rest.starts_with("/")) {
-    const std::size_t comma = rest.find(',');
-    if (comma == std::string_view::npos) return std::nullopt;
-    rest = rest.substr(comma + 1);
+  const protocol::ParseResult<protocol::socketio::Packet> connect = protocol::socketio::parse_packet(packet.substr(1));
+  if (!connect || connect->type != protocol::socketio::PacketType::connect || !connect->payload ||
+      !connect->payload->is_object()) {
+    return std::nullopt;
   }
-  const nlohmann::json auth = nlohmann::json::parse(rest, nullptr, /*allow_exceptions=*/false);
-  if (!auth.is_object()) return std::nullopt;
+  const nlohmann::json& auth = *connect->payload;
   auto tag = auth.find("tag");
   if (tag == auth.end() || !tag->is_string()) return std::nullopt;
   return bounded_tag(tag->get<std::string>());

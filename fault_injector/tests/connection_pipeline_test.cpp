@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "fault_injector/core/stream_observer.hpp"
+#include "protocol/socketio_packet.hpp"
 #include "fault_injector/tests/pipeline_test_support.hpp"
 #include "fault_injector/tests/websocket_frame_encoder.hpp"
 
@@ -30,6 +31,22 @@ TEST(StreamObserver, FindsTheTagInTheSocketIoConnectAuth) {
   EXPECT_EQ(tag_from_socketio_connect(R"(40{"tag":5})"), std::nullopt);
   EXPECT_EQ(tag_from_socketio_connect(R"(40{not json)"), std::nullopt);
   EXPECT_EQ(tag_from_socketio_connect(R"(42["chat"])"), std::nullopt);
+}
+
+// The server rejects a CONNECT whose JSON is nested deeper than json_nesting_depth_max
+// (parse_untrusted_json), so the proxy must not learn a tag from one: the tag would name a
+// client the server never let in, and the unbounded parse did work the limit exists to refuse.
+TEST(StreamObserver, AConnectAuthNestedBeyondTheServersLimitTeachesNoTag) {
+  const std::size_t depth = protocol::socketio::json_nesting_depth_max + 1;
+  const std::string nested = std::string(depth, '[') + std::string(depth, ']');
+  EXPECT_EQ(tag_from_socketio_connect(R"(40{"tag":"mallory","deep":)" + nested + "}"), std::nullopt);
+  const std::string within = std::string(depth - 2, '[') + std::string(depth - 2, ']');
+  EXPECT_EQ(tag_from_socketio_connect(R"(40{"tag":"mallory","deep":)" + within + "}"), "mallory");
+  // 100k levels (a client's whole frame of brackets) is refused before any JSON is built.
+  const std::size_t hostile_depth = 100'000;
+  EXPECT_EQ(tag_from_socketio_connect("40" + std::string(hostile_depth, '[')), std::nullopt);
+  EXPECT_EQ(tag_from_socketio_connect("40" + std::string(hostile_depth, '[') + std::string(hostile_depth, ']')),
+            std::nullopt);
 }
 
 TEST(StreamObserver, NonHttpStreamsAreIgnoredAfterTheFirstByte) {
