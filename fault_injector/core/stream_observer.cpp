@@ -116,7 +116,10 @@ void StreamObserver::observe_http_head(std::span<const std::uint8_t> piece, std:
 
   bool upgraded = false;
   if (direction_ == Direction::upstream) {
-    if (want_tag_) observation.learned_tag = tag_from_request_head(http_head_);
+    if (want_tag_) {
+      observation.learned_tag = tag_from_request_head(http_head_);
+      observation.learned_tag_end_offset = offset;
+    }
     upgraded = has_header_containing(http_head_, "upgrade", "websocket");
   } else {
     upgraded = http_head_.starts_with("HTTP/1.1 101") || http_head_.starts_with("HTTP/1.0 101");
@@ -174,6 +177,7 @@ void StreamObserver::on_frame_end(const WebSocketFrameHeader& header, std::size_
   }
   if (want_tag_ && direction_ == Direction::upstream && !current_->learned_tag) {
     current_->learned_tag = tag_from_socketio_connect(message_text_);
+    current_->learned_tag_end_offset = offset;
   }
   if (collect_text_) current_->events.push_back({ObservedEvent::Kind::text_message, offset, 0, message_text_});
   message_text_.clear();

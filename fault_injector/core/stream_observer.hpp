@@ -34,6 +34,9 @@ struct ObservedEvent {
 struct Observation {
   std::vector<ObservedEvent> events;
   std::optional<std::string> learned_tag;
+  // One past the last byte of what taught the tag (the HTTP head, or the CONNECT's frame),
+  // within the observed piece: toxics for the tag start there, wherever the read ended.
+  std::size_t learned_tag_end_offset = 0;
 };
 
 class StreamObserver final : private WebSocketFrameListener {

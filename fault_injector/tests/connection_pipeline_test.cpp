@@ -227,6 +227,43 @@ TEST(Targeting, TagFromTheHandshakeSelectsTheConnection) {
   EXPECT_TRUE(bob.pipeline.toxics().empty());
 }
 
+// A tag learned from the CONNECT auth in the middle of a read admits the tag's toxics at the
+// CONNECT's frame, as if the read had ended there: their triggers count what comes after
+// it (not from the end of the read), text after it can match, and bytes before it pass
+// untouched. Found by the websocket_frame_observer fuzz target (one read versus many).
+TEST(Targeting, ATagLearnedMidReadCountsTriggersFromTheConnectFrame) {
+  const std::string untagged_request =
+      "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n";
+  const std::string connect = text_frame(R"(40{"tag":"carol"})");
+  const std::string first = text_frame(R"(42["chat message","first"])");
+  const std::string second = text_frame(R"(42["chat message","second"])");
+  const std::string third = text_frame(R"(42["chat message","third"])");
+
+  PipelineDriver by_count;
+  by_count.pipeline.attach(toxic_from_json({{"type", "pause"}, {"stream", "upstream"}, {"target", {{"tag", "carol"}}},
+                                            {"trigger", {{"after_events", 2}}}}),
+                           0us);
+  by_count.send(kUp, untagged_request, 1us);
+  by_count.send(kUp, connect + first + second + third, 2us);
+  EXPECT_EQ(by_count.pipeline.tag(), "carol");
+  EXPECT_EQ(by_count.up().bytes(), untagged_request + connect + first + second);
+
+  PipelineDriver by_text;
+  by_text.pipeline.attach(toxic_from_json({{"type", "pause"}, {"stream", "upstream"}, {"target", {{"tag", "carol"}}},
+                                           {"trigger", {{"frame_contains", "second"}}}}),
+                          0us);
+  by_text.send(kUp, untagged_request, 1us);
+  by_text.send(kUp, connect + first + second + third, 2us);
+  EXPECT_EQ(by_text.up().bytes(), untagged_request + connect + first + second);
+
+  // Without a trigger the toxic acts from the CONNECT's end: the CONNECT itself passes.
+  PipelineDriver at_once;
+  at_once.pipeline.attach(toxic_from_json({{"type", "pause"}, {"stream", "upstream"}, {"target", {{"tag", "carol"}}}}), 0us);
+  at_once.send(kUp, untagged_request, 1us);
+  at_once.send(kUp, connect + first, 2us);
+  EXPECT_EQ(at_once.up().bytes(), untagged_request + connect);
+}
+
 TEST(Targeting, ConnectionIdAndNthConnection) {
   ToxicSpec by_id = toxic_from_json({{"type", "close"}, {"target", {{"connection_id", 2}}}});
   ToxicSpec second_after = toxic_from_json({{"type", "close"}, {"name", "nth"}, {"target", {{"nth_connection", 2}}}});
