@@ -288,5 +288,22 @@ TEST_F(HttpApiTest, AResetThatCannotBindChangesNothing) {
   EXPECT_TRUE(runtime.running.empty());
 }
 
+// Deep nesting in a body parsed fine but the copies and the answer recursed once per level:
+// 300k levels of attributes overflowed the stack. Found by the toxiproxy_api fuzz target's
+// hostile-nesting probe; refused like the server's Socket.IO reader refuses it.
+TEST_F(HttpApiTest, ABodyNestedBeyondTheLimitIsABadRequest) {
+  create_redis();
+  const std::string before = state();
+  const std::size_t depth = 300'000;
+  std::string deep;
+  for (std::size_t i = 0; i < depth; ++i) deep += R"({"x":)";
+  deep += "1" + std::string(depth, '}');
+  expect_error(call("POST", "/proxies/redis/toxics", R"({"type":"noop","attributes":)" + deep + "}"), 400,
+               "bad request body: JSON nested deeper than 64 levels");
+  expect_error(call("POST", "/populate", std::string(depth, '[') + std::string(depth, ']')), 400,
+               "bad request body: JSON nested deeper than 64 levels");
+  EXPECT_EQ(state(), before);
+}
+
 }  // namespace
 }  // namespace resync::fault_injector
