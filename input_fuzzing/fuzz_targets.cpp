@@ -12,6 +12,18 @@ std::span<const FuzzTarget> fuzz_targets() {
       FuzzTarget{"socketio_packet", "one Socket.IO packet, its JSON (with the nesting limit) and a chat event's arguments",
                  fuzz_socketio_packet},
       FuzzTarget{"handshake_query", "the query of a /socket.io/ request (percent-decoding included)", fuzz_handshake_query},
+      FuzzTarget{"websocket_frame_observer",
+                 "a proxied connection's bytes both ways (HTTP upgrade, WebSocket frames) through the observer and triggers",
+                 fuzz_websocket_frame_observer},
+      FuzzTarget{"connect_auth", "an Engine.IO message read for a Socket.IO CONNECT auth tag", fuzz_connect_auth},
+      FuzzTarget{"toxiproxy_api", "Toxiproxy HTTP API requests (\"METHOD TARGET\", body) against one control plane",
+                 fuzz_toxiproxy_api},
+      FuzzTarget{"scenario_loader", "a scenario file's text", fuzz_scenario_loader},
+      FuzzTarget{"history_reader", "a history file's text (JSON lines)", fuzz_history_reader},
+      FuzzTarget{"http_response_reader", "a server's long-polling HTTP responses, whole and in pieces",
+                 fuzz_http_response_reader},
+      FuzzTarget{"chat_client_input", "a server's text frames (and timer, send, close directives) to a ChatClient",
+                 fuzz_chat_client_input},
   };
   return targets;
 }

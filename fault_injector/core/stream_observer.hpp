@@ -61,6 +61,9 @@ class StreamObserver final : private WebSocketFrameListener {
   std::uint64_t data_frames_seen() const { return data_frames_; }
   std::uint64_t socketio_events_seen() const { return socketio_events_; }
   std::uint64_t socketio_acks_seen() const { return socketio_acks_; }
+  // Bytes the observer holds between pieces (an unfinished HTTP head or text message):
+  // never more than kHttpHeadBytesMax or kMessageTextBytesMax, whatever the stream.
+  std::size_t held_bytes() const { return http_head_.size() + message_text_.size(); }
 
  private:
   enum class Phase : std::uint8_t { http_head, websocket, opaque };
