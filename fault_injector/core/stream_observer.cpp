@@ -147,6 +147,7 @@ void StreamObserver::on_frame_start(const WebSocketFrameHeader& header) {
   if (header.opcode == WebSocketFrameHeader::kText) {
     message_is_text_ = true;
     message_text_.clear();
+    message_text_cut_ = false;
   } else if (header.opcode == WebSocketFrameHeader::kBinary) {
     message_is_text_ = false;
   }
@@ -158,9 +159,10 @@ void StreamObserver::on_frame_payload(std::span<const std::uint8_t> unmasked) {
   std::size_t limit = 2;
   if (collect_text_) limit = kMessageTextBytesMax;
   if (want_tag_ && direction_ == Direction::upstream) limit = std::max(limit, kConnectPacketBytesMax);
-  if (message_text_.size() >= limit) return;
-  const std::size_t take = std::min(limit - message_text_.size(), unmasked.size());
+  if (message_text_cut_) return;
+  const std::size_t take = std::min(limit - std::min(limit, message_text_.size()), unmasked.size());
   message_text_.append(reinterpret_cast<const char*>(unmasked.data()), take);
+  message_text_cut_ = take < unmasked.size();
 }
 
 void StreamObserver::on_frame_end(const WebSocketFrameHeader& header, std::size_t end_offset) {
@@ -181,6 +183,7 @@ void StreamObserver::on_frame_end(const WebSocketFrameHeader& header, std::size_
   }
   if (collect_text_) current_->events.push_back({ObservedEvent::Kind::text_message, offset, 0, message_text_});
   message_text_.clear();
+  message_text_cut_ = false;
   message_is_text_ = false;
 }
 

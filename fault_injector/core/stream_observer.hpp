@@ -82,6 +82,9 @@ class StreamObserver final : private WebSocketFrameListener {
   bool message_is_text_ = false;
   bool frame_is_control_ = false;  // ping/pong/close payload is not part of the message
   std::string message_text_;  // the current text message, bounded
+  // Some of the current message's bytes were not kept (over the limit of the moment): what
+  // is kept stays a prefix of the message, so a limit raised mid-message adds nothing.
+  bool message_text_cut_ = false;
   std::uint64_t data_frames_ = 0;
   std::uint64_t socketio_events_ = 0;
   std::uint64_t socketio_acks_ = 0;

@@ -49,6 +49,25 @@ TEST(StreamObserver, AConnectAuthNestedBeyondTheServersLimitTeachesNoTag) {
             std::nullopt);
 }
 
+// Text collection switched on in the middle of a message (a frame_contains toxic attached
+// while the message arrives) must not join the message's first bytes to its last ones: a
+// trigger would match text the message does not contain.
+TEST(StreamObserver, TextCollectedFromTheMiddleOfAMessageIsNeverJoinedAcrossAGap) {
+  StreamObserver observer(kDown);
+  observer.observe(as_bytes(kUpgradeResponse));
+  const std::string frame = text_frame(R"(42["chat message","hello"])");
+  const std::size_t cut = frame.size() - 8;
+  observer.observe(as_bytes(std::string_view(frame).substr(0, cut)));
+  observer.set_collect_text(true);
+  const Observation rest = observer.observe(as_bytes(std::string_view(frame).substr(cut)));
+  const std::string message = R"(42["chat message","hello"])";
+  for (const ObservedEvent& event : rest.events) {
+    if (event.kind == ObservedEvent::Kind::text_message) {
+      EXPECT_TRUE(message.starts_with(event.text)) << event.text;
+    }
+  }
+}
+
 TEST(StreamObserver, NonHttpStreamsAreIgnoredAfterTheFirstByte) {
   StreamObserver observer(kDown);
   EXPECT_TRUE(observer.observe(as_bytes(std::string("\x01\x02\x81\x01x", 5))).events.empty());
