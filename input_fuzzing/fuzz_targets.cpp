@@ -17,6 +17,18 @@ std::span<const FuzzTarget> fuzz_targets() {
                  "then a WebSocket's text frames",
                  fuzz_server_http},
       FuzzTarget{"text_decoding", "UTF-8 validation (against Beast's checker) and percent-decoding", fuzz_text_decoding},
+      FuzzTarget{"websocket_frame_observer",
+                 "a proxied connection's bytes both ways (HTTP upgrade, WebSocket frames) through the observer and triggers",
+                 fuzz_websocket_frame_observer},
+      FuzzTarget{"connect_auth", "an Engine.IO message read for a Socket.IO CONNECT auth tag", fuzz_connect_auth},
+      FuzzTarget{"toxiproxy_api", "Toxiproxy HTTP API requests (\"METHOD TARGET\", body) against one control plane",
+                 fuzz_toxiproxy_api},
+      FuzzTarget{"scenario_loader", "a scenario file's text", fuzz_scenario_loader},
+      FuzzTarget{"history_reader", "a history file's text (JSON lines)", fuzz_history_reader},
+      FuzzTarget{"http_response_reader", "a server's long-polling HTTP responses, whole and in pieces",
+                 fuzz_http_response_reader},
+      FuzzTarget{"chat_client_input", "a server's text frames (and timer, send, close directives) to a ChatClient",
+                 fuzz_chat_client_input},
   };
   return targets;
 }

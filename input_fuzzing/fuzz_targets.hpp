@@ -15,6 +15,13 @@ void fuzz_socketio_packet(std::string_view input);
 void fuzz_handshake_query(std::string_view input);
 void fuzz_server_http(std::string_view input);
 void fuzz_text_decoding(std::string_view input);
+void fuzz_websocket_frame_observer(std::string_view input);
+void fuzz_connect_auth(std::string_view input);
+void fuzz_toxiproxy_api(std::string_view input);
+void fuzz_scenario_loader(std::string_view input);
+void fuzz_history_reader(std::string_view input);
+void fuzz_http_response_reader(std::string_view input);
+void fuzz_chat_client_input(std::string_view input);
 
 struct FuzzTarget {
   std::string_view name;  // also the folder of its corpus and regression inputs

@@ -77,6 +77,10 @@ ParseResult<OpenPacket> parse_open_packet_data(std::string_view data) {
   if (!read_integer("pingInterval", open.ping_interval_ms) || !read_integer("pingTimeout", open.ping_timeout_ms)) {
     return ParseResult<OpenPacket>::failure("open packet needs non-negative integer pingInterval and pingTimeout");
   }
+  if (open.ping_interval_ms > heartbeat_ms_max || open.ping_timeout_ms > heartbeat_ms_max) {
+    return ParseResult<OpenPacket>::failure("open packet pingInterval or pingTimeout over " +
+                                            std::to_string(heartbeat_ms_max) + " ms (the largest JavaScript timer delay)");
+  }
   if (parsed.contains("maxPayload") && !read_integer("maxPayload", open.payload_bytes_max)) {
     return ParseResult<OpenPacket>::failure("open packet maxPayload is not a non-negative integer");
   }

@@ -44,6 +44,11 @@ struct OpenPacket {
   std::int64_t ping_timeout_ms = 20000;
   std::int64_t payload_bytes_max = 1000000;
 };
+// The longest pingInterval or pingTimeout an open packet may give: the largest delay a
+// JavaScript timer takes (socket.io-client's setTimeout), and small enough that a client
+// adding both to its clock cannot overflow. A server sending more is refused, not trusted.
+inline constexpr std::int64_t heartbeat_ms_max = 2'147'483'647;
+
 std::string encode_open_packet(const OpenPacket& open);
 ParseResult<OpenPacket> parse_open_packet_data(std::string_view data);
 

@@ -11,33 +11,6 @@ namespace {
 
 bool is_digit(char character) { return character >= '0' && character <= '9'; }
 
-// Rejects nesting beyond the limit in one linear pass, before the recursive parser sees it.
-bool nesting_within_limit(std::string_view text) {
-  std::size_t depth = 0;
-  bool inside_string = false;
-  bool escaped = false;
-  for (const char character : text) {
-    if (inside_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (character == '\\') {
-        escaped = true;
-      } else if (character == '"') {
-        inside_string = false;
-      }
-      continue;
-    }
-    if (character == '"') {
-      inside_string = true;
-    } else if (character == '[' || character == '{') {
-      if (++depth > json_nesting_depth_max) return false;
-    } else if ((character == ']' || character == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return true;
-}
-
 std::string validate_payload(const Packet& packet) {
   const auto& payload = packet.payload;
   switch (packet.type) {
@@ -66,8 +39,35 @@ std::string validate_payload(const Packet& packet) {
 
 }  // namespace
 
+bool json_nesting_within(std::string_view text, std::size_t depth_max) {
+  // One linear pass, before any parser sees the text.
+  std::size_t depth = 0;
+  bool inside_string = false;
+  bool escaped = false;
+  for (const char character : text) {
+    if (inside_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (character == '\\') {
+        escaped = true;
+      } else if (character == '"') {
+        inside_string = false;
+      }
+      continue;
+    }
+    if (character == '"') {
+      inside_string = true;
+    } else if (character == '[' || character == '{') {
+      if (++depth > depth_max) return false;
+    } else if ((character == ']' || character == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
 ParseResult<nlohmann::json> parse_untrusted_json(std::string_view text) {
-  if (!nesting_within_limit(text)) {
+  if (!json_nesting_within(text)) {
     return ParseResult<nlohmann::json>::failure("JSON nested deeper than " + std::to_string(json_nesting_depth_max) +
                                                 " levels");
   }

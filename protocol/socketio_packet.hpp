@@ -43,6 +43,10 @@ ParseResult<std::string> event_name(const Packet& packet);
 
 // Parses JSON from untrusted text with the nesting limit above; never throws.
 ParseResult<nlohmann::json> parse_untrusted_json(std::string_view text);
+// True when no array or object in the JSON text (strings skipped) is nested deeper than
+// `depth_max`: the linear check parse_untrusted_json makes before anything is built. For
+// other readers of untrusted JSON (the proxy's API, history files) with the same limit.
+bool json_nesting_within(std::string_view text, std::size_t depth_max = json_nesting_depth_max);
 
 // Builders for the packets the server and the clients send.
 std::string encode_event(const nlohmann::json& arguments, std::optional<std::uint64_t> ack_id = std::nullopt);

@@ -177,15 +177,34 @@ Result<std::vector<ProxyState>> ControlPlane::populate(const nlohmann::json& ent
   if (proxies_.size() + planned.size() > kProxiesMax) return ApiError{400, "too many proxies"};
 
   // Phase 2: apply. Like Toxiproxy, a proxy whose listen and upstream are unchanged is kept.
+  // Starting a proxy can still fail (its address is taken): then every proxy this call
+  // touched goes back to what it was, so a refused populate changes nothing.
+  const std::map<std::string, ProxyState> before = proxies_;
+  std::vector<std::string> touched;
+  const auto restore = [&] {
+    for (auto name = touched.rbegin(); name != touched.rend(); ++name) {
+      if (find(*name) != nullptr) delete_proxy(*name);
+      const auto previous = before.find(*name);
+      if (previous == before.end()) continue;
+      // Its address was freed just now, so it binds again; were it not to, the proxy stays
+      // deleted rather than half restored.
+      if (!create_proxy(previous->second.definition).ok()) continue;
+      for (const ToxicSpec& toxic : previous->second.toxics) add_toxic(*name, toxic);
+    }
+  };
   std::vector<ProxyState> applied;
   for (Planned& plan : planned) {
     ProxyState* existing = find(plan.definition.name);
     const bool keep = existing != nullptr && existing->definition.listen == plan.definition.listen &&
                       existing->definition.upstream == plan.definition.upstream;
+    touched.push_back(plan.definition.name);
     if (!keep) {
       if (existing != nullptr) delete_proxy(plan.definition.name);
       Result<ProxyState> created = create_proxy(plan.definition);
-      if (!created.ok()) return created.error();
+      if (!created.ok()) {
+        restore();
+        return created.error();
+      }
     }
     if (plan.toxics) {
       ProxyState& proxy = *find(plan.definition.name);
@@ -198,13 +217,24 @@ Result<std::vector<ProxyState>> ControlPlane::populate(const nlohmann::json& ent
 }
 
 Status ControlPlane::reset() {
+  // Starting a disabled proxy can fail (its address is taken): start them all first, and on
+  // a failure stop the ones started here, so a refused reset changes nothing.
+  std::vector<std::pair<std::string, std::string>> started;  // name, bound address
   for (auto& [name, proxy] : proxies_) {
-    if (!proxy.definition.enabled) {
-      Result<std::string> bound = runtime_.start(proxy.definition, {});
-      if (!bound.ok()) return bound.error();
-      proxy.definition.enabled = true;
-      proxy.definition.listen = bound.value();
+    if (proxy.definition.enabled) continue;
+    Result<std::string> bound = runtime_.start(proxy.definition, {});
+    if (!bound.ok()) {
+      for (const auto& [started_name, address] : started) runtime_.stop(started_name);
+      return bound.error();
     }
+    started.emplace_back(name, bound.value());
+  }
+  for (const auto& [name, address] : started) {
+    ProxyState& proxy = proxies_.at(name);
+    proxy.definition.enabled = true;
+    proxy.definition.listen = address;
+  }
+  for (auto& [name, proxy] : proxies_) {
     while (!proxy.toxics.empty()) {
       runtime_.toxic_removed(name, proxy.toxics.back().name);
       proxy.toxics.pop_back();

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "protocol/percent_decoding.hpp"
+#include "protocol/socketio_packet.hpp"
 
 namespace resync::fault_injector {
 namespace {
@@ -36,6 +37,11 @@ std::vector<std::string> path_segments(std::string_view target) {
 // Toxiproxy decodes with Go's json.Decoder; an unparsable body is "bad request body: ...".
 Result<nlohmann::json> parse_body(std::string_view body) {
   if (body.empty()) return bad_request("EOF");
+  // Copying or writing a parsed value recurses once per level: refuse what the server's
+  // Socket.IO reader refuses, before anything is built.
+  if (!protocol::socketio::json_nesting_within(body)) {
+    return bad_request("JSON nested deeper than " + std::to_string(protocol::socketio::json_nesting_depth_max) + " levels");
+  }
   nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return bad_request("malformed JSON");
   return parsed;

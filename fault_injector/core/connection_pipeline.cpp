@@ -35,7 +35,7 @@ void ConnectionPipeline::attach(const ToxicSpec& spec, Instant now) {
   refresh_observer_needs();
 }
 
-void ConnectionPipeline::admit(Attached& attached, Instant now) {
+void ConnectionPipeline::admit(Attached& attached, Instant now, const PiecePoint* point) {
   const std::uint64_t toxic_seed = mix_seed(seed_, fnv1a64(attached.spec.name));
   SeededRandom toxicity_random(mix_seed(toxic_seed, kToxicitySalt));
   if (!toxicity_random.chance(attached.spec.toxicity)) {
@@ -49,7 +49,7 @@ void ConnectionPipeline::admit(Attached& attached, Instant now) {
   attached.attached_at = now;
   if (attached.spec.trigger) {
     attached.state = State::waiting_for_trigger;
-    attached.trigger_baseline = trigger_counter(*attached.spec.trigger);
+    attached.trigger_baseline = trigger_counter(*attached.spec.trigger, point);
     // Counting to zero is already done: such a trigger fires on attachment.
     if (attached.spec.trigger->amount == 0 && attached.spec.trigger->kind != Trigger::Kind::frame_contains) {
       attached.state = State::active;
@@ -114,21 +114,46 @@ void ConnectionPipeline::detach(std::string_view toxic_name, Instant now) {
   }
 }
 
-std::uint64_t ConnectionPipeline::trigger_counter(const Trigger& trigger) const {
+namespace {
+
+std::optional<ObservedEvent::Kind> counted_event_kind(Trigger::Kind kind) {
+  switch (kind) {
+    case Trigger::Kind::after_frames: return ObservedEvent::Kind::data_frame;
+    case Trigger::Kind::after_events: return ObservedEvent::Kind::socketio_event;
+    case Trigger::Kind::after_acks: return ObservedEvent::Kind::socketio_ack;
+    case Trigger::Kind::after_ms:
+    case Trigger::Kind::after_bytes:
+    case Trigger::Kind::frame_contains: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::uint64_t ConnectionPipeline::trigger_counter(const Trigger& trigger, const PiecePoint* point) const {
   const std::size_t direction = index_of(trigger.direction);
+  std::uint64_t counter = 0;
   switch (trigger.kind) {
-    case Trigger::Kind::after_bytes: return bytes_read_[direction];
-    case Trigger::Kind::after_frames: return observers_[direction].data_frames_seen();
-    case Trigger::Kind::after_events: return observers_[direction].socketio_events_seen();
-    case Trigger::Kind::after_acks: return observers_[direction].socketio_acks_seen();
+    case Trigger::Kind::after_bytes: counter = bytes_read_[direction]; break;
+    case Trigger::Kind::after_frames: counter = observers_[direction].data_frames_seen(); break;
+    case Trigger::Kind::after_events: counter = observers_[direction].socketio_events_seen(); break;
+    case Trigger::Kind::after_acks: counter = observers_[direction].socketio_acks_seen(); break;
     case Trigger::Kind::after_ms:
     case Trigger::Kind::frame_contains: return 0;
   }
-  return 0;
+  if (point == nullptr || point->direction != trigger.direction) return counter;
+  // The counters have taken in the whole piece already: take back what lies after the point.
+  if (trigger.kind == Trigger::Kind::after_bytes) return counter - (point->piece_size - point->offset);
+  const std::optional<ObservedEvent::Kind> kind = counted_event_kind(trigger.kind);
+  for (const ObservedEvent& event : point->observation->events) {
+    if (event.kind == kind && event.end_offset > point->offset) --counter;
+  }
+  return counter;
 }
 
 std::optional<std::size_t> ConnectionPipeline::firing_offset(const Attached& attached, std::uint64_t bytes_before,
-                                                             std::size_t size, const Observation& observation) const {
+                                                             std::size_t size, const Observation& observation,
+                                                             std::size_t from_offset) const {
   const Trigger& trigger = *attached.spec.trigger;
   const std::uint64_t goal = attached.trigger_baseline + trigger.amount;
   switch (trigger.kind) {
@@ -143,13 +168,14 @@ std::optional<std::size_t> ConnectionPipeline::firing_offset(const Attached& att
                         : trigger.kind == Trigger::Kind::after_events ? ObservedEvent::Kind::socketio_event
                                                                       : ObservedEvent::Kind::socketio_ack;
       for (const ObservedEvent& event : observation.events) {
-        if (event.kind == kind && event.count >= goal) return event.end_offset;
+        if (event.kind == kind && event.end_offset > from_offset && event.count >= goal) return event.end_offset;
       }
       return std::nullopt;
     }
     case Trigger::Kind::frame_contains:
       for (const ObservedEvent& event : observation.events) {
-        if (event.kind == ObservedEvent::Kind::text_message && event.text.find(trigger.text) != std::string::npos) {
+        if (event.kind == ObservedEvent::Kind::text_message && event.end_offset > from_offset &&
+            event.text.find(trigger.text) != std::string::npos) {
           return event.end_offset;
         }
       }
@@ -158,8 +184,9 @@ std::optional<std::size_t> ConnectionPipeline::firing_offset(const Attached& att
   return std::nullopt;
 }
 
-void ConnectionPipeline::learn_tag(std::string tag, Instant now) {
+std::vector<std::string> ConnectionPipeline::learn_tag(std::string tag, Instant now, const PiecePoint* point) {
   tag_ = std::move(tag);
+  std::vector<std::string> waiting_for_trigger;
   for (std::size_t index = 0; index < attached_.size(); ++index) {
     Attached& attached = attached_[index];
     if (attached.state != State::waiting_for_tag) continue;
@@ -168,10 +195,12 @@ void ConnectionPipeline::learn_tag(std::string tag, Instant now) {
       --index;
       continue;
     }
-    admit(attached, now);
+    admit(attached, now, point);
     if (attached.state == State::active) activate(index, now);
+    if (attached_[index].state == State::waiting_for_trigger) waiting_for_trigger.push_back(attached_[index].spec.name);
   }
   refresh_observer_needs();
+  return waiting_for_trigger;
 }
 
 bool ConnectionPipeline::direction_is_idle(Direction direction) const {
@@ -188,19 +217,34 @@ ConnectionPipeline::Forwarding ConnectionPipeline::on_bytes(Direction direction,
   const std::uint64_t bytes_before = bytes_read_[side];
   bytes_read_[side] += bytes.size();
   Observation observation = observers_[side].observe(bytes);
-  if (observation.learned_tag && !tag_) learn_tag(std::move(*observation.learned_tag), now);
 
-  // Triggers counting this direction may fire inside this piece: split it there, so the
-  // bytes before the boundary pass as they would have and the rest meets the new toxic.
-  std::vector<std::pair<std::size_t, std::string>> firings;  // offset, toxic name
+  // Triggers counting this direction may fire inside this piece, and a tag learned inside it
+  // admits the tag's toxics there: split the piece at those points, so the bytes before a
+  // point pass as they would have and the rest meets the new toxics. Where a read happens
+  // to end then changes nothing: what fires, and where, is a function of the stream.
+  struct Split {
+    std::size_t offset = 0;
+    bool learns_tag = false;
+    std::string toxic_name;  // the toxic that fires, unless learns_tag
+  };
+  std::vector<Split> splits;
   for (const Attached& attached : attached_) {
     if (attached.state != State::waiting_for_trigger || attached.spec.trigger->direction != direction) continue;
     if (auto offset = firing_offset(attached, bytes_before, bytes.size(), observation)) {
-      firings.emplace_back(*offset, attached.spec.name);
+      splits.push_back({*offset, false, attached.spec.name});
     }
   }
-  if (firings.empty() && direction_is_idle(direction)) return Forwarding::write_directly;
-  std::stable_sort(firings.begin(), firings.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::optional<std::string> learned_tag;
+  if (observation.learned_tag && !tag_) {
+    learned_tag = std::move(observation.learned_tag);
+    splits.push_back({observation.learned_tag_end_offset, true, {}});
+  }
+  if (splits.empty() && direction_is_idle(direction)) return Forwarding::write_directly;
+  // At one offset, the toxics already waiting fire before the tag's toxics are admitted.
+  const auto by_offset = [](const Split& a, const Split& b) {
+    return a.offset != b.offset ? a.offset < b.offset : !a.learns_tag && b.learns_tag;
+  };
+  std::stable_sort(splits.begin(), splits.end(), by_offset);
 
   std::size_t start = 0;
   auto feed = [&](std::size_t end) {
@@ -209,13 +253,29 @@ ConnectionPipeline::Forwarding ConnectionPipeline::on_bytes(Direction direction,
     run_chain(direction, 0, {Emission::Kind::bytes, direction, now, std::move(segment)});
     start = end;
   };
-  for (const auto& [offset, name] : firings) {
-    feed(offset);
-    for (std::size_t index = 0; index < attached_.size(); ++index) {
-      if (attached_[index].spec.name == name && attached_[index].state == State::waiting_for_trigger) {
-        activate(index, now);
+  // One split per waiting toxic and one for the tag, so this ends after at most
+  // 2 * attached_.size() + 1 rounds.
+  for (std::size_t next = 0; next < splits.size(); ++next) {
+    const Split split = splits[next];  // a copy: admitting the tag's toxics adds splits
+    feed(split.offset);
+    if (!split.learns_tag) {
+      for (std::size_t index = 0; index < attached_.size(); ++index) {
+        if (attached_[index].spec.name == split.toxic_name && attached_[index].state == State::waiting_for_trigger) {
+          activate(index, now);
+        }
+      }
+      continue;
+    }
+    const PiecePoint point{direction, &observation, split.offset, bytes.size()};
+    for (const std::string& name : learn_tag(std::move(*learned_tag), now, &point)) {
+      for (const Attached& attached : attached_) {
+        if (attached.spec.name != name || attached.spec.trigger->direction != direction) continue;
+        if (auto offset = firing_offset(attached, bytes_before, bytes.size(), observation, split.offset)) {
+          splits.push_back({*offset, false, name});
+        }
       }
     }
+    std::stable_sort(splits.begin() + static_cast<std::ptrdiff_t>(next) + 1, splits.end(), by_offset);
   }
   feed(bytes.size());
   refresh_observer_needs();
@@ -375,8 +435,11 @@ void ConnectionPipeline::refresh_observer_needs() {
   for (Direction direction : kBothDirections) {
     bool collect_text = false;
     for (const Attached& attached : attached_) {
-      collect_text |= attached.state == State::waiting_for_trigger &&
-                      attached.spec.trigger->kind == Trigger::Kind::frame_contains &&
+      // A toxic still waiting for its tag may be admitted in the middle of a read: its text
+      // is collected already, so it can match the messages after the tag in that read.
+      const bool may_wait_for_trigger =
+          attached.state == State::waiting_for_trigger || (attached.state == State::waiting_for_tag && attached.spec.trigger);
+      collect_text |= may_wait_for_trigger && attached.spec.trigger->kind == Trigger::Kind::frame_contains &&
                       attached.spec.trigger->direction == direction;
     }
     observers_[index_of(direction)].set_collect_text(collect_text);

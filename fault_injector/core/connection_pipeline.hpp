@@ -149,13 +149,24 @@ class ConnectionPipeline {
     std::uint64_t trigger_baseline = 0;  // the counted quantity when the toxic was attached
   };
 
-  void admit(Attached& attached, Instant now);
+  // A point inside the piece being read: a toxic admitted there (its tag was learned
+  // there) counts its trigger from that point, as it would had the read ended there.
+  struct PiecePoint {
+    Direction direction = Direction::upstream;
+    const Observation* observation = nullptr;
+    std::size_t offset = 0;
+    std::size_t piece_size = 0;
+  };
+
+  void admit(Attached& attached, Instant now, const PiecePoint* point = nullptr);
   void activate(std::size_t index, Instant now);
   void report_firing(const Attached& attached, Instant now) const;
-  std::uint64_t trigger_counter(const Trigger& trigger) const;
+  std::uint64_t trigger_counter(const Trigger& trigger, const PiecePoint* point = nullptr) const;
+  // Where in the piece the toxic's trigger fires; only events ending after `from_offset` count.
   std::optional<std::size_t> firing_offset(const Attached& attached, std::uint64_t bytes_before, std::size_t size,
-                                           const Observation& observation) const;
-  void learn_tag(std::string tag, Instant now);
+                                           const Observation& observation, std::size_t from_offset = 0) const;
+  // Returns the names of the toxics it admitted into waiting_for_trigger.
+  std::vector<std::string> learn_tag(std::string tag, Instant now, const PiecePoint* point = nullptr);
   void run_chain(Direction direction, std::size_t first_index, Emission emission);
   void dispatch(ToxicOutput& out, std::size_t from_index);
   bool direction_is_idle(Direction direction) const;

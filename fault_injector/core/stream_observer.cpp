@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/percent_decoding.hpp"
+#include "protocol/socketio_packet.hpp"
 
 namespace resync::fault_injector {
 namespace {
@@ -71,16 +72,17 @@ std::optional<std::string> tag_from_request_head(std::string_view head) {
 }
 
 std::optional<std::string> tag_from_socketio_connect(std::string_view packet) {
-  // Engine.IO message "4" + Socket.IO CONNECT "0" + optional "/namespace," + auth JSON.
+  // Engine.IO message "4" + Socket.IO CONNECT "0" + optional "/namespace," + auth JSON. The
+  // auth is a client's bytes: read it with the server's own parser (its JSON nesting limit,
+  // its namespace and ack id rules), so a tag is only learned from a CONNECT the server
+  // would accept, and hostile nesting is refused before any JSON is built.
   if (!packet.starts_with("40")) return std::nullopt;
-  std::string_view rest = packet.substr(2);
-  if (rest.starts_with("/")) {
-    const std::size_t comma = rest.find(',');
-    if (comma == std::string_view::npos) return std::nullopt;
-    rest = rest.substr(comma + 1);
+  const protocol::ParseResult<protocol::socketio::Packet> connect = protocol::socketio::parse_packet(packet.substr(1));
+  if (!connect || connect->type != protocol::socketio::PacketType::connect || !connect->payload ||
+      !connect->payload->is_object()) {
+    return std::nullopt;
   }
-  const nlohmann::json auth = nlohmann::json::parse(rest, nullptr, /*allow_exceptions=*/false);
-  if (!auth.is_object()) return std::nullopt;
+  const nlohmann::json& auth = *connect->payload;
   auto tag = auth.find("tag");
   if (tag == auth.end() || !tag->is_string()) return std::nullopt;
   return bounded_tag(tag->get<std::string>());
@@ -114,7 +116,10 @@ void StreamObserver::observe_http_head(std::span<const std::uint8_t> piece, std:
 
   bool upgraded = false;
   if (direction_ == Direction::upstream) {
-    if (want_tag_) observation.learned_tag = tag_from_request_head(http_head_);
+    if (want_tag_) {
+      observation.learned_tag = tag_from_request_head(http_head_);
+      observation.learned_tag_end_offset = offset;
+    }
     upgraded = has_header_containing(http_head_, "upgrade", "websocket");
   } else {
     upgraded = http_head_.starts_with("HTTP/1.1 101") || http_head_.starts_with("HTTP/1.0 101");
@@ -142,6 +147,7 @@ void StreamObserver::on_frame_start(const WebSocketFrameHeader& header) {
   if (header.opcode == WebSocketFrameHeader::kText) {
     message_is_text_ = true;
     message_text_.clear();
+    message_text_cut_ = false;
   } else if (header.opcode == WebSocketFrameHeader::kBinary) {
     message_is_text_ = false;
   }
@@ -153,9 +159,10 @@ void StreamObserver::on_frame_payload(std::span<const std::uint8_t> unmasked) {
   std::size_t limit = 2;
   if (collect_text_) limit = kMessageTextBytesMax;
   if (want_tag_ && direction_ == Direction::upstream) limit = std::max(limit, kConnectPacketBytesMax);
-  if (message_text_.size() >= limit) return;
-  const std::size_t take = std::min(limit - message_text_.size(), unmasked.size());
+  if (message_text_cut_) return;
+  const std::size_t take = std::min(limit - std::min(limit, message_text_.size()), unmasked.size());
   message_text_.append(reinterpret_cast<const char*>(unmasked.data()), take);
+  message_text_cut_ = take < unmasked.size();
 }
 
 void StreamObserver::on_frame_end(const WebSocketFrameHeader& header, std::size_t end_offset) {
@@ -172,9 +179,11 @@ void StreamObserver::on_frame_end(const WebSocketFrameHeader& header, std::size_
   }
   if (want_tag_ && direction_ == Direction::upstream && !current_->learned_tag) {
     current_->learned_tag = tag_from_socketio_connect(message_text_);
+    current_->learned_tag_end_offset = offset;
   }
   if (collect_text_) current_->events.push_back({ObservedEvent::Kind::text_message, offset, 0, message_text_});
   message_text_.clear();
+  message_text_cut_ = false;
   message_is_text_ = false;
 }
 

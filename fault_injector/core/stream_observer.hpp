@@ -34,6 +34,9 @@ struct ObservedEvent {
 struct Observation {
   std::vector<ObservedEvent> events;
   std::optional<std::string> learned_tag;
+  // One past the last byte of what taught the tag (the HTTP head, or the CONNECT's frame),
+  // within the observed piece: toxics for the tag start there, wherever the read ended.
+  std::size_t learned_tag_end_offset = 0;
 };
 
 class StreamObserver final : private WebSocketFrameListener {
@@ -58,6 +61,9 @@ class StreamObserver final : private WebSocketFrameListener {
   std::uint64_t data_frames_seen() const { return data_frames_; }
   std::uint64_t socketio_events_seen() const { return socketio_events_; }
   std::uint64_t socketio_acks_seen() const { return socketio_acks_; }
+  // Bytes the observer holds between pieces (an unfinished HTTP head or text message):
+  // never more than kHttpHeadBytesMax or kMessageTextBytesMax, whatever the stream.
+  std::size_t held_bytes() const { return http_head_.size() + message_text_.size(); }
 
  private:
   enum class Phase : std::uint8_t { http_head, websocket, opaque };
@@ -76,6 +82,9 @@ class StreamObserver final : private WebSocketFrameListener {
   bool message_is_text_ = false;
   bool frame_is_control_ = false;  // ping/pong/close payload is not part of the message
   std::string message_text_;  // the current text message, bounded
+  // Some of the current message's bytes were not kept (over the limit of the moment): what
+  // is kept stays a prefix of the message, so a limit raised mid-message adds nothing.
+  bool message_text_cut_ = false;
   std::uint64_t data_frames_ = 0;
   std::uint64_t socketio_events_ = 0;
   std::uint64_t socketio_acks_ = 0;

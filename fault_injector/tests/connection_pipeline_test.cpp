@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "fault_injector/core/stream_observer.hpp"
+#include "protocol/socketio_packet.hpp"
 #include "fault_injector/tests/pipeline_test_support.hpp"
 #include "fault_injector/tests/websocket_frame_encoder.hpp"
 
@@ -30,6 +31,41 @@ TEST(StreamObserver, FindsTheTagInTheSocketIoConnectAuth) {
   EXPECT_EQ(tag_from_socketio_connect(R"(40{"tag":5})"), std::nullopt);
   EXPECT_EQ(tag_from_socketio_connect(R"(40{not json)"), std::nullopt);
   EXPECT_EQ(tag_from_socketio_connect(R"(42["chat"])"), std::nullopt);
+}
+
+// The server rejects a CONNECT whose JSON is nested deeper than json_nesting_depth_max
+// (parse_untrusted_json), so the proxy must not learn a tag from one: the tag would name a
+// client the server never let in, and the unbounded parse did work the limit exists to refuse.
+TEST(StreamObserver, AConnectAuthNestedBeyondTheServersLimitTeachesNoTag) {
+  const std::size_t depth = protocol::socketio::json_nesting_depth_max + 1;
+  const std::string nested = std::string(depth, '[') + std::string(depth, ']');
+  EXPECT_EQ(tag_from_socketio_connect(R"(40{"tag":"mallory","deep":)" + nested + "}"), std::nullopt);
+  const std::string within = std::string(depth - 2, '[') + std::string(depth - 2, ']');
+  EXPECT_EQ(tag_from_socketio_connect(R"(40{"tag":"mallory","deep":)" + within + "}"), "mallory");
+  // 100k levels (a client's whole frame of brackets) is refused before any JSON is built.
+  const std::size_t hostile_depth = 100'000;
+  EXPECT_EQ(tag_from_socketio_connect("40" + std::string(hostile_depth, '[')), std::nullopt);
+  EXPECT_EQ(tag_from_socketio_connect("40" + std::string(hostile_depth, '[') + std::string(hostile_depth, ']')),
+            std::nullopt);
+}
+
+// Text collection switched on in the middle of a message (a frame_contains toxic attached
+// while the message arrives) must not join the message's first bytes to its last ones: a
+// trigger would match text the message does not contain.
+TEST(StreamObserver, TextCollectedFromTheMiddleOfAMessageIsNeverJoinedAcrossAGap) {
+  StreamObserver observer(kDown);
+  observer.observe(as_bytes(kUpgradeResponse));
+  const std::string frame = text_frame(R"(42["chat message","hello"])");
+  const std::size_t cut = frame.size() - 8;
+  observer.observe(as_bytes(std::string_view(frame).substr(0, cut)));
+  observer.set_collect_text(true);
+  const Observation rest = observer.observe(as_bytes(std::string_view(frame).substr(cut)));
+  const std::string message = R"(42["chat message","hello"])";
+  for (const ObservedEvent& event : rest.events) {
+    if (event.kind == ObservedEvent::Kind::text_message) {
+      EXPECT_TRUE(message.starts_with(event.text)) << event.text;
+    }
+  }
 }
 
 TEST(StreamObserver, NonHttpStreamsAreIgnoredAfterTheFirstByte) {
@@ -208,6 +244,43 @@ TEST(Targeting, TagFromTheHandshakeSelectsTheConnection) {
   bob.drain_all();
   EXPECT_FALSE(bob.down().ended());
   EXPECT_TRUE(bob.pipeline.toxics().empty());
+}
+
+// A tag learned from the CONNECT auth in the middle of a read admits the tag's toxics at the
+// CONNECT's frame, as if the read had ended there: their triggers count what comes after
+// it (not from the end of the read), text after it can match, and bytes before it pass
+// untouched. Found by the websocket_frame_observer fuzz target (one read versus many).
+TEST(Targeting, ATagLearnedMidReadCountsTriggersFromTheConnectFrame) {
+  const std::string untagged_request =
+      "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n";
+  const std::string connect = text_frame(R"(40{"tag":"carol"})");
+  const std::string first = text_frame(R"(42["chat message","first"])");
+  const std::string second = text_frame(R"(42["chat message","second"])");
+  const std::string third = text_frame(R"(42["chat message","third"])");
+
+  PipelineDriver by_count;
+  by_count.pipeline.attach(toxic_from_json({{"type", "pause"}, {"stream", "upstream"}, {"target", {{"tag", "carol"}}},
+                                            {"trigger", {{"after_events", 2}}}}),
+                           0us);
+  by_count.send(kUp, untagged_request, 1us);
+  by_count.send(kUp, connect + first + second + third, 2us);
+  EXPECT_EQ(by_count.pipeline.tag(), "carol");
+  EXPECT_EQ(by_count.up().bytes(), untagged_request + connect + first + second);
+
+  PipelineDriver by_text;
+  by_text.pipeline.attach(toxic_from_json({{"type", "pause"}, {"stream", "upstream"}, {"target", {{"tag", "carol"}}},
+                                           {"trigger", {{"frame_contains", "second"}}}}),
+                          0us);
+  by_text.send(kUp, untagged_request, 1us);
+  by_text.send(kUp, connect + first + second + third, 2us);
+  EXPECT_EQ(by_text.up().bytes(), untagged_request + connect + first + second);
+
+  // Without a trigger the toxic acts from the CONNECT's end: the CONNECT itself passes.
+  PipelineDriver at_once;
+  at_once.pipeline.attach(toxic_from_json({{"type", "pause"}, {"stream", "upstream"}, {"target", {{"tag", "carol"}}}}), 0us);
+  at_once.send(kUp, untagged_request, 1us);
+  at_once.send(kUp, connect + first, 2us);
+  EXPECT_EQ(at_once.up().bytes(), untagged_request + connect);
 }
 
 TEST(Targeting, ConnectionIdAndNthConnection) {

@@ -261,5 +261,49 @@ TEST_F(HttpApiTest, UnknownRoutesAndMethods) {
   EXPECT_EQ(call("PUT", "/proxies").status, 405);
 }
 
+// Starting a proxy can fail only when it is applied (its address is taken): a populate or a
+// reset refused that way must still leave every proxy as it was. Found by the toxiproxy_api
+// fuzz target: the proxies before the failing one stayed created, replaced or enabled.
+TEST_F(HttpApiTest, APopulateThatCannotBindChangesNothing) {
+  create_redis();
+  ASSERT_EQ(call("POST", "/proxies/redis/toxics", R"({"name":"slow","type":"latency","attributes":{"latency":5}})").status, 200);
+  const std::string before = state();
+  const HttpApiResponse response = call("POST", "/populate",
+                                        R"([{"name":"new","listen":"127.0.0.1:0","upstream":"127.0.0.1:1000"},)"
+                                        R"({"name":"redis","listen":"127.0.0.1:6381","upstream":"127.0.0.1:6379"},)"
+                                        R"({"name":"busy","listen":"127.0.0.1:1","upstream":"127.0.0.1:1001"}])");
+  EXPECT_EQ(response.status, 500) << response.body;
+  EXPECT_EQ(state(), before);
+}
+
+TEST_F(HttpApiTest, AResetThatCannotBindChangesNothing) {
+  ASSERT_EQ(call("POST", "/proxies", R"({"name":"a","listen":"127.0.0.1:7000","upstream":"127.0.0.1:1","enabled":false})").status,
+            201);
+  ASSERT_EQ(call("POST", "/proxies", R"({"name":"b","listen":"127.0.0.1:1","upstream":"127.0.0.1:2","enabled":false})").status,
+            201);
+  ASSERT_EQ(call("POST", "/proxies/a/toxics", R"({"name":"slow","type":"latency","attributes":{"latency":5}})").status, 200);
+  const std::string before = state();
+  EXPECT_EQ(call("POST", "/reset").status, 500);
+  EXPECT_EQ(state(), before);
+  EXPECT_TRUE(runtime.running.empty());
+}
+
+// Deep nesting in a body parsed fine but the copies and the answer recursed once per level:
+// 300k levels of attributes overflowed the stack. Found by the toxiproxy_api fuzz target's
+// hostile-nesting probe; refused like the server's Socket.IO reader refuses it.
+TEST_F(HttpApiTest, ABodyNestedBeyondTheLimitIsABadRequest) {
+  create_redis();
+  const std::string before = state();
+  const std::size_t depth = 300'000;
+  std::string deep;
+  for (std::size_t i = 0; i < depth; ++i) deep += R"({"x":)";
+  deep += "1" + std::string(depth, '}');
+  expect_error(call("POST", "/proxies/redis/toxics", R"({"type":"noop","attributes":)" + deep + "}"), 400,
+               "bad request body: JSON nested deeper than 64 levels");
+  expect_error(call("POST", "/populate", std::string(depth, '[') + std::string(depth, ']')), 400,
+               "bad request body: JSON nested deeper than 64 levels");
+  EXPECT_EQ(state(), before);
+}
+
 }  // namespace
 }  // namespace resync::fault_injector

@@ -32,6 +32,18 @@ TEST(EngineIoPacket, OpenPacketRoundTrips) {
   EXPECT_FALSE(parse_open_packet_data("not json"));
 }
 
+// A client adds pingInterval and pingTimeout to its clock: a server sending INT64_MAX made
+// that overflow (UB; found by the chat_client_input fuzz target's hostile-number probe).
+TEST(EngineIoPacket, OpenPacketHeartbeatsBeyondTheLargestTimerDelayAreRefused) {
+  const std::string largest = std::to_string(heartbeat_ms_max);
+  EXPECT_TRUE(parse_open_packet_data(R"({"sid":"a","pingInterval":)" + largest + R"(,"pingTimeout":)" + largest + "}"));
+  const auto refused =
+      parse_open_packet_data(R"({"sid":"a","pingInterval":9223372036854775807,"pingTimeout":20000})");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().find("over 2147483647 ms"), std::string::npos) << refused.error();
+  EXPECT_FALSE(parse_open_packet_data(R"({"sid":"a","pingInterval":25000,"pingTimeout":2147483648})"));
+}
+
 TEST(EngineIoPacket, PayloadSplitsOnRecordSeparator) {
   const auto packets = split_payload("4hello\x1e" "2\x1e" "4");
   ASSERT_EQ(packets.size(), 3u);

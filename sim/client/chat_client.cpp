@@ -302,6 +302,16 @@ void ChatClient::handle_chat_arguments(std::optional<socketio::ChatEventArgument
   } else if (state_ == State::awaiting_socket_connect) {
     // socket.io-client's receiveBuffer: a recovering server replays the missed events
     // before its CONNECT reply; the app sees them right after "connect".
+    if (receive_buffer_.size() >= receive_buffer_events_max) {
+      // What the server replayed is dropped with its connection: a next connect starts over.
+      receive_buffer_.clear();
+      actions_.push_back(CloseTransport{transport_});
+      lose_transport("the server sent over " + std::to_string(receive_buffer_events_max) +
+                         " events before its CONNECT reply",
+                     now_ms_);
+      schedule_reconnect(now_ms_);
+      return;
+    }
     receive_buffer_.push_back(std::move(*arguments));
   }
 }

@@ -64,6 +64,12 @@ struct ClientProtocolNames {
 
 class ChatClient {
  public:
+  // Chat events a server may send before its CONNECT reply (a recovering server replays the
+  // missed ones there). socket.io-client buffers them without a limit; a server under test
+  // that never replies would grow this without end, so beyond it the client drops the
+  // transport and reports the server's fault as a connect error.
+  static constexpr std::size_t receive_buffer_events_max = 100'000;
+
   ChatClient(ClientSpec spec, ClientProtocolNames names, std::uint64_t seed);
 
   // Before the first connect: the server already holds older rows up to `offset`. The page
@@ -94,6 +100,8 @@ class ChatClient {
   bool settled() const { return connected() && plain_send_buffer_.empty() && acked_queue_.empty(); }
   bool wants_connection() const { return state_ != State::idle; }
   std::int64_t server_offset() const { return server_offset_; }
+  // Events held until the CONNECT reply (at most receive_buffer_events_max).
+  std::size_t buffered_receive_events() const { return receive_buffer_.size(); }
   // When this client last sent, had acknowledged or received a chat message (heartbeats
   // do not count): the quiet rule of convergence looks at this.
   std::int64_t last_chat_activity_ms() const { return last_chat_activity_ms_; }

@@ -98,7 +98,10 @@ bool HttpResponseReader::parse_head(std::string_view head) {
     const std::string_view value = trim(line.substr(colon + 1));
     if (name == "content-length") {
       std::size_t length = 0;
-      if (std::from_chars(value.data(), value.data() + value.size(), length).ec != std::errc{} ||
+      // All digits or nothing: "2x" or "2, 3" read as 2 would frame the body differently
+      // from what the server meant (the bytes after it would be read as the next response).
+      const std::from_chars_result read = std::from_chars(value.data(), value.data() + value.size(), length);
+      if (read.ec != std::errc{} || read.ptr != value.data() + value.size() ||
           (content_length && *content_length != length)) {
         fail("bad Content-Length: " + std::string(value.substr(0, 40)));
         return false;

@@ -31,6 +31,8 @@ class HttpResponseReader {
   const std::optional<std::string>& error() const { return error_; }
   // Bytes of a response that has not fully arrived.
   bool partial() const { return !buffer_.empty(); }
+  // Bytes held for a response still arriving: at most kHeadBytesMax or body_bytes_max.
+  std::size_t buffered_bytes() const { return buffer_.size(); }
 
  private:
   void parse();

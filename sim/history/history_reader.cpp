@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/socketio_packet.hpp"
 #include "sim/history/history_json.hpp"
 
 namespace resync::history {
@@ -71,6 +72,13 @@ class HistoryParser {
   void parse_line(const std::string& line, std::size_t line_number, bool ends_with_newline) {
     const bool first_line = !saw_any_line_;
     saw_any_line_ = true;
+    // nlohmann parses deep nesting fine, but copying or writing the value recurses once per
+    // level: a hand-edited or hostile line of brackets would overflow the stack.
+    if (!protocol::socketio::json_nesting_within(line, protocol::socketio::json_nesting_depth_max)) {
+      add_error(line_number, "JSON nested deeper than " + std::to_string(protocol::socketio::json_nesting_depth_max) +
+                                 " levels: no history line nests that deep; the line is not read");
+      return;
+    }
     const nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (json.is_discarded()) {
       if (!ends_with_newline) {

@@ -329,5 +329,37 @@ TEST(ChatClient, BackoffFollowsSocketIoClientDefaults) {
   }
 }
 
+// A server under test that replays events but never sends its CONNECT reply must not grow
+// the client's receive buffer without end: past the limit the client drops the transport,
+// reports the server's fault and reconnects later.
+TEST(ChatClient, EventsBeforeAConnectReplyBeyondTheLimitDropTheTransport) {
+  ClientSpec spec;
+  spec.name = "alice";
+  ChatClient client(spec, ClientProtocolNames{}, 42);
+  client.connect(0);
+  client.take_actions();
+  client.on_text_frame(1, R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})", 1);
+  client.take_actions();
+  for (std::size_t i = 0; i < ChatClient::receive_buffer_events_max; ++i) {
+    client.on_text_frame(1, R"(42["chat message","hi",)" + std::to_string(i + 1) + "]", 2);
+  }
+  EXPECT_EQ(client.buffered_receive_events(), ChatClient::receive_buffer_events_max);
+  EXPECT_TRUE(client.take_actions().empty());
+  client.on_text_frame(1, R"(42["chat message","one too many",100001])", 3);
+  EXPECT_EQ(client.buffered_receive_events(), 0U);
+  EXPECT_FALSE(client.connected());
+  bool closed = false;
+  std::string connect_error;
+  for (const ClientAction& action : client.take_actions()) {
+    closed |= std::holds_alternative<CloseTransport>(action);
+    if (const auto* record = std::get_if<RecordEvent>(&action)) {
+      if (const auto* error = std::get_if<history::ClientConnectError>(&record->event)) connect_error = error->message;
+    }
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_NE(connect_error.find("before its CONNECT reply"), std::string::npos) << connect_error;
+  EXPECT_TRUE(client.next_deadline_ms().has_value()) << "it reconnects later";
+}
+
 }  // namespace
 }  // namespace resync::sim

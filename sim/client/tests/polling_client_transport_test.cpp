@@ -59,6 +59,8 @@ TEST(HttpResponseReader, WhatItCannotFrameIsAnErrorValue) {
       "SSH-2.0-OpenSSH\r\n\r\n",
       "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok",
       "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n",  // over the body limit
+      "HTTP/1.1 200 OK\r\nContent-Length: 2x\r\n\r\nok",     // not all digits
+      "HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\nok",   // a list
       "HTTP/1.1 200 OK\r\n" + std::string(HttpResponseReader::kHeadBytesMax, 'x'),
   };
   for (const std::string& bytes : broken) {

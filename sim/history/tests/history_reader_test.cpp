@@ -101,6 +101,20 @@ TEST(HistoryReader, ABrokenLineThatEndsInANewlineIsAnErrorNotATruncation) {
   EXPECT_FALSE(result.ok());
 }
 
+// nlohmann parses 300k levels of brackets, but copying the value (an event type from a later
+// version keeps its fields) recursed once per level and overflowed the stack. Found by the
+// history_reader fuzz target's hostile-nesting probe.
+TEST(HistoryReader, ALineNestedBeyondTheLimitIsAnErrorNotAStackOverflow) {
+  const std::size_t depth = 300'000;
+  const std::string deep = std::string(depth, '[') + std::string(depth, ']');
+  const HistoryReadResult result = parse(run_started_line + "\n" + R"({"t_ms":1,"type":"from_a_later_version","x":)" + deep +
+                                         "}\n");
+  ASSERT_FALSE(result.ok());
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].line_number, 2u);
+  EXPECT_NE(result.errors[0].message.find("nested deeper than 64 levels"), std::string::npos) << result.errors[0].message;
+}
+
 TEST(HistoryReader, ToleratesBlankLinesAndCrLf) {
   const HistoryReadResult result =
       parse(run_started_line + "\r\n\r\n   \n" + R"({"t_ms":4,"type":"phase","phase":"heal"})" + "\r\n");
