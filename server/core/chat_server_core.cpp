@@ -380,6 +380,13 @@ void ChatServerCore::on_commit_completed(const CommitCompletion& completion, std
                 "a commit completion answers the group in flight");
   InFlightGroup group = std::move(*in_flight_);
   in_flight_.reset();
+  if (completion.commit_duration_ms >= slow_commit_warning_ms) {
+    actions_.push_back(LogLine{LogLine::Level::warning,
+                               "commit of " + std::to_string(group.messages.size()) + " messages took " +
+                                   std::to_string(completion.commit_duration_ms) +
+                                   " ms: the disk is slow or another process holds the database's write lock "
+                                   "(acknowledgements wait for the commit)"});
+  }
   if (completion.error) {
     // Nothing of the group is acknowledged: senders with acks retry, and the rest were never
     // promised anything.
