@@ -223,6 +223,7 @@ for name in server proxy; do
 done
 for transport in websocket polling; do
   line=$("$load_bench" churn --address "$churn_address" --cycles "$churn_cycles" --transport "$transport" --offset-prefix "$transport-") || true
+  [[ -n $line ]] || line='{"completed": false, "cycles": 0, "messages_acked": 0, "seconds": 0, "error": "the load generator printed nothing"}'
   echo "churn $transport: $(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("{cycles} cycles, {messages_acked} acked messages, {seconds:.1f} s".format(**j) + ("" if j["completed"] else ", error: " + j.get("error", "")))' "$line")"
   [[ $(json_field "$line" completed) == True ]] || fail "churn over $transport did not complete"
 done
@@ -254,7 +255,8 @@ fi
 if runs_part crowd; then
 section "3. $crowd_connections heartbeating connections (ping every 1 s), one stalled"
 # The stalled client's downstream is blackholed by a `timeout` toxic (timeout 0: drop bytes,
-# never close) 1 s after it connected, through a proxy only it uses: the server's pings stop
+# never close) from the first chat message on (trigger after_events 1: the load generator
+# starts the chat once that client is connected), through a proxy only it uses: the server's pings stop
 # reaching it, so it stops answering them, as a client whose network path died silently
 # does. The proxy keeps draining the server's writes, so the server-side queue of that client
 # stays empty (a client that merely stopped reading would fill the kernel's socket buffers,
@@ -275,10 +277,11 @@ for variant in without with; do
   if [[ $variant == with ]]; then
     start_proxy "$work/crowd-proxy.log"
     stalled_address=$(add_proxy stalled "$server_port")
-    proxy_api_post /proxies/stalled/toxics '{"name":"blackhole","type":"timeout","stream":"downstream","attributes":{"timeout":0},"trigger":{"after_ms":1000}}' > /dev/null
+    proxy_api_post /proxies/stalled/toxics '{"name":"blackhole","type":"timeout","stream":"downstream","attributes":{"timeout":0},"trigger":{"after_events":1}}' > /dev/null
     stalled=(--stalled-address "$stalled_address")
   fi
   crowd_line[$variant]=$("$load_bench" crowd --address "127.0.0.1:$server_port" --connections "$crowd_connections" --duration-s "$crowd_duration_s" "${stalled[@]}") || true
+  [[ -n ${crowd_line[$variant]} ]] || crowd_line[$variant]='{"completed": false, "connections": 0, "messages": 0, "deliveries": 0, "error": "the load generator printed nothing"}'
   ping_timeouts=$(grep -c 'closing: ping timeout' "$work/crowd-$variant-server.log" || true)
   slow_consumers=$(grep -c 'slow consumer' "$work/crowd-$variant-server.log" || true)
   python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(sys.argv[2] + " the stalled client: {connections} connections, {messages} messages, {deliveries} deliveries, p50 {p50_ms:.1f} ms, p99 {p99_ms:.1f} ms, max {max_ms:.1f} ms".format(**{"p50_ms": float("nan"), "p99_ms": float("nan"), "max_ms": float("nan"), **j}) + ("" if j["completed"] else ", error: " + j.get("error", "")))' "${crowd_line[$variant]}" "$variant"

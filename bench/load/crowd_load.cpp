@@ -81,8 +81,15 @@ class CrowdRun {
     LoadClientEvents events;
     events.on_connected = [this] {
       stalled_connected_ = true;
+      tick_.cancel();
       start_sending();
     };
+    // A stalled client that never gets its CONNECT through would hold the run until its
+    // timeout: bounded, and said so.
+    tick_.expires_after(std::chrono::milliseconds(options_.stalled_connect_wait_ms));
+    tick_.async_wait([this](boost::system::error_code error) {
+      if (!error) loop_.finish("the stalled client did not connect within " + std::to_string(options_.stalled_connect_wait_ms) + " ms");
+    });
     events.on_lost = [this](const std::string& reason) {
       if (stalled_end_reason_) return;
       stalled_end_reason_ = reason;

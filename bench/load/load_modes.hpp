@@ -83,6 +83,7 @@ struct CrowdOptions {
   int handshakes_in_flight_max = 200;
   int delivery_grace_ms = 2000;  // after the last emit, time for its deliveries to arrive
   std::optional<LoadTarget> stalled;
+  int stalled_connect_wait_ms = 15000;  // the stalled client's CONNECT, before sending starts
   int timeout_s = 600;
 };
 nlohmann::json run_crowd(const LoadTarget& target, const CrowdOptions& options);
