@@ -7,13 +7,14 @@
 
 #include "reports/junit/junit_writer.hpp"
 #include "sim/checker/check_text.hpp"
+#include "sim/checker/delivery_figures.hpp"
 #include "sim/checker/scenario_outcome.hpp"
 #include "sim/history/history_reader.hpp"
 
 namespace resync::checker {
 namespace {
 
-ScenarioOutcome check_one(const std::string& path, std::ostream& out, std::ostream& err) {
+ScenarioOutcome check_one(const std::string& path, bool print_figures, std::ostream& out, std::ostream& err) {
   history::HistoryReadResult read = history::read_history(path);
   if (!read.ok()) {
     err << read.error_text();
@@ -22,7 +23,9 @@ ScenarioOutcome check_one(const std::string& path, std::ostream& out, std::ostre
   }
   if (read.history->truncated_last_line) err << "warning: " << *read.history->truncated_last_line << "\n";
   CheckResult result = check_history(*read.history);
-  out << summary_line(result) << "\n" << failure_text(result);
+  out << summary_line(result) << "\n";
+  if (print_figures) out << delivery_figures_line(path, delivery_figures(*read.history, result)) << "\n";
+  out << failure_text(result);
   return outcome_from_result(std::move(result), path);
 }
 
@@ -31,7 +34,7 @@ ScenarioOutcome check_one(const std::string& path, std::ostream& out, std::ostre
 int run_check_command(const CheckCommandOptions& options, std::ostream& out, std::ostream& err) {
   std::vector<ScenarioOutcome> outcomes;
   outcomes.reserve(options.history_paths.size());
-  for (const std::string& path : options.history_paths) outcomes.push_back(check_one(path, out, err));
+  for (const std::string& path : options.history_paths) outcomes.push_back(check_one(path, options.print_figures, out, err));
 
   std::size_t passed = 0;
   std::size_t failed = 0;
@@ -68,6 +71,7 @@ void register_check_command(CLI::App& app, int& exit_code) {
   struct CommandLine {
     std::vector<std::string> history_paths;
     std::string junit_path;
+    bool print_figures = false;
   };
   auto command_line = std::make_shared<CommandLine>();
   CLI::App* command = app.add_subcommand(
@@ -77,8 +81,11 @@ void register_check_command(CLI::App& app, int& exit_code) {
   command->add_option("history", command_line->history_paths, "History files (JSON lines) written by `resync run`")
       ->required();
   command->add_option("--junit", command_line->junit_path, "Also write JUnit XML to this file");
+  command->add_flag("--figures", command_line->print_figures,
+                    "Also print 'figures PATH: acked A, stored S, lost L, duplicated D' per history: distinct "
+                    "acknowledged sends, stored rows, acknowledged sends not stored, messages stored twice");
   command->callback([command_line, &exit_code] {
-    CheckCommandOptions options{command_line->history_paths, std::nullopt};
+    CheckCommandOptions options{command_line->history_paths, std::nullopt, command_line->print_figures};
     if (!command_line->junit_path.empty()) options.junit_path = command_line->junit_path;
     exit_code = run_check_command(options, std::cout, std::cerr);
   });

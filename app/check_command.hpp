@@ -1,5 +1,5 @@
 #pragma once
-// `resync check HISTORY... [--junit FILE]`: checks recorded histories again, offline. Prints
+// `resync check HISTORY... [--junit FILE] [--figures]`: checks recorded histories again, offline. Prints
 // a summary line per history and, for one that did not pass, the failure text. Exit code:
 // 0 every scenario passed, 1 one failed, 2 one is unknown or its history is unreadable
 // (see run_exit_code).
@@ -15,6 +15,9 @@ namespace resync::checker {
 struct CheckCommandOptions {
   std::vector<std::string> history_paths;
   std::optional<std::string> junit_path;  // also write JUnit XML there
+  // Also print a "figures PATH: acked A, stored S, lost L, duplicated D" line per history
+  // (sim/checker/delivery_figures.hpp), for soak runs that report counts.
+  bool print_figures = false;
 };
 
 // The command without the command line, for tests: results to `out`, problems to `err`.

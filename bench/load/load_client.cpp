@@ -5,11 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/socketio_packet.hpp"
+#include "sim/runner/polling_client_connection.hpp"
 #include "sim/runner/websocket_client_connection.hpp"
 
 namespace resync::bench {
 
-LoadClient::LoadClient(boost::asio::io_context& io, const LoadTarget& target, std::string auth_json, LoadClientEvents events)
+LoadClient::LoadClient(boost::asio::io_context& io, const LoadTarget& target, std::string auth_json, LoadClientEvents events,
+                       LoadTransport transport)
     : auth_json_(std::move(auth_json)), events_(std::move(events)) {
   sim::ClientTransportCallbacks callbacks;
   callbacks.on_open = [] {};
@@ -19,7 +21,11 @@ LoadClient::LoadClient(boost::asio::io_context& io, const LoadTarget& target, st
     closed_ = true;
     if (events_.on_lost) events_.on_lost(reason);
   };
-  connection_ = sim::WebSocketClientConnection::open(io, target.host, target.port, "EIO=4&transport=websocket", callbacks);
+  if (transport == LoadTransport::polling) {
+    connection_ = sim::PollingClientConnection::open(io, target.host, target.port, "EIO=4&transport=polling", callbacks);
+  } else {
+    connection_ = sim::WebSocketClientConnection::open(io, target.host, target.port, "EIO=4&transport=websocket", callbacks);
+  }
 }
 
 LoadClient::~LoadClient() { close(); }
@@ -28,6 +34,10 @@ void LoadClient::close() {
   if (closed_) return;
   closed_ = true;
   connection_->close();
+}
+
+void LoadClient::disconnect_namespace() {
+  if (!closed_) connection_->send_text("41");
 }
 
 void LoadClient::emit_chat(const std::string& text, const std::string& client_offset, std::uint64_t ack_id) {

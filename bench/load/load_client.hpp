@@ -19,6 +19,10 @@ struct LoadTarget {
   std::uint16_t port = 0;
 };
 
+// The Engine.IO transport a load client opens: a WebSocket straight away, or HTTP
+// long-polling (held GET, POSTs; sim/runner's PollingClientConnection) without the upgrade.
+enum class LoadTransport { websocket, polling };
+
 struct LoadClientEvents {
   std::function<void()> on_connected;                    // the server accepted the CONNECT
   std::function<void(const std::string& frame)> on_event;  // a whole "42[...]" frame
@@ -30,7 +34,8 @@ class LoadClient {
  public:
   // Connects at once; `auth_json` is the CONNECT payload ("" for none), as socket.io-client's
   // `auth` option, e.g. {"serverOffset":0}.
-  LoadClient(boost::asio::io_context& io, const LoadTarget& target, std::string auth_json, LoadClientEvents events);
+  LoadClient(boost::asio::io_context& io, const LoadTarget& target, std::string auth_json, LoadClientEvents events,
+             LoadTransport transport = LoadTransport::websocket);
   LoadClient(const LoadClient&) = delete;
   LoadClient& operator=(const LoadClient&) = delete;
   ~LoadClient();
@@ -38,6 +43,8 @@ class LoadClient {
   // Emits ("chat message", text, client_offset) with acknowledgement id `ack_id`.
   void emit_chat(const std::string& text, const std::string& client_offset, std::uint64_t ack_id);
   void close();
+  // Socket.IO DISCONNECT ("41"), as socket.disconnect() sends it before the transport closes.
+  void disconnect_namespace();
 
  private:
   void on_text(const std::string& text);

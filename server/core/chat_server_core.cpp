@@ -62,7 +62,39 @@ ChatServerCore::ChatServerCore(ServerConfig config, MessageReader& store)
 
 ChatServerCore::Session* ChatServerCore::find(SessionId session) {
   const auto found = sessions_.find(session);
-  return found == sessions_.end() ? nullptr : &found->second;
+  if (found == sessions_.end()) return nullptr;
+  deadline_dirty_.insert(session);
+  return &found->second;
+}
+
+std::optional<std::int64_t> ChatServerCore::session_deadline_ms(const Session& session) {
+  std::optional<std::int64_t> earliest;
+  const auto consider = [&earliest](std::int64_t deadline) {
+    if (!earliest || deadline < *earliest) earliest = deadline;
+  };
+  if (session.socket_state == SocketState::awaiting_connect) consider(session.connect_deadline_ms);
+  consider(session.pong_deadline_ms ? *session.pong_deadline_ms : session.next_ping_ms);
+  if (session.upgrade != UpgradeState::none) consider(session.upgrade_deadline_ms);
+  if (session.catch_up == CatchUpState::waiting_for_pace && session.catch_up_resume_ms) {
+    consider(*session.catch_up_resume_ms);
+  }
+  return earliest;
+}
+
+void ChatServerCore::refresh_deadline_index() const {
+  for (const SessionId id : deadline_dirty_) {
+    if (const auto indexed = indexed_deadline_ms_.find(id); indexed != indexed_deadline_ms_.end()) {
+      deadline_index_.erase({indexed->second, id});
+      indexed_deadline_ms_.erase(indexed);
+    }
+    const auto found = sessions_.find(id);
+    if (found == sessions_.end()) continue;  // forgotten
+    if (const auto deadline = session_deadline_ms(found->second)) {
+      indexed_deadline_ms_.emplace(id, *deadline);
+      deadline_index_.emplace(*deadline, id);
+    }
+  }
+  deadline_dirty_.clear();
 }
 
 ChatServerCore::Session* ChatServerCore::find_by_engine_id(std::string_view engine_session_id) {
@@ -121,6 +153,7 @@ void ChatServerCore::on_session_opened(SessionId session_id, const engineio::Han
   session.next_ping_ms = now_ms + config_.ping_interval_ms;
   sessions_by_engine_id_[session.engine_session_id] = session_id;
   sessions_[session_id] = std::move(session);
+  deadline_dirty_.insert(session_id);
   engineio::OpenPacket open;
   open.session_id = sessions_[session_id].engine_session_id;
   if (query.transport == engineio::Transport::polling) open.upgrades = {"websocket"};
@@ -380,6 +413,13 @@ void ChatServerCore::on_commit_completed(const CommitCompletion& completion, std
                 "a commit completion answers the group in flight");
   InFlightGroup group = std::move(*in_flight_);
   in_flight_.reset();
+  if (completion.commit_duration_ms >= slow_commit_warning_ms) {
+    actions_.push_back(LogLine{LogLine::Level::warning,
+                               "commit of " + std::to_string(group.messages.size()) + " messages took " +
+                                   std::to_string(completion.commit_duration_ms) +
+                                   " ms: the disk is slow or another process holds the database's write lock "
+                                   "(acknowledgements wait for the commit)"});
+  }
   if (completion.error) {
     // Nothing of the group is acknowledged: senders with acks retry, and the rest were never
     // promised anything.
@@ -423,7 +463,18 @@ void ChatServerCore::broadcast(const HeldBroadcast& message, std::int64_t now_ms
 
 void ChatServerCore::on_timer(std::int64_t now_ms) {
   std::vector<std::pair<SessionId, std::string>> to_close;
-  for (auto& [id, session] : sessions_) {
+  // Only sessions with a deadline due, in session order as a walk over every session would
+  // take them (a session with nothing due is left as it is by the body below).
+  refresh_deadline_index();
+  std::vector<SessionId> due;
+  for (auto entry = deadline_index_.begin(); entry != deadline_index_.end() && entry->first <= now_ms; ++entry) {
+    due.push_back(entry->second);
+  }
+  std::sort(due.begin(), due.end());
+  for (const SessionId id : due) {
+    Session* found = find(id);  // marks it for re-indexing: the body changes its deadlines
+    if (found == nullptr) continue;
+    Session& session = *found;
     if (session.catch_up == CatchUpState::waiting_for_pace && session.catch_up_resume_ms &&
         now_ms >= *session.catch_up_resume_ms) {
       continue_catch_up(session);
@@ -453,19 +504,9 @@ void ChatServerCore::on_timer(std::int64_t now_ms) {
 }
 
 std::optional<std::int64_t> ChatServerCore::next_deadline_ms() const {
-  std::optional<std::int64_t> earliest;
-  const auto consider = [&earliest](std::int64_t deadline) {
-    if (!earliest || deadline < *earliest) earliest = deadline;
-  };
-  for (const auto& [id, session] : sessions_) {
-    if (session.socket_state == SocketState::awaiting_connect) consider(session.connect_deadline_ms);
-    consider(session.pong_deadline_ms ? *session.pong_deadline_ms : session.next_ping_ms);
-    if (session.upgrade != UpgradeState::none) consider(session.upgrade_deadline_ms);
-    if (session.catch_up == CatchUpState::waiting_for_pace && session.catch_up_resume_ms) {
-      consider(*session.catch_up_resume_ms);
-    }
-  }
-  return earliest;
+  refresh_deadline_index();
+  if (deadline_index_.empty()) return std::nullopt;
+  return deadline_index_.begin()->first;
 }
 
 std::vector<Action> ChatServerCore::take_actions() {

@@ -30,7 +30,15 @@ struct CommitCompletion {
   // Set when nothing of the group is durable (an insert or the commit failed); the text
   // says which and why.
   std::optional<std::string> error;
+  // How long the group took to commit, measured by a committer that runs on a real clock
+  // (the live ThreadedGroupCommitter); 0 where nobody measured (the simulator, tests). The
+  // core logs a group slower than slow_commit_warning_ms: a disk that stalls, or another
+  // process holding the database's write lock for less than the busy timeout, which fails
+  // nothing and would otherwise leave no trace in the log.
+  std::int64_t commit_duration_ms = 0;
 };
+
+inline constexpr std::int64_t slow_commit_warning_ms = 1000;
 
 // Inserts every write of the group in one transaction and commits it: the synchronous work
 // behind a completion. On an error (StorageError or any other exception of the store) the

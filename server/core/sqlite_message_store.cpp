@@ -79,8 +79,23 @@ sqlite3_stmt* SqliteMessageStore::prepare(const char* sql) {
   return statement;
 }
 
+void SqliteMessageStore::refuse_if_file_moved() {
+  // SQLite keeps writing to the inode it opened: a database file removed (or renamed, or
+  // replaced) while the server runs takes every later commit with it into a file nobody
+  // will open again, and the next start creates an empty one. Committing there would
+  // acknowledge messages that are already lost, so the group fails instead. A :memory:
+  // database has no file and answers SQLITE_NOTFOUND.
+  int moved = 0;
+  if (sqlite3_file_control(database_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK || moved == 0) return;
+  throw StorageError("database file '" + path_ +
+                     "' was removed or replaced while the server runs; refusing to store (and acknowledge) "
+                     "messages into a file that is gone. Restore the file (while the server runs its content is "
+                     "still readable at /proc/<server pid>/fd, the entry marked '(deleted)') and restart the server");
+}
+
 InsertResult SqliteMessageStore::insert(std::string_view content, std::optional<std::string_view> client_offset) {
   if (!in_transaction_) {
+    refuse_if_file_moved();
     execute("BEGIN IMMEDIATE;");
     in_transaction_ = true;
   }
@@ -117,6 +132,13 @@ InsertResult SqliteMessageStore::insert(std::string_view content, std::optional<
 
 void SqliteMessageStore::commit() {
   if (!in_transaction_) return;
+  // Checked again here: the file may have gone while the group's inserts ran.
+  try {
+    refuse_if_file_moved();
+  } catch (const StorageError&) {
+    rollback();
+    throw;
+  }
   const int status = sqlite3_exec(database_, "COMMIT;", nullptr, nullptr, nullptr);
   if (status != SQLITE_OK) {
     const std::string reason = sqlite3_errmsg(database_);

@@ -54,6 +54,9 @@ class SqliteMessageStore final : public MessageStore {
   void execute(const char* sql);
   sqlite3_stmt* prepare(const char* sql);
   [[noreturn]] void fail(const std::string& what);
+  // Throws StorageError when the file at path_ is no longer the one this connection writes
+  // (SQLITE_FCNTL_HAS_MOVED: removed, renamed or replaced).
+  void refuse_if_file_moved();
 
   std::string path_;
   sqlite3* database_ = nullptr;

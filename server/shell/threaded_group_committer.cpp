@@ -1,5 +1,6 @@
 #include "server/shell/threaded_group_committer.hpp"
 
+#include <chrono>
 #include <utility>
 
 #include "common/invariant.hpp"
@@ -30,7 +31,10 @@ void ThreadedGroupCommitter::run_commits() {
     CommitRequest request = std::move(*queued_);
     queued_.reset();
     lock.unlock();
+    const auto started = std::chrono::steady_clock::now();
     CommitCompletion completion = run_commit_group(store_, request);
+    completion.commit_duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     lock.lock();
     finished_ = std::move(completion);
     changed_.notify_all();

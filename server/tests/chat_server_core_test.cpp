@@ -275,6 +275,35 @@ TEST(ChatServerCore, HeartbeatPingsAndClosesWithoutPong) {
   EXPECT_EQ(driver.sent(1).back(), "2") << "the next ping comes one interval after the pong";
 }
 
+// The next deadline comes from an index of each session's earliest deadline (not a walk over
+// every session): it must follow sessions that leave, answer a ping and are pinged.
+TEST(ChatServerCore, NextDeadlineFollowsSessionsThatLeaveAnswerAndArePinged) {
+  ServerConfig config;
+  config.ping_interval_ms = 1000;
+  config.ping_timeout_ms = 500;
+  config.connect_timeout_ms = 10000;
+  CoreDriver driver(config);
+  driver.connect(1);
+  driver.now_ms = 100;
+  driver.connect(2);
+  driver.now_ms = 200;
+  driver.connect(3);
+  EXPECT_EQ(driver.core().next_deadline_ms(), 1000);  // session 1's first ping
+  driver.transport_closed(1);
+  EXPECT_EQ(driver.core().next_deadline_ms(), 1100) << "a session that left keeps no deadline";
+  driver.advance_to(1100);
+  EXPECT_EQ(driver.sent(2).back(), "2");
+  EXPECT_EQ(driver.core().next_deadline_ms(), 1200);  // session 3's first ping
+  driver.text(2, "3");
+  driver.advance_to(1200);
+  EXPECT_EQ(driver.sent(3).back(), "2");
+  EXPECT_EQ(driver.core().next_deadline_ms(), 1700);  // session 3's pong deadline, before 2's next ping at 2100
+  driver.advance_to(1700);
+  EXPECT_TRUE(driver.closed(3));
+  EXPECT_FALSE(driver.closed(2));
+  EXPECT_EQ(driver.core().next_deadline_ms(), 2100);
+}
+
 // The strict guarantee as a property: whatever the interleaving of sends, commits, drains
 // and new clients, every client receives each committed id once, in increasing order, and
 // ends with all of them.

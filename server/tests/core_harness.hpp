@@ -79,9 +79,11 @@ class CoreHarness {
     while (requested_) complete_commit();
   }
   // Makes only the group in flight durable (the core may then request the next one).
-  void complete_commit() {
+  // `commit_duration_ms` is what a committer on a real clock would have measured.
+  void complete_commit(std::int64_t commit_duration_ms = 0) {
     if (!requested_) return;
-    const CommitCompletion completion = run_commit_group(store_, *requested_);
+    CommitCompletion completion = run_commit_group(store_, *requested_);
+    completion.commit_duration_ms = commit_duration_ms;
     requested_.reset();
     core().on_commit_completed(completion, now_ms);
     drain();

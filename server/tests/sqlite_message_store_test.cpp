@@ -1,5 +1,7 @@
 #include "server/core/sqlite_message_store.hpp"
 
+#include "server/core/commit_group.hpp"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -149,6 +151,77 @@ TEST(SqliteMessageStore, UnopenableFileGivesAClearError) {
     EXPECT_NE(std::string(error.what()).find("/nonexistent-directory/for/sure/chat.db"), std::string::npos);
     EXPECT_NE(std::string(error.what()).find("writable"), std::string::npos);
   }
+}
+
+
+// A database file removed while the server runs: SQLite would go on committing into the
+// unlinked inode, and everything acknowledged from then on is gone at the next start. The
+// store sees it (SQLITE_FCNTL_HAS_MOVED) and fails the group, naming the path and what to do.
+class RemovedDatabaseFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = std::filesystem::temp_directory_path() /
+                 ("resync-removed-" + std::to_string(::getpid()) + "-" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(directory_);
+    std::filesystem::create_directories(directory_);
+    path_ = (directory_ / "chat.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(directory_); }
+
+  static CommitRequest group_of(std::string content, std::string client_offset) {
+    CommitRequest request;
+    request.group = 1;
+    request.writes.push_back(PendingWrite{std::move(content), std::move(client_offset)});
+    return request;
+  }
+
+  std::filesystem::path directory_;
+  std::string path_;
+};
+
+TEST_F(RemovedDatabaseFile, FailsTheNextGroupNamingThePathInsteadOfCommittingIntoTheDeletedFile) {
+  SqliteMessageStore store({path_, Durability::full});
+  ASSERT_FALSE(run_commit_group(store, group_of("before", "offset-1")).error);
+  std::filesystem::remove(path_);
+
+  const CommitCompletion after = run_commit_group(store, group_of("after", "offset-2"));
+  ASSERT_TRUE(after.error) << "a group was committed (and would be acknowledged) into a removed file";
+  EXPECT_TRUE(after.results.empty());
+  EXPECT_NE(after.error->find(path_), std::string::npos) << *after.error;
+  EXPECT_NE(after.error->find("removed or replaced"), std::string::npos) << *after.error;
+  EXPECT_NE(after.error->find("restart the server"), std::string::npos) << *after.error;
+  EXPECT_FALSE(store.has_uncommitted_writes());
+  EXPECT_EQ(store.last_committed_id(), 1);
+}
+
+TEST_F(RemovedDatabaseFile, ReplacedByAnotherFileAtThePathIsRefusedToo) {
+  SqliteMessageStore store({path_, Durability::process_crash});
+  ASSERT_FALSE(run_commit_group(store, group_of("before", "offset-1")).error);
+  const std::string moved_aside = path_ + ".moved";
+  std::filesystem::rename(path_, moved_aside);
+  { SqliteMessageStore other({path_, Durability::full}); }  // a new, empty database at the path
+
+  const CommitCompletion after = run_commit_group(store, group_of("after", "offset-2"));
+  ASSERT_TRUE(after.error);
+  EXPECT_NE(after.error->find("removed or replaced"), std::string::npos) << *after.error;
+}
+
+TEST_F(RemovedDatabaseFile, RemovedBetweenTheInsertsAndTheCommitRollsTheGroupBack) {
+  SqliteMessageStore store({path_, Durability::full});
+  store.insert("inserted before the removal", std::string_view("offset-1"));
+  std::filesystem::remove(path_);
+  EXPECT_THROW(store.commit(), StorageError);
+  EXPECT_FALSE(store.has_uncommitted_writes());
+  EXPECT_EQ(store.last_committed_id(), 0);
+}
+
+TEST_F(RemovedDatabaseFile, AFileLeftInPlaceKeepsCommitting) {
+  SqliteMessageStore store({path_, Durability::full});
+  for (int group = 1; group <= 3; ++group) {
+    EXPECT_FALSE(run_commit_group(store, group_of("m" + std::to_string(group), "o" + std::to_string(group))).error);
+  }
+  EXPECT_EQ(store.last_committed_id(), 3);
 }
 
 }  // namespace

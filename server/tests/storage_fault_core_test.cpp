@@ -136,6 +136,19 @@ TEST_F(StorageFaultCore, AFailureLaterInACommitGroupWithdrawsTheAcksAndBroadcast
   EXPECT_EQ(inner_.last_committed_id(), 1);
 }
 
+// A lock held for less than the busy timeout fails nothing: the commit only takes longer.
+// The log must still say why acknowledgements stalled.
+TEST_F(StorageFaultCore, ASlowCommitIsAcknowledgedAndLoggedAsAWarning) {
+  send_acked("first", "alice-1", 1);
+  harness_.complete_commit(slow_commit_warning_ms - 1);
+  EXPECT_FALSE(logged("took")) << "a commit under the threshold is not worth a line";
+  send_acked("second", "alice-2", 2);
+  harness_.complete_commit(2000);
+  EXPECT_EQ(acks_for(2), 1);
+  EXPECT_TRUE(logged("commit of 1 messages took 2000 ms"));
+  EXPECT_TRUE(logged("write lock"));
+}
+
 TEST_F(StorageFaultCore, AFailedCommitAcknowledgesNothingAndLogsWhy) {
   send_acked("first", "alice-1", 1);
   harness_.commit();
