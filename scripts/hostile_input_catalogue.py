@@ -13,7 +13,9 @@ more entries `ctest_name: `case`` (several separated by `<br>`):
     template literal is written as it renders (`text frame "9"`), and every value put into it
     must be in the file (the loop value), as it must for a title that is a bare variable;
   - the fuzz targets' replay (its command is `resync_fuzz_replay --all DIR`): the case is
-    `target/input`, a file kept in DIR/regressions/ or DIR/corpus/.
+    `target/input`, a file kept in DIR/regressions/ or DIR/corpus/;
+  - a script ctest (its command is `bash SCRIPT ...`, e.g. soak_quick): the case is the name
+    of one of the script's checks, and must appear in SCRIPT as written.
 The registered ctests and their commands are read from the CTestTestfile.cmake files of the
 build directory, so a renamed, removed or never-configured ctest is a problem too.
 
@@ -204,6 +206,13 @@ class CaseFinder:
             return self.check_node_case(ctest, case, node_files)
         if command and os.path.basename(command[0]) == "resync_fuzz_replay" and "--all" in command:
             return self.check_fuzz_input(ctest, case, command)
+        if len(command) >= 2 and os.path.basename(command[0]) == "bash" and command[1].endswith(".sh"):
+            if not os.path.isfile(command[1]):
+                return (f"ctest {ctest} runs {command[1]}, which does not exist", "name a ctest whose script exists")
+            if case in self.text(command[1]):
+                return None
+            return (f"`{case}` does not appear in {self.relative(command[1])} (ctest {ctest})",
+                    "name one of the script's checks as the script writes it")
         if command and os.path.realpath(command[0]).startswith(os.path.realpath(self.build_dir) + os.sep):
             return self.check_gtest_case(ctest, case, command)
         return (f"ctest {ctest} runs `{' '.join(command[:2])}`, neither node test files nor a GoogleTest executable "
