@@ -107,6 +107,22 @@ json_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.ar
 open_descriptors() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2> /dev/null | wc -l; }
 resident_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
+# wait_for_start NAME PID LINE STDOUT STDERR: waits until STDOUT has LINE; exits 1 with the
+# process's output if it dies or takes longer than process_start_wait_ms_max.
+process_start_wait_ms_max=10000
+wait_for_start() {
+  local name=$1 pid=$2 line=$3 stdout=$4 stderr=$5 waited_ms=0
+  until grep -q "$line" "$stdout" 2> /dev/null; do
+    if ((waited_ms >= process_start_wait_ms_max)) || ! kill -0 "$pid" 2> /dev/null; then
+      echo "soak.sh: $name did not start within $process_start_wait_ms_max ms:" >&2
+      cat "$stderr" "$stdout" >&2
+      exit 1
+    fi
+    sleep 0.05
+    waited_ms=$((waited_ms + 50))
+  done
+}
+
 # Starts `resync serve` on a free port; sets server_pid and server_port. Its log goes to $1.
 start_server() {
   local log=$1
@@ -114,16 +130,7 @@ start_server() {
   "$resync" serve --host 127.0.0.1 --port 0 "$@" > "$log.stdout" 2> "$log" &
   server_pid=$!
   started_pids+=("$server_pid")
-  local waited_ms=0 server_start_wait_ms_max=10000
-  until grep -q 'listening on' "$log.stdout" 2> /dev/null; do
-    if ((waited_ms >= server_start_wait_ms_max)) || ! kill -0 "$server_pid" 2> /dev/null; then
-      echo "soak.sh: resync serve did not start within $server_start_wait_ms_max ms:" >&2
-      cat "$log" >&2
-      exit 1
-    fi
-    sleep 0.05
-    waited_ms=$((waited_ms + 50))
-  done
+  wait_for_start "resync serve" "$server_pid" "listening on" "$log.stdout" "$log"
   server_port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log.stdout")
 }
 
@@ -133,16 +140,7 @@ start_proxy() {
   "$resync" proxy --api 127.0.0.1:0 > "$log.stdout" 2> "$log" &
   proxy_pid=$!
   started_pids+=("$proxy_pid")
-  local waited_ms=0 proxy_start_wait_ms_max=10000
-  until grep -q 'API listening on' "$log.stdout" 2> /dev/null; do
-    if ((waited_ms >= proxy_start_wait_ms_max)) || ! kill -0 "$proxy_pid" 2> /dev/null; then
-      echo "soak.sh: resync proxy did not start within $proxy_start_wait_ms_max ms:" >&2
-      cat "$log" "$log.stdout" >&2
-      exit 1
-    fi
-    sleep 0.05
-    waited_ms=$((waited_ms + 50))
-  done
+  wait_for_start "resync proxy" "$proxy_pid" "API listening on" "$log.stdout" "$log"
   proxy_api=$(sed -n 's/.*API listening on \([0-9.]*:[0-9]*\).*/\1/p' "$log.stdout")
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "bench/load/chat_frame.hpp"
+#include "bench/load/latency_figures.hpp"
 #include "bench/load/load_loop.hpp"
 #include "bench/load/load_modes.hpp"
 
@@ -34,15 +35,7 @@ class CrowdRun {
     if (stalled_) stalled_->close();
     nlohmann::json figures = {{"completed", error.empty()}, {"connections", connected_},
                               {"messages", next_message_}, {"deliveries", latencies_ms_.size()}};
-    if (!latencies_ms_.empty()) {
-      std::sort(latencies_ms_.begin(), latencies_ms_.end());
-      const auto at = [&](double fraction) {
-        return latencies_ms_[std::min(latencies_ms_.size() - 1, static_cast<std::size_t>(fraction * static_cast<double>(latencies_ms_.size())))];
-      };
-      figures["p50_ms"] = at(0.5);
-      figures["p99_ms"] = at(0.99);
-      figures["max_ms"] = latencies_ms_.back();
-    }
+    add_latency_figures(figures, latencies_ms_);
     if (options_.stalled) {
       figures["stalled_connected"] = stalled_connected_;
       figures["stalled_ended"] = stalled_end_reason_.has_value();

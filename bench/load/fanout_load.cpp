@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "bench/load/chat_frame.hpp"
+#include "bench/load/latency_figures.hpp"
 #include "bench/load/load_loop.hpp"
 #include "bench/load/load_modes.hpp"
 
@@ -31,15 +32,7 @@ class FanoutRun {
     nlohmann::json figures = {{"completed", error.empty()}, {"receivers", options_.receivers},
                               {"messages", options_.messages}, {"deliveries", latencies_ms_.size()}, {"seconds", seconds}};
     if (seconds > 0) figures["deliveries_per_second"] = static_cast<double>(latencies_ms_.size()) / seconds;
-    if (!latencies_ms_.empty()) {
-      std::sort(latencies_ms_.begin(), latencies_ms_.end());
-      const auto at = [&](double fraction) {
-        return latencies_ms_[std::min(latencies_ms_.size() - 1, static_cast<std::size_t>(fraction * static_cast<double>(latencies_ms_.size())))];
-      };
-      figures["p50_ms"] = at(0.5);
-      figures["p99_ms"] = at(0.99);
-      figures["max_ms"] = latencies_ms_.back();
-    }
+    add_latency_figures(figures, latencies_ms_);
     if (!error.empty()) figures["error"] = error;
     for (auto& receiver : receivers_) receiver->close();
     sender_->close();
