@@ -3,8 +3,9 @@
 // limits (apply_request_limits), route_http_request answers it through a ServerHost (in-memory
 // store, virtual clock), exactly as HttpSession does on a socket. A WebSocket upgrade opens a
 // host session and every later line of the input is one text frame of it, so Engine.IO and
-// Socket.IO input reach the core too. "{sid}" in the input stands for the last long-polling
-// session id the server gave out, so polls, POSTs and upgrades of a real session are reached.
+// Socket.IO input reach the core too. The token "{sid}" in the input stands for the last
+// long-polling session id the server gave out (the fuzzer cannot guess the random ids), so
+// polls, POSTs and upgrades of a real session are reached.
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -41,7 +42,7 @@ constexpr std::size_t requests_per_input_max = 64;
 constexpr std::size_t frames_per_input_max = 256;
 constexpr std::size_t clock_events_per_input_max = 20000;
 constexpr std::int64_t virtual_time_per_input_max_us = 120'000'000;
-constexpr std::string_view sid_placeholder = "{sid}";
+constexpr std::string_view newest_sid_token = "{sid}";
 
 class ErrorCountingLog final : public server::host::LogSink {
  public:
@@ -143,10 +144,10 @@ class FuzzExchange final : public server::shell::HttpExchange {
   server::host::ServerHost& host_;
 };
 
-void replace_placeholder(std::string& text, std::size_t from, const std::string& sid) {
-  for (std::size_t at = text.find(sid_placeholder, from); at != std::string::npos;
-       at = text.find(sid_placeholder, at + sid.size())) {
-    text.replace(at, sid_placeholder.size(), sid);
+void substitute_newest_sid(std::string& text, std::size_t from, const std::string& sid) {
+  for (std::size_t at = text.find(newest_sid_token, from); at != std::string::npos;
+       at = text.find(newest_sid_token, at + sid.size())) {
+    text.replace(at, newest_sid_token.size(), sid);
   }
 }
 
@@ -213,7 +214,7 @@ void fuzz_server_http(std::string_view input) {
       RESYNC_ASSERT(answered != held || exchange.upgraded, "a request is answered or held, not both, not neither");
       RESYNC_ASSERT(!exchange.upgraded || wants_upgrade, "only a WebSocket handshake becomes a WebSocket");
       run_clock(clock, clock.now_us() + 1000);
-      if (std::optional<std::string> sid = exchange.newest_polling_sid()) replace_placeholder(bytes, position, *sid);
+      if (std::optional<std::string> sid = exchange.newest_polling_sid()) substitute_newest_sid(bytes, position, *sid);
       if (exchange.upgraded || !exchange.keep_alive) break;
     }
 
