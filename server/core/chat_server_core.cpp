@@ -505,8 +505,22 @@ void ChatServerCore::on_timer(std::int64_t now_ms) {
 
 std::optional<std::int64_t> ChatServerCore::next_deadline_ms() const {
   refresh_deadline_index();
-  if (deadline_index_.empty()) return std::nullopt;
-  return deadline_index_.begin()->first;
+  const std::optional<std::int64_t> indexed =
+      deadline_index_.empty() ? std::nullopt : std::optional<std::int64_t>(deadline_index_.begin()->first);
+  // The index is only as good as the marks find() leaves: a session whose deadlines changed
+  // without passing through find() would keep a stale entry. The sanitized builds recount.
+  RESYNC_ASSERT_EXPENSIVE(indexed == earliest_deadline_of_every_session(),
+                          "the deadline index agrees with a walk over every session");
+  return indexed;
+}
+
+std::optional<std::int64_t> ChatServerCore::earliest_deadline_of_every_session() const {
+  std::optional<std::int64_t> earliest;
+  for (const auto& [id, session] : sessions_) {
+    const std::optional<std::int64_t> deadline = session_deadline_ms(session);
+    if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
+  }
+  return earliest;
 }
 
 std::vector<Action> ChatServerCore::take_actions() {

@@ -263,6 +263,8 @@ class ChatServerCore {
   // A session is re-indexed when it was reached through find() or handled by on_timer();
   // sessions are changed no other way (broadcast() changes no deadline).
   static std::optional<std::int64_t> session_deadline_ms(const Session& session);
+  // The walk the deadline index replaces, for the sanitized builds' check of the index.
+  std::optional<std::int64_t> earliest_deadline_of_every_session() const;
   void refresh_deadline_index() const;
   mutable std::set<SessionId> deadline_dirty_;
   mutable std::map<SessionId, std::int64_t> indexed_deadline_ms_;
