@@ -18,6 +18,7 @@ RESYNC_APT_PACKAGES=(
   libxml2-utils                                           # xmllint: JUnit XML well-formedness and schema
   chromium                                                # browser tests: chat page, HTML report
   clang libc++-dev libc++abi-dev libclang-rt-dev          # portable seeds (libc++); libFuzzer and the sanitizers for clang (input_fuzzing/)
+  libhiredis-dev redis-server                             # clusters: RESP parsing (hiredis's reader), the shared log (Redis Streams)
 )
 # The tests' npm sqlite3 (the tutorial's stack, tests/node/servers) and its node-gyp need
 # Node.js >= 20.17; Debian 12's own nodejs is 18, so a machine with only that fails clearly.
