@@ -42,6 +42,8 @@ struct InMemoryRedisLimits {
 
 class InMemoryRedis {
  public:
+  using ConnectionId = RedisConnectionId;
+
   explicit InMemoryRedis(std::string key_prefix = "resync", InMemoryRedisLimits limits = {});
   ~InMemoryRedis();
 

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "server/cluster/resp_codec.hpp"
+#include "server/cluster/shared_log_script.hpp"
 
 namespace resync::server::cluster {
 
@@ -37,7 +38,15 @@ std::string encode_entry(const StreamId& id, const std::vector<std::string>& fie
   return bytes;
 }
 
-std::string script_error(std::string_view why) { return encode_error("ERR Error running script (append): " + std::string(why)); }
+// What Redis 7.0 answers when a redis.call of the script fails: the call's error, then
+// where it happened.
+std::string script_error(std::string_view call_error, int line) {
+  return encode_error(std::string(call_error) + " script: " + std::string(append_script_sha1) + ", on @user_script:" +
+                      std::to_string(line) + ".");
+}
+
+// A one-line reply's text without its type byte and CRLF (an error's, an integer's).
+std::string_view reply_text(std::string_view reply) { return reply.substr(1, reply.size() - 3); }
 
 }  // namespace
 
@@ -179,7 +188,10 @@ StreamId RedisKeyspace::last_stream_id(const std::string& key, std::int64_t now_
 std::string RedisKeyspace::append_group(const std::string& log_key, const std::string& offsets_key,
                                         const std::string& last_id_key, const std::vector<std::string>& arguments,
                                         std::int64_t now_ms) {
-  if (arguments.size() % 3 != 0) return script_error("the arguments are not content, has-offset, offset per write");
+  // The script would read nil arguments and fail inside XADD; no node sends such a group.
+  if (arguments.size() % 3 != 0) {
+    return encode_error("ERR the append script takes content, has-offset and offset per write");
+  }
   std::string body;
   for (std::size_t first = 0; first < arguments.size(); first += 3) {
     const std::string& content = arguments[first];
@@ -189,27 +201,30 @@ std::string RedisKeyspace::append_group(const std::string& log_key, const std::s
       Entry* offsets = find(offsets_key, now_ms);
       if (offsets != nullptr) {
         const auto* hash = std::get_if<HashValue>(&offsets->value);
-        if (hash == nullptr) return script_error(wrong_type_error);
+        if (hash == nullptr) return script_error(wrong_type_error, AppendScriptLines::offset_lookup);
         const auto found = hash->find(offset);
         if (found != hash->end()) {
           // tonumber() of what the hash holds: the script stores only ids there.
           const std::optional<std::int64_t> id = parse_redis_integer(found->second);
-          if (!id) return script_error("an offset maps to something other than an id");
+          // The script stores only ids there; a hash written by hand would need Lua's
+          // tonumber() to be modelled.
+          if (!id) return encode_error("ERR the offsets hash holds something other than an id");
           body += encode_array_header(2) + encode_bulk_string("duplicate") + encode_integer(*id);
           continue;
         }
       }
     }
     const std::string incremented = incr(last_id_key, now_ms);
-    if (incremented[0] != ':') return script_error(incremented.substr(1, incremented.size() - 3));
-    const std::int64_t id = *parse_redis_integer(std::string_view(incremented).substr(1, incremented.size() - 3));
+    if (incremented[0] != ':') return script_error(reply_text(incremented), AppendScriptLines::id_increment);
+    const std::int64_t id = *parse_redis_integer(reply_text(incremented));
     Entry* log = find(log_key, now_ms);
     if (log == nullptr) log = &(entries_[log_key] = Entry{StreamValue{}, std::nullopt});
     auto* stream = std::get_if<StreamValue>(&log->value);
-    if (stream == nullptr) return script_error(wrong_type_error);
+    const int add_line = has_offset ? AppendScriptLines::add_with_offset : AppendScriptLines::add_without_offset;
+    if (stream == nullptr) return script_error(wrong_type_error, add_line);
     const StreamId entry_id{static_cast<std::uint64_t>(id), 0};
     if (id <= 0 || entry_id <= stream->last_id) {
-      return script_error("The ID specified in XADD is equal or smaller than the target stream top item");
+      return script_error("ERR The ID specified in XADD is equal or smaller than the target stream top item", add_line);
     }
     std::vector<std::string> fields{"content", content};
     if (has_offset) {
@@ -220,7 +235,7 @@ std::string RedisKeyspace::append_group(const std::string& log_key, const std::s
     stream->last_id = entry_id;
     if (has_offset) {
       const std::string stored = hset(offsets_key, {offset, std::to_string(id)}, now_ms);
-      if (stored[0] != ':') return script_error(wrong_type_error);
+      if (stored[0] != ':') return script_error(wrong_type_error, AppendScriptLines::offset_store);
     }
     body += encode_array_header(2) + encode_bulk_string("inserted") + encode_integer(id);
   }

@@ -215,6 +215,12 @@ void SharedLogClient::on_tail_reply(const RespValue& reply, std::int64_t now_ms)
     return;
   }
   std::vector<StoredMessage>& messages = entries.value();
+  if (messages.size() > tail_batch_entries_) {
+    close_link(Link::tail, SharedLogLine::Level::error,
+               "Redis answered XREAD COUNT " + std::to_string(tail_batch_entries_) + " with " +
+                   std::to_string(messages.size()) + " entries");
+    return;
+  }
   if (!messages.empty()) tail_batch_entries_ = std::min(config_.tail_batch_entries_max, tail_batch_entries_ * 2);
   // Runs of consecutive ids become one EntriesTailed each, with a LogGap before every run
   // that does not follow the last id emitted.
