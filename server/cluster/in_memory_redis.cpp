@@ -31,8 +31,6 @@ std::string syntax_error() { return encode_error("ERR syntax error"); }
 InMemoryRedis::InMemoryRedis(std::string key_prefix, InMemoryRedisLimits limits)
     : keys_(shared_log_keys(key_prefix)), limits_(limits) {}
 
-InMemoryRedis::~InMemoryRedis() = default;
-
 void InMemoryRedis::connection_opened(RedisConnectionId connection) {
   RESYNC_ASSERT(!connections_.contains(connection), "a connection id is opened once");
   connections_[connection].reader = std::make_unique<RespReader>(limits_.request_limits);

@@ -45,7 +45,6 @@ class InMemoryRedis {
   using ConnectionId = RedisConnectionId;
 
   explicit InMemoryRedis(std::string key_prefix = "resync", InMemoryRedisLimits limits = {});
-  ~InMemoryRedis();
 
   void connection_opened(RedisConnectionId connection);
   void on_bytes(RedisConnectionId connection, std::string_view bytes, std::int64_t now_ms);

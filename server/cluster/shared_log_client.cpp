@@ -22,8 +22,6 @@ SharedLogClient::SharedLogClient(SharedLogConfig config)
   tail_batch_entries_ = config_.tail_batch_entries_max;
 }
 
-SharedLogClient::~SharedLogClient() = default;
-
 SharedLogClient::LinkState& SharedLogClient::state_of(Link link) { return link == Link::command ? command_ : tail_; }
 const SharedLogClient::LinkState& SharedLogClient::state_of(Link link) const {
   return link == Link::command ? command_ : tail_;

@@ -90,6 +90,8 @@ class SharedLogClientTest : public ::testing::Test {
   std::vector<CommitCompletion> completions;
 };
 
+static_assert(std::is_move_constructible_v<SharedLogClient> && !std::is_copy_constructible_v<SharedLogClient>);
+
 TEST_F(SharedLogClientTest, StartOpensBothLinksAndTheTailReadsFromTheStartId) {
   SharedLogConfig config = test_config();
   config.start_after_id = 41;
