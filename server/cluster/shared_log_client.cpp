@@ -107,6 +107,7 @@ void SharedLogClient::on_link_bytes(Link link, std::string_view bytes, std::int6
   RESYNC_ASSERT(state.phase == LinkPhase::open && state.reader, "bytes arrive only on an open link");
   state.reader->feed(bytes);
   // Every complete reply is taken at once, so the reader holds at most one incomplete one.
+  // The loop ends: each reply consumes at least 3 of the bytes fed.
   while (state.phase == LinkPhase::open) {
     auto taken = state.reader->take();
     if (!taken.ok()) {
