@@ -57,13 +57,11 @@ WebSocketSession::WebSocketSession(boost::asio::ip::tcp::socket&& socket, Connec
       connection_slot_(std::move(connection_slot)),
       context_(context),
       query_(std::move(query)),
-      peer_(describe_peer(beast::get_lowest_layer(websocket_).socket())),
-      close_deadline_timer_(websocket_.get_executor()) {}
+      peer_(describe_peer(beast::get_lowest_layer(websocket_))) {}
 
 void WebSocketSession::run(beast::http::request<beast::http::string_body> upgrade_request) {
-  // The HTTP session's request timeout must not cut a long-lived WebSocket; liveness is the
-  // core's Engine.IO heartbeat, and the handshakes get the stream's own timeout.
-  beast::get_lowest_layer(websocket_).expires_never();
+  // The HTTP session's request timeout stayed with its tcp_stream; liveness is the core's
+  // Engine.IO heartbeat, and the handshakes get the stream's own timeout.
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = std::chrono::milliseconds(context_.limits.websocket_close_timeout_ms);
   timeouts.idle_timeout = websocket::stream_base::none();
@@ -191,8 +189,9 @@ void WebSocketSession::close(host::CloseCause cause) {
   if (state_ != State::open) return;
   state_ = State::closing;
   close_cause_ = cause;
-  close_deadline_timer_.expires_after(std::chrono::milliseconds(context_.limits.websocket_close_timeout_ms));
-  close_deadline_timer_.async_wait([self = shared_from_this()](const beast::error_code& error) {
+  close_deadline_timer_ = std::make_unique<boost::asio::steady_timer>(websocket_.get_executor());
+  close_deadline_timer_->expires_after(std::chrono::milliseconds(context_.limits.websocket_close_timeout_ms));
+  close_deadline_timer_->async_wait([self = shared_from_this()](const beast::error_code& error) {
     if (error == boost::asio::error::operation_aborted) return;
     if (self->state_ != State::closing) return;
     log_line(LogLevel::info, self->describe() + ": close did not finish in time; dropping the connection");
@@ -220,16 +219,17 @@ void WebSocketSession::on_close(beast::error_code error) {
 void WebSocketSession::abort_connection() {
   if (state_ == State::aborted || state_ == State::ended) return;
   state_ = State::aborted;
-  close_deadline_timer_.cancel();
+  if (close_deadline_timer_) close_deadline_timer_->cancel();
   // Closing the socket cancels the pending read and write; the read's failure ends the session.
-  beast::get_lowest_layer(websocket_).close();
+  beast::error_code ignored;
+  beast::get_lowest_layer(websocket_).close(ignored);
 }
 
 void WebSocketSession::end_session(beast::error_code error) {
   if (state_ == State::ended) return;
   bool was_closing = state_ == State::closing || state_ == State::aborted;
   state_ = State::ended;
-  close_deadline_timer_.cancel();
+  if (close_deadline_timer_) close_deadline_timer_->cancel();
   if (!is_ordinary_end(error) && !(was_closing && error == beast::error::timeout)) {
     log_line(LogLevel::info, describe() + ": connection ended: " + error.message());
   }

@@ -64,8 +64,10 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   void end_session(boost::beast::error_code error);
 
   // Frames pass through a write-behind layer: what Beast writes while a socket write runs goes
-  // out together in the next one.
-  boost::beast::websocket::stream<WriteBehindStream> websocket_;
+  // out together in the next one. No permessage-deflate: the server never offers it (Beast's
+  // default), so the stream carries no compression state.
+  static constexpr bool deflate_supported = false;
+  boost::beast::websocket::stream<WriteBehindStream, deflate_supported> websocket_;
   ConnectionSlot connection_slot_;  // counts this connection for the cap while the session lives
   ShellContext& context_;
   protocol::engineio::HandshakeQuery query_;
@@ -89,8 +91,9 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   DrainingQueue<UnwrittenFrame> unwritten_frames_;
 
   // A peer that stops reading never lets the queue drain or answers the close handshake;
-  // this bounds how long a closing session may take before the connection is dropped.
-  boost::asio::steady_timer close_deadline_timer_;
+  // this bounds how long a closing session may take before the connection is dropped. Made
+  // at the close: an open session does not carry a timer (120 bytes) it never arms.
+  std::unique_ptr<boost::asio::steady_timer> close_deadline_timer_;
 };
 
 }  // namespace resync::server::shell

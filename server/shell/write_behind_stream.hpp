@@ -34,14 +34,16 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 
 namespace resync::server::shell {
 
 class WriteBehindStream {
  public:
-  using next_layer_type = boost::beast::tcp_stream;
+  // The raw socket, not Beast's tcp_stream: the server sets no socket timeouts on a WebSocket
+  // (liveness is the Engine.IO heartbeat; the handshakes have the WebSocket stream's own
+  // timer), and a tcp_stream's three timers were some 550 bytes of every idle connection.
+  using next_layer_type = boost::asio::ip::tcp::socket;
   using executor_type = next_layer_type::executor_type;
   using WriteHandler = boost::asio::any_completion_handler<void(boost::beast::error_code, std::size_t)>;
   using FlushHandler = boost::asio::any_completion_handler<void(boost::beast::error_code)>;
@@ -142,7 +144,7 @@ void async_teardown(boost::beast::role_type role, WriteBehindStream& stream, Tea
   stream.async_flush([&stream, role, handler = std::forward<TeardownHandler>(handler)](
                          boost::beast::error_code error) mutable {
     if (error) return std::move(handler)(error);
-    boost::beast::websocket::async_teardown(role, stream.next_layer().socket(), std::move(handler));
+    boost::beast::websocket::async_teardown(role, stream.next_layer(), std::move(handler));
   });
 }
 
