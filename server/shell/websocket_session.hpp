@@ -47,7 +47,12 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   };
 
   void on_accept(boost::beast::error_code error);
+  // Reads the next message: at once when Beast may still hold bytes of it, else once the
+  // socket is readable (an idle connection then keeps a socket wait pending, not Beast's read
+  // operation and a prepared read buffer).
   void do_read();
+  void on_readable(boost::beast::error_code error);
+  void read_message_part();
   void on_read(boost::beast::error_code error, std::size_t bytes_read);
   // Appends queued packets to the write-behind layer as frames while it has room, and
   // starts the close handshake once a closing session's queue is empty.
@@ -77,6 +82,7 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   host::CloseCause close_cause_ = host::CloseCause::core_requested;
 
   boost::beast::flat_buffer read_buffer_;
+  std::uint64_t messages_read_ = 0;  // whole messages Beast has handed over, to compare with the layer's read_frames()
   // Packets the layer had no room for yet. Its bound is the host's write_queue_bytes_max: the
   // host counts what it sent and was written.
   DrainingQueue<std::string> write_queue_;

@@ -10,7 +10,7 @@
 // out in one socket write on the release. Beast's own writes (pongs, the close frame) come
 // through async_write_some, are accepted whole by copying them into the pending buffer, and
 // complete at once (posted, as Asio requires). Whole frames only ever enter the buffer, so the
-// two kinds never interleave inside a frame. Reads pass straight through.
+// two kinds never interleave inside a frame. Reads pass through, followed by FrameBoundaries.
 //
 // Bounded: has_room() turns false at `pending_bytes_max` bytes (the session then keeps its
 // queue, which the host's slow-consumer limit counts), and a Beast write past the bound is
@@ -19,6 +19,7 @@
 // The WebSocket close handshake ends with Beast's teardown of the next layer; the
 // async_teardown overload below first waits until every accepted byte (the close frame
 // among them) is in the kernel, then tears the socket down.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -35,6 +36,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/websocket/teardown.hpp>
+
+#include "protocol/websocket_frame_boundaries.hpp"
 
 namespace resync::server::shell {
 
@@ -59,10 +62,22 @@ class WriteBehindStream {
   next_layer_type& next_layer() noexcept { return next_; }
   const next_layer_type& next_layer() const noexcept { return next_; }
 
+  // Reads pass through; their bytes go past `read_frames()` on the way up.
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
-    return next_.async_read_some(buffers, std::forward<Token>(token));
+    return boost::asio::async_initiate<Token, void(boost::beast::error_code, std::size_t)>(
+        [this](auto handler, const MutableBuffers& into) {
+          next_.async_read_some(into, [state = state_, into, handler = std::move(handler)](
+                                          boost::beast::error_code error, std::size_t bytes_read) mutable {
+            observe_read(*state, into, bytes_read);
+            std::move(handler)(error, bytes_read);
+          });
+        },
+        token, buffers);
   }
+  // Where the frames of everything read so far end: the session knows from it when Beast
+  // has no unread bytes left.
+  const protocol::websocket::FrameBoundaries& read_frames() const noexcept { return state_->read_frames; }
 
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
@@ -120,7 +135,18 @@ class WriteBehindStream {
     std::vector<boost::asio::const_buffer> parked_pieces;
     std::vector<FlushHandler> flush_waiters;
     bool stream_gone = false;  // the socket write's completion must not touch the stream
+    protocol::websocket::FrameBoundaries read_frames;
   };
+
+  template <class MutableBuffers>
+  static void observe_read(State& state, const MutableBuffers& into, std::size_t bytes_read) {
+    for (auto at = boost::asio::buffer_sequence_begin(into); bytes_read > 0 && at != boost::asio::buffer_sequence_end(into); ++at) {
+      const boost::asio::mutable_buffer piece = *at;
+      const std::size_t bytes = std::min(bytes_read, piece.size());
+      state.read_frames.observe(std::string_view(static_cast<const char*>(piece.data()), bytes));
+      bytes_read -= bytes;
+    }
+  }
 
   void accept_write(WriteHandler handler, std::vector<boost::asio::const_buffer> pieces);
   void accept_flush(FlushHandler handler);
