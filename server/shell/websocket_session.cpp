@@ -57,13 +57,11 @@ WebSocketSession::WebSocketSession(boost::asio::ip::tcp::socket&& socket, Connec
       connection_slot_(std::move(connection_slot)),
       context_(context),
       query_(std::move(query)),
-      peer_(describe_peer(beast::get_lowest_layer(websocket_).socket())),
-      close_deadline_timer_(websocket_.get_executor()) {}
+      peer_(describe_peer(beast::get_lowest_layer(websocket_))) {}
 
 void WebSocketSession::run(beast::http::request<beast::http::string_body> upgrade_request) {
-  // The HTTP session's request timeout must not cut a long-lived WebSocket; liveness is the
-  // core's Engine.IO heartbeat, and the handshakes get the stream's own timeout.
-  beast::get_lowest_layer(websocket_).expires_never();
+  // The HTTP session's request timeout stayed with its tcp_stream; liveness is the core's
+  // Engine.IO heartbeat, and the handshakes get the stream's own timeout.
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = std::chrono::milliseconds(context_.limits.websocket_close_timeout_ms);
   timeouts.idle_timeout = websocket::stream_base::none();
@@ -102,8 +100,29 @@ void WebSocketSession::on_accept(beast::error_code error) {
 }
 
 void WebSocketSession::do_read() {
+  // Beast holds no unread byte when everything it read ends after the last message it handed
+  // over. Only an open session waits: a closing one may have Beast's close operation reading.
+  const protocol::websocket::FrameBoundaries& read_frames = websocket_.next_layer().read_frames();
+  if (state_ != State::open || !read_frames.ends_after_a_message() || read_frames.messages_ended() != messages_read_) {
+    return read_message_part();
+  }
+  // The next message starts with bytes the socket has yet to deliver: nothing of a read
+  // buffer is needed until then.
+  read_buffer_.shrink_to_fit();
+  beast::get_lowest_layer(websocket_).async_wait(
+      boost::asio::ip::tcp::socket::wait_read, beast::bind_front_handler(&WebSocketSession::on_readable, shared_from_this()));
+}
+
+void WebSocketSession::on_readable(beast::error_code error) {
+  // A close or an abort closes the socket, which cancels the wait: the session ends here.
+  if (error) return end_session(error);
+  if (state_ == State::aborted) return end_session(boost::asio::error::operation_aborted);
+  read_message_part();
+}
+
+void WebSocketSession::read_message_part() {
   // A message is read a chunk at a time: a pending async_read prepares its buffer up front
-  // (1.5 KiB, a fifth of what an idle connection held), a chunk read only this much.
+  // (1.5 KiB), a chunk read only this much.
   websocket_.async_read_some(read_buffer_, read_chunk_bytes,
                              beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
 }
@@ -112,8 +131,9 @@ void WebSocketSession::on_read(beast::error_code error, std::size_t /*bytes_read
   if (error) return end_session(error);
   if (!websocket_.is_message_done()) {
     if (state_ == State::aborted) return end_session(boost::asio::error::operation_aborted);
-    return do_read();  // the rest of the message joins what read_buffer_ holds
+    return read_message_part();  // the rest of the message joins what read_buffer_ holds
   }
+  ++messages_read_;
   if (session_ != 0) {
     if (websocket_.got_text()) {
       // Beast has checked that a text message is valid UTF-8 (invalid text fails the read
@@ -191,8 +211,9 @@ void WebSocketSession::close(host::CloseCause cause) {
   if (state_ != State::open) return;
   state_ = State::closing;
   close_cause_ = cause;
-  close_deadline_timer_.expires_after(std::chrono::milliseconds(context_.limits.websocket_close_timeout_ms));
-  close_deadline_timer_.async_wait([self = shared_from_this()](const beast::error_code& error) {
+  close_deadline_timer_ = std::make_unique<boost::asio::steady_timer>(websocket_.get_executor());
+  close_deadline_timer_->expires_after(std::chrono::milliseconds(context_.limits.websocket_close_timeout_ms));
+  close_deadline_timer_->async_wait([self = shared_from_this()](const beast::error_code& error) {
     if (error == boost::asio::error::operation_aborted) return;
     if (self->state_ != State::closing) return;
     log_line(LogLevel::info, self->describe() + ": close did not finish in time; dropping the connection");
@@ -220,16 +241,17 @@ void WebSocketSession::on_close(beast::error_code error) {
 void WebSocketSession::abort_connection() {
   if (state_ == State::aborted || state_ == State::ended) return;
   state_ = State::aborted;
-  close_deadline_timer_.cancel();
+  if (close_deadline_timer_) close_deadline_timer_->cancel();
   // Closing the socket cancels the pending read and write; the read's failure ends the session.
-  beast::get_lowest_layer(websocket_).close();
+  beast::error_code ignored;
+  beast::get_lowest_layer(websocket_).close(ignored);
 }
 
 void WebSocketSession::end_session(beast::error_code error) {
   if (state_ == State::ended) return;
   bool was_closing = state_ == State::closing || state_ == State::aborted;
   state_ = State::ended;
-  close_deadline_timer_.cancel();
+  if (close_deadline_timer_) close_deadline_timer_->cancel();
   if (!is_ordinary_end(error) && !(was_closing && error == beast::error::timeout)) {
     log_line(LogLevel::info, describe() + ": connection ended: " + error.message());
   }

@@ -47,7 +47,12 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   };
 
   void on_accept(boost::beast::error_code error);
+  // Reads the next message: at once when Beast may still hold bytes of it, else once the
+  // socket is readable (an idle connection then keeps a socket wait pending, not Beast's read
+  // operation and a prepared read buffer).
   void do_read();
+  void on_readable(boost::beast::error_code error);
+  void read_message_part();
   void on_read(boost::beast::error_code error, std::size_t bytes_read);
   // Appends queued packets to the write-behind layer as frames while it has room, and
   // starts the close handshake once a closing session's queue is empty.
@@ -64,8 +69,10 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   void end_session(boost::beast::error_code error);
 
   // Frames pass through a write-behind layer: what Beast writes while a socket write runs goes
-  // out together in the next one.
-  boost::beast::websocket::stream<WriteBehindStream> websocket_;
+  // out together in the next one. No permessage-deflate: the server never offers it (Beast's
+  // default), so the stream carries no compression state.
+  static constexpr bool deflate_supported = false;
+  boost::beast::websocket::stream<WriteBehindStream, deflate_supported> websocket_;
   ConnectionSlot connection_slot_;  // counts this connection for the cap while the session lives
   ShellContext& context_;
   protocol::engineio::HandshakeQuery query_;
@@ -75,6 +82,7 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   host::CloseCause close_cause_ = host::CloseCause::core_requested;
 
   boost::beast::flat_buffer read_buffer_;
+  std::uint64_t messages_read_ = 0;  // whole messages Beast has handed over, to compare with the layer's read_frames()
   // Packets the layer had no room for yet. Its bound is the host's write_queue_bytes_max: the
   // host counts what it sent and was written.
   DrainingQueue<std::string> write_queue_;
@@ -89,8 +97,9 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   DrainingQueue<UnwrittenFrame> unwritten_frames_;
 
   // A peer that stops reading never lets the queue drain or answers the close handshake;
-  // this bounds how long a closing session may take before the connection is dropped.
-  boost::asio::steady_timer close_deadline_timer_;
+  // this bounds how long a closing session may take before the connection is dropped. Made
+  // at the close: an open session does not carry a timer (120 bytes) it never arms.
+  std::unique_ptr<boost::asio::steady_timer> close_deadline_timer_;
 };
 
 }  // namespace resync::server::shell

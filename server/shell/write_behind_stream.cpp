@@ -93,9 +93,8 @@ void WriteBehindStream::start_socket_write(const std::shared_ptr<State>& state, 
   RESYNC_ASSERT(!state->write_in_flight && !state->pending.empty(), "one socket write at a time, of pending bytes");
   state->write_in_flight = true;
   state->writing.swap(state->pending);
-  // The raw socket, not the tcp_stream: the server sets no write timeout (a stalled peer is the
-  // host's slow-consumer limit and the close deadline), so the stream's timer is pure cost.
-  asio::async_write(next->socket(), asio::buffer(state->writing),
+  // No write timeout: a stalled peer is the host's slow-consumer limit and the close deadline.
+  asio::async_write(*next, asio::buffer(state->writing),
                     [state, next](beast::error_code error, std::size_t) { on_socket_write(state, next, error); });
 }
 

@@ -10,7 +10,7 @@
 // out in one socket write on the release. Beast's own writes (pongs, the close frame) come
 // through async_write_some, are accepted whole by copying them into the pending buffer, and
 // complete at once (posted, as Asio requires). Whole frames only ever enter the buffer, so the
-// two kinds never interleave inside a frame. Reads pass straight through.
+// two kinds never interleave inside a frame. Reads pass through, followed by FrameBoundaries.
 //
 // Bounded: has_room() turns false at `pending_bytes_max` bytes (the session then keeps its
 // queue, which the host's slow-consumer limit counts), and a Beast write past the bound is
@@ -19,6 +19,7 @@
 // The WebSocket close handshake ends with Beast's teardown of the next layer; the
 // async_teardown overload below first waits until every accepted byte (the close frame
 // among them) is in the kernel, then tears the socket down.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -34,14 +35,18 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/teardown.hpp>
+
+#include "protocol/websocket_frame_boundaries.hpp"
 
 namespace resync::server::shell {
 
 class WriteBehindStream {
  public:
-  using next_layer_type = boost::beast::tcp_stream;
+  // The raw socket, not Beast's tcp_stream: the server sets no socket timeouts on a WebSocket
+  // (liveness is the Engine.IO heartbeat; the handshakes have the WebSocket stream's own
+  // timer), and a tcp_stream's three timers were some 550 bytes of every idle connection.
+  using next_layer_type = boost::asio::ip::tcp::socket;
   using executor_type = next_layer_type::executor_type;
   using WriteHandler = boost::asio::any_completion_handler<void(boost::beast::error_code, std::size_t)>;
   using FlushHandler = boost::asio::any_completion_handler<void(boost::beast::error_code)>;
@@ -57,10 +62,22 @@ class WriteBehindStream {
   next_layer_type& next_layer() noexcept { return next_; }
   const next_layer_type& next_layer() const noexcept { return next_; }
 
+  // Reads pass through; their bytes go past `read_frames()` on the way up.
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
-    return next_.async_read_some(buffers, std::forward<Token>(token));
+    return boost::asio::async_initiate<Token, void(boost::beast::error_code, std::size_t)>(
+        [this](auto handler, const MutableBuffers& into) {
+          next_.async_read_some(into, [state = state_, into, handler = std::move(handler)](
+                                          boost::beast::error_code error, std::size_t bytes_read) mutable {
+            observe_read(*state, into, bytes_read);
+            std::move(handler)(error, bytes_read);
+          });
+        },
+        token, buffers);
   }
+  // Where the frames of everything read so far end: the session knows from it when Beast
+  // has no unread bytes left.
+  const protocol::websocket::FrameBoundaries& read_frames() const noexcept { return state_->read_frames; }
 
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
@@ -118,7 +135,18 @@ class WriteBehindStream {
     std::vector<boost::asio::const_buffer> parked_pieces;
     std::vector<FlushHandler> flush_waiters;
     bool stream_gone = false;  // the socket write's completion must not touch the stream
+    protocol::websocket::FrameBoundaries read_frames;
   };
+
+  template <class MutableBuffers>
+  static void observe_read(State& state, const MutableBuffers& into, std::size_t bytes_read) {
+    for (auto at = boost::asio::buffer_sequence_begin(into); bytes_read > 0 && at != boost::asio::buffer_sequence_end(into); ++at) {
+      const boost::asio::mutable_buffer piece = *at;
+      const std::size_t bytes = std::min(bytes_read, piece.size());
+      state.read_frames.observe(std::string_view(static_cast<const char*>(piece.data()), bytes));
+      bytes_read -= bytes;
+    }
+  }
 
   void accept_write(WriteHandler handler, std::vector<boost::asio::const_buffer> pieces);
   void accept_flush(FlushHandler handler);
@@ -142,7 +170,7 @@ void async_teardown(boost::beast::role_type role, WriteBehindStream& stream, Tea
   stream.async_flush([&stream, role, handler = std::forward<TeardownHandler>(handler)](
                          boost::beast::error_code error) mutable {
     if (error) return std::move(handler)(error);
-    boost::beast::websocket::async_teardown(role, stream.next_layer().socket(), std::move(handler));
+    boost::beast::websocket::async_teardown(role, stream.next_layer(), std::move(handler));
   });
 }
 
