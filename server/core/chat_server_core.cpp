@@ -427,13 +427,21 @@ void ChatServerCore::on_commit_completed(const CommitCompletion& completion, std
                                                           " messages failed; nothing acknowledged: " + *completion.error});
   } else {
     RESYNC_ASSERT(completion.results.size() == group.messages.size(), "a durable group has one result per write");
-    for (const InsertResult& result : completion.results) {
-      if (result.outcome == InsertOutcome::inserted) committed_head_id_ = std::max(committed_head_id_, result.id);
+    // A single server's commit is its log; a cluster node's commits reach the committed head
+    // (and, strict, its clients) as the node reads the shared log.
+    if (!config_.shared_log) {
+      for (const InsertResult& result : completion.results) {
+        if (result.outcome == InsertOutcome::inserted) committed_head_id_ = std::max(committed_head_id_, result.id);
+      }
     }
+    const bool broadcasts_at_commit = !config_.shared_log || config_.delivery == DeliveryMode::tutorial;
     for (std::size_t index = 0; index < group.messages.size(); ++index) {
       PendingMessage& message = group.messages[index];
-      if (completion.results[index].outcome == InsertOutcome::inserted) {
-        broadcast(HeldBroadcast{completion.results[index].id, std::move(message.write.content)}, now_ms);
+      const InsertResult& result = completion.results[index];
+      if (result.outcome == InsertOutcome::inserted && broadcasts_at_commit &&
+          !(config_.shared_log && result.id <= committed_head_id_)) {
+        if (config_.shared_log) broadcast_before_log_.insert(result.id);
+        broadcast(HeldBroadcast{result.id, std::move(message.write.content)}, now_ms);
       }
       if (!message.ack) continue;
       const Session* session = find(message.ack->session);
@@ -442,6 +450,29 @@ void ChatServerCore::on_commit_completed(const CommitCompletion& completion, std
       }
     }
   }
+  finish_input(now_ms);
+}
+
+void ChatServerCore::on_log_entries(const std::vector<StoredMessage>& entries, std::int64_t now_ms) {
+  RESYNC_ASSERT(config_.shared_log, "log entries reach a core that reads a shared log");
+  for (const StoredMessage& entry : entries) {
+    RESYNC_ASSERT(entry.id > committed_head_id_, "the shared log's entries arrive in increasing id order");
+    committed_head_id_ = entry.id;
+    if (broadcast_before_log_.erase(entry.id) > 0) continue;  // tutorial: sent at its commit
+    broadcast(HeldBroadcast{entry.id, entry.content}, now_ms);
+  }
+  // A commit whose entry the log skipped (a gap) must not keep its id here for ever.
+  broadcast_before_log_.erase(broadcast_before_log_.begin(), broadcast_before_log_.upper_bound(committed_head_id_));
+  finish_input(now_ms);
+}
+
+void ChatServerCore::on_log_gap(std::int64_t after_id, std::int64_t next_id, std::int64_t now_ms) {
+  RESYNC_ASSERT(config_.shared_log, "a log gap reaches a core that reads a shared log");
+  actions_.push_back(LogLine{LogLine::Level::error,
+                             "the shared log was trimmed past ids " + std::to_string(after_id + 1) + ".." +
+                                 std::to_string(next_id - 1) +
+                                 " before this node read them: it cannot send them to any client (a client that "
+                                 "missed them keeps the gap)"});
   finish_input(now_ms);
 }
 

@@ -85,6 +85,14 @@ struct ServerConfig {
   // For testing Resync itself (planted_bug.hpp). The core acts on the core bugs only; the
   // live-only ones are the shell's.
   PlantedBug planted_bug = PlantedBug::none;
+
+  // A cluster node: the ids come from a log every node shares (server/cluster: a Redis Stream
+  // appended by one atomic script). A commit completion then only acknowledges; what is
+  // committed reaches this node's clients when the node reads it from the log
+  // (on_log_entries), so strict delivery follows the one log order on every node. tutorial
+  // delivery stays the naive design: a node broadcasts its own commits at once and other
+  // nodes' as it reads them, and its catch-up is a separate query racing both.
+  bool shared_log = false;
 };
 
 // Actions for the shell.
@@ -163,6 +171,14 @@ class ChatServerCore {
   // group if messages arrived meanwhile.
   void on_commit_completed(const CommitCompletion& completion, std::int64_t now_ms);
   bool has_pending_commit() const { return in_flight_.has_value() || !pending_.empty(); }
+
+  // shared_log only. Entries read from the shared log, in log order (ids increasing, after
+  // committed_head_id()), already readable through the core's MessageReader: advances the
+  // committed head and broadcasts them.
+  void on_log_entries(const std::vector<StoredMessage>& entries, std::int64_t now_ms);
+  // shared_log only. Ids after_id+1 .. next_id-1 were trimmed from the log before this node
+  // read them: it cannot serve them to anyone, and says so in its log.
+  void on_log_gap(std::int64_t after_id, std::int64_t next_id, std::int64_t now_ms);
   // The highest id this core knows to be durable: what catch-up reads up to.
   std::int64_t committed_head_id() const { return committed_head_id_; }
 
@@ -288,6 +304,9 @@ class ChatServerCore {
   std::uint64_t last_group_ = 0;
   std::int64_t committed_head_id_ = 0;
   std::vector<Action> actions_;
+  // shared_log with tutorial delivery: ids this node broadcast at their commit, not again when
+  // it reads them from the log; each leaves when the log reaches it.
+  std::set<std::int64_t> broadcast_before_log_;
   // Chat messages without a client_offset received so far (PlantedBug::drop_every_10th_plain).
   std::int64_t plain_messages_received_ = 0;
 };

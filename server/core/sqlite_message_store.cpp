@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "common/invariant.hpp"
+
 namespace resync::server {
 
 namespace {
@@ -36,6 +38,7 @@ SqliteMessageStore::SqliteMessageStore(const SqliteOptions& options) : path_(opt
     execute(options.durability == Durability::full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
     execute(create_table_sql);
     insert_statement_ = prepare("INSERT INTO messages (content, client_offset) VALUES (?1, ?2);");
+    insert_with_id_statement_ = prepare("INSERT INTO messages (id, content, client_offset) VALUES (?1, ?2, ?3);");
     find_by_client_offset_statement_ = prepare("SELECT id FROM messages WHERE client_offset = ?1;");
     read_range_statement_ = prepare("SELECT id, content, client_offset FROM messages WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3;");
     sqlite3_stmt* max_id = prepare("SELECT COALESCE(MAX(id), 0) FROM messages;");
@@ -43,6 +46,7 @@ SqliteMessageStore::SqliteMessageStore(const SqliteOptions& options) : path_(opt
     sqlite3_finalize(max_id);
   } catch (...) {
     sqlite3_finalize(insert_statement_);
+    sqlite3_finalize(insert_with_id_statement_);
     sqlite3_finalize(find_by_client_offset_statement_);
     sqlite3_finalize(read_range_statement_);
     sqlite3_close(database_);
@@ -53,6 +57,7 @@ SqliteMessageStore::SqliteMessageStore(const SqliteOptions& options) : path_(opt
 SqliteMessageStore::~SqliteMessageStore() {
   if (in_transaction_) sqlite3_exec(database_, "ROLLBACK;", nullptr, nullptr, nullptr);
   sqlite3_finalize(insert_statement_);
+  sqlite3_finalize(insert_with_id_statement_);
   sqlite3_finalize(find_by_client_offset_statement_);
   sqlite3_finalize(read_range_statement_);
   sqlite3_close(database_);
@@ -85,6 +90,8 @@ void SqliteMessageStore::refuse_if_file_moved() {
   // will open again, and the next start creates an empty one. Committing there would
   // acknowledge messages that are already lost, so the group fails instead. A :memory:
   // database has no file and answers SQLITE_NOTFOUND.
+  // A private temporary database (empty path) is unlinked by SQLite itself: it has no name.
+  if (path_.empty()) return;
   int moved = 0;
   if (sqlite3_file_control(database_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK || moved == 0) return;
   throw StorageError("database file '" + path_ +
@@ -128,6 +135,29 @@ InsertResult SqliteMessageStore::insert(std::string_view content, std::optional<
     return {InsertOutcome::duplicate_client_offset, existing_id};
   }
   fail("inserting a message");
+}
+
+void SqliteMessageStore::insert_with_id(const StoredMessage& row) {
+  RESYNC_ASSERT(row.id > last_inserted_id_, "rows of a shared log are copied in increasing id order");
+  if (!in_transaction_) {
+    execute("BEGIN IMMEDIATE;");
+    in_transaction_ = true;
+  }
+  sqlite3_reset(insert_with_id_statement_);
+  sqlite3_bind_int64(insert_with_id_statement_, 1, row.id);
+  sqlite3_bind_text(insert_with_id_statement_, 2, row.content.data(), static_cast<int>(row.content.size()),
+                    SQLITE_TRANSIENT);
+  if (row.client_offset) {
+    sqlite3_bind_text(insert_with_id_statement_, 3, row.client_offset->data(),
+                      static_cast<int>(row.client_offset->size()), SQLITE_TRANSIENT);
+  } else {
+    sqlite3_bind_null(insert_with_id_statement_, 3);
+  }
+  const int status = sqlite3_step(insert_with_id_statement_);
+  sqlite3_reset(insert_with_id_statement_);
+  sqlite3_clear_bindings(insert_with_id_statement_);
+  if (status != SQLITE_DONE) fail("copying message " + std::to_string(row.id) + " of the shared log");
+  last_inserted_id_ = row.id;
 }
 
 void SqliteMessageStore::commit() {

@@ -47,6 +47,10 @@ class SqliteMessageStore final : public MessageStore {
   std::vector<StoredMessage> read_range(std::int64_t after_id, std::int64_t up_to_id, std::size_t limit) override;
   std::int64_t last_committed_id() override;
 
+  // Adds a row with the id a shared log gave it (a cluster node's copy of the log,
+  // log_replica.hpp), inside the current write transaction; ids must grow.
+  void insert_with_id(const StoredMessage& row);
+
   // Reads PRAGMA journal_mode and PRAGMA synchronous from the open connection.
   SqliteSettings settings();
 
@@ -61,6 +65,7 @@ class SqliteMessageStore final : public MessageStore {
   std::string path_;
   sqlite3* database_ = nullptr;
   sqlite3_stmt* insert_statement_ = nullptr;
+  sqlite3_stmt* insert_with_id_statement_ = nullptr;
   sqlite3_stmt* find_by_client_offset_statement_ = nullptr;
   sqlite3_stmt* read_range_statement_ = nullptr;
   bool in_transaction_ = false;

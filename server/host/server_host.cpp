@@ -290,6 +290,14 @@ void ServerHost::on_commit_completed(CommitCompletion completion) {
   deliver(std::nullopt, "a commit completion", [&] { core_.on_commit_completed(completion, now_ms()); });
 }
 
+void ServerHost::on_log_entries(const std::vector<StoredMessage>& entries) {
+  deliver(std::nullopt, "entries of the shared log", [&] { core_.on_log_entries(entries, now_ms()); });
+}
+
+void ServerHost::on_log_gap(std::int64_t after_id, std::int64_t next_id) {
+  deliver(std::nullopt, "a gap in the shared log", [&] { core_.on_log_gap(after_id, next_id, now_ms()); });
+}
+
 void ServerHost::commit_synchronously(bool can_send) {
   commit_synchronously_ = true;
   std::optional<CommitCompletion> done = committer_->finish_now();

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <vector>
 
 #include "protocol/engineio_packet.hpp"
 #include "server/core/chat_server_core.hpp"
@@ -66,6 +67,12 @@ class ServerHost {
   void on_output_written(SessionId session, std::size_t bytes);
   // The session's WebSocket is gone, whoever closed it. Each WebSocket calls this exactly once.
   void on_transport_closed(SessionId session);
+
+  // A cluster node (ServerConfig::shared_log): entries read from the shared log, in log order
+  // and already readable through the host's MessageReader; and ids the log lost to trimming
+  // before this node read them.
+  void on_log_entries(const std::vector<StoredMessage>& entries);
+  void on_log_gap(std::int64_t after_id, std::int64_t next_id);
 
   // Inputs that arrive together (the frames of one read) are handed to the core one by one,
   // each isolated, and their actions carried out once at the end, as one round of work.

@@ -29,10 +29,14 @@ class CoreHarness {
  public:
   // The core is built at its first use, so a test can store rows first: the core reads the
   // committed head once, when it starts, as a server does.
-  CoreHarness(ServerConfig config, MessageStore& store) : config_(std::move(config)), store_(store) {}
+  CoreHarness(ServerConfig config, MessageStore& store) : CoreHarness(std::move(config), store, store) {}
+  // A cluster node's core (ServerConfig::shared_log): it reads `reader` (its copy of the log)
+  // and its commit groups go to `log` (the log every node appends to).
+  CoreHarness(ServerConfig config, MessageReader& reader, MessageStore& log)
+      : config_(std::move(config)), reader_(reader), store_(log) {}
 
   ChatServerCore& core() {
-    if (!core_) core_.emplace(config_, store_);
+    if (!core_) core_.emplace(config_, reader_);
     return *core_;
   }
   std::int64_t now_ms = 0;
@@ -91,6 +95,11 @@ class CoreHarness {
   // The group the core asked to commit and that has not completed.
   const std::optional<CommitRequest>& commit_in_flight() const { return requested_; }
   int commit_requests() const { return commit_requests_; }
+  // shared_log: entries the node read from the log (already in its reader).
+  void log_entries(const std::vector<StoredMessage>& entries) {
+    core().on_log_entries(entries, now_ms);
+    drain();
+  }
   void drained(SessionId session) {
     core().on_output_drained(session, now_ms);
     drain();
@@ -166,6 +175,7 @@ class CoreHarness {
   }
 
   ServerConfig config_;
+  MessageReader& reader_;
   MessageStore& store_;
   std::optional<ChatServerCore> core_;
   std::optional<CommitRequest> requested_;
