@@ -32,6 +32,7 @@ LIBRARY_FOLDERS = [
     "protocol",
     "common",
     "server/core",
+    "server/cluster",
     "server/host",
     "server/shell",
     "fault_injector/core",

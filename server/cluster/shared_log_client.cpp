@@ -1,0 +1,283 @@
+#include "server/cluster/shared_log_client.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "common/invariant.hpp"
+#include "server/cluster/stream_tail_read.hpp"
+
+namespace resync::server::cluster {
+
+SharedLogClient::SharedLogClient(SharedLogConfig config)
+    : config_(std::move(config)), keys_(shared_log_keys(config_.key_prefix)) {
+  RESYNC_ASSERT(config_.commit_timeout_ms > 0 && config_.tail_block_ms > 0 && config_.tail_silence_grace_ms > 0,
+                "the shared log's timeouts are positive");
+  RESYNC_ASSERT(config_.reconnect_delay_ms > 0 && config_.reconnect_delay_ms <= config_.reconnect_delay_max_ms,
+                "the reconnect backoff starts positive and below its maximum");
+  RESYNC_ASSERT(config_.tail_batch_entries_max > 0 && config_.connect_timeout_ms > 0, "the tail reads at least one entry");
+  RESYNC_ASSERT(config_.start_after_id >= 0, "ids are positive");
+  command_.reconnect_delay_ms = config_.reconnect_delay_ms;
+  tail_.reconnect_delay_ms = config_.reconnect_delay_ms;
+  tailed_head_id_ = config_.start_after_id;
+  tail_batch_entries_ = config_.tail_batch_entries_max;
+}
+
+SharedLogClient::~SharedLogClient() = default;
+
+SharedLogClient::LinkState& SharedLogClient::state_of(Link link) { return link == Link::command ? command_ : tail_; }
+const SharedLogClient::LinkState& SharedLogClient::state_of(Link link) const {
+  return link == Link::command ? command_ : tail_;
+}
+
+std::string SharedLogClient::link_name(Link link) const {
+  return link == Link::command ? "the command link to Redis" : "the tail link to Redis";
+}
+
+void SharedLogClient::log(SharedLogLine::Level level, const std::string& text) {
+  actions_.emplace_back(SharedLogLine{level, "node " + config_.node_id + ": shared log: " + text});
+}
+
+void SharedLogClient::start(std::int64_t now_ms) {
+  RESYNC_ASSERT(!started_, "the shared log client starts once");
+  started_ = true;
+  log(SharedLogLine::Level::info, "connecting to Redis (keys " + keys_.log + ", " + keys_.offsets + ", " + keys_.last_id +
+                                      "; tailing after id " + std::to_string(tailed_head_id_) + ")");
+  open_link(Link::command, now_ms);
+  open_link(Link::tail, now_ms);
+}
+
+void SharedLogClient::open_link(Link link, std::int64_t now_ms) {
+  LinkState& state = state_of(link);
+  RESYNC_ASSERT(state.phase == LinkPhase::down, "a link is opened only when down");
+  state.phase = LinkPhase::connecting;
+  state.connect_deadline_ms = now_ms + config_.connect_timeout_ms;
+  actions_.emplace_back(OpenLink{link});
+}
+
+void SharedLogClient::close_link(Link link, SharedLogLine::Level level, const std::string& why) {
+  LinkState& state = state_of(link);
+  RESYNC_ASSERT(state.phase == LinkPhase::connecting || state.phase == LinkPhase::open, "only a live link is closed");
+  log(level, "closing " + link_name(link) + ": " + why);
+  state.phase = LinkPhase::closing;
+  state.reader.reset();
+  if (link == Link::tail) tail_read_deadline_ms_.reset();
+  actions_.emplace_back(CloseLink{link});
+}
+
+void SharedLogClient::on_link_open(Link link, std::int64_t now_ms) {
+  LinkState& state = state_of(link);
+  // A connect that completed after we gave up on it: the shell closes it as asked.
+  if (state.phase == LinkPhase::closing) return;
+  RESYNC_ASSERT(state.phase == LinkPhase::connecting, "on_link_open answers an OpenLink");
+  state.phase = LinkPhase::open;
+  state.reader = std::make_unique<RespReader>(config_.reply_limits);
+  if (state.failures_since_reply > 0) {
+    log(SharedLogLine::Level::info, link_name(link) + " is open again after " + std::to_string(state.failures_since_reply) +
+                                        " failed attempts");
+  }
+  if (link == Link::command) {
+    send_group_if_ready();
+  } else {
+    send_tail_read(now_ms);
+  }
+}
+
+void SharedLogClient::on_link_closed(Link link, std::int64_t now_ms) {
+  LinkState& state = state_of(link);
+  RESYNC_ASSERT(state.phase != LinkPhase::down, "on_link_closed answers an OpenLink or a CloseLink");
+  if (state.phase == LinkPhase::connecting) {
+    log(SharedLogLine::Level::warning, "could not connect " + link_name(link) + "; retrying in " +
+                                           std::to_string(state.reconnect_delay_ms) + " ms");
+  } else if (state.phase == LinkPhase::open) {
+    log(SharedLogLine::Level::warning, link_name(link) + " was closed by Redis or the network; reconnecting in " +
+                                           std::to_string(state.reconnect_delay_ms) + " ms");
+  }
+  state.phase = LinkPhase::down;
+  state.reader.reset();
+  state.reconnect_at_ms = now_ms + state.reconnect_delay_ms;
+  state.reconnect_delay_ms = std::min(state.reconnect_delay_ms * 2, config_.reconnect_delay_max_ms);
+  ++state.failures_since_reply;
+  if (link == Link::tail) tail_read_deadline_ms_.reset();
+  if (link == Link::command && group_ && group_->sent) {
+    fail_group("the command link to Redis closed before the reply (the group's outcome is unknown)", now_ms);
+  }
+}
+
+void SharedLogClient::on_link_bytes(Link link, std::string_view bytes, std::int64_t now_ms) {
+  LinkState& state = state_of(link);
+  if (state.phase == LinkPhase::closing) return;  // what was in flight when we closed it
+  RESYNC_ASSERT(state.phase == LinkPhase::open && state.reader, "bytes arrive only on an open link");
+  state.reader->feed(bytes);
+  // Every complete reply is taken at once, so the reader holds at most one incomplete one.
+  while (state.phase == LinkPhase::open) {
+    auto taken = state.reader->take();
+    if (!taken.ok()) {
+      if (link == Link::tail) {
+        // A batch too large for the reader must not come back the same after the reconnect.
+        tail_batch_entries_ = std::max<std::size_t>(1, tail_batch_entries_ / 2);
+      }
+      const std::string why = "Redis broke the protocol: " + taken.error();
+      if (link == Link::command && group_ && group_->sent) fail_group(why, now_ms);
+      close_link(link, SharedLogLine::Level::error, why);
+      return;
+    }
+    if (!taken.value()) return;
+    state.failures_since_reply = 0;
+    state.reconnect_delay_ms = config_.reconnect_delay_ms;
+    on_reply(link, *taken.value(), now_ms);
+  }
+}
+
+void SharedLogClient::on_reply(Link link, const RespValue& reply, std::int64_t now_ms) {
+  if (link == Link::command) {
+    on_command_reply(reply, now_ms);
+  } else {
+    on_tail_reply(reply, now_ms);
+  }
+}
+
+void SharedLogClient::submit_group(const CommitRequest& request, std::int64_t now_ms) {
+  RESYNC_ASSERT(!group_, "one commit group in flight at a time");
+  GroupInFlight group;
+  group.group = request.group;
+  group.write_count = request.writes.size();
+  group.command_bytes = encode_command(append_group_command(keys_, request.writes));
+  group.submitted_at_ms = now_ms;
+  group.deadline_ms = now_ms + config_.commit_timeout_ms;
+  group_ = std::move(group);
+  send_group_if_ready();
+}
+
+void SharedLogClient::send_group_if_ready() {
+  if (!group_ || group_->sent || command_.phase != LinkPhase::open) return;
+  group_->sent = true;
+  actions_.emplace_back(SendBytes{Link::command, group_->command_bytes});
+}
+
+void SharedLogClient::complete_group(std::vector<InsertResult> results, std::int64_t now_ms) {
+  RESYNC_ASSERT(group_ && results.size() == group_->write_count, "a completion answers the group in flight, write by write");
+  CommitCompletion completion;
+  completion.group = group_->group;
+  completion.results = std::move(results);
+  completion.commit_duration_ms = now_ms - group_->submitted_at_ms;
+  group_.reset();
+  actions_.emplace_back(GroupCommitted{std::move(completion)});
+}
+
+void SharedLogClient::fail_group(const std::string& why, std::int64_t now_ms) {
+  RESYNC_ASSERT(group_.has_value(), "only a group in flight fails");
+  CommitCompletion completion;
+  completion.group = group_->group;
+  completion.error = "node " + config_.node_id + ": the shared log on Redis did not commit group " +
+                     std::to_string(group_->group) + ": " + why;
+  completion.commit_duration_ms = now_ms - group_->submitted_at_ms;
+  group_.reset();
+  actions_.emplace_back(GroupCommitted{std::move(completion)});
+}
+
+void SharedLogClient::on_command_reply(const RespValue& reply, std::int64_t now_ms) {
+  if (!group_ || !group_->sent) {
+    close_link(Link::command, SharedLogLine::Level::error, "Redis sent " + describe(reply) + " that nothing asked for");
+    return;
+  }
+  auto results = parse_append_reply(reply, group_->write_count);
+  if (results.ok()) {
+    complete_group(std::move(results).value(), now_ms);
+    return;
+  }
+  fail_group(results.error(), now_ms);
+  // An error reply leaves the link in step (Redis refused the whole command, e.g. LOADING
+  // after a restart); any other surprise means we no longer know what the link carries.
+  if (reply.kind != RespValue::Kind::error) {
+    close_link(Link::command, SharedLogLine::Level::error, "the append's reply was malformed: " + results.error());
+  }
+}
+
+void SharedLogClient::send_tail_read(std::int64_t now_ms) {
+  RESYNC_ASSERT(tail_.phase == LinkPhase::open && !tail_read_deadline_ms_, "one XREAD outstanding on the open tail link");
+  tail_read_deadline_ms_ = now_ms + config_.tail_block_ms + config_.tail_silence_grace_ms;
+  actions_.emplace_back(SendBytes{
+      Link::tail, encode_command(tail_read_command(keys_.log, tailed_head_id_, tail_batch_entries_, config_.tail_block_ms))});
+}
+
+void SharedLogClient::on_tail_reply(const RespValue& reply, std::int64_t now_ms) {
+  if (!tail_read_deadline_ms_) {
+    close_link(Link::tail, SharedLogLine::Level::error, "Redis sent " + describe(reply) + " that nothing asked for");
+    return;
+  }
+  tail_read_deadline_ms_.reset();
+  auto entries = parse_tail_reply(reply, keys_.log, tailed_head_id_);
+  if (!entries.ok()) {
+    // An error reply (LOADING while Redis reads its AOF after a restart, WRONGTYPE) is
+    // retried after the backoff like a lost link; a malformed entry is Redis's fault.
+    const auto level = reply.kind == RespValue::Kind::error ? SharedLogLine::Level::warning : SharedLogLine::Level::error;
+    close_link(Link::tail, level, entries.error());
+    return;
+  }
+  std::vector<StoredMessage>& messages = entries.value();
+  if (!messages.empty()) tail_batch_entries_ = std::min(config_.tail_batch_entries_max, tail_batch_entries_ * 2);
+  // Runs of consecutive ids become one EntriesTailed each, with a LogGap before every run
+  // that does not follow the last id emitted.
+  std::vector<StoredMessage> run;
+  auto emit_run = [&] {
+    if (run.empty()) return;
+    tailed_head_id_ = run.back().id;
+    actions_.emplace_back(EntriesTailed{std::move(run)});
+    run.clear();
+  };
+  for (StoredMessage& message : messages) {
+    const std::int64_t previous_id = run.empty() ? tailed_head_id_ : run.back().id;
+    if (message.id != previous_id + 1) {
+      emit_run();
+      log(SharedLogLine::Level::warning, "the log was trimmed past ids " + std::to_string(previous_id + 1) + " to " +
+                                             std::to_string(message.id - 1) + " before this node read them");
+      actions_.emplace_back(LogGap{previous_id, message.id});
+    }
+    run.push_back(std::move(message));
+  }
+  emit_run();
+  send_tail_read(now_ms);
+}
+
+void SharedLogClient::on_timer(std::int64_t now_ms) {
+  if (group_ && now_ms >= group_->deadline_ms) {
+    const bool sent = group_->sent;
+    fail_group(sent ? "Redis did not answer within " + std::to_string(config_.commit_timeout_ms) +
+                          " ms (the group's outcome is unknown)"
+                    : "no command link to Redis within " + std::to_string(config_.commit_timeout_ms) + " ms",
+               now_ms);
+    // A late reply would be taken for the next group's: the link must go.
+    if (sent) close_link(Link::command, SharedLogLine::Level::warning, "the append timed out");
+  }
+  if (tail_read_deadline_ms_ && now_ms >= *tail_read_deadline_ms_) {
+    close_link(Link::tail, SharedLogLine::Level::warning,
+               "no reply to XREAD BLOCK " + std::to_string(config_.tail_block_ms) + " within a further " +
+                   std::to_string(config_.tail_silence_grace_ms) + " ms; presumed dead");
+  }
+  for (const Link link : {Link::command, Link::tail}) {
+    LinkState& state = state_of(link);
+    if (state.phase == LinkPhase::connecting && now_ms >= state.connect_deadline_ms) {
+      close_link(link, SharedLogLine::Level::warning,
+                 "the connect did not finish within " + std::to_string(config_.connect_timeout_ms) + " ms");
+    } else if (started_ && state.phase == LinkPhase::down && now_ms >= state.reconnect_at_ms) {
+      open_link(link, now_ms);
+    }
+  }
+}
+
+std::optional<std::int64_t> SharedLogClient::next_deadline_ms() const {
+  std::optional<std::int64_t> earliest;
+  auto consider = [&](std::int64_t deadline_ms) { earliest = earliest ? std::min(*earliest, deadline_ms) : deadline_ms; };
+  if (group_) consider(group_->deadline_ms);
+  if (tail_read_deadline_ms_) consider(*tail_read_deadline_ms_);
+  for (const Link link : {Link::command, Link::tail}) {
+    const LinkState& state = state_of(link);
+    if (state.phase == LinkPhase::connecting) consider(state.connect_deadline_ms);
+    if (started_ && state.phase == LinkPhase::down) consider(state.reconnect_at_ms);
+  }
+  return earliest;
+}
+
+std::vector<SharedLogAction> SharedLogClient::take_actions() { return std::exchange(actions_, {}); }
+
+}  // namespace resync::server::cluster

@@ -1,0 +1,131 @@
+#pragma once
+// A node's client of the cluster's shared log on Redis, sans-I/O: it says which links to
+// open, which bytes to send and which to close; the shell (Asio live, the simulator's
+// network with InMemoryRedis) does that and reports back. Time is the caller's `now_ms`.
+//
+// Two links: `command` carries the append script's EVAL, one commit group at a time;
+// `tail` loops on a blocking XREAD from the last id it has seen, so every node sees every
+// entry of the log in log order, its own included.
+//
+// What can fail and what happens:
+//   - no command link, no reply within commit_timeout_ms, an error reply, a malformed
+//     reply, the link closing with the EVAL sent: the group fails (GroupCommitted with an
+//     error naming Redis and the node). After a timeout, a malformed reply or a close its
+//     outcome is unknown: the link is closed and reopened, clients retry with the same
+//     client_offset and the script answers them as duplicates.
+//   - the tail hears nothing for tail_block_ms + tail_silence_grace_ms: the link is
+//     presumed dead, closed and reopened; tailing continues after the last id.
+//   - the stream was trimmed past ids this node never read: LogGap before the next entries.
+//   - Redis restarts: both links close and reopen with a doubling backoff per link; log
+//     lines say what happened.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "server/cluster/resp_codec.hpp"
+#include "server/cluster/shared_log_script.hpp"
+#include "server/core/commit_group.hpp"
+#include "server/core/message_store.hpp"
+
+namespace resync::server::cluster {
+
+enum class Link { command, tail };  // two TCP connections to Redis: EVALs, and a blocking XREAD loop
+
+struct OpenLink { Link link; };  // connect (the shell knows the address); answer with on_link_open / on_link_closed
+struct SendBytes { Link link; std::string bytes; };
+struct CloseLink { Link link; };  // the shell closes it and then calls on_link_closed
+struct GroupCommitted { CommitCompletion completion; };  // answers submit_group, exactly once per group
+struct EntriesTailed { std::vector<StoredMessage> entries; };  // new log entries, ids increasing, in log order
+struct LogGap { std::int64_t after_id = 0; std::int64_t next_id = 0; };  // ids in between were trimmed before this node read them
+struct SharedLogLine {
+  enum class Level { info, warning, error } level;
+  std::string text;
+};
+using SharedLogAction = std::variant<OpenLink, SendBytes, CloseLink, GroupCommitted, EntriesTailed, LogGap, SharedLogLine>;
+
+struct SharedLogConfig {
+  std::string key_prefix = "resync";
+  std::string node_id;                    // for log lines
+  std::int64_t commit_timeout_ms = 5000;  // EVAL without a reply (or no command link) this long -> the group fails
+  std::int64_t tail_block_ms = 1000;      // XREAD BLOCK; no reply within block + tail_silence_grace_ms -> the tail link is presumed dead, closed, reopened
+  std::int64_t tail_silence_grace_ms = 2000;
+  std::size_t tail_batch_entries_max = 1000;  // XREAD COUNT
+  std::int64_t reconnect_delay_ms = 100, reconnect_delay_max_ms = 2000;  // doubling backoff per link
+  std::int64_t start_after_id = 0;  // the tail starts after this id (0: the whole log)
+  // A connect that has not succeeded or failed after this long is abandoned (CloseLink)
+  // and retried with the backoff: a Redis host that drops SYNs would otherwise hold a link
+  // in connecting for the kernel's two minutes.
+  std::int64_t connect_timeout_ms = 3000;
+  // The reply limits of each link's reader.
+  RespLimits reply_limits;
+};
+
+class SharedLogClient {
+ public:
+  explicit SharedLogClient(SharedLogConfig config);
+  ~SharedLogClient();
+  SharedLogClient(const SharedLogClient&) = delete;
+  SharedLogClient& operator=(const SharedLogClient&) = delete;
+
+  void start(std::int64_t now_ms);  // opens both links
+  void on_link_open(Link link, std::int64_t now_ms);
+  void on_link_bytes(Link link, std::string_view bytes, std::int64_t now_ms);
+  void on_link_closed(Link link, std::int64_t now_ms);  // a refused connect too
+  void submit_group(const CommitRequest& request, std::int64_t now_ms);  // one group in flight at a time (asserted)
+  void on_timer(std::int64_t now_ms);
+  std::vector<SharedLogAction> take_actions();
+  std::optional<std::int64_t> next_deadline_ms() const;
+  std::int64_t tailed_head_id() const { return tailed_head_id_; }  // the highest id emitted in EntriesTailed
+  bool in_flight() const { return group_.has_value(); }
+
+ private:
+  enum class LinkPhase { down, connecting, open, closing };
+  struct LinkState {
+    LinkPhase phase = LinkPhase::down;
+    std::unique_ptr<RespReader> reader;  // a new one per connection: an error in one is final
+    std::int64_t reconnect_at_ms = 0;     // while down
+    std::int64_t connect_deadline_ms = 0;  // while connecting
+    std::int64_t reconnect_delay_ms = 0;  // the next wait after a close
+    std::uint64_t failures_since_reply = 0;  // closes since this link last parsed a reply, for log lines
+  };
+  struct GroupInFlight {
+    std::uint64_t group = 0;
+    std::size_t write_count = 0;
+    std::string command_bytes;
+    std::int64_t submitted_at_ms = 0;
+    std::int64_t deadline_ms = 0;
+    bool sent = false;  // on the current command link; its outcome is unknown once sent
+  };
+
+  LinkState& state_of(Link link);
+  const LinkState& state_of(Link link) const;
+  std::string link_name(Link link) const;
+  void open_link(Link link, std::int64_t now_ms);
+  void close_link(Link link, SharedLogLine::Level level, const std::string& why);
+  void send_group_if_ready();
+  void send_tail_read(std::int64_t now_ms);
+  void complete_group(std::vector<InsertResult> results, std::int64_t now_ms);
+  void fail_group(const std::string& why, std::int64_t now_ms);
+  void on_reply(Link link, const RespValue& reply, std::int64_t now_ms);
+  void on_command_reply(const RespValue& reply, std::int64_t now_ms);
+  void on_tail_reply(const RespValue& reply, std::int64_t now_ms);
+  void log(SharedLogLine::Level level, const std::string& text);
+
+  SharedLogConfig config_;
+  SharedLogKeys keys_;
+  LinkState command_;
+  LinkState tail_;
+  bool started_ = false;
+  std::optional<GroupInFlight> group_;
+  std::int64_t tailed_head_id_ = 0;
+  std::optional<std::int64_t> tail_read_deadline_ms_;  // an XREAD is outstanding until then
+  std::size_t tail_batch_entries_ = 0;  // halved after a reply too large for the reader, regrown after good ones
+  std::vector<SharedLogAction> actions_;
+};
+
+}  // namespace resync::server::cluster

@@ -1,0 +1,47 @@
+#pragma once
+// The cluster's shared log on Redis: where it lives (the key layout) and the one script that
+// appends a whole commit group to it.
+//
+// Keys under a prefix (default "resync"):
+//   <prefix>:log      a Stream, the cluster's log: entry "<id>-0" {content, [client_offset]}
+//   <prefix>:offsets  a hash client_offset -> id: a client_offset is stored once cluster-wide
+//   <prefix>:last-id  an INCR counter: the last id handed out, so ids are one total order
+//
+// Trimming policy: the stream is trimmed only by an explicit `XTRIM <prefix>:log MINID <id>`
+// from an operator or a harness step (a tail that was behind then sees a LogGap). Nothing
+// here trims it (no MAXLEN on XADD), because a node catching up must find what it missed.
+// The offsets hash is never trimmed, as SQLite's UNIQUE client_offset column is never
+// forgotten: a retry of any acknowledged write, however late, is answered as a duplicate.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/parse_result.hpp"
+#include "server/cluster/resp_codec.hpp"
+#include "server/core/commit_group.hpp"
+
+namespace resync::server::cluster {
+
+struct SharedLogKeys {
+  std::string log;
+  std::string offsets;
+  std::string last_id;
+};
+
+SharedLogKeys shared_log_keys(std::string_view key_prefix);
+
+// The Lua text of the append script, exactly as EVAL sends it (InMemoryRedis recognises it
+// by this text).
+extern const std::string_view append_script_text;
+
+// EVAL rather than EVALSHA: EVAL needs no SCRIPT LOAD, so a Redis restarted empty of scripts
+// needs no NOSCRIPT handling. Arguments: three keys, then three per write: content, "1" or
+// "0" (whether the write has a client_offset: an empty offset is still an offset), offset.
+std::vector<std::string> append_group_command(const SharedLogKeys& keys, const std::vector<PendingWrite>& writes);
+
+// The script's reply: one [outcome, id] per write, in order ("inserted" or "duplicate").
+// Anything else (an error reply, a wrong count, a wrong shape) is an error naming what came.
+protocol::ParseResult<std::vector<InsertResult>> parse_append_reply(const RespValue& reply, std::size_t write_count);
+
+}  // namespace resync::server::cluster
