@@ -1,6 +1,7 @@
 // `resync serve`: parses flags, opens the message store, and runs the network shell.
 #include "app/serve_command.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdint>
 #include <exception>
@@ -10,12 +11,14 @@
 #include <string>
 
 #include "server/core/chat_server_core.hpp"
+#include "server/core/log_replica.hpp"
 #include "server/core/planted_bug.hpp"
 #include "server/core/sqlite_message_store.hpp"
 #include "server/host/admission_policy.hpp"
 #include "server/shell/open_file_limit.hpp"
 #include "server/shell/os_random.hpp"
 #include "server/shell/planted_fault_store.hpp"
+#include "server/shell/redis_url.hpp"
 #include "server/shell/websocket_server.hpp"
 
 namespace resync::server {
@@ -30,6 +33,29 @@ constexpr std::int64_t timeout_ms_max = 24LL * 60 * 60 * 1000;
 // A cap above a million connections, or a rate above a million a second, is a typo.
 constexpr std::size_t connections_max_limit = 1000000;
 constexpr std::size_t per_ip_connections_per_second_limit = 1000000;
+
+// Prints the "listening" line, serves until a signal or a stop, and says how it ended.
+int serve_until_stopped(WebSocketServer& server) {
+  // Tests parse this exact line, so it is the only thing written to stdout.
+  std::cout << "resync serve: listening on " << server.url() << std::endl;
+  try {
+    server.run();
+  } catch (const std::exception& error) {
+    std::cerr << "resync serve: error: the server stopped: " << error.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+// After the server is gone: the stop is done and committed; a second SIGINT or SIGTERM (a
+// supervisor that signals twice) must not turn this exit into a death by signal. Asio puts
+// the default action back when the server's signal_set goes, so they are ignored from here.
+int finish_serving(int status) {
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
+  if (status == 0) std::cerr << "resync serve: stopped\n";
+  return status;
+}
 
 struct ServeFlags {
   std::string host = "127.0.0.1";
@@ -50,7 +76,77 @@ struct ServeFlags {
   bool no_recovery = false;
   std::size_t write_queue_bytes_max = ShellLimits{}.write_queue_bytes_max;
   std::string planted_bug;  // "" = none; for testing Resync itself
+  // A cluster node: the shared log's Redis, this node's name, the log's keys, the commit wait.
+  std::string redis_url;
+  std::string node_id;
+  std::string redis_key_prefix = "resync";
+  std::int64_t redis_commit_timeout_ms = 5000;
+  bool database_given = false;
 };
+
+// A node id goes into log lines and the harness's file names: short and plain.
+constexpr std::size_t node_id_length_max = 64;
+bool is_plain_node_id(const std::string& id) {
+  return !id.empty() && id.size() <= node_id_length_max &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                  c == '.';
+         });
+}
+
+// `resync serve --redis`: the node's WebSocketServer on the shared log, or nothing after
+// printing why not.
+int run_cluster_node(const ServeFlags& flags, WebSocketServerOptions options) {
+  const shell::RedisUrlParse redis = shell::parse_redis_url(flags.redis_url);
+  if (!redis.error.empty()) {
+    std::cerr << "resync serve: " << redis.error << "\n";
+    return 2;
+  }
+  if (!is_plain_node_id(flags.node_id)) {
+    std::cerr << "resync serve: --redis needs --node-id NAME (1 to " << node_id_length_max
+              << " letters, digits, '-', '_' or '.'; unique in the cluster, e.g. node-1), got '" << flags.node_id
+              << "'\n";
+    return 2;
+  }
+  if (flags.database_given) {
+    std::cerr << "resync serve: --db has no use with --redis: a cluster node's messages are in the shared log on Redis "
+                 "(the node keeps a temporary copy of it for catch-up); drop --db\n";
+    return 2;
+  }
+  if (options.core.planted_bug != PlantedBug::none && planted_bug_is_live_only(options.core.planted_bug)) {
+    std::cerr << "resync serve: --planted-bug " << flags.planted_bug
+              << " acts on the node's own database, which a cluster node does not have; plant it without --redis\n";
+    return 2;
+  }
+  shell::SharedLogSettings settings;
+  settings.redis_host = redis.address.host;
+  settings.redis_port = redis.address.port;
+  settings.log.key_prefix = flags.redis_key_prefix;
+  settings.log.node_id = flags.node_id;
+  settings.log.commit_timeout_ms = flags.redis_commit_timeout_ms;
+  options.core.shared_log = true;
+  options.shared_log = settings;
+
+  std::unique_ptr<SqliteLogReplica> replica;
+  try {
+    replica = std::make_unique<SqliteLogReplica>();
+  } catch (const std::exception& error) {
+    std::cerr << "resync serve: cannot create this node's temporary copy of the shared log: " << error.what()
+              << " (SQLite puts it in SQLITE_TMPDIR, TMPDIR or /var/tmp, /usr/tmp, /tmp: one must be writable)\n";
+    return 2;
+  }
+  std::cerr << "resync serve: cluster node " << flags.node_id << ": shared log on " << flags.redis_url << " (keys "
+            << flags.redis_key_prefix << ":*); acknowledgements wait for Redis's reply, so --durability is Redis's "
+               "appendfsync (always for full)\n";
+  std::optional<WebSocketServer> server;
+  try {
+    server.emplace(std::move(options), *replica);
+  } catch (const std::exception& error) {
+    std::cerr << "resync serve: " << error.what() << "\n";
+    return 2;
+  }
+  return serve_until_stopped(*server);
+}
 
 int run_serve(const ServeFlags& flags) {
   // A client that disconnects mid-write must surface as an error code, not kill the process.
@@ -105,6 +201,8 @@ int run_serve(const ServeFlags& flags) {
   if (!flags.client_bundle_path.empty()) options.client_bundle_file = flags.client_bundle_path;
   options.stop_on_signals = true;
 
+  if (!flags.redis_url.empty()) return finish_serving(run_cluster_node(flags, std::move(options)));
+
   SqliteOptions store_options;
   store_options.path = flags.database_path;
   store_options.durability = flags.durability == "process-crash" ? Durability::process_crash : Durability::full;
@@ -153,22 +251,9 @@ int run_serve(const ServeFlags& flags) {
     return 2;
   }
 
-  // Tests parse this exact line, so it is the only thing written to stdout.
-  std::cout << "resync serve: listening on " << server->url() << std::endl;
-  try {
-    server->run();
-  } catch (const std::exception& error) {
-    std::cerr << "resync serve: error: the server stopped: " << error.what() << "\n";
-    return 1;
-  }
-  // The stop is done and committed; a second SIGINT or SIGTERM (a supervisor that signals
-  // twice) must not turn this exit 0 into a death by signal. Asio puts the default action
-  // back when the server's signal_set goes, so they are ignored right after that.
+  const int status = serve_until_stopped(*server);
   server.reset();
-  std::signal(SIGINT, SIG_IGN);
-  std::signal(SIGTERM, SIG_IGN);
-  std::cerr << "resync serve: stopped\n";
-  return 0;
+  return finish_serving(status);
 }
 
 }  // namespace
@@ -214,7 +299,7 @@ void register_serve_command(CLI::App& app, int& exit_code) {
   serve->add_option("--port", flags->port, "TCP port to listen on; 0 picks a free port (read it from the stdout line)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  serve->add_option("--db", flags->database_path,
+  CLI::Option* database_option = serve->add_option("--db", flags->database_path,
                     "SQLite database file; created with the tutorial's messages table if missing, and a database "
                     "written by the tutorial's Node server opens unchanged. A file, not :memory:: catch-up reads "
                     "and commits use two connections to it")
@@ -286,7 +371,27 @@ void register_serve_command(CLI::App& app, int& exit_code) {
                     "then build); otherwise tests/node/node_modules/socket.io-client/dist/socket.io.min.js, searched "
                     "from the current directory and the executable's directory upwards");
 
-  serve->callback([flags, &exit_code] { exit_code = run_serve(*flags); });
+  serve->add_option("--redis", flags->redis_url,
+                    "Join a cluster: redis://HOST:PORT of the Redis whose Stream is the cluster's shared log. Every "
+                    "node appends messages there with one atomic script (one order of ids cluster-wide, a "
+                    "client_offset stored once) and delivers what it reads from the stream in log order; catch-up "
+                    "and acknowledgements work on whichever node a client reaches. Acknowledgements wait for "
+                    "Redis's reply: run Redis with appendonly yes and appendfsync always for --durability full. "
+                    "Needs --node-id; --db has no use then (README \"Clusters\")");
+  serve->add_option("--node-id", flags->node_id, "With --redis: this node's name in the cluster, for log lines (e.g. node-1)");
+  serve->add_option("--redis-key-prefix", flags->redis_key_prefix,
+                    "With --redis: the shared log's keys are PREFIX:log (the Stream), PREFIX:offsets and PREFIX:last-id")
+      ->capture_default_str();
+  serve->add_option("--redis-commit-timeout-ms", flags->redis_commit_timeout_ms,
+                    "With --redis: a commit group Redis has not answered within this time fails (nothing of it is "
+                    "acknowledged; clients retry and the client_offset keeps a retry stored once)")
+      ->check(CLI::Range(std::int64_t{1}, timeout_ms_max))
+      ->capture_default_str();
+
+  serve->callback([flags, database_option, &exit_code] {
+    flags->database_given = database_option->count() > 0;
+    exit_code = run_serve(*flags);
+  });
 }
 
 }  // namespace resync::server

@@ -102,7 +102,8 @@ resync_build_sqlite3_addon() {
 }
 
 # `npm ci` in tests/node (socket.io-client, toxiproxy-node-client, playwright-core, and the
-# tutorial servers' express, socket.io, sqlite, sqlite3), skipped while node_modules was
+# tutorial servers' express, socket.io, sqlite, sqlite3, with the cluster app's
+# @socket.io/redis-streams-adapter and redis: plain JavaScript, no install step), skipped while node_modules was
 # installed from the same package.json and package-lock.json and the sqlite3 addon is built.
 resync_install_node_modules() {
   local dir="$RESYNC_ROOT/tests/node"

@@ -60,14 +60,29 @@ host::HostOptions host_options(const ShellLimits& limits) {
 }  // namespace
 
 struct WebSocketServer::Impl {
+  // A single server: commits on a thread of its own into `store`, catch-up from `reader`.
   Impl(WebSocketServerOptions options_in, MessageStore& store, MessageReader& reader)
+      : Impl(std::move(options_in), reader, nullptr, [this, &store]() -> std::unique_ptr<host::GroupCommitter> {
+          return std::make_unique<shell::ThreadedGroupCommitter>(store, post_to_loop());
+        }) {}
+
+  // A cluster node: commits to the shared log, catch-up from its copy of the log.
+  Impl(WebSocketServerOptions options_in, LogReplica& replica_in)
+      : Impl(std::move(options_in), replica_in, &replica_in, [this]() -> std::unique_ptr<host::GroupCommitter> {
+          if (!options.shared_log || !options.core.shared_log) {
+            throw std::logic_error("a cluster node's WebSocketServer needs options.shared_log and core.shared_log");
+          }
+          shared_log.emplace(*options.shared_log, post_to_loop(), shared_log_listener());
+          return std::make_unique<shell::SharedLogGroupCommitter>(*shared_log);
+        }) {}
+
+  Impl(WebSocketServerOptions options_in, MessageReader& reader, LogReplica* replica_in,
+       const std::function<std::unique_ptr<host::GroupCommitter>()>& make_committer)
       : options(std::move(options_in)),
         client_bundle(shell::load_client_bundle(options.client_bundle_file)),
         scheduler(io_context),
-        host(scheduler, log_sink, options.core, reader,
-             std::make_unique<shell::ThreadedGroupCommitter>(
-                 store, [this](std::function<void()> work) { asio::post(io_context, std::move(work)); }),
-             host_options(options.limits)),
+        replica(replica_in),
+        host(scheduler, log_sink, options.core, reader, make_committer(), host_options(options.limits)),
         admission(options.admission),
         context{host, options.limits, client_bundle, admission},
         acceptor(io_context),
@@ -77,6 +92,35 @@ struct WebSocketServer::Impl {
     // Registered now, not in run(): a signal that arrives between the "listening" line and
     // run() is queued by the signal_set instead of killing the process.
     if (options.stop_on_signals) signals.emplace(io_context, SIGINT, SIGTERM);
+  }
+
+  std::function<void(std::function<void()>)> post_to_loop() {
+    return [this](std::function<void()> work) { asio::post(io_context, std::move(work)); };
+  }
+
+  // What the node reads from the shared log goes into its copy first, so a catch-up that the
+  // core starts on hearing of an entry finds the entry there.
+  shell::SharedLogListener shared_log_listener() {
+    shell::SharedLogListener listener;
+    listener.on_entries = [this](std::vector<StoredMessage> entries) {
+      if (replica_failed) return;
+      try {
+        replica->append(entries);
+      } catch (const StorageError& error) {
+        // Without the entries in its copy this node would skip them in every catch-up; it
+        // stops instead, and its clients reconnect (to another node) and catch up there.
+        replica_failed = true;
+        log_line(LogLevel::error, std::string("cannot keep this node's copy of the shared log: ") + error.what() +
+                                      "; stopping the node");
+        begin_shutdown("its copy of the shared log failed");
+        return;
+      }
+      host.on_log_entries(entries);
+    };
+    listener.on_gap = [this](std::int64_t after_id, std::int64_t next_id) { host.on_log_gap(after_id, next_id); };
+    // The client names the node and the shared log in every line.
+    listener.on_log = [](host::LogLevel level, std::string text) { log_line(level, text); };
+    return listener;
   }
 
   void bind_and_listen() {
@@ -168,6 +212,11 @@ struct WebSocketServer::Impl {
   shell::ClientBundle client_bundle;
   shell::StderrLogSink log_sink;
   shell::AsioScheduler scheduler;
+  // A cluster node's copy of the shared log and its connection to the log (before the host,
+  // whose committer uses the connection, so the host goes first).
+  LogReplica* replica = nullptr;
+  bool replica_failed = false;
+  std::optional<shell::SharedLogConnection> shared_log;
   host::ServerHost host;
   host::AdmissionPolicy admission;
   shell::ShellContext context;
@@ -186,6 +235,9 @@ struct WebSocketServer::Impl {
 
 WebSocketServer::WebSocketServer(WebSocketServerOptions options, MessageStore& store, MessageReader& reader)
     : impl_(std::make_unique<Impl>(std::move(options), store, reader)) {}
+
+WebSocketServer::WebSocketServer(WebSocketServerOptions options, LogReplica& replica)
+    : impl_(std::make_unique<Impl>(std::move(options), replica)) {}
 
 // Members go in reverse order: the host (cancelling its timers), the scheduler and the
 // acceptor before the io_context, whose destruction then frees the sessions its pending

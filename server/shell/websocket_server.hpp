@@ -19,8 +19,10 @@
 #include <string>
 
 #include "server/core/chat_server_core.hpp"
+#include "server/core/log_replica.hpp"
 #include "server/core/message_store.hpp"
 #include "server/host/admission_policy.hpp"
+#include "server/shell/shared_log_connection.hpp"
 
 namespace resync::server {
 
@@ -56,6 +58,9 @@ struct WebSocketServerOptions {
   ShellLimits limits;
   // The connection and session cap, the per-address rate and the allowed origins.
   host::AdmissionSettings admission;
+  // A cluster node: the shared log on Redis it appends to and reads (the constructor that
+  // takes a LogReplica); core.shared_log must be set with it.
+  std::optional<shell::SharedLogSettings> shared_log;
 };
 
 class WebSocketServer {
@@ -68,6 +73,10 @@ class WebSocketServer {
   // database (WAL lets the reader see each commit at once). Both must outlive the server.
   // Destroy the server only after run() has returned.
   WebSocketServer(WebSocketServerOptions options, MessageStore& store, MessageReader& reader);
+  // A cluster node: commit groups go to the shared log (options.shared_log), and what the node
+  // reads from the log goes into `replica`, which its catch-up reads. `replica` must outlive
+  // the server.
+  WebSocketServer(WebSocketServerOptions options, LogReplica& replica);
   ~WebSocketServer();
   WebSocketServer(const WebSocketServer&) = delete;
   WebSocketServer& operator=(const WebSocketServer&) = delete;
