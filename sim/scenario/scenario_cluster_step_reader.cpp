@@ -17,6 +17,7 @@ namespace bounds = scenario_bounds;
 const std::vector<std::string_view> kNodeActions = {"hop", "kill_node", "stop_node", "restart_node"};
 const std::vector<std::string_view> kRedisActions = {"restart_redis", "trim_stream", "partition_node"};
 const std::vector<std::string_view> kSingleServerActions = {"kill_server", "stop_server", "restart_server"};
+const std::vector<std::string_view> kStorageActions = {"lock_database", "storage_read_only", "storage_full"};
 
 bool is_in(const std::vector<std::string_view>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
@@ -214,6 +215,11 @@ bool check_action_fits_server(std::string_view action, const std::string& path, 
                node_action + ", which names the node (or \"all\")",
                "write {\"" + node_action + "\": {\"node\": \"all\"" +
                    (action == "restart_server" ? std::string("}}") : std::string(", ...}}; the same fields, without \"on\"")));
+    return false;
+  }
+  if (server.is_cluster() && is_in(kStorageActions, action)) {
+    errors.add(path, "a " + name + " step in a cluster", "storage faults only on a single server (they act on its SQLite database)",
+               "a cluster node keeps its log in Redis: use restart_redis or partition_node, or remove the step");
     return false;
   }
   if (server.is_cluster()) {

@@ -119,6 +119,12 @@ ServerSpec read_server(const nlohmann::json* value, ScenarioErrors& errors) {
   }
   read_planted_bug(reader, server);
   read_cluster(reader, server);
+  // The preload is written into the single server's SQLite file before it starts.
+  if (server.is_cluster() && server.preload_messages > 0) {
+    errors.add(reader.path_of("preload_messages"), std::to_string(server.preload_messages) + " in a cluster",
+               "preload_messages only for a single server (a cluster's log is its Redis stream, which starts empty)",
+               "remove preload_messages; send a burst at the start of the timeline instead");
+  }
   reader.reject_unknown_keys();
   return server;
 }

@@ -204,6 +204,16 @@ TEST(ScenarioCluster, SingleServerStepsInAClusterNameTheNodeStep) {
             std::string::npos);
 }
 
+TEST(ScenarioCluster, StorageFaultsAndAPreloadAreForSingleServers) {
+  const LoadResult lock = load_cluster(2, R"([{"at_ms": 0, "lock_database": {"duration_ms": 5}}])");
+  ASSERT_TRUE(has_error_at(lock, "$.timeline[0].lock_database", "in a cluster"));
+  EXPECT_NE(error_at(lock, "$.timeline[0].lock_database").fix.find("partition_node"), std::string::npos);
+  EXPECT_TRUE(has_error_at(load_cluster(2, R"([{"at_ms": 0, "storage_full": {"duration_ms": 5}}])"), "$.timeline[0].storage_full"));
+  nlohmann::json preload = cluster_json(2, "[]");
+  preload["server"]["preload_messages"] = 10;
+  EXPECT_TRUE(has_error_at(load_json(preload), "$.server.preload_messages", "10 in a cluster"));
+}
+
 TEST(ScenarioCluster, NodeFaultFieldsAreCheckedAtTheirPaths) {
   EXPECT_TRUE(has_error_at(load_cluster(2, R"([{"at_ms": 0, "kill_node": {"node": 0, "signal": "SIGINT"}}])"),
                            "$.timeline[0].kill_node.signal", "SIGINT"));
