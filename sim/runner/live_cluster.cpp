@@ -314,8 +314,27 @@ std::optional<std::string> LiveCluster::trim_stream(std::int64_t keep_last, std:
     error = "Redis is not reachable";
     return std::nullopt;
   }
+  // What the trim removes was committed all the same: it is kept here and joins the
+  // committed log at the end, so the checker judges the clients against every committed row.
+  auto before = read_stream_log(*connection, cluster_log_key(), error);
+  if (!before) {
+    redis_connection_.reset();
+    return std::nullopt;
+  }
   auto done = trim_stream_keep_last(*connection, cluster_log_key(), keep_last, error);
-  if (!done) redis_connection_.reset();
+  if (!done) {
+    redis_connection_.reset();
+    return std::nullopt;
+  }
+  auto after = read_stream_log(*connection, cluster_log_key(), error);
+  if (!after) {
+    redis_connection_.reset();
+    return std::nullopt;
+  }
+  const std::int64_t first_kept = after->empty() ? std::numeric_limits<std::int64_t>::max() : after->front().id;
+  for (history::CommittedMessage& message : *before) {
+    if (message.id < first_kept) trimmed_messages_.emplace(message.id, std::move(message));
+  }
   return done;
 }
 
@@ -390,7 +409,10 @@ void LiveCluster::finish() {
   if (messages) {
     history::CommittedLog log;
     log.source = history::CommittedLogSource::database;
-    log.messages = std::move(*messages);
+    for (auto& [id, message] : trimmed_messages_) {
+      if (messages->empty() || id < messages->front().id) log.messages.push_back(std::move(message));
+    }
+    log.messages.insert(log.messages.end(), std::make_move_iterator(messages->begin()), std::make_move_iterator(messages->end()));
     hooks_.record(std::move(log));
   } else {
     hooks_.record(history::CommittedLogUnavailable{history::CommittedLogSource::database, std::nullopt,

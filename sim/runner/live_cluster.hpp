@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -108,6 +109,8 @@ class LiveCluster {
   std::vector<std::unique_ptr<Node>> nodes_;
   std::unique_ptr<FaultControl> client_faults_;
   boost::asio::steady_timer stop_poll_timer_;
+  // Entries trim_stream steps removed from the stream, by id: committed rows all the same.
+  std::map<std::int64_t, history::CommittedMessage> trimmed_messages_;
 };
 
 }  // namespace resync::sim
