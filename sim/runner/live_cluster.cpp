@@ -2,7 +2,10 @@
 
 #include <signal.h>
 
+#include <future>
 #include <limits>
+
+#include <boost/asio/post.hpp>
 
 #include "sim/checker/server_exits.hpp"
 #include "sim/execution/scenario_execution.hpp"
@@ -97,8 +100,27 @@ LiveCluster::~LiveCluster() {
     if (node->log_relay) node->log_relay->close();
     if (node->process && node->process->running()) node->process->stop(SIGKILL);
   }
+  stop_redis_link_thread();
+  nodes_.clear();  // their listeners, while redis_link_io_ still exists
   redis_connection_.reset();
   if (redis_) redis_->stop(SIGKILL);
+}
+
+void LiveCluster::stop_redis_link_thread() {
+  if (!redis_link_thread_.joinable()) return;
+  redis_link_work_.reset();
+  redis_link_io_.stop();
+  redis_link_thread_.join();
+}
+
+void LiveCluster::on_redis_link_thread(const std::function<void()>& work) {
+  if (!redis_link_thread_.joinable()) return work();
+  std::promise<void> done;
+  asio::post(redis_link_io_, [&] {
+    work();
+    done.set_value();
+  });
+  done.get_future().wait();
 }
 
 std::optional<std::string> LiveCluster::start() {
@@ -113,18 +135,24 @@ std::optional<std::string> LiveCluster::start() {
   redis_ = std::make_unique<RedisProcess>(redis_launch);
   if (auto error = redis_->start()) return error;
 
-  std::vector<FaultControl*> client_proxies;
   for (int index = 0; index < scenario_.server.nodes; ++index) {
     auto node = std::make_unique<Node>();
     node->index = index;
     node->node_id = "node-" + std::to_string(index);
     std::string error;
-    node->redis_listener =
-        start_run_proxy(io_, "127.0.0.1", redis_->port(), derive_seed(launch_.seed, 2000 + static_cast<std::uint64_t>(index)), error);
+    node->redis_listener = start_run_proxy(redis_link_io_, "127.0.0.1", redis_->port(),
+                                           derive_seed(launch_.seed, 2000 + static_cast<std::uint64_t>(index)), error);
     if (!node->redis_listener) return "the fault proxy in front of Redis for " + node->node_id + " did not start: " + error;
     nodes_.push_back(std::move(node));
+  }
+  redis_link_work_.emplace(redis_link_io_.get_executor());
+  redis_link_thread_ = std::thread([this] { redis_link_io_.run(); });
+
+  std::vector<FaultControl*> client_proxies;
+  for (int index = 0; index < scenario_.server.nodes; ++index) {
+    std::string error;
     if (auto start_error = start_node_process(index)) return start_error;
-    Node& started = *nodes_.back();
+    Node& started = *nodes_[static_cast<std::size_t>(index)];
     // Node 0's client listener draws from the seed a single server's proxy has.
     const std::uint64_t seed = index == 0 ? derive_seed(launch_.seed, 0) : derive_seed(launch_.seed, 1000 + static_cast<std::uint64_t>(index));
     started.client_listener = start_run_proxy(io_, "127.0.0.1", started.port, seed, error);
@@ -146,12 +174,20 @@ std::optional<std::string> LiveCluster::start_node_process(int index) {
     ServerLaunch launch;
     launch.stderr_path = (directory / "server.stderr").string();
     launch.start_timeout_ms = launch_.start_timeout_ms;
+    const std::string redis_url = "redis://127.0.0.1:" + std::to_string(node.redis_listener->port());
+    if (external()) {
+      launch.shell_command = launch_.target_command;
+      launch.run_directory = launch_.run_directory;
+      launch.extra_environment = {"NODE_INDEX=" + std::to_string(index), "REDIS_URL=" + redis_url};
+      node.process = std::make_unique<ServerProcess>(launch);
+      return start_node_process(index);
+    }
     launch.on_stderr_line = [relay = node.log_relay](int incarnation, std::string line) { relay->push(incarnation, line); };
     const ServerSpec& server = scenario_.server;
     // A cluster node keeps its messages in the shared log (resync serve refuses --db with
     // --redis); its link to Redis goes through its own proxy listener.
     launch.serve_arguments = {launch_.resync_executable, "serve", "--host", "127.0.0.1",
-                              "--redis", "redis://127.0.0.1:" + std::to_string(node.redis_listener->port()),
+                              "--redis", redis_url,
                               "--node-id", node.node_id, "--delivery", server.delivery,
                               "--durability", server.durability,
                               "--ping-interval-ms", std::to_string(server.ping_interval_ms),
@@ -308,7 +344,13 @@ RedisConnection* LiveCluster::redis_connection() {
   return redis_connection_ ? &*redis_connection_ : nullptr;
 }
 
+std::uint16_t LiveCluster::node_port(int node) const { return nodes_.at(static_cast<std::size_t>(node))->port; }
+
 std::optional<std::string> LiveCluster::trim_stream(std::int64_t keep_last, std::string& error) {
+  if (external()) {
+    error = "an external cluster's stream has its own key layout; trim_stream acts on resync serve's " + cluster_log_key();
+    return std::nullopt;
+  }
   RedisConnection* connection = redis_connection();
   if (connection == nullptr) {
     error = "Redis is not reachable";
@@ -345,14 +387,19 @@ std::optional<std::string> LiveCluster::partition_node(int index, PartitionMode 
   const nlohmann::json toxic = mode == PartitionMode::stall
                                    ? nlohmann::json{{"type", "timeout"}, {"stream", "both"}, {"attributes", {{"timeout", 0}}}}
                                    : nlohmann::json{{"type", "reset_peer"}, {"stream", "both"}, {"attributes", {{"timeout", 0}}}};
-  if (auto refused = node.redis_listener->add_fault(partition_fault_name, toxic)) {
+  std::optional<std::string> refused;
+  on_redis_link_thread([&] { refused = node.redis_listener->add_fault(partition_fault_name, toxic); });
+  if (refused) {
     error = *refused;
     return std::nullopt;
   }
   return toxic.dump() + " on " + node.node_id + "'s Redis listener 127.0.0.1:" + std::to_string(node.redis_listener->port());
 }
 
-void LiveCluster::heal_partition(int index) { nodes_.at(static_cast<std::size_t>(index))->redis_listener->heal(partition_fault_name); }
+void LiveCluster::heal_partition(int index) {
+  RunProxy& listener = *nodes_.at(static_cast<std::size_t>(index))->redis_listener;
+  on_redis_link_thread([&] { listener.heal(partition_fault_name); });
+}
 
 std::int64_t LiveCluster::committed_highest_id() {
   constexpr std::int64_t out_of_sight = std::numeric_limits<std::int64_t>::max();
@@ -397,6 +444,10 @@ void LiveCluster::finish() {
     node->stopping.reset();
   }
   record_server_logs();
+  if (external()) {
+    redis_->stop(SIGTERM);
+    return;
+  }
   std::string error;
   if (!redis_running()) {
     std::string start_error;

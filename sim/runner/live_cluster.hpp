@@ -15,8 +15,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -38,6 +40,11 @@ struct LiveClusterLaunch {
   std::filesystem::path work_directory;  // node-K/server.stderr, redis/, redis.log
   std::uint64_t seed = 1;
   std::int64_t start_timeout_ms = 10000;  // each node's and Redis's start
+  // An external cluster: each node is this shell command (--target-cmd), with NODE_INDEX,
+  // PORT, REDIS_URL (its Redis listener) and RESYNC_RUN_DIR (run_directory, one for every
+  // node: the tutorial cluster app keeps its one database there). "": `resync serve` nodes.
+  std::string target_command = {};
+  std::string run_directory = {};
 };
 
 struct LiveClusterHooks {
@@ -86,9 +93,13 @@ class LiveCluster {
   std::int64_t committed_highest_id();
 
   void record_server_logs();
-  // The end of the run: every node stopped (SIGTERM, recorded), the stream read into the
-  // committed log, Redis stopped.
+  // The end of the run: every node stopped (SIGTERM, recorded), for `resync serve` nodes the
+  // stream read into the committed log (an external cluster's stream is its own: the runner
+  // audits its catch-up instead), Redis stopped.
   void finish();
+  bool external() const { return !launch_.target_command.empty(); }
+  // Node 0's own port, for the audit of an external cluster's catch-up.
+  std::uint16_t node_port(int node) const;
   // The caller's deadline: SIGKILL everything, record nothing more.
   void abandon();
 
@@ -98,6 +109,9 @@ class LiveCluster {
   void poll_stopping_nodes();
   void record_stopped(int node, std::optional<int> sent_signal);
   RedisConnection* redis_connection();
+  // Runs `work` on the Redis links' thread and waits for it (their proxies are its objects).
+  void on_redis_link_thread(const std::function<void()>& work);
+  void stop_redis_link_thread();
 
   boost::asio::io_context& io_;
   const Scenario& scenario_;
@@ -105,6 +119,12 @@ class LiveCluster {
   LiveClusterHooks hooks_;
   NodeRouter router_;
   std::unique_ptr<RedisProcess> redis_;
+  // The nodes' Redis listeners run on a thread of their own: a node that connects to Redis
+  // before it listens (the tutorial cluster app) must reach it while the run's thread is
+  // blocked in that node's start. Declared before nodes_, so it outlives their listeners.
+  boost::asio::io_context redis_link_io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> redis_link_work_;
+  std::thread redis_link_thread_;
   std::optional<RedisConnection> redis_connection_;  // the harness's own link, straight to Redis
   std::vector<std::unique_ptr<Node>> nodes_;
   std::unique_ptr<FaultControl> client_faults_;

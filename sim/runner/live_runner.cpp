@@ -249,7 +249,7 @@ class LiveEnvironment final : public RunEnvironment {
   }
 
   std::optional<std::int64_t> committed_highest_id() override {
-    if (cluster_) return cluster_->committed_highest_id();
+    if (cluster_ && !cluster_->external()) return cluster_->committed_highest_id();
     if (!embedded()) return std::nullopt;
     return read_highest_id(database_path_);
   }
@@ -292,7 +292,9 @@ class LiveEnvironment final : public RunEnvironment {
     abandon_timer_.cancel();
     proxy_.reset();
     if (cluster_) {
+      if (cluster_->external()) audit_committed_log();
       cluster_->finish();
+      if (const auto path = reachable_database_path(); path && cluster_->external()) read_target_committed_log(*path);
       io_.stop();
       return;
     }
@@ -488,11 +490,16 @@ class LiveEnvironment final : public RunEnvironment {
 
   // The embedded cluster; an external one is not started by this build yet.
   std::optional<std::string> start_cluster() {
-    if (!embedded()) {
-      return "an external cluster (server.nodes > 1 or server.redis with --target, --target-cmd or server.external) "
-             "is not supported by this build yet: the harness can start only the embedded cluster";
-    }
     LiveClusterLaunch launch;
+    if (!embedded()) {
+      if (target_command().empty()) {
+        return "a cluster needs the harness to start its nodes (it routes each session to one): give --target-cmd "
+               "or server.external.command, not only a URL";
+      }
+      launch.target_command = target_command();
+      launch.run_directory = target_run_directory().string();
+      if (auto error = empty_directory(launch.run_directory)) return error;
+    }
     launch.resync_executable = options_.resync_executable;
     launch.work_directory = std::filesystem::absolute(options_.work_directory);
     launch.seed = options_.seed;
@@ -501,7 +508,10 @@ class LiveEnvironment final : public RunEnvironment {
     hooks.record = [this](history::EventPayload event) { record(std::move(event)); };
     hooks.wake_for_server_logs = [this] { asio::post(io_, [this] { record_server_log(); }); };
     cluster_ = std::make_unique<LiveCluster>(io_, scenario_, launch, std::move(hooks));
-    return cluster_->start();
+    if (auto error = cluster_->start()) return error;
+    // An external cluster's audit and convergence reads go straight to node 0.
+    target_ = {"127.0.0.1", cluster_->node_port(0)};
+    return std::nullopt;
   }
 
   // A client's session is routed at its `connecting` line (which precedes the transport it

@@ -53,6 +53,7 @@ std::optional<ExternalTarget> external_target_of(const Scenario& scenario, const
   ExternalTarget target;
   target.chat_event = scenario.server.chat_event;
   target.offset_auth_field = scenario.server.offset_auth_field;
+  target.cluster_node = scenario.server.is_cluster();
   if (options.target_command) {
     target.command = *options.target_command;
   } else if (options.target_url) {
@@ -86,7 +87,8 @@ ProbeDecisions probe_targets(const std::vector<Scenario>& scenarios, const Suite
   for (std::size_t index = 0; index < scenarios.size(); ++index) {
     const auto target = external_target_of(scenarios[index], options);
     if (!target) continue;
-    const std::string key = target->url + '\n' + target->command + '\n' + target->chat_event + '\n' + target->offset_auth_field;
+    const std::string key = target->url + '\n' + target->command + '\n' + target->chat_event + '\n' + target->offset_auth_field +
+                            (target->cluster_node ? "\ncluster" : "");
     auto found = probes.find(key);
     if (found == probes.end()) {
       const std::filesystem::path scratch = work_root / ("probe-" + std::to_string(probes.size() + 1));
