@@ -2,6 +2,7 @@
 
 #include <hiredis/read.h>
 
+#include <new>
 #include <utility>
 
 #include "common/invariant.hpp"
@@ -137,43 +138,61 @@ std::size_t depth_of(const redisReadTask* task) {
   return depth;
 }
 
-void* create_string(const redisReadTask* task, char* bytes, size_t length) {
-  RespReader::BuildContext& context = context_of(task);
-  if (length > context.limits.bulk_length_max) {
-    context.refusal = "a Redis reply holds a string of " + std::to_string(length) + " bytes, more than bulk_length_max " +
-                      std::to_string(context.limits.bulk_length_max);
+// hiredis is C: an exception must not unwind through it. An allocation that fails while a
+// node is built is a refusal like a limit.
+template <typename Build>
+void* guarded(const redisReadTask* task, Build build) {
+  try {
+    return build();
+  } catch (const std::bad_alloc&) {
+    context_of(task).refusal = "no memory to hold a Redis reply";
     return nullptr;
   }
-  std::string text(bytes, length);
-  switch (task->type) {
-    case REDIS_REPLY_STATUS: return place_node(task, RespValue::simple_string(std::move(text)));
-    case REDIS_REPLY_ERROR: return place_node(task, RespValue::error(std::move(text)));
-    default: return place_node(task, RespValue::bulk_string(std::move(text)));
-  }
+}
+
+void* create_string(const redisReadTask* task, char* bytes, size_t length) {
+  return guarded(task, [&]() -> void* {
+    RespReader::BuildContext& context = context_of(task);
+    if (length > context.limits.bulk_length_max) {
+      context.refusal = "a Redis reply holds a string of " + std::to_string(length) + " bytes, more than bulk_length_max " +
+                        std::to_string(context.limits.bulk_length_max);
+      return nullptr;
+    }
+    std::string text(bytes, length);
+    switch (task->type) {
+      case REDIS_REPLY_STATUS: return place_node(task, RespValue::simple_string(std::move(text)));
+      case REDIS_REPLY_ERROR: return place_node(task, RespValue::error(std::move(text)));
+      default: return place_node(task, RespValue::bulk_string(std::move(text)));
+    }
+  });
 }
 
 void* create_array(const redisReadTask* task, int element_count) {
-  RespReader::BuildContext& context = context_of(task);
-  const std::size_t depth = depth_of(task);
-  if (depth > context.limits.nesting_depth_max) {
-    context.refusal = "a Redis reply nests arrays " + std::to_string(depth) + " deep, more than nesting_depth_max " +
-                      std::to_string(context.limits.nesting_depth_max);
-    return nullptr;
-  }
-  const auto count = static_cast<std::size_t>(element_count < 0 ? 0 : element_count);
-  if (count > context.limits.array_elements_max) {
-    context.refusal = "a Redis reply holds an array of " + std::to_string(count) + " elements, more than array_elements_max " +
-                      std::to_string(context.limits.array_elements_max);
-    return nullptr;
-  }
-  return place_node(task, RespValue::array(std::vector<RespValue>(count)));
+  return guarded(task, [&]() -> void* {
+    RespReader::BuildContext& context = context_of(task);
+    const std::size_t depth = depth_of(task);
+    if (depth > context.limits.nesting_depth_max) {
+      context.refusal = "a Redis reply nests arrays " + std::to_string(depth) + " deep, more than nesting_depth_max " +
+                        std::to_string(context.limits.nesting_depth_max);
+      return nullptr;
+    }
+    const auto count = static_cast<std::size_t>(element_count < 0 ? 0 : element_count);
+    if (count > context.limits.array_elements_max) {
+      context.refusal = "a Redis reply holds an array of " + std::to_string(count) +
+                        " elements, more than array_elements_max " + std::to_string(context.limits.array_elements_max);
+      return nullptr;
+    }
+    return place_node(task, RespValue::array(std::vector<RespValue>(count)));
+  });
 }
 
 void* create_integer(const redisReadTask* task, long long value) {
-  return place_node(task, RespValue::integer_value(static_cast<std::int64_t>(value)));
+  return guarded(task, [&]() -> void* { return place_node(task, RespValue::integer_value(static_cast<std::int64_t>(value))); });
 }
 
-void* create_null(const redisReadTask* task) { return place_node(task, RespValue::null()); }
+void* create_null(const redisReadTask* task) {
+  return guarded(task, [&]() -> void* { return place_node(task, RespValue::null()); });
+}
 
 void free_object(void* object) {
   // hiredis frees only roots: a reply it abandons on an error, or an incomplete one when the

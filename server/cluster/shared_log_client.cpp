@@ -22,8 +22,6 @@ SharedLogClient::SharedLogClient(SharedLogConfig config)
   tail_batch_entries_ = config_.tail_batch_entries_max;
 }
 
-SharedLogClient::~SharedLogClient() = default;
-
 SharedLogClient::LinkState& SharedLogClient::state_of(Link link) { return link == Link::command ? command_ : tail_; }
 const SharedLogClient::LinkState& SharedLogClient::state_of(Link link) const {
   return link == Link::command ? command_ : tail_;
@@ -109,6 +107,7 @@ void SharedLogClient::on_link_bytes(Link link, std::string_view bytes, std::int6
   RESYNC_ASSERT(state.phase == LinkPhase::open && state.reader, "bytes arrive only on an open link");
   state.reader->feed(bytes);
   // Every complete reply is taken at once, so the reader holds at most one incomplete one.
+  // The loop ends: each reply consumes at least 3 of the bytes fed.
   while (state.phase == LinkPhase::open) {
     auto taken = state.reader->take();
     if (!taken.ok()) {
@@ -215,6 +214,12 @@ void SharedLogClient::on_tail_reply(const RespValue& reply, std::int64_t now_ms)
     return;
   }
   std::vector<StoredMessage>& messages = entries.value();
+  if (messages.size() > tail_batch_entries_) {
+    close_link(Link::tail, SharedLogLine::Level::error,
+               "Redis answered XREAD COUNT " + std::to_string(tail_batch_entries_) + " with " +
+                   std::to_string(messages.size()) + " entries");
+    return;
+  }
   if (!messages.empty()) tail_batch_entries_ = std::min(config_.tail_batch_entries_max, tail_batch_entries_ * 2);
   // Runs of consecutive ids become one EntriesTailed each, with a LogGap before every run
   // that does not follow the last id emitted.

@@ -67,10 +67,7 @@ struct SharedLogConfig {
 
 class SharedLogClient {
  public:
-  explicit SharedLogClient(SharedLogConfig config);
-  ~SharedLogClient();
-  SharedLogClient(const SharedLogClient&) = delete;
-  SharedLogClient& operator=(const SharedLogClient&) = delete;
+  explicit SharedLogClient(SharedLogConfig config);  // movable, not copyable (it owns its links' readers)
 
   void start(std::int64_t now_ms);  // opens both links
   void on_link_open(Link link, std::int64_t now_ms);

@@ -35,6 +35,8 @@ end
 return results
 )lua";
 
+const std::string_view append_script_sha1 = "8588729ef44341f704e7d6fe7b196acdffafd5e5";
+
 std::vector<std::string> append_group_command(const SharedLogKeys& keys, const std::vector<PendingWrite>& writes) {
   std::vector<std::string> arguments{"EVAL", std::string(append_script_text), "3", keys.log, keys.offsets, keys.last_id};
   arguments.reserve(arguments.size() + 3 * writes.size());

@@ -35,6 +35,18 @@ SharedLogKeys shared_log_keys(std::string_view key_prefix);
 // by this text).
 extern const std::string_view append_script_text;
 
+// Where a call of the script can fail, as Redis names it in the error reply ("<error>
+// script: <sha1>, on @user_script:<line>."): InMemoryRedis answers as Redis does. A unit
+// test holds the lines to the text, a test against redis-server the SHA-1 (SCRIPT LOAD).
+extern const std::string_view append_script_sha1;
+struct AppendScriptLines {
+  static constexpr int offset_lookup = 8;         // HGET offsets
+  static constexpr int id_increment = 12;         // INCR last-id
+  static constexpr int add_with_offset = 14;      // XADD ... client_offset
+  static constexpr int offset_store = 15;         // HSET offsets
+  static constexpr int add_without_offset = 17;   // XADD without one
+};
+
 // EVAL rather than EVALSHA: EVAL needs no SCRIPT LOAD, so a Redis restarted empty of scripts
 // needs no NOSCRIPT handling. Arguments: three keys, then three per write: content, "1" or
 // "0" (whether the write has a client_offset: an empty offset is still an offset), offset.

@@ -96,8 +96,10 @@ bool RedisServerProcess::start() {
     return false;
   }
   if (child == 0) {
-    // Dies with the test process, whatever kills it.
+    // Dies with the test process, whatever kills it; and leads a process group of its own,
+    // so kill() also reaches the AOF rewrite child Redis forks at start.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::setpgid(0, 0);
     if (::getppid() != parent) ::_exit(127);
     const std::string log_file = directory_ + "/redis.log";
     std::vector<std::string> arguments{executable_, "--port", port, "--bind", "127.0.0.1", "--dir", directory_,
@@ -110,6 +112,7 @@ bool RedisServerProcess::start() {
     ::_exit(127);
   }
   pid_ = child;
+  ::setpgid(child, child);  // also here: kill() may come before the child has run
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(startup_timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
@@ -129,7 +132,7 @@ bool RedisServerProcess::start() {
 
 void RedisServerProcess::kill() {
   if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
+  ::kill(-pid_, SIGKILL);
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;

@@ -2,6 +2,7 @@
 // A real redis-server for the cluster's integration and property tests: started by the test
 // on a free 127.0.0.1 port in a temporary directory, killed when this object goes (and, via
 // PR_SET_PDEATHSIG, when the test process dies in any other way), so no run leaves one behind.
+// Its process group goes with it: Redis forks an AOF rewrite child at start.
 #include <sys/types.h>
 
 #include <cstdint>

@@ -90,6 +90,8 @@ class SharedLogClientTest : public ::testing::Test {
   std::vector<CommitCompletion> completions;
 };
 
+static_assert(std::is_move_constructible_v<SharedLogClient> && !std::is_copy_constructible_v<SharedLogClient>);
+
 TEST_F(SharedLogClientTest, StartOpensBothLinksAndTheTailReadsFromTheStartId) {
   SharedLogConfig config = test_config();
   config.start_after_id = 41;
@@ -276,6 +278,16 @@ TEST_F(SharedLogClientTest, AMalformedEntryClosesTheTailWhichResumesAfterTheLast
   take();
   ASSERT_EQ(tail_sent.size(), 1u);
   EXPECT_NE(tail_sent[0].find("1-0"), std::string::npos);
+}
+
+TEST_F(SharedLogClientTest, MoreEntriesThanTheCountAskedForCloseTheTail) {
+  std::vector<std::pair<std::int64_t, std::string>> entries;
+  for (std::int64_t id = 1; id <= 9; ++id) entries.emplace_back(id, "x");
+  client.on_link_bytes(Link::tail, xread_reply(entries), now_ms);
+  take();
+  EXPECT_TRUE(events.empty());
+  EXPECT_EQ(closed, std::vector<Link>{Link::tail});
+  EXPECT_EQ(client.tailed_head_id(), 0);
 }
 
 TEST_F(SharedLogClientTest, ASilentTailIsPresumedDeadAndReopened) {

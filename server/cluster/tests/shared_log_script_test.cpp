@@ -37,6 +37,22 @@ TEST(SharedLogScript, TellsAMissingOffsetFromAnEmptyOne) {
   EXPECT_EQ(arguments, expected);
 }
 
+std::string script_line(int number) {
+  std::size_t start = 0;
+  for (int line = 1; line < number; ++line) start = append_script_text.find('\n', start) + 1;
+  return std::string(append_script_text.substr(start, append_script_text.find('\n', start) - start));
+}
+
+TEST(SharedLogScript, TheLinesNamedForErrorsHoldTheirCalls) {
+  EXPECT_NE(script_line(AppendScriptLines::offset_lookup).find("redis.call('HGET'"), std::string::npos);
+  EXPECT_NE(script_line(AppendScriptLines::id_increment).find("redis.call('INCR'"), std::string::npos);
+  EXPECT_NE(script_line(AppendScriptLines::add_with_offset).find("redis.call('XADD'"), std::string::npos);
+  EXPECT_NE(script_line(AppendScriptLines::add_with_offset).find("client_offset"), std::string::npos);
+  EXPECT_NE(script_line(AppendScriptLines::offset_store).find("redis.call('HSET'"), std::string::npos);
+  EXPECT_NE(script_line(AppendScriptLines::add_without_offset).find("redis.call('XADD'"), std::string::npos);
+  EXPECT_EQ(script_line(AppendScriptLines::add_without_offset).find("client_offset"), std::string::npos);
+}
+
 TEST(SharedLogScript, ReadsOneResultPerWrite) {
   auto parsed = parse_append_reply(RespValue::array({result("inserted", 4), result("duplicate", 2)}), 2);
   ASSERT_TRUE(parsed.ok()) << parsed.error();
