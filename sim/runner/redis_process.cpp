@@ -119,6 +119,9 @@ std::optional<std::string> RedisProcess::spawn(const std::string& program) {
     // Dies with the thread that started it: a harness killed mid-run leaves no Redis.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
+    // A group of its own: Redis forks an AOF rewrite child at start (and on growth), which a
+    // signal to Redis alone would leave running on the directory the next start uses.
+    ::setpgid(0, 0);
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
     const int null_fd = ::open("/dev/null", O_RDONLY);
@@ -129,6 +132,7 @@ std::optional<std::string> RedisProcess::spawn(const std::string& program) {
     ::_exit(127);
   }
   ::close(log_fd);
+  ::setpgid(child, child);  // also here: whichever of the two runs first makes the group
   pid_ = child;
   return std::nullopt;
 }
@@ -137,17 +141,19 @@ bool RedisProcess::try_reap() {
   if (!running()) return true;
   int status = 0;
   if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  ::kill(-pid_, SIGKILL);  // a rewrite child left behind
   pid_ = -1;
   return true;
 }
 
 void RedisProcess::stop(int signal) {
   if (!running()) return;
-  ::kill(pid_, signal);
+  // SIGKILL reaches the whole group at once; SIGTERM goes to Redis, which ends its own children.
+  ::kill(signal == SIGKILL ? -pid_ : pid_, signal);
   const std::int64_t deadline_ms = redis_now_ms() + redis_stop_grace_ms;
   while (!try_reap()) {
     if (redis_now_ms() > deadline_ms) {
-      ::kill(pid_, SIGKILL);
+      ::kill(-pid_, SIGKILL);
       int status = 0;
       ::waitpid(pid_, &status, 0);
       pid_ = -1;

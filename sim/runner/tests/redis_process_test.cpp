@@ -111,6 +111,7 @@ TEST_F(RedisProcessTest, TheDestructorStopsIt) {
     ASSERT_TRUE(process_exists(pid));
   }
   EXPECT_FALSE(process_exists(pid)) << "reaped, so not even a zombie is left";
+  EXPECT_NE(::kill(-pid, 0), 0) << "nothing of its process group (an AOF rewrite child) is left";
 }
 
 TEST_F(RedisProcessTest, TrimKeepsTheNewestEntries) {
