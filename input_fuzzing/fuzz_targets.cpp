@@ -29,6 +29,8 @@ std::span<const FuzzTarget> fuzz_targets() {
                  fuzz_http_response_reader},
       FuzzTarget{"chat_client_input", "a server's text frames (and timer, send, close directives) to a ChatClient",
                  fuzz_chat_client_input},
+      FuzzTarget{"redis_replies", "what a cluster node reads from Redis on its three links (appends, the tail, lost sockets)",
+                 fuzz_redis_replies},
   };
   return targets;
 }

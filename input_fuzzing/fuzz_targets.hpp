@@ -22,6 +22,7 @@ void fuzz_scenario_loader(std::string_view input);
 void fuzz_history_reader(std::string_view input);
 void fuzz_http_response_reader(std::string_view input);
 void fuzz_chat_client_input(std::string_view input);
+void fuzz_redis_replies(std::string_view input);
 
 struct FuzzTarget {
   std::string_view name;  // also the folder of its corpus and regression inputs

@@ -113,6 +113,7 @@ std::optional<std::string> InMemoryRedis::execute(Connection& state, const std::
     return wrong_arguments(name);
   }
   if (name == "GET") return count == 2 ? keyspace_.get(command[1], now_ms) : wrong_arguments(name);
+  if (name == "GETDEL") return count == 2 ? keyspace_.getdel(command[1], now_ms) : wrong_arguments(name);
   if (name == "SET") {
     if (count != 3 && count != 5) return count < 3 ? wrong_arguments(name) : syntax_error();
     std::optional<std::int64_t> expires_at_ms;

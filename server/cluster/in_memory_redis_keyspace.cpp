@@ -77,6 +77,12 @@ std::string RedisKeyspace::get(const std::string& key, std::int64_t now_ms) {
   return text == nullptr ? encode_error(wrong_type_error) : encode_bulk_string(text->text);
 }
 
+std::string RedisKeyspace::getdel(const std::string& key, std::int64_t now_ms) {
+  std::string reply = get(key, now_ms);
+  if (reply.front() == '$' && reply != encode_null_bulk_string()) entries_.erase(key);
+  return reply;
+}
+
 std::string RedisKeyspace::set(const std::string& key, std::string value, std::optional<std::int64_t> expires_at_ms) {
   entries_[key] = Entry{StringValue{std::move(value)}, expires_at_ms};
   return encode_simple_string("OK");

@@ -8,6 +8,12 @@
 
 namespace resync::server::cluster {
 
+namespace {
+
+constexpr Link every_link[] = {Link::command, Link::tail, Link::lost_sockets};
+
+}  // namespace
+
 SharedLogClient::SharedLogClient(SharedLogConfig config)
     : config_(std::move(config)), keys_(shared_log_keys(config_.key_prefix)) {
   RESYNC_ASSERT(config_.commit_timeout_ms > 0 && config_.tail_block_ms > 0 && config_.tail_silence_grace_ms > 0,
@@ -16,19 +22,22 @@ SharedLogClient::SharedLogClient(SharedLogConfig config)
                 "the reconnect backoff starts positive and below its maximum");
   RESYNC_ASSERT(config_.tail_batch_entries_max > 0 && config_.connect_timeout_ms > 0, "the tail reads at least one entry");
   RESYNC_ASSERT(config_.start_after_id >= 0, "ids are positive");
-  command_.reconnect_delay_ms = config_.reconnect_delay_ms;
-  tail_.reconnect_delay_ms = config_.reconnect_delay_ms;
+  for (const Link link : every_link) state_of(link).reconnect_delay_ms = config_.reconnect_delay_ms;
   tailed_head_id_ = config_.start_after_id;
   tail_batch_entries_ = config_.tail_batch_entries_max;
 }
 
-SharedLogClient::LinkState& SharedLogClient::state_of(Link link) { return link == Link::command ? command_ : tail_; }
+SharedLogClient::LinkState& SharedLogClient::state_of(Link link) {
+  return link == Link::command ? command_ : link == Link::tail ? tail_ : lost_sockets_;
+}
 const SharedLogClient::LinkState& SharedLogClient::state_of(Link link) const {
-  return link == Link::command ? command_ : tail_;
+  return link == Link::command ? command_ : link == Link::tail ? tail_ : lost_sockets_;
 }
 
 std::string SharedLogClient::link_name(Link link) const {
-  return link == Link::command ? "the command link to Redis" : "the tail link to Redis";
+  return link == Link::command ? "the command link to Redis"
+         : link == Link::tail  ? "the tail link to Redis"
+                               : "the lost-socket link to Redis";
 }
 
 void SharedLogClient::log(SharedLogLine::Level level, const std::string& text) {
@@ -40,8 +49,7 @@ void SharedLogClient::start(std::int64_t now_ms) {
   started_ = true;
   log(SharedLogLine::Level::info, "connecting to Redis (keys " + keys_.log + ", " + keys_.offsets + ", " + keys_.last_id +
                                       "; tailing after id " + std::to_string(tailed_head_id_) + ")");
-  open_link(Link::command, now_ms);
-  open_link(Link::tail, now_ms);
+  for (const Link link : every_link) open_link(link, now_ms);
 }
 
 void SharedLogClient::open_link(Link link, std::int64_t now_ms) {
@@ -75,8 +83,10 @@ void SharedLogClient::on_link_open(Link link, std::int64_t now_ms) {
   }
   if (link == Link::command) {
     send_group_if_ready();
-  } else {
+  } else if (link == Link::tail) {
     send_tail_read(now_ms);
+  } else {
+    send_lost_socket_request_if_ready(now_ms);
   }
 }
 
@@ -99,6 +109,7 @@ void SharedLogClient::on_link_closed(Link link, std::int64_t now_ms) {
   if (link == Link::command && group_ && group_->sent) {
     fail_group("the command link to Redis closed before the reply (the group's outcome is unknown)", now_ms);
   }
+  if (link == Link::lost_sockets) abandon_lost_socket_requests(false);
 }
 
 void SharedLogClient::on_link_bytes(Link link, std::string_view bytes, std::int64_t now_ms) {
@@ -117,6 +128,7 @@ void SharedLogClient::on_link_bytes(Link link, std::string_view bytes, std::int6
       }
       const std::string why = "Redis broke the protocol: " + taken.error();
       if (link == Link::command && group_ && group_->sent) fail_group(why, now_ms);
+      if (link == Link::lost_sockets) abandon_lost_socket_requests(false);
       close_link(link, SharedLogLine::Level::error, why);
       return;
     }
@@ -130,8 +142,82 @@ void SharedLogClient::on_link_bytes(Link link, std::string_view bytes, std::int6
 void SharedLogClient::on_reply(Link link, const RespValue& reply, std::int64_t now_ms) {
   if (link == Link::command) {
     on_command_reply(reply, now_ms);
-  } else {
+  } else if (link == Link::tail) {
     on_tail_reply(reply, now_ms);
+  } else {
+    on_lost_sockets_reply(reply);
+    send_lost_socket_request_if_ready(now_ms);
+  }
+}
+
+void SharedLogClient::remember_lost_socket(std::string_view private_id, std::string_view value, std::int64_t window_ms,
+                                           std::int64_t now_ms) {
+  RESYNC_ASSERT(window_ms > 0, "a lost socket is kept for a positive time");
+  queue_lost_socket_request(false, 0,
+                            encode_command({"SET", keys_.lost_socket_prefix + std::string(private_id), std::string(value),
+                                            "PX", std::to_string(window_ms)}),
+                            now_ms);
+}
+
+std::uint64_t SharedLogClient::take_lost_socket(std::string_view private_id, std::int64_t now_ms) {
+  const std::uint64_t request = ++last_lost_socket_request_;
+  queue_lost_socket_request(true, request, encode_command({"GETDEL", keys_.lost_socket_prefix + std::string(private_id)}),
+                            now_ms);
+  return request;
+}
+
+void SharedLogClient::queue_lost_socket_request(bool is_take, std::uint64_t request, std::string command_bytes,
+                                                std::int64_t now_ms) {
+  if (lost_socket_requests_.size() >= lost_socket_requests_max) {
+    log(SharedLogLine::Level::warning, std::to_string(lost_socket_requests_max) +
+                                           " lost-socket requests already wait for Redis; this one is dropped (the "
+                                           "client's return is a fresh socket with its catch-up)");
+    if (is_take) actions_.emplace_back(LostSocketTaken{request, std::nullopt});
+    return;
+  }
+  lost_socket_requests_.push_back(
+      LostSocketRequest{is_take, request, std::move(command_bytes), now_ms + config_.commit_timeout_ms, false});
+  send_lost_socket_request_if_ready(now_ms);
+}
+
+void SharedLogClient::send_lost_socket_request_if_ready(std::int64_t now_ms) {
+  (void)now_ms;
+  if (lost_socket_requests_.empty() || lost_socket_requests_.front().sent || lost_sockets_.phase != LinkPhase::open) return;
+  lost_socket_requests_.front().sent = true;
+  actions_.emplace_back(SendBytes{Link::lost_sockets, lost_socket_requests_.front().command_bytes});
+}
+
+void SharedLogClient::on_lost_sockets_reply(const RespValue& reply) {
+  if (lost_socket_requests_.empty() || !lost_socket_requests_.front().sent) {
+    close_link(Link::lost_sockets, SharedLogLine::Level::error, "Redis sent " + describe(reply) + " that nothing asked for");
+    return;
+  }
+  LostSocketRequest request = std::move(lost_socket_requests_.front());
+  lost_socket_requests_.pop_front();
+  const bool answered = request.is_take ? reply.kind == RespValue::Kind::bulk_string || reply.kind == RespValue::Kind::null
+                                        : reply.kind == RespValue::Kind::simple_string;
+  if (!answered) {
+    log(SharedLogLine::Level::warning, std::string("the lost-socket table answered ") + (request.is_take ? "GETDEL" : "SET") +
+                                           " with " + describe(reply) + "; taken as no socket");
+  }
+  if (request.is_take) {
+    std::optional<std::string> value;
+    if (answered && reply.kind == RespValue::Kind::bulk_string) value = reply.text;
+    actions_.emplace_back(LostSocketTaken{request.request, std::move(value)});
+  }
+  // An error reply leaves the link in step; any other surprise means it is not.
+  if (!answered && reply.kind != RespValue::Kind::error) {
+    close_link(Link::lost_sockets, SharedLogLine::Level::error, "the lost-socket table's reply was malformed");
+  }
+}
+
+void SharedLogClient::abandon_lost_socket_requests(bool queued_too) {
+  // A queued request waits for the reconnect (until its deadline); the one on the wire is lost.
+  while (!lost_socket_requests_.empty() && (queued_too || lost_socket_requests_.front().sent)) {
+    LostSocketRequest request = std::move(lost_socket_requests_.front());
+    lost_socket_requests_.pop_front();
+    if (request.is_take) actions_.emplace_back(LostSocketTaken{request.request, std::nullopt});
+    if (!queued_too) break;
   }
 }
 
@@ -259,7 +345,19 @@ void SharedLogClient::on_timer(std::int64_t now_ms) {
                "no reply to XREAD BLOCK " + std::to_string(config_.tail_block_ms) + " within a further " +
                    std::to_string(config_.tail_silence_grace_ms) + " ms; presumed dead");
   }
-  for (const Link link : {Link::command, Link::tail}) {
+  // Requests past their deadline: the one on the wire means a dead link (a late reply would
+  // answer the next request), the queued ones simply waited too long for Redis.
+  while (!lost_socket_requests_.empty() && now_ms >= lost_socket_requests_.front().deadline_ms) {
+    const bool sent = lost_socket_requests_.front().sent;
+    LostSocketRequest request = std::move(lost_socket_requests_.front());
+    lost_socket_requests_.pop_front();
+    if (request.is_take) actions_.emplace_back(LostSocketTaken{request.request, std::nullopt});
+    if (sent) {
+      close_link(Link::lost_sockets, SharedLogLine::Level::warning,
+                 "no reply from the lost-socket table within " + std::to_string(config_.commit_timeout_ms) + " ms");
+    }
+  }
+  for (const Link link : every_link) {
     LinkState& state = state_of(link);
     if (state.phase == LinkPhase::connecting && now_ms >= state.connect_deadline_ms) {
       close_link(link, SharedLogLine::Level::warning,
@@ -275,7 +373,8 @@ std::optional<std::int64_t> SharedLogClient::next_deadline_ms() const {
   auto consider = [&](std::int64_t deadline_ms) { earliest = earliest ? std::min(*earliest, deadline_ms) : deadline_ms; };
   if (group_) consider(group_->deadline_ms);
   if (tail_read_deadline_ms_) consider(*tail_read_deadline_ms_);
-  for (const Link link : {Link::command, Link::tail}) {
+  if (!lost_socket_requests_.empty()) consider(lost_socket_requests_.front().deadline_ms);
+  for (const Link link : every_link) {
     const LinkState& state = state_of(link);
     if (state.phase == LinkPhase::connecting) consider(state.connect_deadline_ms);
     if (started_ && state.phase == LinkPhase::down) consider(state.reconnect_at_ms);

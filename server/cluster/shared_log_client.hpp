@@ -20,6 +20,7 @@
 //     lines say what happened.
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,7 +35,9 @@
 
 namespace resync::server::cluster {
 
-enum class Link { command, tail };  // two TCP connections to Redis: EVALs, and a blocking XREAD loop
+// Three TCP connections to Redis: EVALs, a blocking XREAD loop, and the table of lost sockets
+// (connection state recovery on any node), so that neither of the others waits for it.
+enum class Link { command, tail, lost_sockets };
 
 struct OpenLink { Link link; };  // connect (the shell knows the address); answer with on_link_open / on_link_closed
 struct SendBytes { Link link; std::string bytes; };
@@ -46,7 +49,14 @@ struct SharedLogLine {
   enum class Level { info, warning, error } level;
   std::string text;
 };
-using SharedLogAction = std::variant<OpenLink, SendBytes, CloseLink, GroupCommitted, EntriesTailed, LogGap, SharedLogLine>;
+// Answers take_lost_socket: the value remember_lost_socket stored under that private id, now
+// gone from the table; nothing when there was none, it expired, or Redis could not be asked.
+struct LostSocketTaken {
+  std::uint64_t request = 0;
+  std::optional<std::string> value;
+};
+using SharedLogAction =
+    std::variant<OpenLink, SendBytes, CloseLink, GroupCommitted, EntriesTailed, LogGap, SharedLogLine, LostSocketTaken>;
 
 struct SharedLogConfig {
   std::string key_prefix = "resync";
@@ -74,6 +84,12 @@ class SharedLogClient {
   void on_link_bytes(Link link, std::string_view bytes, std::int64_t now_ms);
   void on_link_closed(Link link, std::int64_t now_ms);  // a refused connect too
   void submit_group(const CommitRequest& request, std::int64_t now_ms);  // one group in flight at a time (asserted)
+  // The table of lost sockets, `<prefix>:lost:<private id>`: SET ... PX window_ms, best effort
+  // (dropped when Redis cannot be reached within commit_timeout_ms), and GETDEL, answered by
+  // LostSocketTaken with the returned request number, exactly once.
+  void remember_lost_socket(std::string_view private_id, std::string_view value, std::int64_t window_ms,
+                            std::int64_t now_ms);
+  std::uint64_t take_lost_socket(std::string_view private_id, std::int64_t now_ms);
   void on_timer(std::int64_t now_ms);
   std::vector<SharedLogAction> take_actions();
   std::optional<std::int64_t> next_deadline_ms() const;
@@ -111,12 +127,31 @@ class SharedLogClient {
   void on_reply(Link link, const RespValue& reply, std::int64_t now_ms);
   void on_command_reply(const RespValue& reply, std::int64_t now_ms);
   void on_tail_reply(const RespValue& reply, std::int64_t now_ms);
+  // The lost-socket link: one request on the wire at a time, the rest queued.
+  void queue_lost_socket_request(bool is_take, std::uint64_t request, std::string command_bytes, std::int64_t now_ms);
+  void send_lost_socket_request_if_ready(std::int64_t now_ms);
+  void on_lost_sockets_reply(const RespValue& reply);
+  // The request on the wire (or, with `queued_too`, every request) ends without an answer.
+  void abandon_lost_socket_requests(bool queued_too);
   void log(SharedLogLine::Level level, const std::string& text);
 
   SharedLogConfig config_;
   SharedLogKeys keys_;
   LinkState command_;
   LinkState tail_;
+  LinkState lost_sockets_;
+  struct LostSocketRequest {
+    bool is_take = false;  // GETDEL (answered with LostSocketTaken) or SET (no answer)
+    std::uint64_t request = 0;
+    std::string command_bytes;
+    std::int64_t deadline_ms = 0;  // given up (a take answered with nothing) past this
+    bool sent = false;
+  };
+  // Bounded: a node whose Redis is gone stops queueing; beyond this a take is answered with
+  // nothing at once and a remember is dropped (recovery then falls back to the catch-up).
+  static constexpr std::size_t lost_socket_requests_max = 10'000;
+  std::deque<LostSocketRequest> lost_socket_requests_;  // the front one may be on the wire
+  std::uint64_t last_lost_socket_request_ = 0;
   bool started_ = false;
   std::optional<GroupInFlight> group_;
   std::int64_t tailed_head_id_ = 0;

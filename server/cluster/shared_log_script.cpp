@@ -4,7 +4,7 @@ namespace resync::server::cluster {
 
 SharedLogKeys shared_log_keys(std::string_view key_prefix) {
   const std::string prefix(key_prefix);
-  return {prefix + ":log", prefix + ":offsets", prefix + ":last-id"};
+  return {prefix + ":log", prefix + ":offsets", prefix + ":last-id", prefix + ":lost:"};
 }
 
 // Redis runs a script atomically, so one group's writes are contiguous ids and no other

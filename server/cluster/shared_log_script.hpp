@@ -27,6 +27,7 @@ struct SharedLogKeys {
   std::string log;
   std::string offsets;
   std::string last_id;
+  std::string lost_socket_prefix;  // "<prefix>:lost:", then a socket's private id
 };
 
 SharedLogKeys shared_log_keys(std::string_view key_prefix);

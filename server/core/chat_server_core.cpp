@@ -16,6 +16,7 @@ namespace socketio = protocol::socketio;
 namespace {
 
 constexpr std::int64_t server_offset_max = (std::int64_t{1} << 53) - 1;  // what a JS number holds exactly
+constexpr std::string_view shared_log_offset_tag = "log";
 
 // Reads auth.serverOffset the way the tutorial's `serverOffset || 0` does for good input,
 // but refuses what is not an offset instead of silently catching up from the wrong place.
@@ -56,7 +57,10 @@ ChatServerCore::ChatServerCore(ServerConfig config, MessageReader& store)
   if (config_.recovery_enabled) {
     // Events committed before this run are not buffered: a client offset from before a
     // restart cannot be recovered, and its database catch-up fills the gap.
-    recovery_.emplace(config_.recovery, random_id(), committed_head_id_);
+    // A cluster's offsets name positions in its one shared log, the same on every node, so a
+    // client can recover on any node; a single server's name positions of this run only.
+    recovery_.emplace(config_.recovery, config_.shared_log ? std::string(shared_log_offset_tag) : random_id(),
+                      committed_head_id_);
   }
 }
 
@@ -295,8 +299,12 @@ void ChatServerCore::handle_connect(Session& session, const std::optional<nlohma
     send_socket_packet(session.id, socketio::encode_connect_error("/", offset.error()));
     return;
   }
-  if (recovery_ && auth && try_recover(session, *auth, now_ms)) return;
+  if (session.recovery_lookup) return;  // a CONNECT already waits for the cluster's lost-socket table
+  if (recovery_ && auth && try_recover(session, *auth, offset.value(), now_ms)) return;
+  connect_fresh(session, offset.value());
+}
 
+void ChatServerCore::connect_fresh(Session& session, std::int64_t server_offset) {
   session.socket_id = random_id();
   session.socket_state = SocketState::connected;
   std::optional<std::string_view> private_id;
@@ -307,8 +315,11 @@ void ChatServerCore::handle_connect(Session& session, const std::optional<nlohma
   send_socket_packet(session.id, socketio::encode_connect_reply(session.socket_id, private_id));
 
   // An offset beyond the committed head (the database was reset, or the client is confused)
-  // has nothing to catch up; clamping keeps the ids stored from now on flowing to it.
-  session.catch_up_cursor_id = std::min(offset.value(), committed_head_id_);
+  // has nothing to catch up; clamping keeps the ids stored from now on flowing to it. Not on
+  // a cluster node: there the offset is usually only ahead of what the node has read of the
+  // log so far (it started a moment ago and is still reading), and the ids up to it must not
+  // be sent again; the entries after it arrive as the node reads them.
+  session.catch_up_cursor_id = config_.shared_log ? server_offset : std::min(server_offset, committed_head_id_);
   // The client claims everything up to its offset, so a recovery offset up to it is plausible.
   session.last_sent_id = session.catch_up_cursor_id;
   session.catch_up = CatchUpState::running;
@@ -458,7 +469,11 @@ void ChatServerCore::on_log_entries(const std::vector<StoredMessage>& entries, s
   for (const StoredMessage& entry : entries) {
     RESYNC_ASSERT(entry.id > committed_head_id_, "the shared log's entries arrive in increasing id order");
     committed_head_id_ = entry.id;
-    if (broadcast_before_log_.erase(entry.id) > 0) continue;  // tutorial: sent at its commit
+    if (broadcast_before_log_.erase(entry.id) > 0) {
+      // tutorial: sent at its commit; buffered for recovery only now, in log order.
+      if (recovery_) recovery_->record_event(entry.id, entry.content, now_ms);
+      continue;
+    }
     broadcast(HeldBroadcast{entry.id, entry.content}, now_ms);
   }
   // A commit whose entry the log skipped (a gap) must not keep its id here for ever.
@@ -478,8 +493,11 @@ void ChatServerCore::on_log_gap(std::int64_t after_id, std::int64_t next_id, std
 
 void ChatServerCore::broadcast(const HeldBroadcast& message, std::int64_t now_ms) {
   // Buffered before it is sent, in commit order: the buffer then holds every committed id
-  // after its start, which is what makes a replay from an offset exactly-once.
-  if (recovery_) recovery_->record_event(message.id, message.content, now_ms);
+  // after its start, which is what makes a replay from an offset exactly-once. A cluster
+  // node's tutorial broadcast at its own commit comes before the log's order is known: it is
+  // buffered when the node reads it from the log.
+  const bool ahead_of_the_log = config_.shared_log && broadcast_before_log_.count(message.id) > 0;
+  if (recovery_ && !ahead_of_the_log) recovery_->record_event(message.id, message.content, now_ms);
   const std::string packet = chat_event_packet(message.content, message.id);
   for (auto& [id, session] : sessions_) {
     if (session.socket_state != SocketState::connected || !session.receives_live_broadcasts) continue;
@@ -591,8 +609,12 @@ void ChatServerCore::close_session(Session& session, std::string reason, Recover
 
 void ChatServerCore::forget_session(Session& session, Recoverable recoverable, std::int64_t now_ms) {
   if (recovery_ && recoverable == Recoverable::yes && session.socket_state == SocketState::connected) {
-    recovery_->remember_disconnected(session.private_id, DisconnectedSocket{session.socket_id, session.last_sent_id, 0},
-                                     now_ms);
+    DisconnectedSocket socket{session.socket_id, session.last_sent_id, 0};
+    if (config_.shared_log) {
+      actions_.push_back(RememberLostSocket{session.private_id, std::move(socket), config_.recovery.window_ms});
+    } else {
+      recovery_->remember_disconnected(session.private_id, std::move(socket), now_ms);
+    }
   }
   const SessionId session_id = session.id;
   sessions_by_engine_id_.erase(session.engine_session_id);

@@ -119,8 +119,24 @@ struct AnswerPoll {
 struct AbandonUpgrade {
   SessionId session = 0;
 };
+// A cluster node's connection state recovery (ServerConfig::shared_log with recovery): the
+// table of lost sockets is the cluster's, so a client can come back on any node. Keep this
+// socket for `window_ms` under its private id.
+struct RememberLostSocket {
+  std::string private_id;
+  DisconnectedSocket socket;
+  std::int64_t window_ms = 0;
+};
+// Take (find and forget, once cluster-wide) the lost socket of this private id, then call
+// on_lost_socket_found for the session, with nothing when there is none or the table could
+// not be asked.
+struct TakeLostSocket {
+  SessionId session = 0;
+  std::string private_id;
+};
 // CommitRequest (commit_group.hpp): make this group durable, then call on_commit_completed.
-using Action = std::variant<SendPacket, CloseSession, LogLine, AnswerPoll, AbandonUpgrade, CommitRequest>;
+using Action = std::variant<SendPacket, CloseSession, LogLine, AnswerPoll, AbandonUpgrade, CommitRequest,
+                            RememberLostSocket, TakeLostSocket>;
 
 // The answer to an HTTP request of a long-polling session: either it was taken (the session
 // it belongs to), or the Engine.IO error to answer with.
@@ -179,6 +195,9 @@ class ChatServerCore {
   // shared_log only. Ids after_id+1 .. next_id-1 were trimmed from the log before this node
   // read them: it cannot serve them to anyone, and says so in its log.
   void on_log_gap(std::int64_t after_id, std::int64_t next_id, std::int64_t now_ms);
+  // shared_log with recovery: the answer to TakeLostSocket. The session's CONNECT then
+  // recovers the socket or, failing that, connects fresh with its catch-up.
+  void on_lost_socket_found(SessionId session, const std::optional<DisconnectedSocket>& socket, std::int64_t now_ms);
   // The highest id this core knows to be durable: what catch-up reads up to.
   std::int64_t committed_head_id() const { return committed_head_id_; }
 
@@ -215,6 +234,13 @@ class ChatServerCore {
     CatchUpState catch_up = CatchUpState::none;
     std::optional<std::int64_t> catch_up_resume_ms;  // waiting_for_pace: when the next rows go
     bool receives_live_broadcasts = false;
+    // shared_log with recovery: a CONNECT waiting for the cluster's lost-socket table.
+    struct RecoveryLookup {
+      std::string private_id;
+      std::string offset;           // the recovery offset the client sent
+      std::int64_t server_offset = 0;  // for the catch-up if the socket is not recovered
+    };
+    std::optional<RecoveryLookup> recovery_lookup;
   };
 
   // A chat message waiting for its group to be durable, and the ack that waits with it.
@@ -241,7 +267,11 @@ class ChatServerCore {
   void handle_engine_packet(Session& session, const protocol::engineio::Packet& packet, std::int64_t now_ms);
   void handle_text_packet(Session& session, std::string_view text, std::int64_t now_ms);
   void handle_upgrade_packet(Session& session, std::string_view text);
-  bool try_recover(Session& session, const nlohmann::json& auth, std::int64_t now_ms);
+  bool try_recover(Session& session, const nlohmann::json& auth, std::int64_t server_offset, std::int64_t now_ms);
+  // Sends the recovered socket its CONNECT reply and the buffered events it missed.
+  void recover(Session& session, const RecoveryGrant& grant, const std::string& private_id);
+  // A new socket: the CONNECT reply, then the catch-up from `server_offset`.
+  void connect_fresh(Session& session, std::int64_t server_offset);
   void send_chat_event(Session& session, std::int64_t id, const std::string& content);
   // The chat event as an Engine.IO message packet, ready for any session.
   std::string chat_event_packet(const std::string& content, std::int64_t id) const;

@@ -20,7 +20,8 @@ std::optional<std::string> auth_string(const nlohmann::json& auth, const char* n
 
 }  // namespace
 
-bool ChatServerCore::try_recover(Session& session, const nlohmann::json& auth, std::int64_t now_ms) {
+bool ChatServerCore::try_recover(Session& session, const nlohmann::json& auth, std::int64_t server_offset,
+                                 std::int64_t now_ms) {
   // socket.io-client sends {pid, offset} only once it has both; a client that has received
   // no event yet has no offset and is not recovered (as in socket.io).
   const std::optional<std::string> private_id = auth_string(auth, "pid");
@@ -31,13 +32,47 @@ bool ChatServerCore::try_recover(Session& session, const nlohmann::json& auth, s
     actions_.push_back(LogLine{LogLine::Level::info, who + "not recovered: no offset (nothing received yet); fresh socket"});
     return false;
   }
+  if (config_.shared_log) {
+    // The lost socket may have been on another node: ask the cluster's table, and answer the
+    // CONNECT when it answers (on_lost_socket_found).
+    session.recovery_lookup = Session::RecoveryLookup{*private_id, *offset, server_offset};
+    actions_.push_back(TakeLostSocket{session.id, *private_id});
+    return true;
+  }
   const auto grant = recovery_->take(*private_id, *offset, now_ms);
   if (!grant) {
     actions_.push_back(LogLine{LogLine::Level::info, who + "not recovered: " + grant.error() + "; fresh socket"});
     return false;
   }
-  session.socket_id = grant->socket_id;
-  session.private_id = *private_id;
+  recover(session, grant.value(), *private_id);
+  return true;
+}
+
+void ChatServerCore::on_lost_socket_found(SessionId session_id, const std::optional<DisconnectedSocket>& socket,
+                                          std::int64_t now_ms) {
+  Session* session = find(session_id);
+  if (!session || !session->recovery_lookup) return finish_input(now_ms);  // gone meanwhile
+  const Session::RecoveryLookup lookup = std::move(*session->recovery_lookup);
+  session->recovery_lookup.reset();
+  const std::string who = "session " + std::to_string(session->id) + ": ";
+  if (!socket) {
+    actions_.push_back(LogLine{LogLine::Level::info, who + "not recovered: the cluster has no lost socket for that pid "
+                                                           "(never issued, expired, already recovered, or Redis could "
+                                                           "not be asked); fresh socket"});
+  } else if (const auto grant = recovery_->grant(*socket, lookup.offset, now_ms); !grant) {
+    actions_.push_back(LogLine{LogLine::Level::info, who + "not recovered: " + grant.error() + "; fresh socket"});
+  } else {
+    recover(*session, grant.value(), lookup.private_id);
+    return finish_input(now_ms);
+  }
+  connect_fresh(*session, lookup.server_offset);
+  finish_input(now_ms);
+}
+
+void ChatServerCore::recover(Session& session, const RecoveryGrant& grant, const std::string& private_id) {
+  const std::string who = "session " + std::to_string(session.id) + ": ";
+  session.socket_id = grant.socket_id;
+  session.private_id = private_id;
   session.socket_state = SocketState::connected;
   // socket.io sends the missed packets before the CONNECT reply; socket.io-client buffers
   // them and emits them once "connect" arrives, and only then moves its offset. If the
@@ -51,14 +86,14 @@ bool ChatServerCore::try_recover(Session& session, const nlohmann::json& auth, s
     send_socket_packet(session.id, socketio::encode_connect_reply(session.socket_id, session.private_id));
   }
   std::size_t replayed = 0;
-  session.last_sent_id = grant->resume_after_id;
+  session.last_sent_id = grant.resume_after_id;
   bool first_missed_skipped = false;
   for (const BufferedEvent& event : recovery_->buffered_events()) {
-    if (config_.planted_bug == PlantedBug::recovery_repeats_last_seen && event.id == grant->resume_after_id) {
+    if (config_.planted_bug == PlantedBug::recovery_repeats_last_seen && event.id == grant.resume_after_id) {
       send_chat_event(session, event.id, event.content);  // planted: the client has this one already
       continue;
     }
-    if (event.id <= grant->resume_after_id) continue;
+    if (event.id <= grant.resume_after_id) continue;
     if (config_.planted_bug == PlantedBug::recovery_skips_first_missed && !first_missed_skipped) {
       first_missed_skipped = true;  // planted: the replay starts one event too late
       continue;
@@ -75,7 +110,6 @@ bool ChatServerCore::try_recover(Session& session, const nlohmann::json& auth, s
   session.receives_live_broadcasts = true;
   actions_.push_back(LogLine{LogLine::Level::info, who + "recovered socket " + session.socket_id + ", replayed " +
                                                        std::to_string(replayed) + " missed events"});
-  return true;
 }
 
 }  // namespace resync::server

@@ -76,7 +76,13 @@ protocol::ParseResult<RecoveryGrant> ConnectionStateRecovery::take(std::string_v
   // One attempt per private id: whatever happens next, this pid cannot be tried again.
   const DisconnectedSocket socket = std::move(found->second);
   disconnected_.erase(found);
+  return grant(socket, offset, now_ms);
+}
 
+protocol::ParseResult<RecoveryGrant> ConnectionStateRecovery::grant(const DisconnectedSocket& socket,
+                                                                    std::string_view offset, std::int64_t now_ms) {
+  using Result = protocol::ParseResult<RecoveryGrant>;
+  evict_events(now_ms);
   const std::string expected_prefix = run_tag_ + offset_separator;
   const std::string_view digits = offset.substr(std::min(offset.size(), expected_prefix.size()));
   if (!offset.starts_with(expected_prefix) || digits.empty() || digits.size() > offset_digits_max ||

@@ -74,6 +74,11 @@ class ConnectionStateRecovery {
   // The CONNECT of a returning client with {pid, offset}. On success the socket is forgotten,
   // so a private id recovers at most once; on failure the reason says why, for the log.
   protocol::ParseResult<RecoveryGrant> take(std::string_view private_id, std::string_view offset, std::int64_t now_ms);
+  // The offset half of take(), for a socket found elsewhere (a cluster keeps lost sockets in
+  // Redis, so a client can come back on any node): whether `offset` names a position this
+  // buffer can replay from for that socket.
+  protocol::ParseResult<RecoveryGrant> grant(const DisconnectedSocket& socket, std::string_view offset,
+                                             std::int64_t now_ms);
 
   const std::deque<BufferedEvent>& buffered_events() const { return events_; }
   std::int64_t covered_after_id() const { return covered_after_id_; }

@@ -221,6 +221,23 @@ void ServerHost::carry_out_actions() {
                      if (auto transport = found->second.transport.lock()) transport->close(CloseCause::core_requested);
                    },
                    [&](CommitRequest& request) { submit_commit(std::move(request)); },
+                   [&](RememberLostSocket& lost) {
+                     RESYNC_ASSERT(options_.lost_sockets != nullptr, "a cluster node's host has the lost-socket table");
+                     options_.lost_sockets->remember(lost.private_id, lost.socket, lost.window_ms);
+                   },
+                   [&](TakeLostSocket& take) {
+                     RESYNC_ASSERT(options_.lost_sockets != nullptr, "a cluster node's host has the lost-socket table");
+                     // The answer comes later, on this thread; a host that is gone by then must not
+                     // be reached, so the directory's callback is guarded by this host's lifetime.
+                     options_.lost_sockets->take(take.private_id,
+                                                 [this, alive = std::weak_ptr<int>(alive_), session = take.session](
+                                                     std::optional<DisconnectedSocket> socket) {
+                                                   if (alive.expired()) return;
+                                                   deliver(session, "a lost-socket answer", [&] {
+                                                     core_.on_lost_socket_found(session, socket, now_ms());
+                                                   });
+                                                 });
+                   },
                },
                action);
   }

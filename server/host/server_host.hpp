@@ -20,6 +20,7 @@
 #include "server/core/chat_server_core.hpp"
 #include "server/host/group_committer.hpp"
 #include "server/host/log_sink.hpp"
+#include "server/host/lost_socket_directory.hpp"
 #include "server/host/scheduler.hpp"
 #include "server/host/session_transport.hpp"
 
@@ -30,6 +31,9 @@ struct HostOptions {
   // only live broadcasts grow a queue; a client that falls this far behind is a slow
   // consumer and is disconnected rather than letting it hold the server's memory.
   std::size_t write_queue_bytes_max = 64 * 1024 * 1024;
+  // A cluster node with connection state recovery: the cluster's table of lost sockets
+  // (ServerConfig::shared_log). Must outlive the host; nullptr for a single server.
+  LostSocketDirectory* lost_sockets = nullptr;
 };
 
 class ServerHost {
@@ -160,6 +164,8 @@ class ServerHost {
 
   bool shutting_down_ = false;
   std::function<void()> on_all_sessions_closed_;
+  // Expires with the host: answers that arrive after it (a lost-socket lookup) do nothing.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   // Last, so it goes first: no completion can reach a host that is being destroyed.
   std::unique_ptr<GroupCommitter> committer_;
 };

@@ -3,6 +3,7 @@
 #include <array>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -16,6 +17,7 @@
 #include <boost/asio/write.hpp>
 
 #include "common/invariant.hpp"
+#include "server/cluster/lost_socket_record.hpp"
 
 namespace resync::server::shell {
 
@@ -69,6 +71,7 @@ struct SharedLogConnection::Impl {
         client(settings.log),
         command(io),
         tail(io),
+        lost_sockets(io),
         deadline_timer(io) {
     asio::post(io, [this] {
       client.start(now_ms());
@@ -86,7 +89,7 @@ struct SharedLogConnection::Impl {
     work.reset();
     asio::post(io, [this] {
       boost::system::error_code ignored;
-      for (LinkSocket* link : {&command, &tail}) {
+      for (LinkSocket* link : {&command, &tail, &lost_sockets}) {
         link->resolver.cancel();
         link->socket.close(ignored);
       }
@@ -101,7 +104,9 @@ struct SharedLogConnection::Impl {
         .count();
   }
 
-  LinkSocket& socket_of(cluster::Link link) { return link == cluster::Link::command ? command : tail; }
+  LinkSocket& socket_of(cluster::Link link) {
+    return link == cluster::Link::command ? command : link == cluster::Link::tail ? tail : lost_sockets;
+  }
 
   // Log thread: carries out what the client asked for, then waits for its next deadline.
   void process() {
@@ -172,6 +177,25 @@ struct SharedLogConnection::Impl {
     post_to_host([on_entries = listener.on_entries, entries = std::move(tailed.entries)]() mutable {
       on_entries(std::move(entries));
     });
+  }
+
+  void carry_out(cluster::LostSocketTaken& taken) {
+    const auto found = lost_socket_answers.find(taken.request);
+    RESYNC_ASSERT(found != lost_socket_answers.end(), "a lost-socket answer answers a take asked for");
+    std::optional<DisconnectedSocket> socket;
+    if (taken.value) {
+      socket = cluster::decode_lost_socket(*taken.value);
+      if (!socket) {
+        carry_out_log(host::LogLevel::warning, "the lost-socket table held a value this server did not write; taken as "
+                                               "no socket (the client connects fresh and catches up)");
+      }
+    }
+    post_to_host([answer = std::move(found->second), socket = std::move(socket)] { answer(socket); });
+    lost_socket_answers.erase(found);
+  }
+
+  void carry_out_log(host::LogLevel level, std::string text) {
+    post_to_host([on_log = listener.on_log, level, text = std::move(text)]() mutable { on_log(level, std::move(text)); });
   }
 
   void carry_out(const cluster::LogGap& gap) {
@@ -253,6 +277,9 @@ struct SharedLogConnection::Impl {
   cluster::SharedLogClient client;  // log thread only
   LinkSocket command;
   LinkSocket tail;
+  LinkSocket lost_sockets;
+  // The host's callbacks for the takes the client has not answered (it answers each once).
+  std::map<std::uint64_t, host::LostSocketDirectory::Found> lost_socket_answers;  // log thread only
   asio::steady_timer deadline_timer;
   std::thread thread;  // last: started once everything above exists
 };
@@ -287,6 +314,24 @@ std::optional<CommitCompletion> SharedLogConnection::wait_for_group() {
   handoff.in_flight = false;
   handoff.completed = nullptr;
   return std::exchange(handoff.finished, std::nullopt);
+}
+
+void SharedLogConnection::remember_lost_socket(const std::string& private_id, const DisconnectedSocket& socket,
+                                               std::int64_t window_ms) {
+  Impl* impl = impl_.get();
+  asio::post(impl->io, [impl, private_id, value = cluster::encode_lost_socket(socket), window_ms] {
+    impl->client.remember_lost_socket(private_id, value, window_ms, impl->now_ms());
+    impl->process();
+  });
+}
+
+void SharedLogConnection::take_lost_socket(const std::string& private_id, host::LostSocketDirectory::Found found) {
+  Impl* impl = impl_.get();
+  asio::post(impl->io, [impl, private_id, found = std::move(found)]() mutable {
+    const std::uint64_t request = impl->client.take_lost_socket(private_id, impl->now_ms());
+    impl->lost_socket_answers.emplace(request, std::move(found));
+    impl->process();
+  });
 }
 
 void SharedLogGroupCommitter::submit(CommitRequest request, Completed completed) {

@@ -19,6 +19,7 @@
 #include "server/core/commit_group.hpp"
 #include "server/host/group_committer.hpp"
 #include "server/host/log_sink.hpp"
+#include "server/host/lost_socket_directory.hpp"
 
 namespace resync::server::shell {
 
@@ -54,9 +55,28 @@ class SharedLogConnection {
   // group after its commit_timeout_ms.
   std::optional<CommitCompletion> wait_for_group();
 
+  // Host thread: the cluster's table of lost sockets (connection state recovery on any node).
+  // `found` runs on the host's thread, exactly once, unless the connection is destroyed first.
+  void remember_lost_socket(const std::string& private_id, const DisconnectedSocket& socket, std::int64_t window_ms);
+  void take_lost_socket(const std::string& private_id, host::LostSocketDirectory::Found found);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+class SharedLogLostSocketDirectory final : public host::LostSocketDirectory {
+ public:
+  explicit SharedLogLostSocketDirectory(SharedLogConnection& connection) : connection_(connection) {}
+  void remember(const std::string& private_id, const DisconnectedSocket& socket, std::int64_t window_ms) override {
+    connection_.remember_lost_socket(private_id, socket, window_ms);
+  }
+  void take(const std::string& private_id, Found found) override {
+    connection_.take_lost_socket(private_id, std::move(found));
+  }
+
+ private:
+  SharedLogConnection& connection_;
 };
 
 class SharedLogGroupCommitter final : public host::GroupCommitter {

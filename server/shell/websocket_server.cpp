@@ -51,9 +51,10 @@ tcp::endpoint resolve_listen_endpoint(asio::io_context& io_context, const std::s
   return results.begin()->endpoint();
 }
 
-host::HostOptions host_options(const ShellLimits& limits) {
+host::HostOptions host_options(const ShellLimits& limits, host::LostSocketDirectory* lost_sockets) {
   host::HostOptions options;
   options.write_queue_bytes_max = limits.write_queue_bytes_max;
+  options.lost_sockets = lost_sockets;
   return options;
 }
 
@@ -62,27 +63,26 @@ host::HostOptions host_options(const ShellLimits& limits) {
 struct WebSocketServer::Impl {
   // A single server: commits on a thread of its own into `store`, catch-up from `reader`.
   Impl(WebSocketServerOptions options_in, MessageStore& store, MessageReader& reader)
-      : Impl(std::move(options_in), reader, nullptr, [this, &store]() -> std::unique_ptr<host::GroupCommitter> {
-          return std::make_unique<shell::ThreadedGroupCommitter>(store, post_to_loop());
-        }) {}
+      : Impl(std::move(options_in), reader, &store, nullptr) {}
 
   // A cluster node: commits to the shared log, catch-up from its copy of the log.
   Impl(WebSocketServerOptions options_in, LogReplica& replica_in)
-      : Impl(std::move(options_in), replica_in, &replica_in, [this]() -> std::unique_ptr<host::GroupCommitter> {
-          if (!options.shared_log || !options.core.shared_log) {
-            throw std::logic_error("a cluster node's WebSocketServer needs options.shared_log and core.shared_log");
-          }
-          shared_log.emplace(*options.shared_log, post_to_loop(), shared_log_listener());
-          return std::make_unique<shell::SharedLogGroupCommitter>(*shared_log);
-        }) {}
+      : Impl(std::move(options_in), replica_in, nullptr, &replica_in) {}
 
-  Impl(WebSocketServerOptions options_in, MessageReader& reader, LogReplica* replica_in,
-       const std::function<std::unique_ptr<host::GroupCommitter>()>& make_committer)
+  // Exactly one of `store` (a single server) and `replica_in` (a cluster node) is given.
+  Impl(WebSocketServerOptions options_in, MessageReader& reader, MessageStore* store, LogReplica* replica_in)
       : options(std::move(options_in)),
         client_bundle(shell::load_client_bundle(options.client_bundle_file)),
         scheduler(io_context),
         replica(replica_in),
-        host(scheduler, log_sink, options.core, reader, make_committer(), host_options(options.limits)),
+        shared_log(replica_in ? std::make_unique<shell::SharedLogConnection>(
+                                    cluster_settings(options), post_to_loop(), shared_log_listener())
+                              : nullptr),
+        lost_sockets(shared_log ? std::make_unique<shell::SharedLogLostSocketDirectory>(*shared_log) : nullptr),
+        host(scheduler, log_sink, options.core, reader,
+             shared_log ? std::unique_ptr<host::GroupCommitter>(std::make_unique<shell::SharedLogGroupCommitter>(*shared_log))
+                        : std::make_unique<shell::ThreadedGroupCommitter>(*store, post_to_loop()),
+             host_options(options.limits, lost_sockets.get())),
         admission(options.admission),
         context{host, options.limits, client_bundle, admission},
         acceptor(io_context),
@@ -92,6 +92,13 @@ struct WebSocketServer::Impl {
     // Registered now, not in run(): a signal that arrives between the "listening" line and
     // run() is queued by the signal_set instead of killing the process.
     if (options.stop_on_signals) signals.emplace(io_context, SIGINT, SIGTERM);
+  }
+
+  static const shell::SharedLogSettings& cluster_settings(const WebSocketServerOptions& options) {
+    if (!options.shared_log || !options.core.shared_log) {
+      throw std::logic_error("a cluster node's WebSocketServer needs options.shared_log and core.shared_log");
+    }
+    return *options.shared_log;
   }
 
   std::function<void(std::function<void()>)> post_to_loop() {
@@ -216,7 +223,8 @@ struct WebSocketServer::Impl {
   // whose committer uses the connection, so the host goes first).
   LogReplica* replica = nullptr;
   bool replica_failed = false;
-  std::optional<shell::SharedLogConnection> shared_log;
+  std::unique_ptr<shell::SharedLogConnection> shared_log;
+  std::unique_ptr<shell::SharedLogLostSocketDirectory> lost_sockets;
   host::ServerHost host;
   host::AdmissionPolicy admission;
   shell::ShellContext context;

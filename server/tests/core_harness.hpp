@@ -25,6 +25,10 @@ inline std::vector<std::int64_t> ids_between(std::int64_t first, std::int64_t la
   return ids;
 }
 
+// A cluster's table of lost sockets for the cores of several harnesses (RememberLostSocket,
+// TakeLostSocket), answered when the test says.
+using LostSocketTable = std::map<std::string, DisconnectedSocket>;
+
 class CoreHarness {
  public:
   // The core is built at its first use, so a test can store rows first: the core reads the
@@ -95,6 +99,22 @@ class CoreHarness {
   // The group the core asked to commit and that has not completed.
   const std::optional<CommitRequest>& commit_in_flight() const { return requested_; }
   int commit_requests() const { return commit_requests_; }
+  // shared_log with recovery: the table this node's core keeps lost sockets in.
+  void use_lost_socket_table(LostSocketTable& table) { lost_sockets_ = &table; }
+  // Answers every TakeLostSocket asked so far, from the table (taking the socket out).
+  void answer_lost_socket_lookups() {
+    auto lookups = std::exchange(lost_socket_lookups_, {});
+    for (const TakeLostSocket& lookup : lookups) {
+      std::optional<DisconnectedSocket> socket;
+      if (const auto found = lost_sockets_->find(lookup.private_id); found != lost_sockets_->end()) {
+        socket = found->second;
+        lost_sockets_->erase(found);
+      }
+      core().on_lost_socket_found(lookup.session, socket, now_ms);
+      drain();
+    }
+  }
+  std::size_t lost_socket_lookups_waiting() const { return lost_socket_lookups_.size(); }
   // shared_log: entries the node read from the log (already in its reader).
   void log_entries(const std::vector<StoredMessage>& entries) {
     core().on_log_entries(entries, now_ms);
@@ -170,6 +190,10 @@ class CoreHarness {
       } else if (auto* request = std::get_if<CommitRequest>(&action)) {
         requested_ = std::move(*request);
         ++commit_requests_;
+      } else if (auto* lost = std::get_if<RememberLostSocket>(&action)) {
+        (*lost_sockets_)[lost->private_id] = lost->socket;
+      } else if (auto* lookup = std::get_if<TakeLostSocket>(&action)) {
+        lost_socket_lookups_.push_back(std::move(*lookup));
       }
     }
   }
@@ -180,6 +204,8 @@ class CoreHarness {
   std::optional<ChatServerCore> core_;
   std::optional<CommitRequest> requested_;
   int commit_requests_ = 0;
+  LostSocketTable* lost_sockets_ = nullptr;
+  std::vector<TakeLostSocket> lost_socket_lookups_;
   std::map<SessionId, std::vector<std::string>> packets_;
   std::map<SessionId, std::vector<std::string>> answers_;
   std::map<SessionId, std::vector<std::string>> websocket_packets_;

@@ -26,7 +26,19 @@ struct ClusterNode {
     ServerConfig config;
     config.shared_log = true;
     config.delivery = delivery;
+    config.recovery_enabled = true;
     return config;
+  }
+  // What socket.io-client sends back after losing the transport of `session`.
+  nlohmann::json returning_auth(SessionId session) {
+    const auto events = harness.chat_events(session);
+    return {{"serverOffset", events.back()[2]},
+            {"pid", harness.connect_replies(session).back().at("pid")},
+            {"offset", events.back().back()}};
+  }
+  void connect_with(SessionId session, const nlohmann::json& auth) {
+    harness.open_websocket(session);
+    harness.frame(session, "40" + auth.dump());
   }
   void connect(SessionId session, std::int64_t server_offset = 0) {
     harness.open_websocket(session);
@@ -54,6 +66,7 @@ struct ClusterNode {
 class SharedLogCore : public ::testing::Test {
  protected:
   InMemoryMessageStore log;
+  testing::LostSocketTable lost_sockets;  // the cluster's, as in Redis
 };
 
 TEST_F(SharedLogCore, StrictAcknowledgesAtTheCommitAndBroadcastsInLogOrderOnEveryNode) {
@@ -111,6 +124,20 @@ TEST_F(SharedLogCore, StrictCatchUpOnAnotherNodeThenLiveEntriesWithoutGapsOrRepe
   EXPECT_EQ(b.harness.received_ids(2), ids_between(3, 6));
 }
 
+TEST_F(SharedLogCore, AClientAheadOfANodeStillReadingTheLogGetsOnlyTheEntriesAfterItsOffset) {
+  ClusterNode a(DeliveryMode::strict, log);
+  a.connect(1);
+  for (int index = 0; index < 6; ++index) a.send(1, "m" + std::to_string(index), "a-" + std::to_string(index), index);
+  a.harness.commit();
+  a.read_log(log);
+  // A node that has just started: it has read nothing of the log when the client arrives.
+  ClusterNode fresh(DeliveryMode::strict, log);
+  fresh.connect(2, 4);
+  EXPECT_TRUE(fresh.harness.received_ids(2).empty());
+  fresh.read_log(log);
+  EXPECT_EQ(fresh.harness.received_ids(2), ids_between(5, 6));
+}
+
 TEST_F(SharedLogCore, TutorialBroadcastsItsOwnCommitAtOnceSoNodesDisagreeOnTheOrder) {
   ClusterNode a(DeliveryMode::tutorial, log);
   ClusterNode b(DeliveryMode::tutorial, log);
@@ -137,6 +164,62 @@ TEST_F(SharedLogCore, AGapInTheLogIsLoggedAndTheEntriesAfterItStillFlow) {
   EXPECT_EQ(a.harness.received_ids(1), ids_between(4, 5));
   ASSERT_FALSE(a.harness.logs().empty());
   EXPECT_NE(a.harness.logs().front().find("trimmed past ids 1..3"), std::string::npos) << a.harness.logs().front();
+}
+
+TEST_F(SharedLogCore, ASocketLostOnOneNodeIsRecoveredOnAnotherWithExactlyTheMissedEventsAndOnlyOnce) {
+  ClusterNode a(DeliveryMode::strict, log);
+  ClusterNode b(DeliveryMode::strict, log);
+  a.harness.use_lost_socket_table(lost_sockets);
+  b.harness.use_lost_socket_table(lost_sockets);
+  a.connect(1);
+  b.connect(1);
+  for (int index = 0; index < 3; ++index) b.send(1, "before " + std::to_string(index), "b-" + std::to_string(index), index);
+  b.harness.commit();
+  a.read_log(log);
+  b.read_log(log);
+  const std::string socket_id = a.harness.connect_replies(1).back().at("sid");
+  const nlohmann::json auth = a.returning_auth(1);
+  a.harness.transport_closed(1);  // recoverable: its socket goes to the cluster's table
+  ASSERT_EQ(lost_sockets.size(), 1u);
+  for (int index = 0; index < 2; ++index) b.send(1, "away " + std::to_string(index), "b-away-" + std::to_string(index), 10 + index);
+  b.harness.commit();
+  a.read_log(log);
+  b.read_log(log);
+
+  b.connect_with(2, auth);  // back, on the other node
+  EXPECT_TRUE(b.harness.connect_replies(2).empty()) << "the CONNECT waits for the cluster's table";
+  b.harness.answer_lost_socket_lookups();
+  ASSERT_EQ(b.harness.connect_replies(2).size(), 1u);
+  EXPECT_EQ(b.harness.connect_replies(2).back().at("sid"), socket_id);
+  EXPECT_EQ(b.harness.received_ids(2), ids_between(4, 5));
+
+  // The same pid again (a second tab, a replayed CONNECT): already taken, a fresh socket
+  // that catches up from its serverOffset instead.
+  a.connect_with(3, auth);
+  a.harness.answer_lost_socket_lookups();
+  ASSERT_EQ(a.harness.connect_replies(3).size(), 1u);
+  EXPECT_NE(a.harness.connect_replies(3).back().at("sid"), socket_id);
+  EXPECT_EQ(a.harness.received_ids(3), ids_between(4, 5));
+}
+
+TEST_F(SharedLogCore, ANodeThatCannotAskTheTableConnectsTheClientFreshWithItsCatchUp) {
+  ClusterNode a(DeliveryMode::strict, log);
+  a.harness.use_lost_socket_table(lost_sockets);
+  a.connect(1);
+  a.send(1, "one", "a-1", 1);
+  a.harness.commit();
+  a.read_log(log);
+  const nlohmann::json auth = a.returning_auth(1);
+  a.harness.transport_closed(1);
+  lost_sockets.clear();  // Redis lost it (restarted without the key), or the lookup failed
+  a.connect_with(2, auth);
+  a.harness.answer_lost_socket_lookups();
+  ASSERT_EQ(a.harness.connect_replies(2).size(), 1u);
+  EXPECT_TRUE(a.harness.received_ids(2).empty());  // its serverOffset was the last id: nothing to catch up
+  a.send(2, "two", "a-2", 2);
+  a.harness.commit();
+  a.read_log(log);
+  EXPECT_EQ(a.harness.received_ids(2), ids_between(2, 2));
 }
 
 TEST(SqliteLogReplica, KeepsEntriesWithTheLogsIdsAndGapsAndReadsRanges) {

@@ -6,6 +6,8 @@
 //     receives exactly that ordered set, and a retried clientOffset is stored once;
 //   - a node SIGKILLed: its clients reconnect (through a balancer in front of the nodes) to
 //     another node and catch up; nothing acknowledged is lost;
+//   - a client whose connection drops and that comes back on another node is recovered there
+//     (connection state recovery: the same socket id, exactly the missed events);
 //   - Redis SIGKILLed and restarted on its directory: nothing acknowledged is lost, a send
 //     while it is down is not acknowledged, and delivery across nodes resumes.
 // Needs redis-server: without it the tests skip (ctest "Skipped"), with CI=true they fail.
@@ -134,6 +136,29 @@ describe('resync serve --redis: three nodes on one shared log', { timeout: 90000
     await late.waitForId(ids.at(-1));
     assert.deepEqual(late.ids(), ids.filter((id) => id > first), late.summary());
     for (const c of [reader, writer, late]) c.close();
+  });
+
+  it('a socket lost on one node is recovered on another with exactly the events it missed', async () => {
+    balancer.route(nodes[0].port);
+    const first = (await storedIds()).at(-1) ?? 0;
+    const reader = await client(balancer.url, { name: 'recovering-reader', serverOffset: first, reconnectionDelay: 300,
+      reconnectionDelayMax: 300 });
+    const writer = await client(nodes[2].url, { name: 'writer-node-2', serverOffset: first });
+    await writer.sendWithAck('before the drop', 'recover-before');
+    await reader.waitForId((await storedIds()).at(-1));
+    const socketId = reader.socket.id;
+    balancer.route(null);
+    balancer.dropAll();  // the transport is lost, as on a network failure: recoverable
+    await reader.waitFor((c) => !c.socket.connected, 'the disconnect');
+    for (let i = 0; i < 4; i++) await writer.sendWithAck(`while away ${i}`, `recover-away-${i}`);
+    balancer.route(nodes[1].port);
+    await reader.waitForConnect(2, 15000);
+    const ids = await storedIds();
+    await reader.waitForId(ids.at(-1));
+    assert.equal(reader.socket.recovered, true, `not recovered on node 1; its log:\n${nodes[1].output()}`);
+    assert.equal(reader.socket.id, socketId);
+    assert.deepEqual(reader.ids(), ids.filter((id) => id > first), reader.summary());
+    for (const c of [reader, writer]) c.close();
   });
 
   it('Redis SIGKILLed and restarted: acknowledged messages stay, a send while it is down is not acknowledged', async () => {

@@ -57,6 +57,7 @@ rc::Gen<Command> command() {
   return rc::gen::weightedOneOf<Command>({
       {1, rc::gen::just(Command{"PING"})},
       {2, rc::gen::map(any_key, [](std::string key) { return Command{"GET", key}; })},
+      {1, rc::gen::map(any_key, [](std::string key) { return Command{"GETDEL", key}; })},
       {2, rc::gen::map(rc::gen::tuple(plain_key, value, rc::gen::arbitrary<bool>()),
                        [](const std::tuple<std::string, std::string, bool>& set) {
                          Command command{"SET", std::get<0>(set), std::get<1>(set)};

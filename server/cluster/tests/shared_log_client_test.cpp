@@ -3,6 +3,8 @@
 // mid-group, a trimmed log, a Redis restart).
 #include "server/cluster/shared_log_client.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "server/cluster/resp_codec.hpp"
@@ -49,6 +51,7 @@ class SharedLogClientTest : public ::testing::Test {
     client.start(now_ms);
     client.on_link_open(Link::command, now_ms);
     client.on_link_open(Link::tail, now_ms);
+    client.on_link_open(Link::lost_sockets, now_ms);
     take();
     opened.clear();
   }
@@ -64,7 +67,11 @@ class SharedLogClientTest : public ::testing::Test {
   void take() {
     for (SharedLogAction& action : client.take_actions()) {
       if (auto* open = std::get_if<OpenLink>(&action)) opened.push_back(open->link);
-      if (auto* send = std::get_if<SendBytes>(&action)) (send->link == Link::command ? command_sent : tail_sent).push_back(send->bytes);
+      if (auto* send = std::get_if<SendBytes>(&action)) {
+        (send->link == Link::command ? command_sent : send->link == Link::tail ? tail_sent : lost_sockets_sent)
+            .push_back(send->bytes);
+      }
+      if (auto* taken = std::get_if<LostSocketTaken>(&action)) lost_sockets_taken.push_back(*taken);
       if (auto* close = std::get_if<CloseLink>(&action)) closed.push_back(close->link);
       if (auto* committed = std::get_if<GroupCommitted>(&action)) completions.push_back(committed->completion);
       if (auto* tailed = std::get_if<EntriesTailed>(&action)) events.push_back("entries " + std::to_string(tailed->entries.front().id) + ".." + std::to_string(tailed->entries.back().id));
@@ -81,12 +88,14 @@ class SharedLogClientTest : public ::testing::Test {
 
   void clear() {
     opened.clear(), command_sent.clear(), tail_sent.clear(), closed.clear(), completions.clear(), events.clear(), lines.clear();
+    lost_sockets_sent.clear(), lost_sockets_taken.clear();
   }
 
   std::int64_t now_ms = 1000;
   SharedLogClient client;
   std::vector<Link> opened, closed;
-  std::vector<std::string> command_sent, tail_sent, events, lines;
+  std::vector<std::string> command_sent, tail_sent, lost_sockets_sent, events, lines;
+  std::vector<LostSocketTaken> lost_sockets_taken;
   std::vector<CommitCompletion> completions;
 };
 
@@ -362,6 +371,66 @@ TEST_F(SharedLogClientTest, AConnectThatHangsIsAbandoned) {
   ASSERT_EQ(opened, std::vector<Link>{Link::command});
   advance_to(1010 + 3000);
   EXPECT_NE(std::find(closed.begin(), closed.end(), Link::command), closed.end());
+}
+
+TEST_F(SharedLogClientTest, ALostSocketIsKeptWithItsWindowAndTakenOnceWithGetdel) {
+  client.remember_lost_socket("pid-1", "7:sock", 120000, now_ms);
+  const std::uint64_t first = client.take_lost_socket("pid-1", now_ms);
+  const std::uint64_t second = client.take_lost_socket("pid-1", now_ms);
+  take();
+  // One request on the wire at a time: the SET first, the takes after its reply.
+  ASSERT_EQ(lost_sockets_sent.size(), 1u);
+  EXPECT_EQ(lost_sockets_sent[0], encode_command({"SET", "resync:lost:pid-1", "7:sock", "PX", "120000"}));
+  client.on_link_bytes(Link::lost_sockets, "+OK\r\n", now_ms);
+  take();
+  ASSERT_EQ(lost_sockets_sent.size(), 2u);
+  EXPECT_EQ(lost_sockets_sent[1], encode_command({"GETDEL", "resync:lost:pid-1"}));
+  client.on_link_bytes(Link::lost_sockets, "$6\r\n7:sock\r\n", now_ms);
+  client.on_link_bytes(Link::lost_sockets, "$-1\r\n", now_ms);
+  take();
+  ASSERT_EQ(lost_sockets_taken.size(), 2u);
+  EXPECT_EQ(lost_sockets_taken[0].request, first);
+  EXPECT_EQ(lost_sockets_taken[0].value, std::optional<std::string>("7:sock"));
+  EXPECT_EQ(lost_sockets_taken[1].request, second);
+  EXPECT_EQ(lost_sockets_taken[1].value, std::nullopt);
+}
+
+TEST_F(SharedLogClientTest, ATakeOnALinkThatClosesOrStaysSilentIsAnsweredWithNothingAndTheLinkReopens) {
+  const std::uint64_t on_the_wire = client.take_lost_socket("pid-1", now_ms);
+  const std::uint64_t queued = client.take_lost_socket("pid-2", now_ms);
+  take();
+  client.on_link_closed(Link::lost_sockets, now_ms);
+  take();
+  ASSERT_EQ(lost_sockets_taken.size(), 1u);
+  EXPECT_EQ(lost_sockets_taken[0].request, on_the_wire);
+  EXPECT_EQ(lost_sockets_taken[0].value, std::nullopt);
+  // The queued one waits for the reconnect, then goes on the new link, and its silence past
+  // the commit timeout answers it with nothing and closes that link.
+  advance_to(now_ms + 10);
+  ASSERT_EQ(opened, std::vector<Link>{Link::lost_sockets});
+  client.on_link_open(Link::lost_sockets, now_ms);
+  take();
+  EXPECT_EQ(lost_sockets_sent.back(), encode_command({"GETDEL", "resync:lost:pid-2"}));
+  advance_to(now_ms + 500);
+  ASSERT_EQ(lost_sockets_taken.size(), 2u);
+  EXPECT_EQ(lost_sockets_taken[1].request, queued);
+  // (The tail, silent as long, is closed too.)
+  EXPECT_NE(std::find(closed.begin(), closed.end(), Link::lost_sockets), closed.end());
+}
+
+TEST_F(SharedLogClientTest, AnErrorReplyToATakeIsNoSocketAndKeepsTheLinkInStep) {
+  client.take_lost_socket("pid-1", now_ms);
+  take();
+  client.on_link_bytes(Link::lost_sockets, "-LOADING Redis is loading the dataset in memory\r\n", now_ms);
+  take();
+  ASSERT_EQ(lost_sockets_taken.size(), 1u);
+  EXPECT_EQ(lost_sockets_taken[0].value, std::nullopt);
+  EXPECT_TRUE(closed.empty());
+  client.take_lost_socket("pid-1", now_ms);
+  take();
+  client.on_link_bytes(Link::lost_sockets, ":5\r\n", now_ms);  // not a GETDEL's answer: the link is not in step
+  take();
+  EXPECT_EQ(closed, std::vector<Link>{Link::lost_sockets});
 }
 
 }  // namespace
