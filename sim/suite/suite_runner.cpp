@@ -184,12 +184,6 @@ SuiteResult run_suite(std::vector<Scenario> scenarios, const SuiteOptions& optio
         out << "scenario " << scenario.name << ": skipped (" << *scenario.only_mode << " only: "
             << scenario.only_mode_reason << ")\n";
         ++skipped;
-      } else if (scenario.server.is_cluster() && options.mode == "sim") {
-        // The simulator runs one server core; a cluster needs the shared log it does not have
-        // yet (docs/SCENARIOS.md, "Clusters"). Skipped, never passed.
-        out << "scenario " << scenario.name << ": skipped (live only: the simulator runs a single server node, "
-            << "and this is a cluster of " << scenario.server.nodes << " node(s) on Redis)\n";
-        ++skipped;
       } else {
         to_run.push_back(std::move(scenario));
       }
