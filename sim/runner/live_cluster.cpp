@@ -7,6 +7,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "server/cluster/stream_tail_read.hpp"
 #include "sim/checker/server_exits.hpp"
 #include "sim/execution/scenario_execution.hpp"
 #include "sim/runner/redis_process.hpp"
@@ -414,8 +415,7 @@ std::int64_t LiveCluster::committed_highest_id() {
   if (reply->elements.empty()) return 0;
   const auto& entry = reply->elements.front();
   if (!entry.is_array() || entry.elements.empty()) return out_of_sight;
-  const std::string& id = entry.elements.front().text;
-  return std::stoll(id.substr(0, id.find('-')));
+  return server::cluster::parse_log_entry_id(entry.elements.front().text).value_or(out_of_sight);
 }
 
 void LiveCluster::record_server_logs() {
