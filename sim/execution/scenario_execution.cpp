@@ -232,6 +232,7 @@ void ScenarioExecution::heal_phase() {
 }
 
 bool ScenarioExecution::converged() {
+  if (environment_.server_holds_unsettled_writes()) return false;
   for (auto& [name, chat_client] : clients_) {
     if (!chat_client->settled()) return false;
     if (environment_.now_ms() - chat_client->last_chat_activity_ms() < scenario_.quiet_ms) return false;

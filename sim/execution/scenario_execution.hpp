@@ -105,6 +105,11 @@ class RunEnvironment {
   }
   virtual void heal_partition(int /*node*/) {}
   static std::string no_cluster_reason() { return "this environment runs a single server, not a cluster"; }
+  // The server read messages it has neither committed nor failed: clients that look settled
+  // may still receive them, so the run is not converged. Only an environment that sees the
+  // server's core can tell (the simulator's cluster nodes, whose commits may wait for Redis to
+  // come back for seconds); elsewhere nothing is known and nothing is held up.
+  virtual bool server_holds_unsettled_writes() const { return false; }
   // The run is over: close every transport and timer, stop the server, and append the
   // committed log (when the environment can read it).
   virtual void finish() = 0;

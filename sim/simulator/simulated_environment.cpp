@@ -218,6 +218,12 @@ std::optional<std::string> SimulatedEnvironment::partition_node(int index, Parti
          (mode == PartitionMode::stall ? "swallow every byte (a black hole)" : "are reset, and new ones refused");
 }
 
+bool SimulatedEnvironment::server_holds_unsettled_writes() const {
+  if (!redis_) return false;
+  return std::any_of(servers_.begin(), servers_.end(),
+                     [](const auto& server) { return server->running() && server->host().has_pending_commit(); });
+}
+
 void SimulatedEnvironment::heal_partition(int index) {
   if (redis_) redis_->heal(index);
 }

@@ -58,6 +58,9 @@ class SimulatedEnvironment final : public RunEnvironment, private NetworkEnds, p
   std::optional<std::string> trim_stream(std::int64_t keep_last, std::string& error) override;
   std::optional<std::string> partition_node(int node, PartitionMode mode, std::string& error) override;
   void heal_partition(int node) override;
+  // A cluster node whose commit waits for Redis (a single server's commits take a simulated
+  // fsync, and its runs keep the histories they had).
+  bool server_holds_unsettled_writes() const override;
   void finish() override;
 
  private:

@@ -28,32 +28,44 @@ void SimulatedRedis::to_node(std::uint64_t connection, std::function<void(Link&)
 std::uint64_t SimulatedRedis::connect(int node, SimRedisLinkEnds ends) {
   const std::uint64_t connection = next_connection_++;
   links_.emplace(connection, Link{node, std::move(ends), false});
-  // A stalled link's SYN goes nowhere: the node's connect timeout gives up on it.
-  if (stalled(node)) return connection;
+  if (stalled(node)) {
+    hold(node, connection, [this, connection] { open_at_redis(connection); });
+    return connection;
+  }
   world_.clock.at_us(world_.clock.now_us() + world_.options.link_latency_us, [this, connection] {
-    if (world_.finished) return;
-    const auto found = links_.find(connection);
-    if (found == links_.end()) return;
-    if (!running_ || dropped(found->second.node)) return reset(connection);
-    if (stalled(found->second.node)) return;
-    found->second.open_at_redis = true;
-    redis_.connection_opened(connection);
-    to_node(connection, [](Link& link) { link.ends.opened(); });
+    if (!world_.finished) open_at_redis(connection);
   });
   return connection;
 }
 
+void SimulatedRedis::open_at_redis(std::uint64_t connection) {
+  const auto found = links_.find(connection);
+  if (found == links_.end()) return;
+  if (!running_ || dropped(found->second.node)) return reset(connection);
+  if (stalled(found->second.node)) {
+    return hold(found->second.node, connection, [this, connection] { open_at_redis(connection); });
+  }
+  found->second.open_at_redis = true;
+  redis_.connection_opened(connection);
+  to_node(connection, [](Link& link) { link.ends.opened(); });
+}
+
+void SimulatedRedis::hold(int node, std::uint64_t connection, std::function<void()> resume) {
+  held_[node].push_back(HeldTraffic{connection, std::move(resume)});
+}
+
 void SimulatedRedis::send(std::uint64_t connection, std::string bytes) {
   const auto found = links_.find(connection);
-  if (found == links_.end() || stalled(found->second.node)) return;  // a black hole swallows it
-  world_.clock.at_us(world_.clock.now_us() + world_.options.link_latency_us,
-                     [this, connection, bytes = std::move(bytes)] {
-                       if (world_.finished) return;
-                       const auto link = links_.find(connection);
-                       if (link == links_.end() || !link->second.open_at_redis || stalled(link->second.node)) return;
-                       redis_.on_bytes(connection, bytes, world_.now_ms());
-                       deliver_outputs();
-                     });
+  if (found == links_.end()) return;
+  auto arrive = [this, connection, bytes = std::move(bytes)] {
+    if (world_.finished) return;
+    const auto link = links_.find(connection);
+    if (link == links_.end() || !link->second.open_at_redis) return;
+    redis_.on_bytes(connection, bytes, world_.now_ms());
+    deliver_outputs();
+  };
+  if (stalled(found->second.node)) return hold(found->second.node, connection, std::move(arrive));
+  world_.clock.at_us(world_.clock.now_us() + world_.options.link_latency_us, std::move(arrive));
 }
 
 void SimulatedRedis::close(std::uint64_t connection) {
@@ -82,9 +94,15 @@ void SimulatedRedis::deliver_outputs() {
     const bool close_after = output.close_after;
     const auto found = links_.find(connection);
     if (found == links_.end()) continue;
-    if (stalled(found->second.node)) continue;  // the reply vanishes into the black hole
-    to_node(connection, [bytes = std::move(output.bytes)](Link& link) { link.ends.bytes(bytes); });
-    if (close_after) reset(connection);
+    auto reply = [this, connection, close_after, bytes = std::move(output.bytes)]() mutable {
+      to_node(connection, [bytes = std::move(bytes)](Link& link) { link.ends.bytes(bytes); });
+      if (close_after) reset(connection);
+    };
+    if (stalled(found->second.node)) {
+      hold(found->second.node, connection, std::move(reply));  // retransmitted once the path is back
+    } else {
+      reply();
+    }
   }
   rearm_timer();
 }
@@ -126,6 +144,15 @@ void SimulatedRedis::partition(int node, PartitionMode mode) {
   for (const std::uint64_t connection : connections) reset(connection);
 }
 
-void SimulatedRedis::heal(int node) { partitions_.erase(node); }
+void SimulatedRedis::heal(int node) {
+  partitions_.erase(node);
+  // What waited is retransmitted in the order it was sent; a link an end closed meanwhile
+  // takes nothing more.
+  std::vector<HeldTraffic> held = std::move(held_[node]);
+  held_.erase(node);
+  for (HeldTraffic& traffic : held) {
+    if (links_.contains(traffic.connection)) traffic.resume();
+  }
+}
 
 }  // namespace resync::sim

@@ -2,7 +2,9 @@
 // The cluster's Redis in a simulated run: the sans-I/O InMemoryRedis (server/cluster) behind
 // one simulated TCP connection per link of each node, with the simulator's link latency each
 // way, and the faults a scenario puts on it: Redis down (restart_redis), a node's links
-// stalled or dropped (partition_node). The nodes' SharedLogClients speak RESP bytes to it, as
+// stalled or dropped (partition_node). A stalled link behaves as TCP does on a path that
+// drops everything for a while: nothing arrives, and what was sent (a SYN, a request, a
+// reply) is retransmitted and arrives once the path is back, unless an end gave up first. The nodes' SharedLogClients speak RESP bytes to it, as
 // they do to a real redis-server live.
 #include <cstdint>
 #include <functional>
@@ -51,6 +53,11 @@ class SimulatedRedis {
     SimRedisLinkEnds ends;
     bool open_at_redis = false;  // Redis accepted it (connection_opened)
   };
+  // Traffic of a stalled node's links, in the order it was sent, for when the path is back.
+  struct HeldTraffic {
+    std::uint64_t connection = 0;
+    std::function<void()> resume;
+  };
   bool stalled(int node) const;
   bool dropped(int node) const;
   // After one link latency, unless the link is gone by then.
@@ -59,11 +66,14 @@ class SimulatedRedis {
   void reset(std::uint64_t connection);
   void deliver_outputs();
   void rearm_timer();
+  void open_at_redis(std::uint64_t connection);
+  void hold(int node, std::uint64_t connection, std::function<void()> resume);
 
   SimWorld& world_;
   server::cluster::InMemoryRedis redis_;
   bool running_ = true;
   std::map<int, PartitionMode> partitions_;
+  std::map<int, std::vector<HeldTraffic>> held_;  // by node, while it is stalled
   std::map<std::uint64_t, Link> links_;  // ordered: a stop resets them in a fixed order
   std::uint64_t next_connection_ = 1;
   std::optional<std::int64_t> armed_wake_ms_;

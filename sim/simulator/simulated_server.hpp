@@ -62,6 +62,7 @@ class SimulatedServer final : public server::host::LogSink {
   SimWorld& world() { return world_; }
   SimulatedNetwork& network() { return network_; }
   server::host::ServerHost& host() { return *host_; }
+  const server::host::ServerHost& host() const { return *host_; }
 
  private:
   // A cluster node's link to the log, which the host owns as its committer and asks as its
