@@ -35,7 +35,8 @@ bool write_campaign_report(const FuzzCommandOptions& options, const std::string&
   campaign.seconds = result.seconds;
   campaign.profile = "at most " + std::to_string(options.profile.clients_max) + " clients, " +
                      std::to_string(options.profile.messages_max) + " messages, " +
-                     std::to_string(options.profile.faults_max) + " faults per scenario";
+                     std::to_string(options.profile.faults_max) + " faults per scenario" +
+                     (options.profile.nodes > 1 ? ", clusters of " + std::to_string(options.profile.nodes) + " nodes" : "");
   campaign.command = command_line;
   campaign.harness_error = result.harness_error;
   if (finding) {
@@ -76,6 +77,10 @@ std::string campaign_command_line(const FuzzCommandOptions& options, const Campa
   command += " --clients-max " + std::to_string(options.profile.clients_max) + " --messages-max " +
              std::to_string(options.profile.messages_max) + " --faults-max " + std::to_string(options.profile.faults_max) +
              " --storage-faults-max " + std::to_string(options.profile.storage_faults_max);
+  if (options.profile.nodes > 1) {
+    command += " --nodes " + std::to_string(options.profile.nodes) + " --cluster-faults-max " +
+               std::to_string(options.profile.cluster_faults_max);
+  }
   if (options.target_url) command += " --target " + reports::shell_quoted(*options.target_url);
   if (options.target_command) command += " --target-cmd " + reports::shell_quoted(*options.target_command);
   if (options.target_database) command += " --target-db " + reports::shell_quoted(*options.target_database);
@@ -360,6 +365,13 @@ void register_fuzz_command(CLI::App& app, int& exit_code) {
   command->add_option("--server-kills-max", options->profile.server_kills_max,
                       "At most this many kill_server steps per scenario (0 with --target URL: not ours to restart)")
       ->check(CLI::Range(0, 100));
+  command->add_option("--nodes", options->profile.nodes,
+                      "2..8: fuzz clusters of this many embedded nodes on one Redis (hops, node kills and rolling "
+                      "restarts, Redis restarts, partitions from Redis); 1 (default): a single server")
+      ->check(CLI::Range(1, 8));
+  command->add_option("--cluster-faults-max", options->profile.cluster_faults_max,
+                      "With --nodes: at most this many cluster faults per scenario")
+      ->check(CLI::Range(0, 20));
   command->add_option("--storage-faults-max", options->profile.storage_faults_max,
                       "At most this many storage faults (lock_database, storage_read_only, storage_full) per scenario; against "
                       "a target only the kinds it can take: a lock needs --target-db, a read-only window --target-cmd, a full "

@@ -29,6 +29,11 @@ int run_run_command(const RunCommandOptions& options, std::ostream& out, std::os
     err << "resync run: give --target URL or --target-cmd CMD, not both\n";
     return 2;
   }
+  if (options.target_cluster && !options.target_command) {
+    err << "resync run: --target-cluster says what --target-cmd starts (one node of a cluster); give --target-cmd too "
+           "(a cluster behind a URL is not supported: the harness must start the nodes to route sessions to them)\n";
+    return 2;
+  }
   if (options.trace && options.mode != "sim") {
     err << "resync run: --trace prints the simulated wire; add --mode sim\n";
     return 2;
@@ -138,6 +143,10 @@ void register_run_command(CLI::App& app, int& exit_code) {
                       "The external server's SQLite file (the tutorial's messages table): read after each run as its committed "
                       "log, compared with what a catch-up from the start offset returns, and where storage faults act. Relative "
                       "to RESYNC_RUN_DIR with --target-cmd (e.g. --target-db chat.db)");
+  command->add_flag("--target-cluster", options->target_cluster,
+                    "With --target-cmd: the command starts one node of a cluster (NODE_INDEX, PORT, REDIS_URL, a shared "
+                    "RESYNC_RUN_DIR), so the cluster scenarios (server.nodes > 1) run against it, once per node; without it "
+                    "they are not applicable to a target (docs/SCENARIOS.md, \"Clusters\")");
   command->add_option("--report", options->report_directory, "Directory for the run's histories (DIR/runs/) and its HTML report (DIR/index.html)");
   command->add_option("--junit", options->junit_path, "Write JUnit XML here (one testcase per scenario)");
   command->add_option("--seed", options->seed, "The seed for every random choice (default: the scenario's own seed, else 1)");

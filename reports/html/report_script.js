@@ -466,7 +466,7 @@
     append(area, plot, overlay);
     append(frame, labels, area);
     append(root, frame);
-    append(root, legend(kinds));
+    append(root, legend(kinds, tl.nodes || 0));
     append(container, root);
 
     drawPlot(plot, data, lanes, height, end);
@@ -736,6 +736,16 @@
         append(group, svgEl('rect', { 'class': 'seg-' + segment[2], x: segment[0], y: lane.y + 7, width: Math.max(0, segment[1] - segment[0]), height: lane.height - 14 }));
         lane.spans.push({ start: segment[0], end: segment[1], text: segment[2] + ' ' + formatMs(segment[0]) + ' ' + DASH + ' ' + formatMs(segment[1]) });
       });
+      // A cluster: which node each session went to, as a band along the lane's top edge in
+      // the node's colour and pattern, with its number written at the band's start (not colour alone).
+      (model.nodes || []).forEach(function (span) {
+        var node = span[2], width = Math.max(0, span[1] - span[0]);
+        append(group, svgEl('rect', { 'class': 'node-band node-' + (node % NODE_STYLES), x: span[0], y: lane.y + 1, width: width, height: 5 }));
+        var label = svgEl('text', { 'class': 'node-label', x: span[0] + 2, y: lane.y + 6 });
+        label.textContent = 'n' + node;
+        append(group, label);
+        lane.spans.push({ start: span[0], end: span[1], text: 'on node ' + node + ' ' + formatMs(span[0]) + ' ' + DASH + ' ' + formatMs(span[1]) });
+      });
       model.catch_ups.forEach(function (window) {
         var stop = window[1] === null ? end : window[1];
         append(group, svgEl('rect', { 'class': 'catch-up' + (window[1] === null ? ' incomplete' : ''), x: window[0], y: lane.y + 9, width: Math.max(0, stop - window[0]), height: lane.height - 18 }));
@@ -789,7 +799,10 @@
     lane.items.push({ priority: 3, items: sortedByTime(marks), format: function (hit) { return hit[2]; } });
   }
 
-  function legend(kinds) {
+  // Node bands cycle through this many colour-and-pattern styles (report_style.css).
+  var NODE_STYLES = 8;
+
+  function legend(kinds, nodes) {
     var box = el('div', 'legend');
     function item(label, swatchClass, title) {
       var entry = el('span', 'legend-item');
@@ -807,6 +820,9 @@
     item('sends (upper half)', 'swatch-send');
     item('deliveries (lower half)', 'swatch-delivery');
     kinds.forEach(function (kind) { item(kind, 'kind-' + kind); });
+    for (var node = 0; node < nodes; ++node) {
+      item('node ' + node + ' (n' + node + ')', 'swatch-node node-' + (node % NODE_STYLES), 'the client\'s session was on cluster node ' + node);
+    }
     return box;
   }
 

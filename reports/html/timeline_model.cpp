@@ -74,6 +74,9 @@ struct LaneBuilder {
   std::optional<std::int64_t> segment_start;
   std::string segment_state;
   PointSeries sends, deliveries, anomalies;
+  // Clusters: [start, end, node] for each session, from its connecting line to the next one.
+  json node_spans = json::array();
+  std::optional<std::pair<std::int64_t, std::int64_t>> open_node_span;  // start, node
 
   LaneBuilder(bool exact_sends, bool exact_deliveries, bool exact_anomalies, const ScenarioAnalysis& analysis,
               const TimelineLimits& limits)
@@ -132,7 +135,13 @@ void add_client_event(const history::HistoryEvent& event, LaneBuilder& lane, con
   const std::size_t text_max = limits.text_bytes_max;
   if (const auto* connecting = event.as<history::ClientConnecting>()) {
     lane.enter("connecting", t);
-    lane.mark(t, "connecting", "connecting, attempt " + std::to_string(connecting->attempt), limits);
+    std::string text = "connecting, attempt " + std::to_string(connecting->attempt);
+    if (connecting->node) {
+      text += ", to node " + std::to_string(*connecting->node);
+      if (lane.open_node_span) lane.node_spans.push_back({lane.open_node_span->first, t, lane.open_node_span->second});
+      lane.open_node_span = {t, *connecting->node};
+    }
+    lane.mark(t, "connecting", text, limits);
   } else if (const auto* connected = event.as<history::ClientConnected>()) {
     lane.enter("connected", t);
     lane.mark(t, "connected",
@@ -174,6 +183,11 @@ void add_client_event(const history::HistoryEvent& event, LaneBuilder& lane, con
   }
 }
 
+// "node 2: " in a cluster's lines, nothing for a single server.
+std::string node_text(const std::optional<std::int64_t>& node) {
+  return node ? "node " + std::to_string(*node) + ": " : std::string();
+}
+
 json build_server_lane(const history::History& history, const ScenarioAnalysis& analysis,
                        const TimelineLimits& limits) {
   json up = json::array();
@@ -184,12 +198,12 @@ json build_server_lane(const history::History& history, const ScenarioAnalysis& 
     if (const auto* started = event.as<history::ServerStarted>()) {
       if (running) up.push_back({running->first, event.t_ms, running->second});
       running = {event.t_ms, started->incarnation};
-      marks.push_back({event.t_ms, "server_started", "server started (incarnation " +
+      marks.push_back({event.t_ms, "server_started", node_text(started->node) + "server started (incarnation " +
                                                         std::to_string(started->incarnation) + ")"});
     } else if (const auto* stopped = event.as<history::ServerStopped>()) {
       if (running) up.push_back({running->first, event.t_ms, running->second});
       running.reset();
-      std::string text = "server stopped by " + stopped->signal + " (incarnation " +
+      std::string text = node_text(stopped->node) + "server stopped by " + stopped->signal + " (incarnation " +
                          std::to_string(stopped->incarnation) + ")";
       if (!stopped->detail.empty()) text += ": " + checker::first_line_of(stopped->detail);
       marks.push_back({event.t_ms, "server_stopped", shorten_text(text, limits.text_bytes_max * 2)});
@@ -335,9 +349,11 @@ json build_timeline_model(const history::History& history, const checker::CheckR
   }
 
   json lane_models = json::array();
+  std::int64_t cluster_nodes = 0;
   for (std::size_t index = 0; index < builders.size(); ++index) {
     LaneBuilder& lane = builders[index];
     lane.close_segment(analysis.end_ms);
+    if (lane.open_node_span) lane.node_spans.push_back({lane.open_node_span->first, analysis.end_ms, lane.open_node_span->second});
     json catch_ups = json::array();
     for (const CatchUpWindow& window : analysis.clients[index].catch_ups) {
       catch_ups.push_back({window.start_t_ms, window.end_t_ms ? json(*window.end_t_ms) : json(nullptr), window.missing});
@@ -349,12 +365,17 @@ json build_timeline_model(const history::History& history, const checker::CheckR
                            {"sends", lane.sends.to_json()},
                            {"deliveries", lane.deliveries.to_json()},
                            {"anomalies", lane.anomalies.to_json()}});
+    // Written only for a cluster's runs, so single-server reports keep their bytes.
+    if (!lane.node_spans.empty()) {
+      for (const json& span : lane.node_spans) cluster_nodes = std::max(cluster_nodes, span[2].get<std::int64_t>() + 1);
+      lane_models.back()["nodes"] = std::move(lane.node_spans);
+    }
   }
 
   FaultSpans faults = build_fault_spans(history, analysis, lanes, limits);
   json recoveries = json::array();
   for (const Recovery& recovery : analysis.recoveries) recoveries.push_back({recovery.t_ms, recovery.what});
-  return {{"end_ms", analysis.end_ms},
+  json model = {{"end_ms", analysis.end_ms},
           {"bin_ms", PointSeries::bin_width_ms(analysis, limits)},
           {"bins", limits.bins},
           {"phases", std::move(phases)},
@@ -363,6 +384,8 @@ json build_timeline_model(const history::History& history, const checker::CheckR
           {"faults", std::move(faults.spans)},
           {"fault_rows", faults.rows},
           {"lanes", std::move(lane_models)}};
+  if (cluster_nodes > 0) model["nodes"] = cluster_nodes;
+  return model;
 }
 
 }  // namespace resync::reports

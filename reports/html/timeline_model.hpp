@@ -15,7 +15,9 @@
 //   lanes:      [{segments: [[start, end, "connecting"|"connected"|"disconnected"]],
 //                 marks: [[t, kind, text]], marks_not_shown,
 //                 catch_ups: [[start, end or null, missing]],
-//                 sends|deliveries|anomalies: {exact: [[t, text]]} or {bins: [count...]}}]
+//                 sends|deliveries|anomalies: {exact: [[t, text]]} or {bins: [count...]},
+//                 nodes (clusters only): [[start, end, node]]: the node of each session}]
+//   nodes (clusters only): how many nodes the sessions reached (the legend's entries)
 //   anomaly exact items are [t, kind index, text].
 #include <cstddef>
 

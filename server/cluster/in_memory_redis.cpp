@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/invariant.hpp"
+#include "server/cluster/stream_tail_read.hpp"
 
 namespace resync::server::cluster {
 
@@ -48,6 +49,29 @@ std::int64_t InMemoryRedis::trim(std::int64_t min_id) {
   const std::string reply = keyspace_.xtrim_min_id(keys_.log, StreamId{static_cast<std::uint64_t>(min_id), 0}, 0);
   if (reply[0] != ':') return 0;  // the log key holds something else: nothing trimmed
   return *parse_redis_integer(std::string_view(reply).substr(1, reply.size() - 3));
+}
+
+std::vector<StoredMessage> InMemoryRedis::log_entries() {
+  bool wrong_type = false;
+  const std::optional<std::string> element = keyspace_.xread_stream(keys_.log, StreamId{}, 0, 0, wrong_type);
+  if (!element) return {};
+  // The XREAD reply's shape, read by the nodes' own parser: what they would have tailed.
+  RespReader reader{RespLimits{}};
+  reader.feed("*1\r\n" + *element);
+  auto taken = reader.take();
+  RESYNC_ASSERT(taken.ok() && taken.value(), "the model's own stream reads back as a reply");
+  auto entries = parse_tail_reply(*taken.value(), keys_.log, 0);
+  RESYNC_ASSERT(entries.ok(), "the model's log holds only entries the append script wrote");
+  return std::move(entries).value();
+}
+
+std::int64_t InMemoryRedis::trim_keeping_last(std::int64_t keep_last) {
+  RESYNC_ASSERT(keep_last >= 0, "a trim keeps a number of entries");
+  const std::vector<StoredMessage> entries = log_entries();
+  if (static_cast<std::int64_t>(entries.size()) <= keep_last) return 0;
+  const std::int64_t min_id =
+      keep_last == 0 ? entries.back().id + 1 : entries[entries.size() - static_cast<std::size_t>(keep_last)].id;
+  return trim(min_id);
 }
 
 std::vector<RedisOutput> InMemoryRedis::take_outputs() { return std::exchange(outputs_, {}); }

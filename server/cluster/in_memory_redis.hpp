@@ -21,6 +21,7 @@
 #include "server/cluster/in_memory_redis_keyspace.hpp"
 #include "server/cluster/resp_codec.hpp"
 #include "server/cluster/shared_log_script.hpp"
+#include "server/core/message_store.hpp"
 
 namespace resync::server::cluster {
 
@@ -57,6 +58,10 @@ class InMemoryRedis {
   // XTRIM <prefix>:log MINID <min_id>-0, as an operator or a harness step would; returns how
   // many entries went.
   std::int64_t trim(std::int64_t min_id);
+  // The log's entries as the nodes read them (the committed log of a simulated run).
+  std::vector<StoredMessage> log_entries();
+  // Trims the log to its newest `keep_last` entries (XTRIM MINID); returns how many went.
+  std::int64_t trim_keeping_last(std::int64_t keep_last);
   std::vector<RedisOutput> take_outputs();
 
   bool has_connection(RedisConnectionId connection) const { return connections_.contains(connection); }

@@ -105,6 +105,8 @@ class ServerHost {
   void commit_before_exit();
 
   std::size_t open_session_count() const { return sessions_.size(); }
+  // Messages were read that are neither committed nor failed yet (pending or in flight).
+  bool has_pending_commit() const { return core_.has_pending_commit(); }
   std::size_t queued_bytes(SessionId session) const;
 
  private:

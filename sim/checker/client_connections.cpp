@@ -25,6 +25,7 @@ void ClientConnections::observe(const history::HistoryEvent& event) {
     end_current(connecting->client, event.t_ms, "a new connection opened");
     current_[connecting->client] = connections_.size();
     connections_.push_back(ClientConnection{connecting->client, event.t_ms, std::nullopt, "", 0, std::nullopt, ""});
+    connections_.back().node = connecting->node.value_or(0);
   } else if (const auto* connected = event.as<history::ClientConnected>()) {
     const auto found = current_.find(connected->client);
     if (found == current_.end() || connections_[found->second].connected_t_ms ||
@@ -33,6 +34,7 @@ void ClientConnections::observe(const history::HistoryEvent& event) {
       end_current(connected->client, event.t_ms, "a new connection opened");
       current_[connected->client] = connections_.size();
       connections_.push_back(ClientConnection{connected->client, event.t_ms, std::nullopt, "", 0, std::nullopt, ""});
+      connections_.back().node = connected->node.value_or(0);
     }
     ClientConnection& connection = connections_[current_[connected->client]];
     connection.connected_t_ms = event.t_ms;

@@ -23,6 +23,7 @@ struct ClientConnection {
   std::size_t number = 0;  // 1 = the client's first connection that connected; 0 = it never did
   std::optional<std::int64_t> ended_t_ms;
   std::string end_reason;  // e.g. "disconnected: transport close"; "" while it is open
+  std::int64_t node = 0;   // the cluster node its session went to; 0 for a single server
 
   // "connection 2 of bob (socket id \"x7\")".
   std::string description() const;

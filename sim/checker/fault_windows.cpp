@@ -59,6 +59,7 @@ std::vector<FaultWindow> collect_fault_windows(const history::History& history) 
   std::map<std::string, std::size_t, std::less<>> active;  // name -> index into windows
   // Storage faults apart: a `heal` step names proxy faults only, and their names are the user's.
   std::map<std::string, std::size_t, std::less<>> storage_active;  // kind -> index into windows
+  std::map<std::string, std::size_t, std::less<>> cluster_active;  // kind[-node] -> index into windows
   for (const history::HistoryEvent& event : history.events) {
     if (const auto* fault = event.as<history::FaultChanged>()) {
       if (fault->action == "start") {
@@ -78,17 +79,31 @@ std::vector<FaultWindow> collect_fault_windows(const history::History& history) 
       } else if (storage->action == "end") {
         heal(windows, storage_active, storage->kind, event.t_ms);
       }
+    } else if (const auto* cluster = event.as<history::ClusterFault>();
+               cluster != nullptr && cluster->kind != "trim_stream") {
+      const std::string key = cluster->kind + (cluster->node ? "-" + std::to_string(*cluster->node) : std::string());
+      if (cluster->action == "start") {
+        heal(windows, cluster_active, key, event.t_ms);
+        cluster_active[key] = windows.size();
+        FaultWindow window{cluster->kind, "cluster fault", event.t_ms, std::nullopt, true, "", true};
+        if (cluster->kind == "partition_node") window.node = cluster->node;
+        windows.push_back(std::move(window));
+      } else if (cluster->action == "end") {
+        heal(windows, cluster_active, key, event.t_ms);
+      }
     } else if (const auto* phase = event.as<history::PhaseChanged>(); phase != nullptr && phase->phase == "heal") {
       heal(windows, active, "*", event.t_ms);
       heal(windows, storage_active, "*", event.t_ms);
+      heal(windows, cluster_active, "*", event.t_ms);
     }
   }
   return windows;
 }
 
 const FaultWindow* fault_that_could_eat(const std::vector<FaultWindow>& windows, std::string_view client,
-                                        std::int64_t from_t_ms, std::int64_t to_t_ms) {
+                                        std::int64_t from_t_ms, std::int64_t to_t_ms, std::int64_t node) {
   for (const FaultWindow& window : windows) {
+    if (window.node && *window.node != node) continue;
     if (window.eats_upstream && window.applies_to(client) && window.active_during(from_t_ms, to_t_ms)) return &window;
   }
   return nullptr;

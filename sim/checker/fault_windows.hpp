@@ -23,6 +23,9 @@ struct FaultWindow {
   bool eats_upstream = false;
   std::string target_tag;   // "" = every connection (no target, "all", or a connection number)
   bool target_known = true;  // false when the detail could not be read: assumed to hit everyone
+  // A cluster fault on one node's link to Redis (partition_node): only sessions on that node.
+  // nullopt: every node (a proxy fault, a storage fault, Redis down).
+  std::optional<std::int64_t> node = {};
 
   bool applies_to(std::string_view client) const { return !target_known || target_tag.empty() || target_tag == client; }
   bool active_during(std::int64_t from_t_ms, std::int64_t to_t_ms) const {
@@ -35,11 +38,14 @@ struct FaultWindow {
 // Every `fault` line with action "start" becomes one window. It ends at the first later
 // `heal` naming it (or "*"), or at the `heal` phase, which heals everything. A
 // `storage_fault` start is a window too (every client, eats upstream: the server read the
-// send but could not store it), ended by its `end` line or the `heal` phase.
+// send but could not store it), ended by its `end` line or the `heal` phase, and so is a
+// `cluster_fault` start of restart_redis (every node) or partition_node (its node): the node
+// read the send but could not put it in the shared log.
 std::vector<FaultWindow> collect_fault_windows(const history::History& history);
 
 // The first window that could eat `client`'s upstream bytes at some time in [from, to].
+// `node`: the node the client's connection went to (0 for a single server).
 const FaultWindow* fault_that_could_eat(const std::vector<FaultWindow>& windows, std::string_view client,
-                                        std::int64_t from_t_ms, std::int64_t to_t_ms);
+                                        std::int64_t from_t_ms, std::int64_t to_t_ms, std::int64_t node = 0);
 
 }  // namespace resync::checker

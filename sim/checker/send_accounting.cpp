@@ -95,25 +95,26 @@ std::vector<Anomaly> check_sends(const history::History& history, const Committe
                                  CommittedLogOrigin log_origin) {
   SendLedger ledger;
   ClientConnections connections;
-  std::vector<std::int64_t> server_stops_t_ms;
-  std::vector<std::int64_t> server_starts_t_ms;
-  bool server_down = false;
+  std::map<std::int64_t, std::vector<std::int64_t>> server_stops_t_ms;   // by node
+  std::map<std::int64_t, std::vector<std::int64_t>> server_starts_t_ms;
+  std::map<std::int64_t, bool> node_down;
   bool ended_converged = false;
   for (const history::HistoryEvent& event : history.events) {
     connections.observe(event);
     if (const auto* sent = event.as<history::MessageSent>()) {
-      ledger.record_send(*sent, event.t_ms,
-                         SendAttempt{event.t_ms, connections.open_connection_of(sent->client), server_down});
+      const std::optional<std::size_t> connection = connections.open_connection_of(sent->client);
+      const std::int64_t node = connection ? connections.at(*connection).node : 0;
+      ledger.record_send(*sent, event.t_ms, SendAttempt{event.t_ms, connection, node_down[node]});
     } else if (const auto* acked = event.as<history::MessageAcked>()) {
       ledger.record_ack(*acked, event.t_ms);
     } else if (const auto* abandoned = event.as<history::SendAbandoned>()) {
       ledger.record_abandon(*abandoned, event.t_ms);
-    } else if (event.as<history::ServerStopped>() != nullptr) {
-      server_stops_t_ms.push_back(event.t_ms);
-      server_down = true;
-    } else if (event.as<history::ServerStarted>() != nullptr) {
-      server_starts_t_ms.push_back(event.t_ms);
-      server_down = false;
+    } else if (const auto* stopped = event.as<history::ServerStopped>()) {
+      server_stops_t_ms[stopped->node.value_or(0)].push_back(event.t_ms);
+      node_down[stopped->node.value_or(0)] = true;
+    } else if (const auto* started = event.as<history::ServerStarted>()) {
+      server_starts_t_ms[started->node.value_or(0)].push_back(event.t_ms);
+      node_down[started->node.value_or(0)] = false;
     } else if (const auto* finished = event.as<history::RunFinished>()) {
       ended_converged = finished->converged;
     }

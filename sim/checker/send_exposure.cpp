@@ -19,7 +19,11 @@ std::optional<std::string> what_could_have_eaten(const std::string& client, cons
            " ms later, without a converged run_finished, before send_settle_ms (" + std::to_string(send_settle_ms) +
            " ms) had passed";
   }
-  const auto first_within = [](const std::vector<std::int64_t>& times, std::int64_t from_t_ms, std::int64_t to_t_ms) {
+  const auto first_within = [&](const std::map<std::int64_t, std::vector<std::int64_t>>& by_node, std::int64_t from_t_ms,
+                                std::int64_t to_t_ms) -> std::optional<std::int64_t> {
+    const auto node = by_node.find(connection.node);
+    if (node == by_node.end()) return std::nullopt;
+    const std::vector<std::int64_t>& times = node->second;
     const auto found = std::find_if(times.begin(), times.end(),
                                     [&](std::int64_t t_ms) { return t_ms >= from_t_ms && t_ms <= to_t_ms; });
     return found != times.end() ? std::optional(*found) : std::nullopt;
@@ -34,7 +38,7 @@ std::optional<std::string> what_could_have_eaten(const std::string& client, cons
     return "the server started again " + std::to_string(*start - attempt.t_ms) + " ms later";
   }
   if (const FaultWindow* fault =
-          fault_that_could_eat(surroundings.faults, client, connection.opened_t_ms, settled_t_ms)) {
+          fault_that_could_eat(surroundings.faults, client, connection.opened_t_ms, settled_t_ms, connection.node)) {
     return "fault " + fault->description() + " could eat " + client + "'s upstream on " + connection.description();
   }
   return std::nullopt;

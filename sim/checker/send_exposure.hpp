@@ -6,6 +6,7 @@
 // `connecting` line to t + send_settle_ms the server did not stop and no fault that can eat
 // this client's upstream bytes was active.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,15 +23,17 @@ inline constexpr std::int64_t send_settle_ms = 1000;
 struct SendAttempt {
   std::int64_t t_ms = 0;
   std::optional<std::size_t> connection;  // into ClientConnections; nullopt: no open connection
-  bool server_down = false;               // written after a server_stopped, before the next server_started
+  bool server_down = false;               // its connection's node: after a server_stopped, before the next server_started
 };
 
 // What the run looked like around sends, gathered in one pass over the history.
 struct SendSurroundings {
   const ClientConnections& connections;
   const std::vector<FaultWindow>& faults;
-  const std::vector<std::int64_t>& server_stops_t_ms;   // every server_stopped
-  const std::vector<std::int64_t>& server_starts_t_ms;  // every server_started (the first one included)
+  // Per node (a line without `node` is node 0, so a single server is all node 0): a send
+  // reaches the node its connection went to, and only that node's stops and starts can eat it.
+  const std::map<std::int64_t, std::vector<std::int64_t>>& server_stops_t_ms;   // every server_stopped
+  const std::map<std::int64_t, std::vector<std::int64_t>>& server_starts_t_ms;  // every server_started (the first one included)
   std::int64_t history_end_t_ms = 0;                     // t_ms of the last line
   // A run that converged ended with every client settled on an open connection after
   // quiet_ms without a send: its end closed no connection a send was still crossing. Any

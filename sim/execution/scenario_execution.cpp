@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "fault_injector/core/toxic_spec.hpp"
+#include "sim/execution/scenario_cluster_steps.hpp"
 #include "sim/scenario/storage_fault_kind.hpp"
 
 namespace resync::sim {
@@ -165,6 +166,8 @@ void ScenarioExecution::schedule_step(const Step& step, std::int64_t& last_ms) {
     when(step.at_ms, [this] {
       if (environment_.controls_server() && !environment_.server_running()) environment_.start_server();
     });
+  } else if (is_cluster_step(step.action)) {
+    schedule_cluster_step(step, last_ms, when);
   } else if (const auto* storage = std::get_if<StorageFaultStep>(&step.action)) {
     const std::int64_t ends_ms = step.at_ms + storage->duration_ms;
     last_ms = std::max(last_ms, ends_ms);
@@ -217,6 +220,7 @@ void ScenarioExecution::heal_phase() {
   record_process_faults_not_fired();
   environment_.faults().heal_all();
   end_storage_fault();
+  heal_cluster();
   if (environment_.controls_server() && !environment_.server_running()) environment_.start_server();
   for (auto& [name, chat_client] : clients_) {
     if (!chat_client->wants_connection()) chat_client->connect(environment_.now_ms());
@@ -228,6 +232,7 @@ void ScenarioExecution::heal_phase() {
 }
 
 bool ScenarioExecution::converged() {
+  if (environment_.server_holds_unsettled_writes()) return false;
   for (auto& [name, chat_client] : clients_) {
     if (!chat_client->settled()) return false;
     if (environment_.now_ms() - chat_client->last_chat_activity_ms() < scenario_.quiet_ms) return false;
@@ -292,6 +297,7 @@ void ScenarioExecution::record_fault_fired(const fault_injector::TriggerFiring& 
 
 void ScenarioExecution::finish(bool converged, const std::string& detail) {
   end_storage_fault();  // a lock or a file-size limit must not outlive the run
+  heal_cluster();       // nor a partition; and the committed log is read from Redis
   finished_ = true;
   environment_.faults().set_fault_fired_listener({});
   environment_.record(history::PhaseChanged{"check"});

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -71,6 +72,44 @@ class RunEnvironment {
     return {StorageFaultAttempt::Outcome::refused, "this environment cannot make storage faults"};
   }
   virtual void end_storage_fault() {}
+  // Clusters (docs/SCENARIOS.md, "Clusters"): node indices from 0. An environment without a
+  // cluster refuses each of them with the reason (the loader lets such steps through only in
+  // cluster scenarios, so a refusal means this environment cannot run clusters).
+  virtual bool runs_cluster() const { return false; }
+  // The client's next session goes to `node` (the router's hop).
+  virtual void hop_client(const std::string& /*client*/, int /*node*/) {}
+  virtual bool node_running(int /*node*/) const { return false; }
+  // Signals node `node` and returns (the stop is recorded when it took effect); an error
+  // when it cannot be signalled.
+  virtual std::optional<std::string> stop_node(int /*node*/, int /*signal*/) { return no_cluster_reason(); }
+  virtual void start_node(int /*node*/) {}
+  // Redis down (the signal; returns how, or nullopt with `error`) and up again.
+  virtual std::optional<std::string> stop_redis(int /*signal*/, std::string& error) {
+    error = no_cluster_reason();
+    return std::nullopt;
+  }
+  virtual std::optional<std::string> start_redis(std::string& error) {
+    error = no_cluster_reason();
+    return std::nullopt;
+  }
+  virtual bool redis_running() const { return false; }
+  virtual std::optional<std::string> trim_stream(std::int64_t /*keep_last*/, std::string& error) {
+    error = no_cluster_reason();
+    return std::nullopt;
+  }
+  // Node `node`'s link to Redis fails until heal_partition(node); returns how, or nullopt
+  // with `error`.
+  virtual std::optional<std::string> partition_node(int /*node*/, PartitionMode /*mode*/, std::string& error) {
+    error = no_cluster_reason();
+    return std::nullopt;
+  }
+  virtual void heal_partition(int /*node*/) {}
+  static std::string no_cluster_reason() { return "this environment runs a single server, not a cluster"; }
+  // The server read messages it has neither committed nor failed: clients that look settled
+  // may still receive them, so the run is not converged. Only an environment that sees the
+  // server's core can tell (the simulator's cluster nodes, whose commits may wait for Redis to
+  // come back for seconds); elsewhere nothing is known and nothing is held up.
+  virtual bool server_holds_unsettled_writes() const { return false; }
   // The run is over: close every transport and timer, stop the server, and append the
   // committed log (when the environment can read it).
   virtual void finish() = 0;
@@ -111,6 +150,11 @@ class ScenarioExecution {
   void for_clients(const std::vector<std::string>& names, const std::function<void(ChatClient&)>& action);
   void try_storage_fault(StorageFaultKind kind, std::int64_t duration_ms, std::int64_t ends_ms);
   void end_storage_fault();
+  // The cluster steps (scenario_cluster_steps.cpp).
+  void schedule_cluster_step(const Step& step, std::int64_t& last_ms, const std::function<void(std::int64_t, std::function<void()>)>& when);
+  void start_held_down_redis();
+  void heal_partition(int node);
+  void heal_cluster();
   void heal_phase();
   bool converged();
   bool external_log_settled();
@@ -137,6 +181,10 @@ class ScenarioExecution {
   // the heal phase, or when the run finishes early.
   std::optional<std::pair<StorageFaultKind, std::int64_t>> storage_fault_;
   bool finished_ = false;
+  // Cluster faults in force, so the heal phase (or the end) can lift them: partitioned nodes
+  // and whether Redis is held down by a restart_redis waiting for its down_ms.
+  std::set<int> partitioned_nodes_;
+  bool redis_held_down_ = false;
 };
 
 // A different well-mixed seed for each component (client i, the proxy) from one run seed.

@@ -114,6 +114,8 @@ nlohmann::json fuzz_campaign_identity(const FuzzDriverOptions& options) {
           {"client_actions_max", profile.client_actions_max},
           {"server_kills_max", profile.server_kills_max},
           {"storage_faults_max", profile.storage_faults_max},
+          {"nodes", profile.nodes},
+          {"cluster_faults_max", profile.cluster_faults_max},
           {"shrink_tries", options.shrink_tries},
           {"target_url", optional_text(options.target_url)},
           {"target_command", optional_text(options.target_command)},
@@ -133,6 +135,9 @@ DriverOptionsRead driver_options_from_identity(const nlohmann::json& identity) {
     options.profile.client_actions_max = identity.at("client_actions_max").get<int>();
     options.profile.server_kills_max = identity.at("server_kills_max").get<int>();
     options.profile.storage_faults_max = identity.at("storage_faults_max").get<int>();
+    // Shard results written before clusters have neither: a single server.
+    options.profile.nodes = identity.value("nodes", 1);
+    options.profile.cluster_faults_max = identity.value("cluster_faults_max", FuzzProfile{}.cluster_faults_max);
     options.shrink_tries = identity.at("shrink_tries").get<int>();
     options.target_url = read_optional_text(identity.at("target_url"));
     options.target_command = read_optional_text(identity.at("target_command"));

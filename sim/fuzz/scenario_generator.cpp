@@ -102,6 +102,63 @@ std::vector<std::string> pick_clients(const std::vector<std::string>& client_nam
   return {*rc::gen::elementOf(client_names)};
 }
 
+bool is_cluster_fault(const StepAction& action) {
+  return std::holds_alternative<NodeFaultStep>(action) || std::holds_alternative<RestartRedisStep>(action) ||
+         std::holds_alternative<PartitionNodeStep>(action);
+}
+
+// A cluster's fault: a node killed or stopped (one, or all in a rolling restart), Redis
+// restarted, or a node partitioned from Redis.
+Step generate_cluster_fault(int nodes, std::int64_t at_ms) {
+  using rc::gen::inRange;
+  switch (*inRange(0, 4)) {
+    case 0: {
+      NodeFaultStep fault;
+      fault.node = *inRange(0, nodes);
+      fault.signal = *rc::gen::element(std::string("SIGKILL"), std::string("SIGTERM"));
+      fault.restart_after_ms = *inRange<std::int64_t>(0, 2001);
+      return {at_ms, fault, ""};
+    }
+    case 1: {
+      NodeFaultStep rolling;
+      rolling.signal = *rc::gen::element(std::string("SIGKILL"), std::string("SIGTERM"));
+      rolling.restart_after_ms = *inRange<std::int64_t>(0, 1001);
+      rolling.rolling_gap_ms = *inRange<std::int64_t>(1, 1501);
+      return {at_ms, rolling, ""};
+    }
+    case 2: {
+      RestartRedisStep redis;
+      redis.signal = *rc::gen::element(std::string("SIGKILL"), std::string("SIGTERM"));
+      redis.down_ms = *inRange<std::int64_t>(0, 3001);
+      return {at_ms, redis, ""};
+    }
+    default: {
+      PartitionNodeStep partition;
+      partition.node = *inRange(0, nodes);
+      partition.duration_ms = *inRange<std::int64_t>(1, 6001);
+      partition.mode = *rc::gen::element(PartitionMode::stall, PartitionMode::drop);
+      return {at_ms, partition, ""};
+    }
+  }
+}
+
+// When a cluster step holds something down, and whether it may: restart_redis steps may not
+// overlap, nor two partitions of one node (the loader's rules, docs/SCENARIOS.md).
+struct ClusterWindow {
+  int kind = 0;  // 0: Redis down, 1 + node: that node's partition
+  std::int64_t from_ms = 0;
+  std::int64_t to_ms = 0;
+};
+std::optional<ClusterWindow> cluster_window(const Step& step) {
+  if (const auto* redis = std::get_if<RestartRedisStep>(&step.action)) {
+    return ClusterWindow{0, step.at_ms, step.at_ms + redis->down_ms};
+  }
+  if (const auto* partition = std::get_if<PartitionNodeStep>(&step.action)) {
+    return ClusterWindow{1 + partition->node, step.at_ms, step.at_ms + partition->duration_ms};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
@@ -119,6 +176,13 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
       scenario.server.preload_messages = *rc::gen::element<std::int64_t>(0, *inRange<std::int64_t>(0, profile.preload_max + 1));
       // Often socket.io's 2-minute default; sometimes short enough for a fault to outlast it.
       scenario.server.recovery_window_ms = *rc::gen::element<std::int64_t>(120000, *inRange<std::int64_t>(100, 5001));
+      if (profile.nodes > 1) {
+        // A cluster's log starts empty: no preload (the loader's rule).
+        scenario.server.preload_messages = 0;
+        scenario.server.nodes = profile.nodes;
+        scenario.server.redis = true;
+        scenario.server.routing = *rc::gen::element(NodeRouting::sticky, NodeRouting::round_robin);
+      }
     }
 
     const int client_count = *inRange(1, profile.clients_max + 1);
@@ -208,6 +272,15 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
           break;
         }
         default: {
+          if (profile.nodes > 1) {
+            // A cluster's faults take the single server's kills' place, and a hop rides along
+            // (the next session of a client goes to another node).
+            expanded.push_back(generate_cluster_fault(profile.nodes, at_ms));
+            if (*rc::gen::arbitrary<bool>()) {
+              expanded.push_back({at_ms, HopStep{*rc::gen::elementOf(client_names), *inRange(0, profile.nodes)}, ""});
+            }
+            break;
+          }
           KillServerStep kill;
           kill.signal = *rc::gen::element(std::string("SIGKILL"), std::string("SIGTERM"));
           kill.restart_after_ms = *inRange<std::int64_t>(0, 2001);
@@ -227,6 +300,8 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
     int client_actions_left = profile.client_actions_max;
     int kills_left = profile.server_kills_max;
     int storage_faults_left = profile.storage_faults_max;
+    int cluster_faults_left = profile.cluster_faults_max;
+    std::vector<ClusterWindow> cluster_windows;
     std::vector<std::pair<std::int64_t, std::int64_t>> storage_windows;
     for (const std::vector<Step>& group : raw_steps) {
       const Step& first = group.front();
@@ -242,6 +317,14 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
         if (faults_left-- <= 0) continue;
       } else if (std::holds_alternative<KillServerStep>(first.action)) {
         if (kills_left-- <= 0) continue;
+      } else if (is_cluster_fault(first.action)) {
+        const std::optional<ClusterWindow> window = cluster_window(first);
+        const bool overlaps = window && std::any_of(cluster_windows.begin(), cluster_windows.end(), [&](const ClusterWindow& other) {
+          return other.kind == window->kind && window->from_ms <= other.to_ms && other.from_ms <= window->to_ms;
+        });
+        if (cluster_faults_left <= 0 || overlaps) continue;
+        --cluster_faults_left;
+        if (window) cluster_windows.push_back(*window);
       } else if (const auto* storage = std::get_if<StorageFaultStep>(&first.action)) {
         const std::int64_t ends_ms = first.at_ms + storage->duration_ms;
         if (storage_faults_left <= 0 || overlaps_storage_fault(storage_windows, first.at_ms, ends_ms)) continue;

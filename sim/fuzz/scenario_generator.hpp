@@ -36,6 +36,12 @@ struct FuzzProfile {
   std::optional<ServerSpec> external_server;
   // False when the probe found the target does not acknowledge: plain clients only.
   bool acked_clients = true;
+  // 2..8: clusters of this many nodes on one Redis (`resync fuzz --nodes`), with hops and the
+  // cluster's faults (node kills and rolling restarts, Redis restarts, partitions) in place
+  // of the single server's kills; 1: a single server, and the generator draws exactly what
+  // it drew before clusters existed (seeds keep their scenarios).
+  int nodes = 1;
+  int cluster_faults_max = 3;
 };
 
 rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile);

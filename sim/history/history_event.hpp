@@ -55,6 +55,9 @@ struct ServerStarted {
   std::int64_t port = 0;
   std::optional<std::int64_t> pid;  // live mode only
   std::int64_t incarnation = 1;
+  // The cluster node (0-based) it concerns; absent in single-server runs and older
+  // histories, which means node 0 (docs/HISTORY.md, "Clusters").
+  std::optional<std::int64_t> node = {};
   friend bool operator==(const ServerStarted&, const ServerStarted&) = default;
 };
 
@@ -68,6 +71,9 @@ struct ServerStopped {
   std::string exit_signal = {};            // the signal that ended it ("SIGSEGV", ...), "" when it exited normally
   bool sanitizer_report = false;           // its stderr holds an AddressSanitizer/UBSan/LeakSanitizer report
   bool escalated = false;                  // it ignored SIGTERM for the grace period and was SIGKILLed
+  // The cluster node (0-based) it concerns; absent in single-server runs and older
+  // histories, which means node 0 (docs/HISTORY.md, "Clusters").
+  std::optional<std::int64_t> node = {};
   friend bool operator==(const ServerStopped&, const ServerStopped&) = default;
 };
 
@@ -84,6 +90,9 @@ struct ClientConnecting {
   // The Engine.IO transport it opens. Written only when it is not a WebSocket, so histories
   // of WebSocket clients keep the bytes they had before the field existed.
   sim::ClientTransport transport = sim::ClientTransport::websocket;
+  // The cluster node (0-based) it concerns; absent in single-server runs and older
+  // histories, which means node 0 (docs/HISTORY.md, "Clusters").
+  std::optional<std::int64_t> node = {};
   friend bool operator==(const ClientConnecting&, const ClientConnecting&) = default;
 };
 
@@ -93,6 +102,9 @@ struct ClientConnected {
   std::string socket_id;
   nlohmann::json server_offset;  // the auth.serverOffset sent; null when none (its type is the app's)
   bool recovered = false;
+  // The cluster node (0-based) it concerns; absent in single-server runs and older
+  // histories, which means node 0 (docs/HISTORY.md, "Clusters").
+  std::optional<std::int64_t> node = {};
   friend bool operator==(const ClientConnected&, const ClientConnected&) = default;
 };
 
@@ -180,6 +192,18 @@ struct ProcessFault {
 // A storage fault window on the server's database (docs/HISTORY.md): `start` when the
 // fault took hold, `end` when it was lifted, `refused` when the environment could not make
 // it (no reachable database, no process to limit).
+// A cluster fault that is not a node's process (docs/HISTORY.md, "Clusters"): Redis going
+// down and back (restart_redis), the stream trimmed (trim_stream), a node's link to Redis
+// failing (partition_node).
+struct ClusterFault {
+  static constexpr std::string_view type_name = "cluster_fault";
+  std::string kind;    // restart_redis | trim_stream | partition_node
+  std::string action;  // start | end (restart_redis, partition_node) | done (trim_stream) | refused
+  std::optional<std::int64_t> node = {};  // partition_node: the node whose link fails
+  std::string detail;  // how it was made (the signal and pid, the XTRIM, the toxic), or why it was refused
+  friend bool operator==(const ClusterFault&, const ClusterFault&) = default;
+};
+
 struct StorageFaultChanged {
   static constexpr std::string_view type_name = "storage_fault";
   std::string kind;    // lock_database | storage_read_only | storage_full
@@ -232,6 +256,9 @@ struct ServerLog {
   std::string text;
   std::int64_t incarnation = 1;  // the server_started it belongs to
 
+  // The cluster node (0-based) it concerns; absent in single-server runs and older
+  // histories, which means node 0 (docs/HISTORY.md, "Clusters").
+  std::optional<std::int64_t> node = {};
   friend bool operator==(const ServerLog&, const ServerLog&) = default;
 };
 
@@ -253,7 +280,7 @@ struct UnrecognizedEvent {
 using EventPayload =
     std::variant<PhaseChanged, ServerStarted, ServerStopped, ServerFailed, ClientConnecting, ClientConnected,
                  ClientConnectError, ClientDisconnected, ClientReloaded, MessageSent, MessageAcked, SendAbandoned,
-                 MessageReceived, FaultChanged, ProcessFault, CommittedLog, CommittedLogUnavailable, RunFinished, StorageFaultChanged, ServerLog, UnrecognizedEvent>;
+                 MessageReceived, FaultChanged, ProcessFault, CommittedLog, CommittedLogUnavailable, RunFinished, StorageFaultChanged, ServerLog, ClusterFault, UnrecognizedEvent>;
 
 // Every line after run_started.
 struct HistoryEvent {

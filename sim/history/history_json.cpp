@@ -33,6 +33,7 @@ void encode_fields(line_json& line, const ServerStarted& event) {
   line["port"] = event.port;
   if (event.pid) line["pid"] = *event.pid;
   line["incarnation"] = event.incarnation;
+  if (event.node) line["node"] = *event.node;
 }
 
 void encode_fields(line_json& line, const ServerStopped& event) {
@@ -44,6 +45,7 @@ void encode_fields(line_json& line, const ServerStopped& event) {
   line["sanitizer_report"] = event.sanitizer_report;
   line["escalated"] = event.escalated;
   line["detail"] = event.detail;
+  if (event.node) line["node"] = *event.node;
 }
 
 void encode_fields(line_json& line, const ServerFailed& event) { line["detail"] = event.detail; }
@@ -52,6 +54,7 @@ void encode_fields(line_json& line, const ClientConnecting& event) {
   line["client"] = event.client;
   line["attempt"] = event.attempt;
   if (event.transport == sim::ClientTransport::polling) line["transport"] = "polling";
+  if (event.node) line["node"] = *event.node;
 }
 
 void encode_fields(line_json& line, const ClientConnected& event) {
@@ -59,6 +62,7 @@ void encode_fields(line_json& line, const ClientConnected& event) {
   line["socket_id"] = event.socket_id;
   line["server_offset"] = event.server_offset;
   line["recovered"] = event.recovered;
+  if (event.node) line["node"] = *event.node;
 }
 
 void encode_fields(line_json& line, const ClientConnectError& event) {
@@ -122,6 +126,13 @@ void encode_fields(line_json& line, const ProcessFault& event) {
   if (!event.detail.empty()) line["detail"] = event.detail;
 }
 
+void encode_fields(line_json& line, const ClusterFault& event) {
+  line["kind"] = event.kind;
+  line["action"] = event.action;
+  if (event.node) line["node"] = *event.node;
+  line["detail"] = event.detail;
+}
+
 void encode_fields(line_json& line, const StorageFaultChanged& event) {
   line["kind"] = event.kind;
   line["action"] = event.action;
@@ -150,6 +161,7 @@ void encode_fields(line_json& line, const ServerLog& event) {
   line["level"] = event.level;
   line["text"] = event.text;
   line["incarnation"] = event.incarnation;
+  if (event.node) line["node"] = *event.node;
 }
 
 void encode_fields(line_json& line, const RunFinished& event) {
@@ -205,6 +217,16 @@ RunStarted decode_run_started(JsonFieldReader& fields) {
   return run;
 }
 
+// A cluster node's index: absent (a single server, an older history) is node 0, kept as
+// nullopt so such lines are written back without the field.
+std::optional<std::int64_t> read_node(JsonFieldReader& fields, std::string_view type) {
+  const std::optional<std::int64_t> node = fields.optional_integer("node");
+  if (fields.ok() && node && *node < 0) {
+    fields.fail("`" + std::string(type) + "` line: `node` must be a node index (0 or more), not " + std::to_string(*node));
+  }
+  return node;
+}
+
 EventPayload decode_phase(JsonFieldReader& fields) { return PhaseChanged{fields.string("phase")}; }
 
 EventPayload decode_server_started(JsonFieldReader& fields) {
@@ -212,6 +234,7 @@ EventPayload decode_server_started(JsonFieldReader& fields) {
   event.port = fields.integer("port");
   event.pid = fields.optional_integer("pid");
   event.incarnation = fields.integer("incarnation");
+  event.node = read_node(fields, "server_started");
   return event;
 }
 
@@ -226,6 +249,7 @@ EventPayload decode_server_stopped(JsonFieldReader& fields) {
   event.exit_signal = fields.optional_string("exit_signal");
   event.sanitizer_report = fields.optional_boolean("sanitizer_report", false);
   event.escalated = fields.optional_boolean("escalated", false);
+  event.node = read_node(fields, "server_stopped");
   return event;
 }
 
@@ -241,6 +265,7 @@ EventPayload decode_connecting(JsonFieldReader& fields) {
   } else if (!transport.empty() && transport != "websocket") {
     fields.fail("`connecting` line: `transport` must be \"websocket\" or \"polling\", not \"" + transport + "\"");
   }
+  event.node = read_node(fields, "connecting");
   return event;
 }
 
@@ -250,6 +275,7 @@ EventPayload decode_connected(JsonFieldReader& fields) {
   event.socket_id = fields.string("socket_id");
   event.server_offset = fields.optional_any("server_offset");
   event.recovered = fields.boolean("recovered");
+  event.node = read_node(fields, "connected");
   return event;
 }
 
@@ -396,6 +422,24 @@ EventPayload decode_storage_fault(JsonFieldReader& fields) {
   return event;
 }
 
+// Like storage_fault: an unknown kind or action is an error, not a window to guess at.
+EventPayload decode_cluster_fault(JsonFieldReader& fields) {
+  ClusterFault event;
+  event.kind = fields.string("kind");
+  event.action = fields.string("action");
+  event.node = read_node(fields, "cluster_fault");
+  event.detail = fields.optional_string("detail");
+  if (fields.ok() && event.kind != "restart_redis" && event.kind != "trim_stream" && event.kind != "partition_node") {
+    fields.fail("`cluster_fault` line: `kind` must be \"restart_redis\", \"trim_stream\" or \"partition_node\", not \"" +
+                event.kind + "\"");
+  } else if (fields.ok() && event.action != "start" && event.action != "end" && event.action != "done" &&
+             event.action != "refused") {
+    fields.fail("`cluster_fault` line: `action` must be \"start\", \"end\", \"done\" or \"refused\", not \"" +
+                event.action + "\"");
+  }
+  return event;
+}
+
 EventPayload decode_committed_log(JsonFieldReader& fields) {
   CommittedLog log;
   log.source = decode_log_source(fields, false);
@@ -429,6 +473,7 @@ EventPayload decode_server_log(JsonFieldReader& fields) {
   event.level = fields.string("level");
   event.text = fields.string("text");
   event.incarnation = fields.integer("incarnation");
+  event.node = read_node(fields, "server_log");
   return event;
 }
 
@@ -465,6 +510,7 @@ constexpr std::array event_decoders{
     EventDecoder{RunFinished::type_name, decode_run_finished},
     EventDecoder{StorageFaultChanged::type_name, decode_storage_fault},
     EventDecoder{ServerLog::type_name, decode_server_log},
+    EventDecoder{ClusterFault::type_name, decode_cluster_fault},
 };
 
 }  // namespace

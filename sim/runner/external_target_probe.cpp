@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "sim/runner/redis_process.hpp"
 #include "sim/runner/server_process.hpp"
 #include "sim/runner/target_address.hpp"
 #include "sim/runner/target_probe.hpp"
@@ -31,6 +32,17 @@ ExternalTargetProbe probe_external_target(const ExternalTarget& target, const st
   launch.run_directory = std::filesystem::absolute(run_directory, ignored).string();
   launch.stderr_path = (std::filesystem::path(scratch_directory) / "server.stderr").string();
   std::filesystem::remove(launch.stderr_path, ignored);
+  // Declared before the node, so it is stopped after it on every path.
+  std::optional<RedisProcess> redis;
+  if (target.cluster_node) {
+    redis.emplace(RedisLaunch{(std::filesystem::path(scratch_directory) / "redis").string(),
+                              (std::filesystem::path(scratch_directory) / "redis.log").string()});
+    if (auto error = redis->start()) {
+      result.start_failure = "the Redis for probing the cluster node '" + target.command + "' did not start: " + *error;
+      return result;
+    }
+    launch.extra_environment = {"NODE_INDEX=0", "REDIS_URL=redis://127.0.0.1:" + std::to_string(redis->port())};
+  }
   ServerProcess server(launch);
   if (auto error = server.start(0)) {
     result.start_failure = "the target command '" + target.command + "' did not start: " + *error;

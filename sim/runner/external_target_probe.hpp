@@ -15,6 +15,9 @@ struct ExternalTarget {
   std::string command;  // given instead: started for the probe
   std::string chat_event = "chat message";
   std::string offset_auth_field = "serverOffset";
+  // A cluster node (server.nodes > 1 or server.redis): the probe starts one node, NODE_INDEX
+  // 0, on a Redis of its own (REDIS_URL), as the run will.
+  bool cluster_node = false;
 };
 
 struct ExternalTargetProbe {

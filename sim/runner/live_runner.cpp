@@ -21,6 +21,7 @@
 #include "sim/checker/server_exits.hpp"
 #include "sim/history/history_writer.hpp"
 #include "sim/runner/catch_up_reader.hpp"
+#include "sim/runner/live_cluster.hpp"
 #include "sim/runner/live_storage_faults.hpp"
 #include "sim/runner/run_proxy.hpp"
 #include "sim/execution/scenario_execution.hpp"
@@ -106,14 +107,18 @@ class LiveEnvironment final : public RunEnvironment {
     ScenarioExecution execution(scenario_, execution_options, *this);
     execution.record_run_started();
     if (start_offset_error) return abandon(*start_offset_error, "cannot learn where the target's log ends");
-    if (auto error = start_target()) {
+    if (scenario_.server.is_cluster()) {
+      if (auto error = start_cluster()) return abandon(*error, "the cluster did not start");
+    } else if (auto error = start_target()) {
       // A start cut short by the caller's deadline is the deadline's doing, not the target's.
       abandoned_ = options_.abandon_at && std::chrono::steady_clock::now() >= *options_.abandon_at;
       return abandon(*error, "the server under test did not start");
     }
-    std::string proxy_error;
-    proxy_ = start_run_proxy(io_, target_.host, target_.port, derive_seed(options_.seed, 0), proxy_error);
-    if (!proxy_) return abandon("the fault proxy did not start: " + proxy_error, proxy_error);
+    if (!cluster_) {
+      std::string proxy_error;
+      proxy_ = start_run_proxy(io_, target_.host, target_.port, derive_seed(options_.seed, 0), proxy_error);
+      if (!proxy_) return abandon("the fault proxy did not start: " + proxy_error, proxy_error);
+    }
     // The timeline starts once server and proxy are up, as in the simulator: a step at 1 ms
     // runs 1 ms after the clients could first connect, however long a preload took.
     started_ = std::chrono::steady_clock::now();
@@ -152,21 +157,66 @@ class LiveEnvironment final : public RunEnvironment {
     if (history_) history_->write_run_started(now_ms(), run);
   }
   void record(history::EventPayload event) override {
+    if (cluster_) note_session_node(event);
     if (history_) history_->write(now_ms(), std::move(event));
   }
 
   void pump(ChatClient& client) override { socket_of(client).pump(); }
 
-  FaultControl& faults() override { return *proxy_; }
-  bool controls_server() const override { return server_ != nullptr; }
+  FaultControl& faults() override { return cluster_ ? cluster_->client_faults() : *proxy_; }
+  bool controls_server() const override { return server_ != nullptr || cluster_ != nullptr; }
   // A server asked to stop counts as down at once, so a heal that follows starts it again.
-  bool server_running() const override { return server_ && server_->running() && !stopping_; }
-  bool server_start_pending() const override { return restart_when_stopped_; }
+  // A cluster is running when every node is.
+  bool server_running() const override {
+    if (cluster_) return cluster_->every_node_running();
+    return server_ && server_->running() && !stopping_;
+  }
+  bool server_start_pending() const override { return cluster_ ? cluster_->start_pending() : restart_when_stopped_; }
+
+  // ---- clusters (sim/runner/live_cluster.hpp) ----
+  bool runs_cluster() const override { return cluster_ != nullptr; }
+  void hop_client(const std::string& client, int node) override {
+    if (cluster_) cluster_->hop(client, node);
+  }
+  bool node_running(int node) const override { return cluster_ && cluster_->node_running(node); }
+  std::optional<std::string> stop_node(int node, int signal) override {
+    if (!cluster_) return no_cluster_reason();
+    return cluster_->stop_node(node, signal);
+  }
+  void start_node(int node) override {
+    if (cluster_) cluster_->start_node(node);
+  }
+  std::optional<std::string> stop_redis(int signal, std::string& error) override {
+    if (!cluster_) return RunEnvironment::stop_redis(signal, error);
+    return cluster_->stop_redis(signal, error);
+  }
+  std::optional<std::string> start_redis(std::string& error) override {
+    if (!cluster_) return RunEnvironment::start_redis(error);
+    return cluster_->start_redis(error);
+  }
+  bool redis_running() const override { return cluster_ && cluster_->redis_running(); }
+  std::optional<std::string> trim_stream(std::int64_t keep_last, std::string& error) override {
+    if (!cluster_) return RunEnvironment::trim_stream(keep_last, error);
+    return cluster_->trim_stream(keep_last, error);
+  }
+  std::optional<std::string> partition_node(int node, PartitionMode mode, std::string& error) override {
+    if (!cluster_) return RunEnvironment::partition_node(node, mode, error);
+    return cluster_->partition_node(node, mode, error);
+  }
+  void heal_partition(int node) override {
+    if (cluster_) cluster_->heal_partition(node);
+  }
 
   // Signals the server and returns: the io thread keeps serving the clients while the server
   // shuts down (a graceful stop waits for their WebSocket close replies), and a timer reaps
   // the process. Blocking here would stall every client for the server's whole grace period.
-  void stop_server(int signal) override { stop_server_then(signal, {}); }
+  void stop_server(int signal) override {
+    if (cluster_) {
+      for (int node = 0; node < scenario_.server.nodes; ++node) cluster_->stop_node(node, signal);
+      return;
+    }
+    stop_server_then(signal, {});
+  }
 
   // The trigger fired inside the proxy's read handler, on this thread: with no delay the
   // signal leaves from here, before the proxy writes the matched packet on (no timer round
@@ -184,6 +234,7 @@ class LiveEnvironment final : public RunEnvironment {
   }
 
   void start_server() override {
+    if (cluster_) return cluster_->start_every_node_down();
     if (!server_ || (server_->running() && !stopping_)) return;
     if (stopping_) {
       restart_when_stopped_ = true;  // the old process still holds the port
@@ -198,6 +249,7 @@ class LiveEnvironment final : public RunEnvironment {
   }
 
   std::optional<std::int64_t> committed_highest_id() override {
+    if (cluster_ && !cluster_->external()) return cluster_->committed_highest_id();
     if (!embedded()) return std::nullopt;
     return read_highest_id(database_path_);
   }
@@ -220,6 +272,10 @@ class LiveEnvironment final : public RunEnvironment {
   }
 
   StorageFaultAttempt start_storage_fault(StorageFaultKind kind) override {
+    if (cluster_) {
+      return {StorageFaultAttempt::Outcome::refused,
+              "a cluster node keeps its log in Redis, not in a database the harness can lock or limit"};
+    }
     return live_storage_fault_start(kind);
   }
   void end_storage_fault() override {
@@ -235,6 +291,13 @@ class LiveEnvironment final : public RunEnvironment {
     exit_watch_timer_.cancel();
     abandon_timer_.cancel();
     proxy_.reset();
+    if (cluster_) {
+      if (cluster_->external()) audit_committed_log();
+      cluster_->finish();
+      if (const auto path = reachable_database_path(); path && cluster_->external()) read_target_committed_log(*path);
+      io_.stop();
+      return;
+    }
     // A server that died since the last look must not be taken for one this stop ended.
     notice_unrequested_exit();
     // Before the stop: the audit reads the target as a page would, so it must be serving.
@@ -362,6 +425,7 @@ class LiveEnvironment final : public RunEnvironment {
     stop_poll_timer_.cancel();
     proxy_.reset();
     if (server_ && server_->running()) server_->stop(SIGKILL);
+    if (cluster_) cluster_->abandon();
     record(history::RunFinished{false, "abandoned: the caller's deadline came before the run ended"});
     io_.stop();
   }
@@ -419,8 +483,55 @@ class LiveEnvironment final : public RunEnvironment {
   std::string abandon(const std::string& detail, const std::string& reason) {
     record(history::ServerFailed{detail});
     record(history::RunFinished{false, reason});
-    if (server_running()) server_->stop(SIGKILL);
+    if (server_ && server_running()) server_->stop(SIGKILL);
+    if (cluster_) cluster_->abandon();
     return history_path_;
+  }
+
+  // The embedded cluster; an external one is not started by this build yet.
+  std::optional<std::string> start_cluster() {
+    LiveClusterLaunch launch;
+    if (!embedded()) {
+      if (target_command().empty()) {
+        return "a cluster needs the harness to start its nodes (it routes each session to one): give --target-cmd "
+               "or server.external.command, not only a URL";
+      }
+      launch.target_command = target_command();
+      launch.run_directory = target_run_directory().string();
+      if (auto error = empty_directory(launch.run_directory)) return error;
+    }
+    launch.resync_executable = options_.resync_executable;
+    launch.work_directory = std::filesystem::absolute(options_.work_directory);
+    launch.seed = options_.seed;
+    launch.start_timeout_ms = bounded_by_deadline(ServerLaunch{}.start_timeout_ms);
+    LiveClusterHooks hooks;
+    hooks.record = [this](history::EventPayload event) { record(std::move(event)); };
+    hooks.wake_for_server_logs = [this] { asio::post(io_, [this] { record_server_log(); }); };
+    cluster_ = std::make_unique<LiveCluster>(io_, scenario_, launch, std::move(hooks));
+    if (auto error = cluster_->start()) return error;
+    // An external cluster's audit and convergence reads go straight to node 0.
+    target_ = {"127.0.0.1", cluster_->node_port(0)};
+    return std::nullopt;
+  }
+
+  // A client's session is routed at its `connecting` line (which precedes the transport it
+  // opens), and that line and the `connected` that follows carry the node.
+  void note_session_node(history::EventPayload& event) {
+    if (auto* connecting = std::get_if<history::ClientConnecting>(&event)) {
+      const int node = cluster_->route_new_session(connecting->client);
+      session_nodes_[connecting->client] = node;
+      connecting->node = node;
+    } else if (auto* connected = std::get_if<history::ClientConnected>(&event)) {
+      connected->node = session_node(connected->client);
+    }
+  }
+
+  int session_node(const std::string& client) {
+    const auto found = session_nodes_.find(client);
+    if (found != session_nodes_.end()) return found->second;
+    const int node = cluster_->route_new_session(client);
+    session_nodes_[client] = node;
+    return node;
   }
 
   std::optional<std::string> start_target() {
@@ -516,6 +627,7 @@ class LiveEnvironment final : public RunEnvironment {
   }
 
   void notice_unrequested_exit() {
+    if (cluster_) return cluster_->notice_unrequested_exits();
     if (!server_ || stopping_ || !server_->running() || !server_->try_reap()) return;
     record_server_stopped(std::nullopt, server_->incarnation());
   }
@@ -545,6 +657,7 @@ class LiveEnvironment final : public RunEnvironment {
 
   // The embedded server's log lines that reached the relay, in the order it wrote them.
   void record_server_log() {
+    if (cluster_) cluster_->record_server_logs();
     for (history::ServerLog& log : server_log_relay_->take()) record(std::move(log));
   }
 
@@ -565,14 +678,17 @@ class LiveEnvironment final : public RunEnvironment {
   SocketChatClient& socket_of(ChatClient& client) {
     auto found = sockets_.find(client.name());
     if (found == sockets_.end()) {
-      if (!proxy_) {
+      if (!proxy_ && !cluster_) {
         std::fprintf(stderr, "resync: invariant broken: client %s acted before the proxy was up\n", client.name().c_str());
         std::abort();
       }
       SocketChatClientHooks hooks;
       hooks.now_ms = [this] { return now_ms(); };
       hooks.on_record = [this](history::EventPayload line) { record(std::move(line)); };
-      found = sockets_.emplace(client.name(), std::make_unique<SocketChatClient>(io_, client, "127.0.0.1", proxy_->port(),
+      if (cluster_) {
+        hooks.port_for_new_session = [this, name = client.name()] { return cluster_->client_port(session_node(name)); };
+      }
+      found = sockets_.emplace(client.name(), std::make_unique<SocketChatClient>(io_, client, "127.0.0.1", proxy_ ? proxy_->port() : std::uint16_t{0},
                                                                                  std::move(hooks))).first;
     }
     return *found->second;
@@ -615,6 +731,9 @@ class LiveEnvironment final : public RunEnvironment {
   FileSizeLimit file_size_limit_;
   TargetAddress target_;
   std::unique_ptr<RunProxy> proxy_;
+  // A cluster run (server.is_cluster()): its processes and listeners, and each client's node.
+  std::unique_ptr<LiveCluster> cluster_;
+  std::map<std::string, int> session_nodes_;
   std::map<std::string, std::unique_ptr<SocketChatClient>> sockets_;
   std::vector<std::shared_ptr<asio::steady_timer>> timers_;
   asio::steady_timer abandon_timer_{io_};

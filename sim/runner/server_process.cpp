@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -197,10 +198,15 @@ std::optional<std::string> ServerProcess::start_shell_command(std::uint16_t port
   std::vector<std::string> environment;
   // Our PORT and RESYNC_RUN_DIR replace inherited ones (a nested run must not reuse its
   // parent's directory).
+  std::vector<std::string> replaced = {"PORT=", "RESYNC_RUN_DIR="};
+  for (const std::string& extra : launch_.extra_environment) replaced.push_back(extra.substr(0, extra.find('=') + 1));
   for (char** entry = environ; *entry; ++entry) {
     const std::string_view variable(*entry);
-    if (variable.rfind("PORT=", 0) != 0 && variable.rfind("RESYNC_RUN_DIR=", 0) != 0) environment.emplace_back(*entry);
+    const bool ours = std::any_of(replaced.begin(), replaced.end(),
+                                  [&](const std::string& name) { return variable.rfind(name, 0) == 0; });
+    if (!ours) environment.emplace_back(*entry);
   }
+  environment.insert(environment.end(), launch_.extra_environment.begin(), launch_.extra_environment.end());
   environment.push_back("PORT=" + std::to_string(port));
   if (!launch_.run_directory.empty()) environment.push_back("RESYNC_RUN_DIR=" + launch_.run_directory);
   std::vector<char*> envp;

@@ -27,6 +27,9 @@ struct ServerLaunch {
   // A shell command also gets this as RESYNC_RUN_DIR: its scenario's own directory for its
   // database, so scenarios do not see each other's rows ("" = not set).
   std::string run_directory;
+  // A shell command's further variables, NAME=value (a cluster node's NODE_INDEX and
+  // REDIS_URL); they replace inherited ones of the same name.
+  std::vector<std::string> extra_environment = {};
   std::int64_t start_timeout_ms = 10000;
   // Every line the server writes to stderr (not a shell command's), with the incarnation
   // that wrote it. Called on the stderr copy's own thread, never on the caller's.

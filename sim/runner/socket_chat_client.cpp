@@ -62,10 +62,11 @@ void SocketChatClient::open_transport(const OpenTransport& open) {
     client_.on_transport_closed(transport, reason, hooks_.now_ms());
     pump();
   };
+  const std::uint16_t port = hooks_.port_for_new_session ? hooks_.port_for_new_session() : port_;
   if (open.kind == ClientTransport::polling) {
-    connections_[transport] = PollingClientConnection::open(io_, host_, port_, open.query, std::move(callbacks));
+    connections_[transport] = PollingClientConnection::open(io_, host_, port, open.query, std::move(callbacks));
   } else {
-    connections_[transport] = WebSocketClientConnection::open(io_, host_, port_, open.query, std::move(callbacks));
+    connections_[transport] = WebSocketClientConnection::open(io_, host_, port, open.query, std::move(callbacks));
   }
 }
 

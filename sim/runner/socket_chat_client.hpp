@@ -25,6 +25,9 @@ struct SocketChatClientHooks {
   std::function<void(const std::string& text)> on_frame;  // optional: each frame, before the client reads it
   std::function<void()> on_open;                          // optional: a WebSocket opened
   std::function<void(const std::string& reason)> on_closed;  // optional: a WebSocket ended
+  // optional: the port each new Engine.IO session connects to (a cluster's router); all the
+  // HTTP connections of a polling session go to the port its session got. Unset: `port`.
+  std::function<std::uint16_t()> port_for_new_session;
 };
 
 class SocketChatClient {

@@ -49,6 +49,13 @@ std::optional<std::string> why_not_applicable(const Scenario& scenario, const Ta
     return "the scenario's expectation describes the embedded server's naive \"tutorial\" delivery (server.delivery), "
            "not a target";
   }
+  // A single server started N times is N servers that share nothing (or fight over one
+  // database file), not a cluster: its verdicts would be about the harness's setup.
+  if (scenario.server.is_cluster() && !findings.target_is_cluster) {
+    return "the scenario is a cluster of " + std::to_string(scenario.server.nodes) +
+           " node(s) on Redis, and the target is a single server: give --target-cluster when --target-cmd starts a "
+           "cluster node (it gets NODE_INDEX and REDIS_URL)";
+  }
   const bool needs_acks = std::any_of(scenario.clients.begin(), scenario.clients.end(),
                                       [](const ClientSpec& client) { return client.send_mode == SendMode::acked; });
   if (needs_acks && !findings.acknowledges) return "target does not acknowledge \"" + findings.chat_event + "\"";

@@ -36,6 +36,7 @@ struct TargetFindings {
   // Not probed but known from the options: storage faults need them (docs/SCENARIOS.md).
   bool harness_starts_target = false;  // --target-cmd / server.external.command: its processes can be limited
   bool database_reachable = false;     // --target-db / server.external.database: its write lock can be held
+  bool target_is_cluster = false;      // --target-cluster, or the scenario's own external cluster: nodes on REDIS_URL
 };
 
 // Pure: the findings from what was observed.

@@ -50,6 +50,13 @@ struct ClientSpec {
 
 enum class ServerKind { embedded, external };
 
+// Which node of a cluster a client's new Engine.IO session goes to (docs/SCENARIOS.md,
+// "Clusters"). A polling session's several TCP connections always stay on one node.
+enum class NodeRouting {
+  sticky,       // a client's sessions stay on one node (as with sticky sessions); hop moves it
+  round_robin,  // each new session of any client goes to the next node
+};
+
 struct ServerSpec {
   ServerKind kind = ServerKind::embedded;
   // embedded: flags for `resync serve`
@@ -75,6 +82,14 @@ struct ServerSpec {
   // embedded only: a bug planted on purpose so Resync's own tests can prove the checker
   // catches it ("" = none; names in server/core/planted_bug.hpp).
   std::string planted_bug = {};
+  // A cluster: `nodes` server processes (embedded or started from `command`) sharing one
+  // Redis Stream as their log. Steps name nodes by 0-based index. `redis` is true whenever
+  // nodes > 1; a single node may ask for it too (a one-node cluster, so Redis faults apply).
+  int nodes = 1;
+  NodeRouting routing = NodeRouting::sticky;
+  bool redis = false;
+
+  bool is_cluster() const { return redis; }
 };
 
 // Timeline steps. `at_ms` is measured from the start of the run.
@@ -121,8 +136,46 @@ enum class StorageFaultKind {
 };
 struct StorageFaultStep { StorageFaultKind kind = StorageFaultKind::lock_database; std::int64_t duration_ms = 1000; };
 
+// Cluster steps (docs/SCENARIOS.md, "Clusters"); node indices count from 0.
+// The client's next session goes to `node` (and, under sticky routing, the ones after it).
+struct HopStep {
+  std::string client;
+  int node = 0;
+};
+// kill_node (SIGKILL unless told) and stop_node (a graceful SIGTERM) both load into this.
+struct NodeFaultStep {
+  std::optional<int> node;  // nullopt: every node
+  std::string signal = "SIGKILL";
+  bool restart = true;
+  std::int64_t restart_after_ms = 0;  // after each node's own signal
+  // Every node, one after another: node i is signalled i * rolling_gap_ms after at_ms.
+  // nullopt: every node at once (or the one node named).
+  std::optional<std::int64_t> rolling_gap_ms = {};
+};
+// Starts a node (or every node) that a kill_node/stop_node with "restart": false left down.
+struct RestartNodeStep { std::optional<int> node; };
+// Redis goes down (the signal) and comes back on the same directory and port down_ms later.
+struct RestartRedisStep {
+  std::string signal = "SIGKILL";
+  std::int64_t down_ms = 500;
+};
+// XTRIM MINID: the stream keeps only its last keep_last entries (older ones are gone for a
+// node that reads from an offset before them).
+struct TrimStreamStep { std::int64_t keep_last = 0; };
+enum class PartitionMode {
+  stall,  // node K's Redis link swallows bytes (a black hole) and stays open
+  drop,   // node K's Redis connections are reset, and new ones too, for the duration
+};
+// Node K's link to Redis fails for duration_ms while its clients stay connected.
+struct PartitionNodeStep {
+  int node = 0;
+  std::int64_t duration_ms = 1000;
+  PartitionMode mode = PartitionMode::stall;
+};
+
 using StepAction = std::variant<ConnectStep, DisconnectStep, ReloadStep, SendStep, FaultStep, HealStep, KillServerStep,
-                                RestartServerStep, WaitStep, StorageFaultStep>;
+                                RestartServerStep, WaitStep, StorageFaultStep, HopStep, NodeFaultStep, RestartNodeStep,
+                                RestartRedisStep, TrimStreamStep, PartitionNodeStep>;
 
 struct Step {
   std::int64_t at_ms = 0;

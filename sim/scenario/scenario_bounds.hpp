@@ -26,4 +26,9 @@ inline constexpr std::int64_t kIntervalMsMax = 60000;   // between two messages 
 inline constexpr std::int64_t kQuietMsMax = 60000;
 inline constexpr std::int64_t kRetriesMax = 1000;
 
+// A cluster: more nodes than this on a 2-core test machine measure the machine, not the log.
+inline constexpr std::int64_t kClusterNodesMax = 8;
+// trim_stream keeps at most this many entries (more than a scenario can send and preload).
+inline constexpr std::int64_t kStreamKeepLastMax = 1000000;
+
 }  // namespace resync::sim::scenario_bounds

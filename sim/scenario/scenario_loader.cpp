@@ -80,7 +80,7 @@ LoadResult load_document(const nlohmann::json& document, const std::string& path
     scenario.clients = roster.clients;
     // Steps name clients: without a readable client list, checking them would only add noise.
     const nlohmann::json* timeline = reader.member("timeline");
-    if (!roster.clients.empty()) scenario.timeline = scenario_parts::read_timeline(timeline, roster, errors);
+    if (!roster.clients.empty()) scenario.timeline = scenario_parts::read_timeline(timeline, roster, scenario.server, errors);
     read_convergence(reader, scenario);
     scenario.expect = scenario_parts::read_expectation(reader.member("expect"), errors);
     scenario_parts::read_only_mode(reader.member("only_mode"), scenario.server, scenario, errors);

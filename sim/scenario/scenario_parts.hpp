@@ -56,8 +56,21 @@ std::optional<ProcessFaultTrigger> read_process_trigger(const nlohmann::json& va
 
 // $.timeline, sorted by at_ms (stable), with the checks that need the whole order: heal of a
 // fault that is not active, a fault name reused while active, a restart_server with no
-// server held down, the total number of messages.
-std::vector<Step> read_timeline(const nlohmann::json* value, const ClientRoster& roster, ScenarioErrors& errors);
+// server held down, the total number of messages. `server` decides which steps fit (a
+// cluster's node steps, or the single server's).
+std::vector<Step> read_timeline(const nlohmann::json* value, const ClientRoster& roster, const ServerSpec& server,
+                                ScenarioErrors& errors);
+
+// The cluster steps' action keys (scenario_cluster_step_reader.cpp).
+const std::vector<std::string_view>& cluster_actions();
+// False (with an error at `path`) when the step does not fit the server: a cluster step
+// without a cluster, or kill_server / stop_server / restart_server in a cluster.
+bool check_action_fits_server(std::string_view action, const std::string& path, const ServerSpec& server,
+                              ScenarioErrors& errors);
+// One cluster step's value, its node indices checked against server.nodes.
+std::optional<StepAction> read_cluster_step(std::string_view action, const nlohmann::json& value, const std::string& path,
+                                            std::int64_t at_ms, const ClientRoster& roster, const ServerSpec& server,
+                                            ScenarioErrors& errors);
 
 // A storage fault step's value ({"duration_ms": N}); the kind comes from the action's key.
 std::optional<StorageFaultStep> read_storage_fault(StorageFaultKind kind, const nlohmann::json& value,

@@ -1,6 +1,7 @@
 // $.server: {"delivery", "durability", "ping_interval_ms", "ping_timeout_ms",
 // "preload_messages", "recovery", "recovery_window_ms", "write_queue_bytes_max", "planted_bug"} for the embedded
-// `resync serve`, or {"external": {"url", "command", "chat_event", "offset_auth_field", "database"}}.
+// `resync serve`, or {"external": {"url", "command", "chat_event", "offset_auth_field", "database"}};
+// either one with the cluster keys {"nodes", "routing", "redis"}.
 #include "server/core/planted_bug.hpp"
 #include "sim/scenario/scenario_bounds.hpp"
 #include "sim/scenario/scenario_json_reader.hpp"
@@ -60,6 +61,29 @@ void read_planted_bug(ObjectReader& reader, ServerSpec& server) {
   reader.errors().add(path, scenario_json::describe(*value), expected, fix);
 }
 
+// nodes, routing and redis: the same for the embedded server and an external one.
+void read_cluster(ObjectReader& reader, ServerSpec& server) {
+  ScenarioErrors& errors = reader.errors();
+  if (auto nodes = reader.integer("nodes", {1, bounds::kClusterNodesMax, "server nodes"})) {
+    server.nodes = static_cast<int>(*nodes);
+  }
+  std::optional<bool> redis = reader.boolean("redis");
+  server.redis = redis.value_or(server.nodes > 1);
+  if (redis && !*redis && server.nodes > 1) {
+    errors.add(reader.path_of("redis"), "false with \"nodes\": " + std::to_string(server.nodes),
+               "true (or no \"redis\" key) for a cluster: its nodes share their log through Redis",
+               "remove \"redis\", or set \"nodes\": 1 for a single server without Redis");
+  }
+  if (auto routing = reader.choice("routing", {"sticky", "round_robin"})) {
+    server.routing = *routing == "round_robin" ? NodeRouting::round_robin : NodeRouting::sticky;
+    if (server.nodes == 1) {
+      errors.add(reader.path_of("routing"), "\"" + *routing + "\" with one node",
+                 "routing only with \"nodes\" of 2 or more (with one node every session goes to node 0)",
+                 "remove \"routing\", or set \"nodes\" to the number of server nodes");
+    }
+  }
+}
+
 }  // namespace
 
 ServerSpec read_server(const nlohmann::json* value, ScenarioErrors& errors) {
@@ -71,10 +95,11 @@ ServerSpec read_server(const nlohmann::json* value, ScenarioErrors& errors) {
 
   if (const nlohmann::json* external = reader.member("external")) {
     read_external(*external, reader.path_of("external"), server, errors);
+    read_cluster(reader, server);
     for (const auto& [key, ignored] : value->items()) {
-      if (key == "external") continue;
+      if (key == "external" || key == "nodes" || key == "routing" || key == "redis") continue;
       errors.add(reader.path_of(key), "the embedded-server setting \"" + key + "\" next to \"external\"",
-                 "only \"external\" in the server object of an external target",
+                 "only \"external\" (and the cluster keys nodes, routing, redis) in the server object of an external target",
                  "remove it: an external server is configured by its own command, not by Resync");
     }
     return server;
@@ -93,6 +118,13 @@ ServerSpec read_server(const nlohmann::json* value, ScenarioErrors& errors) {
     server.write_queue_bytes_max = static_cast<std::size_t>(*queue);
   }
   read_planted_bug(reader, server);
+  read_cluster(reader, server);
+  // The preload is written into the single server's SQLite file before it starts.
+  if (server.is_cluster() && server.preload_messages > 0) {
+    errors.add(reader.path_of("preload_messages"), std::to_string(server.preload_messages) + " in a cluster",
+               "preload_messages only for a single server (a cluster's log is its Redis stream, which starts empty)",
+               "remove preload_messages; send a burst at the start of the timeline instead");
+  }
   reader.reject_unknown_keys();
   return server;
 }

@@ -1,6 +1,8 @@
 #include "sim/scenario/scenario_timeline_checks.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <string>
 #include <type_traits>
 
@@ -21,7 +23,7 @@ std::string names_text(const std::vector<std::string>& names) {
 
 class TimelineChecker {
  public:
-  explicit TimelineChecker(ScenarioErrors& errors) : errors_(errors) {}
+  TimelineChecker(const ServerSpec& server, ScenarioErrors& errors) : server_(server), errors_(errors) {}
 
   void check(const Step& step) {
     std::visit([&](const auto& action) { check_action(step, action); }, step.action);
@@ -100,10 +102,85 @@ class TimelineChecker {
     last_storage_fault_path_ = step.json_path;
   }
 
+  // A node fault with "restart": false holds its node(s) down until a restart_node.
+  void check_action(const Step&, const NodeFaultStep& fault) {
+    for (int node = 0; node < server_.nodes; ++node) {
+      if (fault.node && *fault.node != node) continue;
+      if (fault.restart) {
+        nodes_held_down_.erase(node);
+      } else {
+        nodes_held_down_.insert(node);
+      }
+    }
+  }
+
+  void check_action(const Step& step, const RestartNodeStep& restart) {
+    const std::string path = step.json_path + ".restart_node.node";
+    if (restart.node && nodes_held_down_.erase(*restart.node) == 0) {
+      errors_.add(path, "node " + std::to_string(*restart.node) + ", which no kill_node or stop_node has left down at " +
+                            at_text(step.at_ms) + " (" + held_down_text() + ")",
+                  "a node held down by a kill_node or stop_node step with \"restart\": false",
+                  "remove this step, or set \"restart\": false on the step that stops that node");
+      return;
+    }
+    if (!restart.node && nodes_held_down_.empty()) {
+      errors_.add(path, "\"all\" while no node is held down at " + at_text(step.at_ms),
+                  "restart_node after a kill_node or stop_node step with \"restart\": false",
+                  "remove this step, or set \"restart\": false on the step that stops the nodes");
+      return;
+    }
+    if (!restart.node) nodes_held_down_.clear();
+  }
+
+  // One Redis: a second restart while it is still down would restart what is not running.
+  void check_action(const Step& step, const RestartRedisStep& restart) {
+    if (step.at_ms < redis_down_until_ms_) {
+      errors_.add(step.json_path + ".restart_redis",
+                  "a restart_redis at " + at_text(step.at_ms) + " while Redis is down (since " + redis_down_path_ +
+                      ") until " + at_text(redis_down_until_ms_),
+                  "restart_redis steps that do not overlap",
+                  "start this one at " + at_text(redis_down_until_ms_) + " or later, or shorten the earlier down_ms");
+      return;
+    }
+    redis_down_until_ms_ = step.at_ms + restart.down_ms;
+    redis_down_path_ = step.json_path;
+  }
+
+  // One partition per node at a time: the second would end with the first one's heal.
+  void check_action(const Step& step, const PartitionNodeStep& partition) {
+    auto& [ends_ms, path] = partitions_[partition.node];
+    if (step.at_ms < ends_ms) {
+      errors_.add(step.json_path + ".partition_node",
+                  "a partition of node " + std::to_string(partition.node) + " at " + at_text(step.at_ms) +
+                      " while the one of " + path + " lasts until " + at_text(ends_ms),
+                  "partitions of one node that do not overlap",
+                  "start this one at " + at_text(ends_ms) + " or later, or shorten the earlier one");
+      return;
+    }
+    ends_ms = step.at_ms + partition.duration_ms;
+    path = step.json_path;
+  }
+
   template <typename OtherAction>
   void check_action(const Step&, const OtherAction&) {}
 
+  std::string held_down_text() const {
+    if (nodes_held_down_.empty()) return "no node is held down";
+    std::string text = "held down: ";
+    bool first = true;
+    for (int node : nodes_held_down_) {
+      text += (first ? "" : ", ") + std::to_string(node);
+      first = false;
+    }
+    return text;
+  }
+
+  const ServerSpec& server_;
   ScenarioErrors& errors_;
+  std::set<int> nodes_held_down_;
+  std::int64_t redis_down_until_ms_ = 0;
+  std::string redis_down_path_;
+  std::map<int, std::pair<std::int64_t, std::string>> partitions_;  // node -> (end, step path)
   std::vector<std::string> active_faults_;
   // A kill with "restart": false holds the server down until a restart_server step. A
   // server still down at the end is fine: the harness starts it again after the timeline.
@@ -117,8 +194,8 @@ class TimelineChecker {
 
 }  // namespace
 
-void check_timeline(const std::vector<Step>& steps, ScenarioErrors& errors) {
-  TimelineChecker checker(errors);
+void check_timeline(const std::vector<Step>& steps, const ServerSpec& server, ScenarioErrors& errors) {
+  TimelineChecker checker(server, errors);
   for (const Step& step : steps) checker.check(step);
 }
 

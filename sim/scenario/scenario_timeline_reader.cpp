@@ -16,9 +16,13 @@ using scenario_json::IntegerRule;
 using scenario_json::ObjectReader;
 namespace bounds = scenario_bounds;
 
-const std::vector<std::string_view> kActions = {"connect", "disconnect", "reload", "send", "fault",
-                                                "heal", "kill_server", "stop_server", "restart_server", "wait",
-                                                "lock_database", "storage_read_only", "storage_full"};
+const std::vector<std::string_view> kActions = [] {
+  std::vector<std::string_view> actions = {"connect", "disconnect", "reload", "send", "fault",
+                                           "heal", "kill_server", "stop_server", "restart_server", "wait",
+                                           "lock_database", "storage_read_only", "storage_full"};
+  actions.insert(actions.end(), cluster_actions().begin(), cluster_actions().end());
+  return actions;
+}();
 
 std::string action_list() {
   std::string text;
@@ -129,7 +133,12 @@ std::optional<KillServerStep> read_kill(const nlohmann::json& value, const std::
 }
 
 std::optional<StepAction> read_action(std::string_view action, const nlohmann::json& value, const std::string& path,
-                                      std::int64_t at_ms, const ClientRoster& roster, ScenarioErrors& errors) {
+                                      std::int64_t at_ms, const ClientRoster& roster, const ServerSpec& server,
+                                      ScenarioErrors& errors) {
+  if (!check_action_fits_server(action, path, server, errors)) return std::nullopt;
+  if (std::find(cluster_actions().begin(), cluster_actions().end(), action) != cluster_actions().end()) {
+    return read_cluster_step(action, value, path, at_ms, roster, server, errors);
+  }
   if (action == "connect" || action == "disconnect" || action == "reload") {
     std::optional<std::vector<std::string>> clients = roster.resolve(value, path, errors);
     if (!clients) return std::nullopt;
@@ -163,7 +172,7 @@ std::optional<StepAction> read_action(std::string_view action, const nlohmann::j
 }
 
 std::optional<Step> read_step(const nlohmann::json& value, const std::string& path, const ClientRoster& roster,
-                              ScenarioErrors& errors) {
+                              const ServerSpec& server, ScenarioErrors& errors) {
   ObjectReader reader(value, path, errors, "a timeline step",
                       R"(write e.g. {"at_ms": 500, "disconnect": "alice"})");
   if (!reader.is_object()) return std::nullopt;
@@ -192,7 +201,7 @@ std::optional<Step> read_step(const nlohmann::json& value, const std::string& pa
   step.at_ms = *at_ms;
   std::optional<StepAction> action =
       read_action(present.front(), *reader.member(present.front()), reader.path_of(present.front()), step.at_ms,
-                  roster, errors);
+                  roster, server, errors);
   if (!action) return std::nullopt;
   step.action = std::move(*action);
   return step;
@@ -200,7 +209,8 @@ std::optional<Step> read_step(const nlohmann::json& value, const std::string& pa
 
 }  // namespace
 
-std::vector<Step> read_timeline(const nlohmann::json* value, const ClientRoster& roster, ScenarioErrors& errors) {
+std::vector<Step> read_timeline(const nlohmann::json* value, const ClientRoster& roster, const ServerSpec& server,
+                                ScenarioErrors& errors) {
   std::vector<Step> steps;
   const std::string path = "$.timeline";
   if (value == nullptr) return steps;
@@ -217,13 +227,13 @@ std::vector<Step> read_timeline(const nlohmann::json* value, const ClientRoster&
   }
   const std::size_t errors_before = errors.count();
   for (std::size_t i = 0; i < value->size(); ++i) {
-    if (std::optional<Step> step = read_step((*value)[i], scenario_json::element_path(path, i), roster, errors)) {
+    if (std::optional<Step> step = read_step((*value)[i], scenario_json::element_path(path, i), roster, server, errors)) {
       steps.push_back(std::move(*step));
     }
   }
   std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) { return a.at_ms < b.at_ms; });
   // The whole-order checks only make sense once every step could be read.
-  if (errors.count() == errors_before) check_timeline(steps, errors);
+  if (errors.count() == errors_before) check_timeline(steps, server, errors);
   return steps;
 }
 

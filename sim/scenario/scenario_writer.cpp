@@ -6,6 +6,8 @@ namespace resync::sim {
 
 namespace {
 
+nlohmann::json server_fields_json(const ServerSpec& server);
+
 nlohmann::json clients_json(const std::vector<std::string>& clients) {
   return clients.size() == 1 ? nlohmann::json(clients.front()) : nlohmann::json(clients);
 }
@@ -31,7 +33,23 @@ nlohmann::json client_json(const ClientSpec& client) {
   return json;
 }
 
+// Written only for a cluster, so the files of single servers stay as they were.
+void add_cluster_json(const ServerSpec& server, nlohmann::json& json) {
+  if (!server.is_cluster()) return;
+  json["nodes"] = server.nodes;
+  json["redis"] = true;
+  if (server.nodes > 1) json["routing"] = server.routing == NodeRouting::round_robin ? "round_robin" : "sticky";
+}
+
+nlohmann::json node_json(std::optional<int> node) { return node ? nlohmann::json(*node) : nlohmann::json("all"); }
+
 nlohmann::json server_json(const ServerSpec& server) {
+  nlohmann::json json = server_fields_json(server);
+  add_cluster_json(server, json);
+  return json;
+}
+
+nlohmann::json server_fields_json(const ServerSpec& server) {
   if (server.kind == ServerKind::external) {
     nlohmann::json external = {{"chat_event", server.chat_event}, {"offset_auth_field", server.offset_auth_field}};
     if (!server.url.empty()) external["url"] = server.url;
@@ -78,6 +96,25 @@ nlohmann::json step_json(const Step& step) {
     json["restart_server"] = nlohmann::json::object();
   } else if (const auto* storage = std::get_if<StorageFaultStep>(&step.action)) {
     json[std::string(storage_fault_name(storage->kind))] = {{"duration_ms", storage->duration_ms}};
+  } else if (const auto* hop = std::get_if<HopStep>(&step.action)) {
+    json["hop"] = {{"client", hop->client}, {"node", hop->node}};
+  } else if (const auto* node_fault = std::get_if<NodeFaultStep>(&step.action)) {
+    const bool graceful = node_fault->signal == "SIGTERM";
+    nlohmann::json fault = {{"node", node_json(node_fault->node)}, {"restart", node_fault->restart}};
+    if (!graceful) fault["signal"] = node_fault->signal;
+    if (node_fault->restart) fault["restart_after_ms"] = node_fault->restart_after_ms;
+    if (node_fault->rolling_gap_ms) fault["rolling_gap_ms"] = *node_fault->rolling_gap_ms;
+    json[graceful ? "stop_node" : "kill_node"] = std::move(fault);
+  } else if (const auto* restart_node = std::get_if<RestartNodeStep>(&step.action)) {
+    json["restart_node"] = {{"node", node_json(restart_node->node)}};
+  } else if (const auto* restart_redis = std::get_if<RestartRedisStep>(&step.action)) {
+    json["restart_redis"] = {{"signal", restart_redis->signal}, {"down_ms", restart_redis->down_ms}};
+  } else if (const auto* trim = std::get_if<TrimStreamStep>(&step.action)) {
+    json["trim_stream"] = {{"keep_last", trim->keep_last}};
+  } else if (const auto* partition = std::get_if<PartitionNodeStep>(&step.action)) {
+    json["partition_node"] = {{"node", partition->node},
+                              {"duration_ms", partition->duration_ms},
+                              {"mode", partition->mode == PartitionMode::drop ? "drop" : "stall"}};
   } else {
     json["wait"] = nlohmann::json::object();
   }

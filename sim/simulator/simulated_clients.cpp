@@ -51,6 +51,7 @@ void SimulatedClients::open_polling_transport(ChatClient& client, const OpenTran
   link.client = &client;
   link.transport = open.transport;
   link.polling = std::make_unique<PollingClientTransport>(PollingTransportOptions{"127.0.0.1", open.query});
+  link.node = servers_.session_node(client);
   link.polling->open();
   carry_polling(link);
 }
@@ -78,7 +79,8 @@ void SimulatedClients::carry_polling(PollingLink& link) {
       SimConnection& connection = network_.accept(client, link.transport);
       link.connections[open->connection] = connection.id;
       polling_connections_[connection.id] = {key, open->connection};
-      server_.accept(connection);
+      connection.node = link.node;
+      servers_.node(link.node).accept(connection);
     } else if (auto* write = std::get_if<WritePollingBytes>(&action)) {
       if (const auto found = link.connections.find(write->connection); found != link.connections.end()) {
         network_.client_write(network_.at(found->second), write->bytes);
@@ -130,7 +132,8 @@ void SimulatedClients::open_websocket_transport(ChatClient& client, const OpenTr
     return refuse_connect(client, open.transport, "transport error (connection refused)");
   }
   SimConnection& connection = network_.accept(client, open.transport);
-  server_.accept(connection);
+  connection.node = servers_.session_node(client);
+  servers_.node(connection.node).accept(connection);
   network_.client_write(connection, websocket::encode_upgrade_request("127.0.0.1", "/socket.io/?" + open.query));
 }
 

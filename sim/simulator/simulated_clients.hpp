@@ -25,6 +25,15 @@ namespace resync::sim {
 
 class SimulatedServer;
 
+// The server side clients connect to: one node, or the node a cluster's balancer chose for
+// the client's current session (at its `connecting` line, as live).
+class SimServerNodes {
+ public:
+  virtual ~SimServerNodes() = default;
+  virtual int session_node(const ChatClient& client) = 0;
+  virtual SimulatedServer& node(int index) = 0;
+};
+
 enum class ClientTransportKind { websocket, polling };
 // From the query the client asks for ("...&transport=polling&..."): WebSocket unless polling.
 ClientTransportKind transport_kind_of(const OpenTransport& open);
@@ -32,8 +41,8 @@ ClientTransportKind transport_kind_of(const OpenTransport& open);
 class SimulatedClients {
  public:
   using Record = std::function<void(history::EventPayload)>;
-  SimulatedClients(SimWorld& world, SimulatedNetwork& network, SimulatedServer& server, Record record)
-      : world_(world), network_(network), server_(server), record_(std::move(record)) {}
+  SimulatedClients(SimWorld& world, SimulatedNetwork& network, SimServerNodes& servers, Record record)
+      : world_(world), network_(network), servers_(servers), record_(std::move(record)) {}
 
   // Carries out the client's actions, then arms its wake-up.
   void pump(ChatClient& client);
@@ -52,6 +61,7 @@ class SimulatedClients {
     ChatClient* client = nullptr;
     TransportId transport = 0;
     std::unique_ptr<PollingClientTransport> polling;
+    int node = 0;  // every HTTP connection of one polling session reaches its session's node
     std::map<PollingConnectionId, std::uint64_t> connections;  // -> SimConnection id
   };
   PollingLink* polling_link(const ChatClient& client, TransportId transport);
@@ -65,7 +75,7 @@ class SimulatedClients {
 
   SimWorld& world_;
   SimulatedNetwork& network_;
-  SimulatedServer& server_;
+  SimServerNodes& servers_;
   Record record_;
   std::map<std::string, std::optional<std::int64_t>> wake_us_;  // by client name
   std::uint64_t mask_counter_ = 0;

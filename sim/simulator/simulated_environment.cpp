@@ -19,10 +19,22 @@ SimulatedEnvironment::SimulatedEnvironment(const Scenario& scenario, const Simul
     : scenario_(scenario),
       world_(options),
       network_(world_, *this),
-      server_(world_, network_, scenario, faulty_store_, [this](history::EventPayload event) { record(std::move(event)); }),
-      clients_(world_, network_, server_, [this](history::EventPayload event) { record(std::move(event)); }),
+      clients_(world_, network_, *this, [this](history::EventPayload event) { record(std::move(event)); }),
       control_(network_),
-      faults_(control_, network_, simulated_proxy_name) {}
+      faults_(control_, network_, simulated_proxy_name) {
+  auto record_event = [this](history::EventPayload event) { record(std::move(event)); };
+  if (!scenario.server.is_cluster()) {
+    servers_.push_back(std::make_unique<SimulatedServer>(world_, network_, scenario, faulty_store_, record_event));
+    return;
+  }
+  redis_.emplace(world_);
+  for (int index = 0; index < scenario.server.nodes; ++index) {
+    servers_.push_back(std::make_unique<SimulatedServer>(world_, network_, scenario, *redis_, index, record_event));
+  }
+  std::vector<std::string> names;
+  for (const ClientSpec& client : scenario.clients) names.push_back(client.name);
+  router_.emplace(scenario.server.nodes, scenario.server.routing, names);
+}
 
 history::History SimulatedEnvironment::run() {
   if (scenario_.server.preload_messages > 0) {
@@ -74,13 +86,23 @@ void SimulatedEnvironment::record_run_started(history::RunStarted run) {
 }
 
 void SimulatedEnvironment::record(history::EventPayload event) {
+  if (router_) note_session_node(event);
   history_.events.push_back(history::HistoryEvent{world_.clock.now_ms(), std::move(event), 0});
 }
 
+bool SimulatedEnvironment::server_running() const {
+  return std::all_of(servers_.begin(), servers_.end(), [](const auto& server) { return server->running(); });
+}
+
 void SimulatedEnvironment::stop_server(int signal) {
-  if (!server_.running()) return;
+  for (int index = 0; index < static_cast<int>(servers_.size()); ++index) stop_one(index, signal);
+}
+
+void SimulatedEnvironment::stop_one(int index, int signal) {
+  SimulatedServer& server = node(index);
+  if (!server.running()) return;
   if (signal == SIGTERM) {
-    server_.commit_for_graceful_stop();  // a graceful stop commits what it holds
+    server.commit_for_graceful_stop();  // a graceful stop commits what it holds
   }
   // SIGKILL loses exactly the commit group in flight and the messages waiting for it, which
   // go with the host: nothing of them was acknowledged.
@@ -88,11 +110,12 @@ void SimulatedEnvironment::stop_server(int signal) {
   // SIGTERM, death by SIGKILL (the fields of a live server_stopped, docs/HISTORY.md).
   history::ServerStopped stopped;
   stopped.signal = signal == SIGTERM ? "SIGTERM" : "SIGKILL";
-  stopped.incarnation = server_.incarnation();
+  stopped.incarnation = server.incarnation();
   if (signal == SIGTERM) stopped.exit_status = 0;
   if (signal != SIGTERM) stopped.exit_signal = "SIGKILL";
+  if (router_) stopped.node = index;
   record(std::move(stopped));
-  server_.stop();
+  server.stop();
 }
 
 // Always through the virtual clock, at the same instant for delay 0: the firing is inside a
@@ -107,9 +130,102 @@ void SimulatedEnvironment::stop_server_on_trigger(int signal, std::int64_t delay
 }
 
 void SimulatedEnvironment::start_server() {
-  if (server_.running()) return;
-  server_.start();
-  record(history::ServerStarted{0, 0, server_.incarnation()});
+  for (int index = 0; index < static_cast<int>(servers_.size()); ++index) start_one(index);
+}
+
+void SimulatedEnvironment::start_one(int index) {
+  SimulatedServer& server = node(index);
+  if (server.running()) return;
+  server.start();
+  history::ServerStarted started{0, 0, server.incarnation()};
+  if (router_) started.node = index;
+  record(std::move(started));
+}
+
+std::optional<std::int64_t> SimulatedEnvironment::committed_highest_id() {
+  if (!redis_) return store_.last_committed_id();
+  const std::vector<server::StoredMessage> log = redis_->log_entries();
+  return log.empty() ? 0 : log.back().id;
+}
+
+int SimulatedEnvironment::session_node(const ChatClient& client) {
+  if (!router_) return 0;
+  const auto found = session_nodes_.find(client.name());
+  if (found != session_nodes_.end()) return found->second;
+  const int chosen = router_->route_new_session(client.name(), [this](int index) { return node(index).running(); });
+  session_nodes_[client.name()] = chosen;
+  return chosen;
+}
+
+void SimulatedEnvironment::note_session_node(history::EventPayload& event) {
+  if (auto* connecting = std::get_if<history::ClientConnecting>(&event)) {
+    const int chosen =
+        router_->route_new_session(connecting->client, [this](int index) { return node(index).running(); });
+    session_nodes_[connecting->client] = chosen;
+    connecting->node = chosen;
+  } else if (auto* connected = std::get_if<history::ClientConnected>(&event)) {
+    const auto found = session_nodes_.find(connected->client);
+    if (found != session_nodes_.end()) connected->node = found->second;
+  }
+}
+
+void SimulatedEnvironment::hop_client(const std::string& client, int index) {
+  if (router_) router_->hop(client, index);
+}
+
+bool SimulatedEnvironment::node_running(int index) const {
+  return index >= 0 && index < static_cast<int>(servers_.size()) && servers_[static_cast<std::size_t>(index)]->running();
+}
+
+std::optional<std::string> SimulatedEnvironment::stop_node(int index, int signal) {
+  if (!router_) return no_cluster_reason();
+  stop_one(index, signal);
+  return std::nullopt;
+}
+
+void SimulatedEnvironment::start_node(int index) {
+  if (router_) start_one(index);
+}
+
+std::optional<std::string> SimulatedEnvironment::stop_redis(int signal, std::string& error) {
+  if (!redis_) return RunEnvironment::stop_redis(signal, error);
+  redis_->stop();
+  return std::string("simulated Redis ") + (signal == SIGTERM ? "SIGTERM" : "SIGKILL") +
+         ": its connections reset, its data kept (AOF, appendfsync always)";
+}
+
+std::optional<std::string> SimulatedEnvironment::start_redis(std::string& error) {
+  if (!redis_) return RunEnvironment::start_redis(error);
+  redis_->start();
+  return std::string("simulated Redis started again on its data");
+}
+
+std::optional<std::string> SimulatedEnvironment::trim_stream(std::int64_t keep_last, std::string& error) {
+  if (!redis_) return RunEnvironment::trim_stream(keep_last, error);
+  // What the trim takes was committed all the same: the run's committed log keeps it.
+  std::vector<server::StoredMessage> before = redis_->log_entries();
+  const std::int64_t trimmed = redis_->trim_keeping_last(keep_last);
+  before.resize(static_cast<std::size_t>(trimmed));
+  for (server::StoredMessage& row : before) trimmed_log_.push_back(std::move(row));
+  return "XTRIM resync:log MINID: " + std::to_string(trimmed) + " entries trimmed, the newest " +
+         std::to_string(keep_last) + " kept";
+}
+
+std::optional<std::string> SimulatedEnvironment::partition_node(int index, PartitionMode mode, std::string& error) {
+  if (!redis_) return RunEnvironment::partition_node(index, mode, error);
+  redis_->partition(index, mode);
+  return std::string("node ") + std::to_string(index) + "'s links to the simulated Redis " +
+         (mode == PartitionMode::stall ? "swallow every byte (a black hole)" : "are reset, and new ones refused");
+}
+
+bool SimulatedEnvironment::server_holds_unsettled_writes() const {
+  if (!redis_) return false;
+  return std::any_of(servers_.begin(), servers_.end(),
+                     [](const auto& server) { return server->running() && server->host().has_pending_commit(); });
+}
+
+void SimulatedEnvironment::heal_partition(int index) {
+  if (redis_) redis_->heal(index);
 }
 
 // The simulated database fails at once where the live one may first stall: a held lock
@@ -127,9 +243,15 @@ StorageFaultAttempt SimulatedEnvironment::start_storage_fault(StorageFaultKind k
 void SimulatedEnvironment::finish() {
   world_.finished = true;
   history::CommittedLog log;
-  for (auto& row : store_.read_range(0, store_.last_committed_id(), static_cast<std::size_t>(-1) >> 1)) {
-    log.messages.push_back({row.id, std::move(row.content), std::move(row.client_offset)});
+  // A cluster's committed log is its stream, as the live harness reads it from Redis.
+  std::vector<server::StoredMessage> rows;
+  if (redis_) {
+    rows = std::move(trimmed_log_);
+    for (server::StoredMessage& row : redis_->log_entries()) rows.push_back(std::move(row));
+  } else {
+    rows = store_.read_range(0, store_.last_committed_id(), static_cast<std::size_t>(-1) >> 1);
   }
+  for (auto& row : rows) log.messages.push_back({row.id, std::move(row.content), std::move(row.client_offset)});
   record(std::move(log));
 }
 

@@ -30,6 +30,7 @@ struct SimConnection {
   std::uint64_t id = 0;
   ChatClient* client = nullptr;
   TransportId transport = 0;
+  int node = 0;  // the cluster node its server end is on (0 for a single server)
   fault_injector::ConnectionPipeline pipeline;
   WireEndpoint client_end;
   bool server_end_open = true;  // the server's socket (its parsing lives in the server endpoint)

@@ -8,13 +8,17 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "server/core/log_replica.hpp"
 #include "server/core/message_store.hpp"
 #include "server/host/server_host.hpp"
 #include "sim/history/history_event.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/simulator/simulated_network.hpp"
+#include "sim/simulator/simulated_redis.hpp"
+#include "sim/simulator/simulated_shared_log.hpp"
 #include "sim/simulator/virtual_scheduler.hpp"
 
 namespace resync::sim {
@@ -30,6 +34,10 @@ class SimulatedServer final : public server::host::LogSink {
  public:
   using Record = std::function<void(history::EventPayload)>;
   SimulatedServer(SimWorld& world, SimulatedNetwork& network, const Scenario& scenario, server::MessageStore& store,
+                  Record record);
+  // Node `node` of a cluster on `redis`: its commits go to the shared log and its catch-up
+  // reads its own copy of the log, empty at every start (server::InMemoryLogReplica).
+  SimulatedServer(SimWorld& world, SimulatedNetwork& network, const Scenario& scenario, SimulatedRedis& redis, int node,
                   Record record);
   ~SimulatedServer() override;
 
@@ -54,15 +62,24 @@ class SimulatedServer final : public server::host::LogSink {
   SimWorld& world() { return world_; }
   SimulatedNetwork& network() { return network_; }
   server::host::ServerHost& host() { return *host_; }
+  const server::host::ServerHost& host() const { return *host_; }
 
  private:
+  // A cluster node's link to the log, which the host owns as its committer and asks as its
+  // table of lost sockets (set in `options`).
+  std::unique_ptr<SimulatedSharedLog> make_shared_log(server::host::HostOptions& options);
+
   SimWorld& world_;
   SimulatedNetwork& network_;
   const Scenario& scenario_;
-  server::MessageStore& store_;
+  server::MessageStore* store_ = nullptr;  // a single server's
+  SimulatedRedis* redis_ = nullptr;        // a cluster node's
+  std::optional<int> node_;
   Record record_;
   VirtualScheduler scheduler_;
   int incarnation_ = 0;
+  // A cluster node's copy of the log, one per incarnation, before the host that reads it.
+  std::unique_ptr<server::InMemoryLogReplica> replica_;
   std::unique_ptr<server::host::ServerHost> host_;
   std::map<std::uint64_t, std::shared_ptr<SimServerSocket>> sockets_;  // by connection id
 };

@@ -28,6 +28,7 @@ std::string replay_command(const std::string& file, const std::string& mode, std
   if (target.url) command += " --target " + shell_quote(*target.url);
   if (target.command) command += " --target-cmd " + shell_quote(*target.command);
   if (target.database) command += " --target-db " + shell_quote(*target.database);
+  if (target.cluster && target.command) command += " --target-cluster";
   return command;
 }
 

@@ -13,6 +13,7 @@ struct ReplayTarget {
   std::optional<std::string> command;   // --target-cmd
   std::optional<std::string> database;  // --target-db
   std::optional<std::string> planted_bug;
+  bool cluster = false;                 // --target-cluster
 };
 std::string replay_command(const std::string& file, const std::string& mode, std::uint64_t seed,
                            const ReplayTarget& target = {});

@@ -53,6 +53,9 @@ std::optional<ExternalTarget> external_target_of(const Scenario& scenario, const
   ExternalTarget target;
   target.chat_event = scenario.server.chat_event;
   target.offset_auth_field = scenario.server.offset_auth_field;
+  // A cluster node only when someone says so: the scenario's own external cluster, or
+  // --target-cluster for a --target-cmd.
+  target.cluster_node = scenario.server.is_cluster() && (options.target_cluster || scenario.server.kind == ServerKind::external);
   if (options.target_command) {
     target.command = *options.target_command;
   } else if (options.target_url) {
@@ -86,7 +89,8 @@ ProbeDecisions probe_targets(const std::vector<Scenario>& scenarios, const Suite
   for (std::size_t index = 0; index < scenarios.size(); ++index) {
     const auto target = external_target_of(scenarios[index], options);
     if (!target) continue;
-    const std::string key = target->url + '\n' + target->command + '\n' + target->chat_event + '\n' + target->offset_auth_field;
+    const std::string key = target->url + '\n' + target->command + '\n' + target->chat_event + '\n' + target->offset_auth_field +
+                            (target->cluster_node ? "\ncluster" : "");
     auto found = probes.find(key);
     if (found == probes.end()) {
       const std::filesystem::path scratch = work_root / ("probe-" + std::to_string(probes.size() + 1));
@@ -108,6 +112,7 @@ ProbeDecisions probe_targets(const std::vector<Scenario>& scenarios, const Suite
     TargetFindings findings = *probe.findings;
     findings.harness_starts_target = !target->command.empty();
     findings.database_reachable = options.target_database.has_value() || !scenarios[index].server.database.empty();
+    findings.target_is_cluster = target->cluster_node;
     decisions.not_applicable[index] = why_not_applicable(scenarios[index], findings);
   }
   return decisions;
@@ -218,7 +223,8 @@ SuiteResult run_suite(std::vector<Scenario> scenarios, const SuiteOptions& optio
     const std::filesystem::path work = work_root / directory_name(scenario.name, index);
     nlohmann::json replay = {
         {"live", replay_command(scenario.file, "live", seed,
-                                {options.target_url, options.target_command, options.target_database, options.planted_bug})},
+                                {options.target_url, options.target_command, options.target_database, options.planted_bug,
+                                 options.target_cluster})},
         {"sim", replay_command(scenario.file, "sim", seed, {std::nullopt, std::nullopt, std::nullopt, options.planted_bug})}};
     std::string history_path;
     std::string determinism_problem;

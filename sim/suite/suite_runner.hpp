@@ -20,6 +20,9 @@ struct SuiteOptions {
   std::optional<std::string> target_url;
   std::optional<std::string> target_command;
   std::optional<std::string> target_database;  // --target-db: the external server's SQLite file
+  // --target-cluster: the --target-cmd is a cluster node (NODE_INDEX, REDIS_URL), so the
+  // cluster scenarios run against it; without it they are not applicable to a target.
+  bool target_cluster = false;
   std::optional<std::uint64_t> seed;
   int jobs = 1;
   bool check_determinism = false;

@@ -115,6 +115,39 @@ TEST(ScenarioDetails, TimelineHasServerProxyAndOneLanePerClient) {
   EXPECT_EQ(timeline["lanes"][0]["sends"]["exact"].size(), 5u);
 }
 
+TEST(ScenarioDetails, AClustersTimelineSaysWhichNodeEachSessionWasOn) {
+  testing::TimedHistory history({"alice", "bob"}, "cluster-hop");
+  history.expect(sim::Verdict::valid);
+  for (std::int64_t node = 0; node < 3; ++node) {
+    history::ServerStarted started{0, std::nullopt, 1};
+    started.node = node;
+    history.at(0, started);
+  }
+  const auto connecting = [](const std::string& client, std::int64_t node) {
+    history::ClientConnecting line{client, 1};
+    line.node = node;
+    return line;
+  };
+  history.at(0, connecting("alice", 0)).at(0, history::ClientConnected{"alice", "s-a", 0, false});
+  history.at(0, connecting("bob", 1)).at(0, history::ClientConnected{"bob", "s-b", 0, false});
+  history.at(200, history::ClientDisconnected{"bob", "transport close"});
+  history.at(300, connecting("bob", 2)).at(300, history::ClientConnected{"bob", "s-b2", 0, false});
+  history.finishes(500);
+  const json timeline = report_of(history).details["timeline"];
+  EXPECT_EQ(timeline["nodes"], 3) << "bob reached node 2: three legend entries";
+  EXPECT_EQ(timeline["lanes"][1]["nodes"], json::parse("[[0, 300, 1], [300, 500, 2]]"));
+  EXPECT_EQ(timeline["lanes"][0]["nodes"], json::parse("[[0, 500, 0]]"));
+  bool node_named_on_the_server_lane = false;
+  for (const json& mark : timeline["server"]["marks"]) {
+    node_named_on_the_server_lane |= mark[2].get<std::string>().rfind("node 2: server started", 0) == 0;
+  }
+  EXPECT_TRUE(node_named_on_the_server_lane);
+
+  const json single = report_of(testing::race_after_reconnect()).details["timeline"];
+  EXPECT_FALSE(single.contains("nodes"));
+  EXPECT_FALSE(single["lanes"][1].contains("nodes"));
+}
+
 TEST(ScenarioDetails, AKillOnATriggerIsMarkedOnTheServerLaneWithWhatMatched) {
   testing::TimedHistory timed = testing::race_after_reconnect();
   timed.at(600, history::ProcessFault{"$.timeline[4]", "fired", "SIGKILL",

@@ -72,5 +72,29 @@ TEST(FuzzCampaign, StrictServerSurvivesTheSameCampaign) {
   EXPECT_FALSE(result.failure) << "run " << result.failure->run_index << ":\n" << result.failure->verdict_text;
 }
 
+// Clusters of three nodes (`resync fuzz --nodes 3`): the naive tutorial design is caught and
+// shrunk; strict nodes survive the same campaign under hops, node kills, rolling restarts,
+// Redis restarts and partitions.
+CampaignOptions cluster_campaign(const std::string& delivery) {
+  CampaignOptions options = campaign(delivery);
+  options.profile.nodes = 3;
+  return options;
+}
+
+TEST(FuzzCampaign, CatchesTutorialClusterNodesAndShrinksToAHandfulOfSteps) {
+  const CampaignResult result = run_campaign(cluster_campaign("tutorial"), finishing_runner(simulate));
+  ASSERT_TRUE(result.failure) << "tutorial cluster nodes went unnoticed in " << result.runs << " runs";
+  const CampaignFailure& failure = *result.failure;
+  EXPECT_EQ(failure.shrunk.server.nodes, 3);
+  EXPECT_LE(failure.shrunk.timeline.size(), 5u);
+  EXPECT_EQ(simulate(failure.shrunk, failure.run_seed), failure.shrunk_history);
+}
+
+TEST(FuzzCampaign, StrictClusterNodesSurviveTheSameCampaign) {
+  const CampaignResult result = run_campaign(cluster_campaign("strict"), finishing_runner(simulate));
+  EXPECT_EQ(result.runs, campaign_runs);
+  EXPECT_FALSE(result.failure) << "run " << result.failure->run_index << ":\n" << result.failure->verdict_text;
+}
+
 }  // namespace
 }  // namespace resync::sim

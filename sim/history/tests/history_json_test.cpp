@@ -46,6 +46,8 @@ TEST(HistoryJson, EveryLineTypeSurvivesEncodingAndDecoding) {
       CommittedLogUnavailable{CommittedLogSource::catch_up_audit, 0, "the catch-up did not go quiet"},
       CommittedLogUnavailable{CommittedLogSource::database, std::nullopt, "/x/chat.db: no such table: messages"},
       RunFinished{false, "bob still catching up"},
+      ClusterFault{"restart_redis", "start", std::nullopt, "SIGKILL to redis-server 4242"},
+      ClusterFault{"partition_node", "end", 2, ""},
       UnrecognizedEvent{"from_the_future", nlohmann::json{{"t_ms", 5}, {"type", "from_the_future"}, {"x", 1}}},
   };
   for (const EventPayload& payload : payloads) {
@@ -161,6 +163,22 @@ TEST(HistoryJson, WhichOptionalFieldsALineCarriesIsFixed) {
             R"({"incarnation":2,"level":"warn","t_ms":3,"text":"slow consumer","type":"server_log"})");
 }
 
+TEST(HistoryJson, ANodeIsWrittenOnlyInClustersAndAnOldLineWithoutOneIsNodeZero) {
+  EXPECT_EQ(encode_event(HistoryEvent{2, ClientConnecting{"alice", 1}, 0}).dump(),
+            R"({"attempt":1,"client":"alice","t_ms":2,"type":"connecting"})")
+      << "single-server histories keep their bytes";
+  ClientConnecting on_node;
+  on_node.client = "alice";
+  on_node.node = 2;
+  EXPECT_EQ(encode_event(HistoryEvent{2, on_node, 0}).dump(),
+            R"({"attempt":1,"client":"alice","node":2,"t_ms":2,"type":"connecting"})");
+  const auto old_line = decode_history_line(nlohmann::json::parse(R"({"t_ms":1,"type":"server_started","port":9,"incarnation":1})"));
+  ASSERT_TRUE(old_line.ok()) << old_line.error();
+  const auto& started = std::get<ServerStarted>(std::get<EventPayload>(old_line.value().content));
+  EXPECT_EQ(started.node.value_or(0), 0);
+  EXPECT_FALSE(started.node.has_value());
+}
+
 TEST(HistoryJson, CommittedLogIsSortedByIdWhateverOrderItWasWrittenIn) {
   const auto decoded = decode_history_line(nlohmann::json::parse(
       R"({"t_ms":1,"type":"committed_log","source":"database","messages":[{"id":3,"content":"c"},{"id":1,"content":"a","client_offset":"x"}]})"));
@@ -193,6 +211,14 @@ INSTANTIATE_TEST_SUITE_P(
         RejectedLine{R"({"t_ms":1,"type":7})", "line: `type` must be a string, not an integer (7)"},
         RejectedLine{R"({"t_ms":1,"type":"connecting","client":"a","attempt":1,"transport":"webtransport"})",
                      "`connecting` line: `transport` must be \"websocket\" or \"polling\", not \"webtransport\""},
+        RejectedLine{R"({"t_ms":1,"type":"connecting","client":"a","attempt":1,"node":-1})",
+                     "`connecting` line: `node` must be a node index (0 or more), not -1"},
+        RejectedLine{R"({"t_ms":1,"type":"server_started","port":1,"incarnation":1,"node":"1"})",
+                     "`server_started` line: `node` must be an integer, not a string (\"1\")"},
+        RejectedLine{R"({"t_ms":1,"type":"cluster_fault","kind":"restart_node","action":"start","detail":""})",
+                     "`cluster_fault` line: `kind` must be \"restart_redis\", \"trim_stream\" or \"partition_node\", not \"restart_node\""},
+        RejectedLine{R"({"t_ms":1,"type":"cluster_fault","kind":"trim_stream","action":"fired","detail":""})",
+                     "`cluster_fault` line: `action` must be \"start\", \"end\", \"done\" or \"refused\", not \"fired\""},
         RejectedLine{R"({"t_ms":1,"type":"received","client":"a","content":"x","rendered":true})",
                      "`received` line has no `id` (expected an integer)"},
         RejectedLine{R"({"t_ms":1,"type":"received","client":"a","id":"7","content":"x","rendered":true})",

@@ -32,6 +32,7 @@ rc::Gen<std::string> odd_string() {
 }
 
 rc::Gen<std::int64_t> count() { return rc::gen::inRange<std::int64_t>(0, 1'000'000'000); }
+rc::Gen<std::int64_t> node_index() { return rc::gen::inRange<std::int64_t>(0, 8); }
 
 template <typename T>
 rc::Gen<std::optional<T>> maybe(rc::Gen<T> value) {
@@ -78,20 +79,23 @@ rc::Gen<EventPayload> payload() {
       rc::gen::map(build<PhaseChanged>(set(&PhaseChanged::phase, one_of({"faults", "heal", "converge", "check"}))),
                    [](PhaseChanged e) { return EventPayload(e); }),
       rc::gen::map(build<ServerStarted>(set(&ServerStarted::port, count()), set(&ServerStarted::pid, maybe(count())),
-                                        set(&ServerStarted::incarnation, count())),
+                                        set(&ServerStarted::incarnation, count()), set(&ServerStarted::node, maybe(node_index()))),
                    [](ServerStarted e) { return EventPayload(e); }),
       rc::gen::map(build<ServerStopped>(set(&ServerStopped::signal, one_of({"SIGKILL", "SIGTERM", "exit"})),
                                         set(&ServerStopped::incarnation, count()), set(&ServerStopped::detail, odd_string()),
                                         set(&ServerStopped::requested), set(&ServerStopped::exit_status, maybe(count())),
                                         set(&ServerStopped::exit_signal, one_of({"", "SIGSEGV", "SIGKILL"})),
-                                        set(&ServerStopped::sanitizer_report), set(&ServerStopped::escalated)),
+                                        set(&ServerStopped::sanitizer_report), set(&ServerStopped::escalated),
+                                        set(&ServerStopped::node, maybe(node_index()))),
                    [](ServerStopped e) { return EventPayload(e); }),
       rc::gen::map(build<ServerFailed>(set(&ServerFailed::detail, odd_string())), [](ServerFailed e) { return EventPayload(e); }),
       rc::gen::map(build<ClientConnecting>(set(&ClientConnecting::client, odd_string()), set(&ClientConnecting::attempt, count()),
-                                                  set(&ClientConnecting::transport, rc::gen::element(sim::ClientTransport::websocket, sim::ClientTransport::polling))),
+                                                  set(&ClientConnecting::transport, rc::gen::element(sim::ClientTransport::websocket, sim::ClientTransport::polling)),
+                                                  set(&ClientConnecting::node, maybe(node_index()))),
                    [](ClientConnecting e) { return EventPayload(e); }),
       rc::gen::map(build<ClientConnected>(set(&ClientConnected::client, odd_string()), set(&ClientConnected::socket_id, odd_string()),
-                                          set(&ClientConnected::server_offset, json_value()), set(&ClientConnected::recovered)),
+                                          set(&ClientConnected::server_offset, json_value()), set(&ClientConnected::recovered),
+                                          set(&ClientConnected::node, maybe(node_index()))),
                    [](ClientConnected e) { return EventPayload(e); }),
       rc::gen::map(build<ClientConnectError>(set(&ClientConnectError::client, odd_string()),
                                              set(&ClientConnectError::message, odd_string())),
@@ -152,8 +156,13 @@ rc::Gen<EventPayload> payload() {
       rc::gen::map(build<RunFinished>(set(&RunFinished::converged), set(&RunFinished::detail, odd_string())),
                    [](RunFinished e) { return EventPayload(e); }),
       rc::gen::map(build<ServerLog>(set(&ServerLog::level, one_of({"info", "warning", "error"})),
-                                    set(&ServerLog::text, odd_string()), set(&ServerLog::incarnation, count())),
+                                    set(&ServerLog::text, odd_string()), set(&ServerLog::incarnation, count()),
+                                    set(&ServerLog::node, maybe(node_index()))),
                    [](ServerLog e) { return EventPayload(e); }),
+      rc::gen::map(build<ClusterFault>(set(&ClusterFault::kind, one_of({"restart_redis", "trim_stream", "partition_node"})),
+                                       set(&ClusterFault::action, one_of({"start", "end", "done", "refused"})),
+                                       set(&ClusterFault::node, maybe(node_index())), set(&ClusterFault::detail, odd_string())),
+                   [](ClusterFault e) { return EventPayload(e); }),
       // A line of a type from a newer runner: kept whole (its fields include t_ms and type,
       // which the generated history sets to the event's own below).
       rc::gen::map(rc::gen::pair(one_of({"future_line", "cluster_node_joined"}), json_object()),

@@ -59,6 +59,20 @@ TEST(TargetFindings, ScenariosThatNeedTheEmbeddedServerAreNotApplicableToATarget
   EXPECT_FALSE(why_not_applicable(scenario_with(SendMode::plain), findings));
 }
 
+TEST(TargetFindings, AClusterScenarioRunsOnlyOnATargetSaidToBeAClusterNode) {
+  TargetFindings findings = decide_findings("http://127.0.0.1:3000", "chat message", everything_works());
+  Scenario cluster = scenario_with(SendMode::plain);
+  cluster.server.nodes = 3;
+  cluster.server.redis = true;
+  const auto reason = why_not_applicable(cluster, findings);
+  ASSERT_TRUE(reason);
+  EXPECT_NE(reason->find("cluster of 3 node(s)"), std::string::npos) << *reason;
+  EXPECT_NE(reason->find("--target-cluster"), std::string::npos) << *reason;
+  findings.target_is_cluster = true;
+  EXPECT_FALSE(why_not_applicable(cluster, findings));
+  EXPECT_FALSE(why_not_applicable(scenario_with(SendMode::plain), findings)) << "a single-server scenario runs on a node too";
+}
+
 TEST(TargetFindings, ATargetThatDoesNotBroadcastCanJudgeNoScenario) {
   ProbeObservations seen = everything_works();
   seen.broadcast_with_id = false;
