@@ -75,7 +75,11 @@ TEST(ScenarioSuite, EachScenarioStaysShort) {
         end_ms = std::max(end_ms, step.at_ms + (send->count - 1) * send->interval_ms);
       }
     }
-    EXPECT_LE(end_ms, 8000) << scenario.file << ": keep the timeline short (the suite runs in about 2 minutes)";
+    // The one field report that needs time itself: recovery failed when the disconnect came
+    // more than about 10 s after connecting (socketio/socket.io-redis-streams-adapter#48).
+    const bool needs_ten_seconds = scenario.name.rfind("disconnect-after-10s", 0) == 0;
+    EXPECT_LE(end_ms, needs_ten_seconds ? 15000 : 8000)
+        << scenario.file << ": keep the timeline short (the suite runs in about 2 minutes)";
     EXPECT_LE(scenario.converge_within_ms, 30000) << scenario.file;
   }
 }
