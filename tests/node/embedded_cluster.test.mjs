@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createClient } from 'redis';
 
 import { closeAll, connectedClient, orderingProblems } from './lib/client.mjs';
-import { freePort, startBalancer, startProcess } from './lib/cluster_processes.mjs';
+import { describeProcesses, freePort, startBalancer, startProcess, startRedisServer } from './lib/cluster_processes.mjs';
 import { missingProgram } from './lib/required_tool.mjs';
 import { resyncBinary } from './lib/server.mjs';
 
@@ -37,18 +37,14 @@ describe('resync serve --redis: three nodes on one shared log', { timeout: 90000
   let balancer;
   const clients = [];
 
-  const describeCluster = () =>
-    [redis, ...nodes].filter(Boolean).map((p) => `--- ${p.name} output tail:\n${p.output()}`).join('\n');
+  const describeCluster = () => describeProcesses([redis, ...nodes]);
   const client = async (url, options = {}) => {
     const c = await connectedClient(url, { describeServer: describeCluster, ...options });
     clients.push(c);
     return c;
   };
-  const startRedis = () =>
-    startProcess('redis-server', 'redis-server',
-      ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes',
-        '--appendfsync', 'always', '--save', ''],
-      { ready: /Ready to accept connections/ });
+  // appendfsync always: what --durability full promises (README "Clusters").
+  const startRedis = () => startRedisServer({ port: redisPort, dir: redisDir, appendfsync: 'always' });
   const startNode = async (index) => {
     const port = nodes[index]?.port ?? (await freePort());
     const node = await startProcess(`node-${index}`, resyncBinary(),

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { sqlite } from './lib/server.mjs';
 import { closeAll, connectedClient, orderingProblems } from './lib/client.mjs';
 import { missingProgram } from './lib/required_tool.mjs';
-import { freePort, startBalancer, startProcess } from './lib/cluster_processes.mjs';
+import { describeProcesses, freePort, startBalancer, startProcess, startRedisServer } from './lib/cluster_processes.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const appFile = join(here, 'servers', 'redis_streams_cluster.js');
@@ -41,8 +41,7 @@ describe('the Redis Streams cluster app (2 nodes, one Redis, one SQLite file)', 
   const clients = [];
   let runDir;
 
-  const describeCluster = () =>
-    [redis, ...nodes].filter(Boolean).map((p) => `--- ${p.name} output tail:\n${p.output()}`).join('\n');
+  const describeCluster = () => describeProcesses([redis, ...nodes]);
   const client = async (url, options = {}) => {
     const c = await connectedClient(url, { describeServer: describeCluster, ...options });
     clients.push(c);
@@ -73,9 +72,7 @@ describe('the Redis Streams cluster app (2 nodes, one Redis, one SQLite file)', 
     mkdirSync(redisDir);
     mkdirSync(runDir);
     const redisPort = await freePort();
-    redis = await startProcess('redis-server', 'redis-server',
-      ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--save', ''],
-      { ready: /Ready to accept connections/ });
+    redis = await startRedisServer({ port: redisPort, dir: redisDir });
     for (let index = 0; index < 2; index++) {
       const port = await freePort();
       const node = await startProcess(`node ${index}`, process.execPath, [appFile], {

@@ -3,20 +3,10 @@
 // the test steers from node to node.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { killedOnExit } from './killed_on_exit.mjs';
 
 const OUTPUT_TAIL_BYTES = 16 * 1024;
 
-// Processes still running, killed on exit as a last resort (a failed or timed-out test).
-const running = new Set();
-process.on('exit', () => {
-  for (const child of running) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
 
 export async function freePort() {
   const probe = net.createServer();
@@ -30,11 +20,10 @@ export async function freePort() {
 // output() (the tail of both), kill(signal) and stop() (SIGTERM, SIGKILL after 3 s).
 export function startProcess(name, command, args, { env = {}, ready, timeoutMs = 10000 }) {
   const proc = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(proc);
+  killedOnExit(proc);
   let output = '';
   const exited = new Promise((done) => {
     proc.on('exit', (code, signal) => {
-      running.delete(proc);
       done({ code, signal });
     });
   });
@@ -126,3 +115,17 @@ export async function startBalancer() {
   };
 }
 
+
+// Debian's redis-server on 127.0.0.1:`port` with `dir` of its own (AOF on, no RDB snapshots),
+// ready once it accepts connections.
+export function startRedisServer({ port, dir, appendfsync = 'everysec' }) {
+  return startProcess('redis-server', 'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', appendfsync,
+      '--save', ''],
+    { ready: /Ready to accept connections/ });
+}
+
+// The output tails of a cluster's processes, for the message of a client that fails.
+export function describeProcesses(processes) {
+  return processes.filter(Boolean).map((p) => `--- ${p.name} output tail:\n${p.output()}`).join('\n');
+}

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killedOnExit } from './killed_on_exit.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '../../..');
@@ -18,17 +19,6 @@ export function resyncBinary() {
   return process.env.RESYNC_BIN || join(repoRoot, 'build/release/app/resync');
 }
 
-// Servers still running, killed on exit as a last resort.
-const running = new Set();
-process.on('exit', () => {
-  for (const child of running) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
 
 const LISTENING = /resync serve: listening on (http:\/\/([^\s/:]+|\[[^\]]+\]):(\d+))/;
 const STDERR_TAIL_BYTES = 16 * 1024;
@@ -86,14 +76,13 @@ export async function startServer({ flags = [], db, startTimeoutMs = 20000, bina
     const run = runs;
     const commandLine = [binary, ...args(listenPort)].join(' ');
     const proc = spawn(binary, args(listenPort), { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
-    running.add(proc);
+    killedOnExit(proc);
     child = proc;
     proc.expectingExit = false;
     proc.listening = false;
     proc.exitInfo = null;
     proc.exited = new Promise((done) => {
       proc.on('exit', (code, signal) => {
-        running.delete(proc);
         proc.exitInfo = { code, signal };
         if (proc.listening && !proc.expectingExit) {
           unexpectedExits.push({ run, code, signal });
