@@ -6,9 +6,11 @@
 # stream, and no redis-server or node of the run may outlive it.
 # Without redis-server: skipped (77), failed under CI=true.
 set -euo pipefail
+# Usage: run_cluster_scenarios.sh RESYNC REPORT_DIR SCENARIO...
 resync=$1
-scenarios=$2
-report=$3
+report=$2
+shift 2
+scenarios=("$@")
 
 if ! command -v redis-server >/dev/null; then
   echo "run_cluster_scenarios: redis-server is not installed; install redis-server (scripts/lib/install-deps.sh)" >&2
@@ -16,8 +18,13 @@ if ! command -v redis-server >/dev/null; then
   exit 77
 fi
 
+# Only a report directory of an earlier run is removed (never a folder given by mistake).
+if [[ -e $report && -n $(ls -A "$report") && ! -d $report/runs ]]; then
+  echo "run_cluster_scenarios: $report is not a report directory of an earlier run; not removing it" >&2
+  exit 1
+fi
 rm -rf "$report"
-"$resync" run "$scenarios" --mode live --report "$report"
+"$resync" run "${scenarios[@]}" --mode live --report "$report"
 
 fail() { echo "run_cluster_scenarios: $*" >&2; exit 1; }
 for history in "$report"/runs/*/history.jsonl; do
