@@ -65,6 +65,10 @@ std::vector<StoredMessage> InMemoryRedis::log_entries() {
   return std::move(entries).value();
 }
 
+std::int64_t InMemoryRedis::log_last_id() {
+  return static_cast<std::int64_t>(keyspace_.last_stream_id(keys_.log, 0).milliseconds);
+}
+
 std::int64_t InMemoryRedis::trim_keeping_last(std::int64_t keep_last) {
   RESYNC_ASSERT(keep_last >= 0, "a trim keeps a number of entries");
   const std::vector<StoredMessage> entries = log_entries();

@@ -60,6 +60,9 @@ class InMemoryRedis {
   std::int64_t trim(std::int64_t min_id);
   // The log's entries as the nodes read them (the committed log of a simulated run).
   std::vector<StoredMessage> log_entries();
+  // The highest id ever appended to the log (a trim keeps it), without reading the entries:
+  // what the simulator's convergence polls compare clients with.
+  std::int64_t log_last_id();
   // Trims the log to its newest `keep_last` entries (XTRIM MINID); returns how many went.
   std::int64_t trim_keeping_last(std::int64_t keep_last);
   std::vector<RedisOutput> take_outputs();

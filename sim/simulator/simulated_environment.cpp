@@ -143,9 +143,8 @@ void SimulatedEnvironment::start_one(int index) {
 }
 
 std::optional<std::int64_t> SimulatedEnvironment::committed_highest_id() {
-  if (!redis_) return store_.last_committed_id();
-  const std::vector<server::StoredMessage> log = redis_->log_entries();
-  return log.empty() ? 0 : log.back().id;
+  // Asked at every convergence poll: the stream's last id, not a read of the whole log.
+  return redis_ ? redis_->log_last_id() : store_.last_committed_id();
 }
 
 int SimulatedEnvironment::session_node(const ChatClient& client) {

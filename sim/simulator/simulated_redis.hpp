@@ -45,6 +45,7 @@ class SimulatedRedis {
   void heal(int node);
 
   std::vector<server::StoredMessage> log_entries() { return redis_.log_entries(); }
+  std::int64_t log_last_id() { return redis_.log_last_id(); }
   std::int64_t trim_keeping_last(std::int64_t keep_last) { return redis_.trim_keeping_last(keep_last); }
 
  private:
