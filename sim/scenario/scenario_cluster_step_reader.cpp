@@ -3,6 +3,7 @@
 // checked against server.nodes here; a cluster step in a scenario without a cluster, or a
 // single-server step (kill_server, ...) in a cluster, is an error naming the step to use.
 #include <algorithm>
+#include <array>
 
 #include "sim/scenario/scenario_bounds.hpp"
 #include "sim/scenario/scenario_json_reader.hpp"
@@ -14,19 +15,16 @@ namespace {
 using scenario_json::ObjectReader;
 namespace bounds = scenario_bounds;
 
-const std::vector<std::string_view> kNodeActions = {"hop", "kill_node", "stop_node", "restart_node"};
-const std::vector<std::string_view> kRedisActions = {"restart_redis", "trim_stream", "partition_node"};
-const std::vector<std::string_view> kSingleServerActions = {"kill_server", "stop_server", "restart_server"};
-const std::vector<std::string_view> kStorageActions = {"lock_database", "storage_read_only", "storage_full"};
+// Constant-initialized: cluster_actions() is asked for while other files' statics are being
+// initialized (the timeline reader's list of actions), in whatever order the build links them.
+constexpr std::array<std::string_view, 4> kNodeActions = {"hop", "kill_node", "stop_node", "restart_node"};
+constexpr std::array<std::string_view, 3> kRedisActions = {"restart_redis", "trim_stream", "partition_node"};
+constexpr std::array<std::string_view, 3> kSingleServerActions = {"kill_server", "stop_server", "restart_server"};
+constexpr std::array<std::string_view, 3> kStorageActions = {"lock_database", "storage_read_only", "storage_full"};
 
-bool is_in(const std::vector<std::string_view>& names, std::string_view name) {
+template <std::size_t Count>
+bool is_in(const std::array<std::string_view, Count>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-std::string node_range_text(const ServerSpec& server) {
-  return server.nodes == 1 ? std::string("0 (server.nodes is 1; nodes count from 0)")
-                           : "from 0 to " + std::to_string(server.nodes - 1) + " (server.nodes is " +
-                                 std::to_string(server.nodes) + "; nodes count from 0)";
 }
 
 // What a "node" key held: one node, or every node ("all").
@@ -197,9 +195,15 @@ std::optional<PartitionNodeStep> read_partition_node(const nlohmann::json& value
 
 }  // namespace
 
+std::string node_range_text(const ServerSpec& server) {
+  return server.nodes == 1 ? std::string("0 (server.nodes is 1; nodes count from 0)")
+                           : "from 0 to " + std::to_string(server.nodes - 1) + " (server.nodes is " +
+                                 std::to_string(server.nodes) + "; nodes count from 0)";
+}
+
 const std::vector<std::string_view>& cluster_actions() {
   static const std::vector<std::string_view> actions = [] {
-    std::vector<std::string_view> all = kNodeActions;
+    std::vector<std::string_view> all(kNodeActions.begin(), kNodeActions.end());
     all.insert(all.end(), kRedisActions.begin(), kRedisActions.end());
     return all;
   }();
