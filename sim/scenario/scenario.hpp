@@ -102,9 +102,24 @@ struct SendStep {
   std::int64_t interval_ms = 0;  // between two messages of one client
   std::string content_prefix;    // default "<client>-"
 };
+// Which link a fault's toxic acts on (docs/SCENARIOS.md, "Faults: the toxic").
+enum class FaultLink {
+  clients,  // the clients' connections to the server (to a cluster node: that node's client listener)
+  redis,    // a cluster node's connections to Redis (its link to the shared log)
+};
+// Where a fault acts: the link, and in a cluster which node's (nullopt: every node's).
+struct FaultPlace {
+  FaultLink link = FaultLink::clients;
+  std::optional<int> node = {};
+
+  // Today's meaning of a fault: the clients' link of the server, or of every node.
+  bool is_default() const { return link == FaultLink::clients && !node; }
+  friend bool operator==(const FaultPlace&, const FaultPlace&) = default;
+};
 struct FaultStep {
-  std::string name;      // unique among active faults; heal refers to it
+  std::string name;      // unique among active faults, whatever their place; heal refers to it
   nlohmann::json toxic;  // the fault injector's toxic JSON (Toxiproxy body + target/trigger extensions)
+  FaultPlace place = {};
 };
 struct HealStep { std::optional<std::string> name; };  // nullopt = heal everything
 // A process fault that waits for something the proxy sees (the server's Nth ACK, the Nth

@@ -45,10 +45,20 @@ class ClientRoster {
 ClientRoster read_clients(const nlohmann::json* value, ScenarioErrors& errors);
 
 // The toxic JSON of a fault step, checked by the fault injector's own parser; returns it with
-// `name` set to the fault's name, ready for the injector's API.
+// `name` set to the fault's name, ready for the injector's API. On a Redis link a target tag
+// is check_toxic_fits_link's to refuse, not a client name to look up.
 std::optional<nlohmann::json> read_toxic(const nlohmann::json& toxic, const std::string& path,
-                                         const std::string& fault_name, const ClientRoster& roster,
+                                         const std::string& fault_name, FaultLink link, const ClientRoster& roster,
                                          ScenarioErrors& errors);
+
+// A fault step's "link" and "node" (scenario_fault_place_reader.cpp); nullopt when an error
+// was reported.
+std::optional<FaultPlace> read_fault_place(scenario_json::ObjectReader& reader, const ServerSpec& server);
+// What a Redis link cannot carry out: a target tag, a trigger on Socket.IO EVENTs or ACKs.
+void check_toxic_fits_link(const nlohmann::json& toxic, const std::string& toxic_path, const FaultPlace& place,
+                           ScenarioErrors& errors);
+// "from 0 to 2 (server.nodes is 3; nodes count from 0)", for errors about a node index.
+std::string node_range_text(const ServerSpec& server);
 
 // The `on` object of a kill_server / stop_server step (scenario_process_trigger_reader.cpp).
 std::optional<ProcessFaultTrigger> read_process_trigger(const nlohmann::json& value, const std::string& path,

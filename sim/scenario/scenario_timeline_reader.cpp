@@ -70,11 +70,12 @@ std::optional<SendStep> read_send(const nlohmann::json& value, const std::string
 }
 
 std::optional<FaultStep> read_fault(const nlohmann::json& value, const std::string& path, const ClientRoster& roster,
-                                    ScenarioErrors& errors) {
+                                    const ServerSpec& server, ScenarioErrors& errors) {
   ObjectReader reader(value, path, errors, "a fault action",
                       R"(write e.g. {"name": "cut-alice", "toxic": {"type": "reset_peer", "target": {"tag": "alice"}}})");
   if (!reader.is_object()) return std::nullopt;
   FaultStep fault;
+  const std::optional<FaultPlace> place = read_fault_place(reader, server);
   const nlohmann::json* name = reader.required("name", "a fault name", R"(add "name": "cut-alice"; heal uses it)");
   if (name != nullptr) fault.name = reader.name("name").value_or("");
   if (fault.name == "all") {
@@ -85,9 +86,13 @@ std::optional<FaultStep> read_fault(const nlohmann::json& value, const std::stri
   const nlohmann::json* toxic = reader.required(
       "toxic", "the fault injector's toxic JSON", R"(add "toxic": {"type": "reset_peer", "attributes": {"timeout": 0}})");
   reader.reject_unknown_keys();
-  if (name == nullptr || fault.name.empty() || toxic == nullptr) return std::nullopt;
-  std::optional<nlohmann::json> checked = read_toxic(*toxic, reader.path_of("toxic"), fault.name, roster, errors);
-  if (!checked) return std::nullopt;
+  if (name == nullptr || fault.name.empty() || toxic == nullptr || !place) return std::nullopt;
+  fault.place = *place;
+  const std::size_t errors_before_toxic = errors.count();
+  check_toxic_fits_link(*toxic, reader.path_of("toxic"), fault.place, errors);
+  std::optional<nlohmann::json> checked =
+      read_toxic(*toxic, reader.path_of("toxic"), fault.name, fault.place.link, roster, errors);
+  if (!checked || errors.count() != errors_before_toxic) return std::nullopt;
   fault.toxic = std::move(*checked);
   return fault;
 }
@@ -151,7 +156,7 @@ std::optional<StepAction> read_action(std::string_view action, const nlohmann::j
     return std::nullopt;
   }
   if (action == "fault") {
-    if (auto fault = read_fault(value, path, roster, errors)) return *fault;
+    if (auto fault = read_fault(value, path, roster, server, errors)) return *fault;
     return std::nullopt;
   }
   if (action == "heal") {

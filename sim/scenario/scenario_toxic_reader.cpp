@@ -162,7 +162,7 @@ std::string injector_message(const fi::ApiError& error) {
 }
 
 std::optional<nlohmann::json> read_toxic(const nlohmann::json& toxic, const std::string& path,
-                                         const std::string& fault_name, const ClientRoster& roster,
+                                         const std::string& fault_name, FaultLink link, const ClientRoster& roster,
                                          ScenarioErrors& errors) {
   if (!toxic.is_object()) {
     errors.add(path, scenario_json::describe(toxic), "a toxic object (type, stream, toxicity, attributes, target, trigger)",
@@ -189,7 +189,7 @@ std::optional<nlohmann::json> read_toxic(const nlohmann::json& toxic, const std:
                           : std::vector<std::string_view>{"attributes"},
                 errors);
   }
-  check_target_tag(toxic, path, roster, errors);
+  if (link == FaultLink::clients) check_target_tag(toxic, path, roster, errors);
   if (errors.count() != errors_before) return std::nullopt;
 
   nlohmann::json named = toxic;

@@ -81,6 +81,9 @@ nlohmann::json step_json(const Step& step) {
     nlohmann::json toxic = fault->toxic;
     toxic.erase("name");  // the fault's name names the toxic; the loader puts it back
     json["fault"] = {{"name", fault->name}, {"toxic", toxic}};
+    // Written only when not the default, so the files of single servers stay as they were.
+    if (fault->place.link == FaultLink::redis) json["fault"]["link"] = "redis";
+    if (fault->place.node) json["fault"]["node"] = *fault->place.node;
   } else if (const auto* heal = std::get_if<HealStep>(&step.action)) {
     json["heal"] = heal->name ? nlohmann::json(*heal->name) : nlohmann::json("all");
   } else if (const auto* kill = std::get_if<KillServerStep>(&step.action)) {
