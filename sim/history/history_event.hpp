@@ -168,9 +168,14 @@ struct MessageReceived {
 struct FaultChanged {
   static constexpr std::string_view type_name = "fault";
   std::string name;
-  std::string action;  // start | heal | fired
+  std::string action;  // start | heal | fired | refused
   std::string toxic;   // the toxic type; "" when the line has none (e.g. heal)
   nlohmann::json detail;  // the toxic JSON or the trigger text; null when absent
+  // Where it acts (start, refused, fired): the clients' link unless `link` says "redis" (a
+  // cluster node's link to Redis), on every node unless `node` names one. Absent in the
+  // lines of faults on the default place, and in every older history.
+  sim::FaultLink link = sim::FaultLink::clients;
+  std::optional<std::int64_t> node = {};
   friend bool operator==(const FaultChanged&, const FaultChanged&) = default;
 };
 

@@ -113,6 +113,9 @@ void encode_fields(line_json& line, const FaultChanged& event) {
   line["action"] = event.action;
   line["toxic"] = event.toxic;
   if (!event.detail.is_null()) line["detail"] = event.detail;  // a heal has none
+  // Only off the default place, so the lines of client faults keep their bytes.
+  if (event.link == sim::FaultLink::redis) line["link"] = "redis";
+  if (event.node) line["node"] = *event.node;
 }
 
 void encode_fields(line_json& line, const ProcessFault& event) {
@@ -342,6 +345,13 @@ EventPayload decode_fault(JsonFieldReader& fields) {
   event.action = fields.string("action");
   event.toxic = fields.optional_string("toxic");
   event.detail = fields.optional_any("detail");
+  const std::string link = fields.optional_string("link");
+  if (fields.ok() && link == "redis") {
+    event.link = sim::FaultLink::redis;
+  } else if (fields.ok() && !link.empty() && link != "clients") {
+    fields.fail("`fault` line: `link` must be \"clients\" or \"redis\", not \"" + link + "\"");
+  }
+  event.node = read_node(fields, "fault");
   return event;
 }
 

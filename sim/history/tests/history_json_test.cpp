@@ -37,6 +37,9 @@ TEST(HistoryJson, EveryLineTypeSurvivesEncodingAndDecoding) {
       SendAbandoned{"alice", "hello", "alice-1", "retries exhausted"},
       MessageReceived{"bob", 9, "Bağlantı \xF0\x9F\x98\x80", false},
       FaultChanged{"cut", "start", "reset_peer", nlohmann::json{{"timeout", 0}}},
+      FaultChanged{"slow", "start", "latency", nlohmann::json{{"latency", 300}}, sim::FaultLink::redis, 1},
+      FaultChanged{"slow", "fired", "latency", "the 1st byte downstream on connection 2 (node-0)", sim::FaultLink::redis},
+      FaultChanged{"cut", "refused", "reset_peer", "no such node", sim::FaultLink::clients, 2},
       ProcessFault{"$.timeline[0]", "armed", "SIGKILL", nlohmann::json{{"after_acks", 5}, {"direction", "downstream"}}, 0,
                    std::nullopt, std::nullopt, ""},
       ProcessFault{"$.timeline[0]", "fired", "SIGTERM", nlohmann::json{{"after_events", 2}, {"direction", "downstream"}},
@@ -179,6 +182,28 @@ TEST(HistoryJson, ANodeIsWrittenOnlyInClustersAndAnOldLineWithoutOneIsNodeZero) 
   EXPECT_FALSE(started.node.has_value());
 }
 
+TEST(HistoryJson, AFaultLineSaysItsLinkAndNodeOnlyOffTheDefaultPlace) {
+  EXPECT_EQ(encode_event(HistoryEvent{4, FaultChanged{"cut", "start", "reset_peer", nlohmann::json::object()}, 0}).dump(),
+            R"({"action":"start","detail":{},"name":"cut","t_ms":4,"toxic":"reset_peer","type":"fault"})")
+      << "a fault on every client link keeps the bytes it always had";
+  EXPECT_EQ(encode_event(HistoryEvent{4, FaultChanged{"slow", "start", "latency", nlohmann::json::object(),
+                                                      sim::FaultLink::redis, 1}, 0}).dump(),
+            R"({"action":"start","detail":{},"link":"redis","name":"slow","node":1,"t_ms":4,"toxic":"latency","type":"fault"})");
+  EXPECT_EQ(encode_event(HistoryEvent{4, FaultChanged{"cut", "start", "reset_peer", nlohmann::json::object(),
+                                                      sim::FaultLink::clients, 0}, 0}).dump(),
+            R"({"action":"start","detail":{},"name":"cut","node":0,"t_ms":4,"toxic":"reset_peer","type":"fault"})");
+  const auto old_line = decode_history_line(
+      nlohmann::json::parse(R"({"t_ms":1,"type":"fault","name":"cut","action":"start","toxic":"reset_peer"})"));
+  ASSERT_TRUE(old_line.ok()) << old_line.error();
+  const auto& fault = std::get<FaultChanged>(std::get<EventPayload>(old_line.value().content));
+  EXPECT_EQ(fault.link, sim::FaultLink::clients);
+  EXPECT_FALSE(fault.node.has_value());
+  const auto written_out = decode_history_line(nlohmann::json::parse(
+      R"({"t_ms":1,"type":"fault","name":"cut","action":"start","toxic":"reset_peer","link":"clients"})"));
+  ASSERT_TRUE(written_out.ok()) << written_out.error();
+  EXPECT_EQ(std::get<FaultChanged>(std::get<EventPayload>(written_out.value().content)).link, sim::FaultLink::clients);
+}
+
 TEST(HistoryJson, CommittedLogIsSortedByIdWhateverOrderItWasWrittenIn) {
   const auto decoded = decode_history_line(nlohmann::json::parse(
       R"({"t_ms":1,"type":"committed_log","source":"database","messages":[{"id":3,"content":"c"},{"id":1,"content":"a","client_offset":"x"}]})"));
@@ -215,6 +240,10 @@ INSTANTIATE_TEST_SUITE_P(
                      "`connecting` line: `node` must be a node index (0 or more), not -1"},
         RejectedLine{R"({"t_ms":1,"type":"server_started","port":1,"incarnation":1,"node":"1"})",
                      "`server_started` line: `node` must be an integer, not a string (\"1\")"},
+        RejectedLine{R"({"t_ms":1,"type":"fault","name":"x","action":"start","link":"database"})",
+                     "`fault` line: `link` must be \"clients\" or \"redis\", not \"database\""},
+        RejectedLine{R"({"t_ms":1,"type":"fault","name":"x","action":"start","node":-2})",
+                     "`fault` line: `node` must be a node index (0 or more), not -2"},
         RejectedLine{R"({"t_ms":1,"type":"cluster_fault","kind":"restart_node","action":"start","detail":""})",
                      "`cluster_fault` line: `kind` must be \"restart_redis\", \"trim_stream\" or \"partition_node\", not \"restart_node\""},
         RejectedLine{R"({"t_ms":1,"type":"cluster_fault","kind":"trim_stream","action":"fired","detail":""})",
