@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "reports/html/report_text.hpp"
+#include "sim/checker/fault_windows.hpp"
 #include "sim/checker/quoted_text.hpp"
 
 namespace resync::reports {
@@ -275,7 +276,10 @@ FaultSpans build_fault_spans(const history::History& history, const ScenarioAnal
         spans.push_back({previous->second.start, event.t_ms, fault->name, std::move(previous->second), false});
         open.erase(previous);
       }
-      open[fault->name] = {event.t_ms, fault->toxic, json_text(fault->detail, limits.text_bytes_max * 2),
+      // The place goes with the type ("latency on node 1's link to Redis"): the proxy lane
+      // holds every link's faults.
+      open[fault->name] = {event.t_ms, fault->toxic + checker::fault_place_text(*fault),
+                           json_text(fault->detail, limits.text_bytes_max * 2),
                            fault_target_lane(fault->detail, lanes), {}};
     } else if (fault->action == "heal") {
       if (auto found = open.find(fault->name); found != open.end()) {

@@ -18,6 +18,15 @@ FaultWindow window_of(const history::FaultChanged& fault, std::int64_t t_ms) {
   window.name = fault.name;
   window.toxic = fault.toxic;
   window.start_t_ms = t_ms;
+  window.node = fault.node;
+  window.place = fault_place_text(fault);
+  if (fault.link == sim::FaultLink::redis) {
+    // Whatever the toxic does to a node's RESP bytes (delays a reply past the commit timeout,
+    // drops a request, resets the link), the node may have read a send it could not put in
+    // the log: as under a partition of that node, and no more.
+    window.eats_upstream = fault.toxic != "noop";
+    return window;
+  }
   const fault_injector::Result<fault_injector::ToxicSpec> spec =
       fault.detail.is_object() ? fault_injector::parse_toxic_spec(fault.detail)
                                : fault_injector::Result<fault_injector::ToxicSpec>(fault_injector::bad_request("no toxic"));
@@ -47,8 +56,14 @@ void heal(std::vector<FaultWindow>& windows, std::map<std::string, std::size_t, 
 
 }  // namespace
 
+std::string fault_place_text(const history::FaultChanged& fault) {
+  if (fault.link == sim::FaultLink::clients && !fault.node) return "";
+  const std::string node = fault.node ? "node " + std::to_string(*fault.node) + "'s" : std::string("every node's");
+  return " on " + node + (fault.link == sim::FaultLink::redis ? " link to Redis" : " client link");
+}
+
 std::string FaultWindow::description() const {
-  std::string text = (toxic.empty() ? std::string("fault") : toxic) + " \"" + name + "\" (started at " +
+  std::string text = (toxic.empty() ? std::string("fault") : toxic) + " \"" + name + "\"" + place + " (started at " +
                      std::to_string(start_t_ms) + " ms, ";
   text += heal_t_ms ? "healed at " + std::to_string(*heal_t_ms) + " ms)" : std::string("never healed)");
   return text;

@@ -23,9 +23,12 @@ struct FaultWindow {
   bool eats_upstream = false;
   std::string target_tag;   // "" = every connection (no target, "all", or a connection number)
   bool target_known = true;  // false when the detail could not be read: assumed to hit everyone
-  // A cluster fault on one node's link to Redis (partition_node): only sessions on that node.
-  // nullopt: every node (a proxy fault, a storage fault, Redis down).
+  // A fault on one node's links (partition_node, or a `fault` with a `node`): only sessions
+  // on that node. nullopt: every node (a proxy fault on every node, a storage fault, Redis down).
   std::optional<std::int64_t> node = {};
+  // A `fault` on the nodes' links to Redis ("" for a fault on the clients' link, and for the
+  // windows of other lines): said in the description.
+  std::string place = {};
 
   bool applies_to(std::string_view client) const { return !target_known || target_tag.empty() || target_tag == client; }
   bool active_during(std::int64_t from_t_ms, std::int64_t to_t_ms) const {
@@ -35,7 +38,16 @@ struct FaultWindow {
   std::string description() const;
 };
 
-// Every `fault` line with action "start" becomes one window. It ends at the first later
+// Where a `fault` line says its toxic acted, for people: "" on the default place (the clients'
+// link of every node), else " on node 1's link to Redis", " on every node's link to Redis",
+// " on node 2's client link".
+std::string fault_place_text(const history::FaultChanged& fault);
+
+// Every `fault` line with action "start" becomes one window. A fault on the nodes' links to
+// Redis is judged as a partition_node of the same node(s) is (any client on them, as if it
+// ate upstream): it stands between a node and the shared log, not between a client and the
+// node, so no target narrows it to one client; a `noop` there acts on nothing and excuses
+// nothing. It ends at the first later
 // `heal` naming it (or "*"), or at the `heal` phase, which heals everything. A
 // `storage_fault` start is a window too (every client, eats upstream: the server read the
 // send but could not store it), ended by its `end` line or the `heal` phase, and so is a

@@ -141,6 +141,23 @@ TEST(Timeline, DrawsEveryFiringOfATriggeredFaultAndTheServerLogLines) {
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "server_log_error"), kinds.end());
 }
 
+TEST(Timeline, LabelsAFaultOffTheClientLinkWithItsLinkAndNode) {
+  testing::TimedHistory timed({"alice"}, "redis-link-fault");
+  timed.at(0, history::ServerStarted{0, std::nullopt, 1}).at(0, history::PhaseChanged{"faults"});
+  timed.connects(0, "alice");
+  history::FaultChanged on_redis{"slow-log", "start", "latency", {{"type", "latency"}, {"attributes", {{"latency", 300}}}}};
+  on_redis.link = sim::FaultLink::redis;
+  on_redis.node = 1;
+  timed.at(10, on_redis);
+  timed.at(20, history::FaultChanged{"cut", "start", "reset_peer", {{"type", "reset_peer"}}});
+  timed.at(200, history::PhaseChanged{"heal"}).at(200, history::PhaseChanged{"check"});
+  timed.finishes(200);
+  const json timeline = timeline_of(timed);
+  ASSERT_EQ(timeline["faults"].size(), 2u);
+  EXPECT_EQ(timeline["faults"][0][3], "latency on node 1's link to Redis");
+  EXPECT_EQ(timeline["faults"][1][3], "reset_peer") << "a fault on every client link reads as it always did";
+}
+
 // The same rules as report_script.js (html_report_structure_test.cpp): text only, ASCII,
 // and allowed by the page's Content-Security-Policy by its own hash.
 TEST(FlowDiagramScript, NeverParsesMarkupIsAsciiAndIsAllowedByThePolicy) {

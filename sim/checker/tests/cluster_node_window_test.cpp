@@ -80,6 +80,55 @@ TEST(ClusterNodeWindow, APartitionOfAnotherNodeDoesNotExcuseItButRedisDownDoes) 
   EXPECT_EQ(redis_down.anomalies[0].kind, AnomalyKind::sent_unknown) << redis_down.anomalies[0].detail;
 }
 
+history::FaultChanged fault_on(sim::FaultLink link, std::optional<std::int64_t> node, const std::string& type,
+                               nlohmann::json toxic) {
+  toxic["type"] = type;
+  toxic["name"] = "on-a-link";
+  history::FaultChanged fault{"on-a-link", "start", type, std::move(toxic)};
+  fault.link = link;
+  fault.node = node;
+  return fault;
+}
+
+// A fault on a node's link to Redis excuses what a partition of that node excuses, and no
+// more: the sends of the clients on that node, whatever their tag, and nothing on the others.
+TEST(ClusterNodeWindow, ARedisLinkFaultExcusesOnlyItsNodesSendsAsAPartitionDoes) {
+  const nlohmann::json blackhole = {{"attributes", {{"timeout", 0}}}, {"stream", "downstream"}};
+  const CheckResult other = alice_sends_on_node_zero_during({fault_on(sim::FaultLink::redis, 1, "timeout", blackhole)});
+  ASSERT_EQ(other.anomalies.size(), 1u);
+  EXPECT_EQ(other.anomalies[0].kind, AnomalyKind::lost) << other.anomalies[0].detail;
+
+  const CheckResult own = alice_sends_on_node_zero_during({fault_on(sim::FaultLink::redis, 0, "timeout", blackhole)});
+  ASSERT_EQ(own.anomalies.size(), 1u);
+  EXPECT_EQ(own.anomalies[0].kind, AnomalyKind::sent_unknown) << own.anomalies[0].detail;
+  EXPECT_NE(own.anomalies[0].detail.find("node 0's link to Redis"), std::string::npos) << own.anomalies[0].detail;
+
+  const CheckResult every_node =
+      alice_sends_on_node_zero_during({fault_on(sim::FaultLink::redis, std::nullopt, "latency", {{"attributes", {{"latency", 300}}}})});
+  ASSERT_EQ(every_node.anomalies.size(), 1u);
+  EXPECT_EQ(every_node.anomalies[0].kind, AnomalyKind::sent_unknown)
+      << "a downstream latency on a Redis link can hold a commit's reply past its timeout: "
+      << every_node.anomalies[0].detail;
+}
+
+TEST(ClusterNodeWindow, ANoopOnARedisLinkExcusesNothing) {
+  const CheckResult result =
+      alice_sends_on_node_zero_during({fault_on(sim::FaultLink::redis, 0, "noop", {{"stream", "both"}})});
+  ASSERT_EQ(result.anomalies.size(), 1u);
+  EXPECT_EQ(result.anomalies[0].kind, AnomalyKind::lost) << result.anomalies[0].detail;
+}
+
+TEST(ClusterNodeWindow, AClientLinkFaultOnOneNodeExcusesOnlyThatNodesConnections) {
+  const nlohmann::json reset = {{"attributes", {{"timeout", 0}}}};
+  const CheckResult other = alice_sends_on_node_zero_during({fault_on(sim::FaultLink::clients, 1, "reset_peer", reset)});
+  ASSERT_EQ(other.anomalies.size(), 1u);
+  EXPECT_EQ(other.anomalies[0].kind, AnomalyKind::lost) << other.anomalies[0].detail;
+
+  const CheckResult own = alice_sends_on_node_zero_during({fault_on(sim::FaultLink::clients, 0, "reset_peer", reset)});
+  ASSERT_EQ(own.anomalies.size(), 1u);
+  EXPECT_EQ(own.anomalies[0].kind, AnomalyKind::sent_unknown) << own.anomalies[0].detail;
+}
+
 TEST(ClusterNodeWindow, ASingleServersLinesWithoutNodeAreAllNodeZero) {
   HistoryBuilder builder({"alice"});
   builder.connects("alice", "s1");
