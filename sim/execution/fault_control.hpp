@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fault_injector/core/connection_pipeline.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace resync::sim {
 
@@ -19,8 +20,16 @@ class FaultControl {
   virtual ~FaultControl() = default;
   // Adds a toxic (the fault injector's toxic JSON); returns an error message when refused.
   virtual std::optional<std::string> add_fault(const std::string& name, const nlohmann::json& toxic) = 0;
+  // The same at a place of a cluster (a node's client link, the nodes' links to Redis). One
+  // proxy in front of one server has only the default place, and refuses the others.
+  virtual std::optional<std::string> add_fault_at(const FaultPlace& place, const std::string& name,
+                                                  const nlohmann::json& toxic) {
+    if (place.is_default()) return add_fault(name, toxic);
+    return "this proxy is in front of a single server: it has no node's link to put a fault on";
+  }
+  // By name, wherever the fault acts.
   virtual void heal(const std::string& name) = 0;
-  // Heals every fault; watches stay (they are no faults).
+  // Heals every fault on every link; watches stay (they are no faults).
   virtual void heal_all() = 0;
 
   // A watch: the fault injector's `noop` toxic carrying `toxic`'s target and trigger, so the

@@ -128,12 +128,19 @@ void ScenarioExecution::schedule_step(const Step& step, std::int64_t& last_ms) {
   } else if (const auto* fault = std::get_if<FaultStep>(&step.action)) {
     when(step.at_ms, [this, fault = *fault] {
       const std::string type = fault.toxic.value("type", "");
-      if (auto error = environment_.faults().add_fault(fault.name, fault.toxic)) {
-        environment_.record(history::FaultChanged{fault.name, "refused", type, *error});
+      const auto line = [&](const char* action, nlohmann::json detail) {
+        history::FaultChanged changed{fault.name, action, type, std::move(detail)};
+        changed.link = fault.place.link;
+        if (fault.place.node) changed.node = *fault.place.node;
+        return changed;
+      };
+      if (auto error = environment_.faults().add_fault_at(fault.place, fault.name, fault.toxic)) {
+        environment_.record(line("refused", *error));
         return;
       }
       fault_types_[fault.name] = type;
-      environment_.record(history::FaultChanged{fault.name, "start", type, fault.toxic});
+      fault_places_[fault.name] = fault.place;
+      environment_.record(line("start", fault.toxic));
     });
   } else if (const auto* heal = std::get_if<HealStep>(&step.action)) {
     when(step.at_ms, [this, name = heal->name] {
@@ -289,10 +296,16 @@ void ScenarioExecution::poll_convergence() {
 void ScenarioExecution::record_fault_fired(const fault_injector::TriggerFiring& firing) {
   if (finished_) return;
   const auto type = fault_types_.find(firing.toxic_name);
-  environment_.record(history::FaultChanged{
-      firing.toxic_name, "fired", type == fault_types_.end() ? std::string() : type->second,
-      fault_injector::describe(firing.trigger) + " on connection " + std::to_string(firing.connection_id) +
-          (firing.tag ? " (" + *firing.tag + ")" : std::string())});
+  history::FaultChanged fired{firing.toxic_name, "fired", type == fault_types_.end() ? std::string() : type->second,
+                              fault_injector::describe(firing.trigger) + " on connection " +
+                                  std::to_string(firing.connection_id) +
+                                  (firing.tag ? " (" + *firing.tag + ")" : std::string())};
+  // The firing says which connection, its place says which link and node that number counts on.
+  if (const auto place = fault_places_.find(firing.toxic_name); place != fault_places_.end()) {
+    fired.link = place->second.link;
+    if (place->second.node) fired.node = *place->second.node;
+  }
+  environment_.record(std::move(fired));
 }
 
 void ScenarioExecution::finish(bool converged, const std::string& detail) {

@@ -172,6 +172,7 @@ class ScenarioExecution {
     std::int64_t armed_at_ms = 0;
   };
   std::map<std::string, std::string> fault_types_;  // fault name -> its toxic type, for `fired` lines
+  std::map<std::string, FaultPlace> fault_places_;  // fault name -> where it acts, for `fired` lines
   std::map<std::string, ArmedProcessFault> armed_process_faults_;  // by watch name; removed when fired
   std::int64_t converge_deadline_ms_ = 0;
   // The external log's end as last read, and since when it has stood there.
