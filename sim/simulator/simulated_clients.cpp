@@ -76,10 +76,9 @@ void SimulatedClients::carry_polling(PollingLink& link) {
         });
         continue;
       }
-      SimConnection& connection = network_.accept(client, link.transport);
+      SimConnection& connection = network_.accept(client, link.transport, link.node);
       link.connections[open->connection] = connection.id;
       polling_connections_[connection.id] = {key, open->connection};
-      connection.node = link.node;
       servers_.node(link.node).accept(connection);
     } else if (auto* write = std::get_if<WritePollingBytes>(&action)) {
       if (const auto found = link.connections.find(write->connection); found != link.connections.end()) {
@@ -131,8 +130,7 @@ void SimulatedClients::open_websocket_transport(ChatClient& client, const OpenTr
     // Nothing listens: the connect fails at once.
     return refuse_connect(client, open.transport, "transport error (connection refused)");
   }
-  SimConnection& connection = network_.accept(client, open.transport);
-  connection.node = servers_.session_node(client);
+  SimConnection& connection = network_.accept(client, open.transport, servers_.session_node(client));
   servers_.node(connection.node).accept(connection);
   network_.client_write(connection, websocket::encode_upgrade_request("127.0.0.1", "/socket.io/?" + open.query));
 }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "sim/simulator/node_client_listener.hpp"
+
 namespace resync::sim {
 
 namespace {
@@ -27,7 +29,19 @@ SimulatedEnvironment::SimulatedEnvironment(const Scenario& scenario, const Simul
     servers_.push_back(std::make_unique<SimulatedServer>(world_, network_, scenario, faulty_store_, record_event));
     return;
   }
-  redis_.emplace(world_);
+  redis_.emplace(world_, scenario.server.nodes);
+  network_.add_node_listeners(scenario.server.nodes);
+  ClusterFaultLinks links;
+  links.every_node_clients = &faults_;
+  for (int index = 0; index < scenario.server.nodes; ++index) {
+    node_client_faults_.push_back(
+        std::make_unique<SimulatedProxyFaults>(network_.node_listener(index), NodeClientListener::proxy_name(index)));
+    node_redis_faults_.push_back(
+        std::make_unique<SimulatedProxyFaults>(redis_->link_proxy(index), SimulatedRedisLinkProxy::proxy_name(index)));
+    links.node_clients.push_back(&node_client_faults_.back()->faults);
+    links.node_redis.push_back(&node_redis_faults_.back()->faults);
+  }
+  cluster_faults_.emplace(std::move(links));
   for (int index = 0; index < scenario.server.nodes; ++index) {
     servers_.push_back(std::make_unique<SimulatedServer>(world_, network_, scenario, *redis_, index, record_event));
   }
@@ -72,6 +86,11 @@ history::History SimulatedEnvironment::run() {
     }
   }
   return std::move(history_);
+}
+
+FaultControl& SimulatedEnvironment::faults() {
+  if (cluster_faults_) return *cluster_faults_;
+  return faults_;
 }
 
 void SimulatedEnvironment::schedule(std::int64_t time_ms, std::function<void()> work) {

@@ -13,12 +13,14 @@
 #include "fault_injector/control/control_plane.hpp"
 #include "server/core/in_memory_message_store.hpp"
 #include "server/core/storage_fault_store.hpp"
+#include "sim/execution/cluster_faults.hpp"
 #include "sim/execution/control_plane_faults.hpp"
 #include "sim/execution/node_router.hpp"
 #include "sim/execution/scenario_execution.hpp"
 #include "sim/history/history.hpp"
 #include "sim/simulator/simulated_clients.hpp"
 #include "sim/simulator/simulated_network.hpp"
+#include "sim/simulator/simulated_proxy_faults.hpp"
 #include "sim/simulator/simulated_redis.hpp"
 #include "sim/simulator/simulated_server.hpp"
 
@@ -37,7 +39,8 @@ class SimulatedEnvironment final : public RunEnvironment, private NetworkEnds, p
   void record_run_started(history::RunStarted run) override;
   void record(history::EventPayload event) override;
   void pump(ChatClient& client) override { clients_.pump(client); }
-  FaultControl& faults() override { return faults_; }
+  // A cluster's faults go by place (every node's client link, one node's, the links to Redis).
+  FaultControl& faults() override;
   bool controls_server() const override { return true; }
   bool server_running() const override;
   void stop_server(int signal) override;
@@ -107,7 +110,12 @@ class SimulatedEnvironment final : public RunEnvironment, private NetworkEnds, p
   std::vector<server::StoredMessage> trimmed_log_;
   SimulatedClients clients_;
   fault_injector::ControlPlane control_;
-  ControlPlaneFaults faults_;
+  ControlPlaneFaults faults_;  // the proxy every client connection crosses
+  // A cluster: each node's client listener and its link to Redis, proxies of their own (after
+  // network_ and redis_, their runtimes), and the faults by place over them and faults_.
+  std::vector<std::unique_ptr<SimulatedProxyFaults>> node_client_faults_;
+  std::vector<std::unique_ptr<SimulatedProxyFaults>> node_redis_faults_;
+  std::optional<ClusterFaults> cluster_faults_;
 };
 
 }  // namespace resync::sim

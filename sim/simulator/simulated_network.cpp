@@ -1,25 +1,43 @@
 #include "sim/simulator/simulated_network.hpp"
 
+#include "common/invariant.hpp"
 #include "sim/execution/scenario_execution.hpp"
+#include "sim/simulator/node_client_listener.hpp"
 
 namespace resync::sim {
 
 namespace fi = fault_injector;
 using fi::Direction;
 
-SimConnection& SimulatedNetwork::accept(ChatClient& client, TransportId transport) {
+SimulatedNetwork::SimulatedNetwork(SimWorld& world, NetworkEnds& ends) : world_(world), ends_(ends) {}
+
+SimulatedNetwork::~SimulatedNetwork() = default;
+
+void SimulatedNetwork::add_node_listeners(int nodes) {
+  RESYNC_ASSERT(node_listeners_.empty() && connections_.empty(), "a cluster's listeners exist before its first connection");
+  for (int node = 0; node < nodes; ++node) node_listeners_.push_back(std::make_unique<NodeClientListener>(*this, node));
+}
+
+SimConnection& SimulatedNetwork::accept(ChatClient& client, TransportId transport, int node) {
   const std::uint64_t id = ++accepted_;
   auto connection = std::make_unique<SimConnection>(derive_seed(world_.options.seed, 10000 + id), id);
   connection->client = &client;
   connection->transport = transport;
-  connection->pipeline.set_trigger_listener([this](const fi::TriggerFiring& firing) {
-    if (trigger_listener_) trigger_listener_(firing);
-  });
+  connection->node = node;
+  SimConnection* accepted = connection.get();
+  connection->pipeline.set_trigger_listener(
+      [this, accepted](const fi::TriggerFiring& firing) { on_trigger_fired(*accepted, firing); });
   for (const auto& toxic : toxics_) connection->pipeline.attach(toxic, instant());
   SimConnection& added = *connection;
   connections_[id] = std::move(connection);
   by_transport_[{client.name(), transport}] = id;
+  if (!node_listeners_.empty()) node_listener(node).accept(added);
   return added;
+}
+
+void SimulatedNetwork::on_trigger_fired(const SimConnection& connection, const fi::TriggerFiring& firing) {
+  if (!node_listeners_.empty() && node_listener(connection.node).fired(connection, firing)) return;
+  if (trigger_listener_) trigger_listener_(firing);
 }
 
 SimConnection* SimulatedNetwork::find(const ChatClient& client, TransportId transport) {

@@ -31,6 +31,7 @@ struct SimConnection {
   ChatClient* client = nullptr;
   TransportId transport = 0;
   int node = 0;  // the cluster node its server end is on (0 for a single server)
+  std::uint64_t number_on_node = 0;  // 1, 2, ...: its number on its node's own client listener
   fault_injector::ConnectionPipeline pipeline;
   WireEndpoint client_end;
   bool server_end_open = true;  // the server's socket (its parsing lives in the server endpoint)
@@ -61,13 +62,22 @@ class NetworkEnds {
   virtual void downstream_room(SimConnection& /*connection*/) {}
 };
 
+class NodeClientListener;
+
+// The ProxyRuntime of the one proxy every client connection crosses: a fault on the clients'
+// link of every node. A cluster's node_listener(K) is node K's own client listener (a fault
+// on node K's client link), whose toxics act on the same connections' pipelines.
 class SimulatedNetwork final : public fault_injector::ProxyRuntime {
  public:
-  SimulatedNetwork(SimWorld& world, NetworkEnds& ends) : world_(world), ends_(ends) {}
+  SimulatedNetwork(SimWorld& world, NetworkEnds& ends);
+  ~SimulatedNetwork() override;
 
   bool accepting() const { return accepting_; }
-  // A client's connect: the proxy accepts it, with every toxic active now.
-  SimConnection& accept(ChatClient& client, TransportId transport);
+  // A client's connect to node `node`: the proxy accepts it, with every toxic active now.
+  SimConnection& accept(ChatClient& client, TransportId transport, int node);
+  // A cluster: one client listener per node, for the faults on one node's client link.
+  void add_node_listeners(int nodes);
+  NodeClientListener& node_listener(int node) { return *node_listeners_.at(static_cast<std::size_t>(node)); }
   SimConnection* find(const ChatClient& client, TransportId transport);
   SimConnection& at(std::uint64_t id) { return *connections_.at(id); }
   template <typename Visit>
@@ -102,7 +112,9 @@ class SimulatedNetwork final : public fault_injector::ProxyRuntime {
   std::vector<fault_injector::ConnectionInfo> connections(const std::string& proxy_name) const override;
 
  private:
+  friend class NodeClientListener;  // it attaches its toxics to its node's connections here
   fault_injector::Instant instant() const { return fault_injector::Instant(world_.clock.now_us()); }
+  void on_trigger_fired(const SimConnection& connection, const fault_injector::TriggerFiring& firing);
   void write_through_proxy(SimConnection& connection, fault_injector::Direction direction, const std::string& bytes);
   void after_pipeline_change(SimConnection& connection);
   void drain(SimConnection& connection, fault_injector::Direction direction);
@@ -116,6 +128,7 @@ class SimulatedNetwork final : public fault_injector::ProxyRuntime {
   std::uint64_t accepted_ = 0;
   std::map<std::uint64_t, std::unique_ptr<SimConnection>> connections_;
   std::map<std::pair<std::string, TransportId>, std::uint64_t> by_transport_;
+  std::vector<std::unique_ptr<NodeClientListener>> node_listeners_;  // by node; empty for a single server
 };
 
 }  // namespace resync::sim

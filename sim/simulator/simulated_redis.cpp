@@ -5,7 +5,12 @@
 
 namespace resync::sim {
 
-SimulatedRedis::SimulatedRedis(SimWorld& world) : world_(world) {}
+SimulatedRedis::SimulatedRedis(SimWorld& world, int nodes) : world_(world) {
+  for (int node = 0; node < nodes; ++node) {
+    RedisLinkWire& wire = *this;
+    link_proxies_.push_back(std::make_unique<SimulatedRedisLinkProxy>(world_, node, wire));
+  }
+}
 
 bool SimulatedRedis::stalled(int node) const {
   const auto found = partitions_.find(node);
@@ -21,13 +26,15 @@ void SimulatedRedis::to_node(std::uint64_t connection, std::function<void(Link&)
   world_.clock.at_us(world_.clock.now_us() + world_.options.link_latency_us, [this, connection, deliver = std::move(deliver)] {
     if (world_.finished) return;
     const auto found = links_.find(connection);
-    if (found != links_.end()) deliver(found->second);
+    if (found != links_.end() && !found->second.node_closed) deliver(found->second);
   });
 }
 
 std::uint64_t SimulatedRedis::connect(int node, SimRedisLinkEnds ends) {
   const std::uint64_t connection = next_connection_++;
-  links_.emplace(connection, Link{node, std::move(ends), false});
+  links_.emplace(connection, Link{node, std::move(ends)});
+  // The node's proxy accepts at once, as a listener does; Redis answers a round trip later.
+  link_proxy(node).accept(connection);
   if (stalled(node)) {
     hold(node, connection, [this, connection] { open_at_redis(connection); });
     return connection;
@@ -40,7 +47,7 @@ std::uint64_t SimulatedRedis::connect(int node, SimRedisLinkEnds ends) {
 
 void SimulatedRedis::open_at_redis(std::uint64_t connection) {
   const auto found = links_.find(connection);
-  if (found == links_.end()) return;
+  if (found == links_.end() || found->second.resetting) return;
   if (!running_ || dropped(found->second.node)) return reset(connection);
   if (stalled(found->second.node)) {
     return hold(found->second.node, connection, [this, connection] { open_at_redis(connection); });
@@ -57,6 +64,12 @@ void SimulatedRedis::hold(int node, std::uint64_t connection, std::function<void
 void SimulatedRedis::send(std::uint64_t connection, std::string bytes) {
   const auto found = links_.find(connection);
   if (found == links_.end()) return;
+  proxy_of(found->second).from_node(connection, bytes);
+}
+
+void SimulatedRedis::toward_redis(std::uint64_t connection, std::string bytes) {
+  const auto found = links_.find(connection);
+  if (found == links_.end()) return;
   auto arrive = [this, connection, bytes = std::move(bytes)] {
     if (world_.finished) return;
     const auto link = links_.find(connection);
@@ -71,9 +84,48 @@ void SimulatedRedis::send(std::uint64_t connection, std::string bytes) {
 void SimulatedRedis::close(std::uint64_t connection) {
   const auto found = links_.find(connection);
   if (found == links_.end()) return;
+  found->second.node_closed = true;
+  // With a toxic holding bytes (or the end itself) back, the close follows them out of the
+  // proxy and across the link, as TCP's FIN follows the data: end_toward_redis.
+  if (proxy_of(found->second).node_closes(connection)) close_at_redis(connection);
+}
+
+void SimulatedRedis::close_at_redis(std::uint64_t connection) {
+  const auto found = links_.find(connection);
+  if (found == links_.end()) return;
   if (found->second.open_at_redis) redis_.connection_closed(connection);
+  proxy_of(found->second).connection_gone(connection);
   links_.erase(found);
   deliver_outputs();  // a blocked read's connection going away changes nothing, but keep in step
+}
+
+void SimulatedRedis::end_toward_redis(std::uint64_t connection) {
+  const auto found = links_.find(connection);
+  if (found == links_.end()) return;
+  auto arrive = [this, connection] {
+    if (!world_.finished) close_at_redis(connection);
+  };
+  if (stalled(found->second.node)) return hold(found->second.node, connection, std::move(arrive));
+  world_.clock.at_us(world_.clock.now_us() + world_.options.link_latency_us, std::move(arrive));
+}
+
+void SimulatedRedis::toward_node(std::uint64_t connection, std::string bytes) {
+  const auto found = links_.find(connection);
+  if (found == links_.end()) return;
+  auto deliver = [this, connection, bytes = std::move(bytes)]() mutable {
+    to_node(connection, [bytes = std::move(bytes)](Link& link) { link.ends.bytes(bytes); });
+  };
+  if (stalled(found->second.node)) return hold(found->second.node, connection, std::move(deliver));  // retransmitted once the path is back
+  deliver();
+}
+
+// Redis's close after its reply: the reply first, then the connection ends (both held while
+// the path is stalled, in that order).
+void SimulatedRedis::end_toward_node(std::uint64_t connection) {
+  const auto found = links_.find(connection);
+  if (found == links_.end()) return;
+  if (stalled(found->second.node)) return hold(found->second.node, connection, [this, connection] { reset(connection); });
+  reset(connection);
 }
 
 void SimulatedRedis::reset(std::uint64_t connection) {
@@ -81,10 +133,17 @@ void SimulatedRedis::reset(std::uint64_t connection) {
   if (found == links_.end()) return;
   if (found->second.open_at_redis && redis_.has_connection(connection)) redis_.connection_closed(connection);
   found->second.open_at_redis = false;
-  to_node(connection, [this, connection](Link& link) {
-    SimRedisLinkEnds ends = std::move(link.ends);
-    links_.erase(connection);
-    ends.closed();
+  found->second.resetting = true;
+  proxy_of(found->second).connection_gone(connection);
+  // The node hears of it one latency later, unless it closed its end first.
+  world_.clock.at_us(world_.clock.now_us() + world_.options.link_latency_us, [this, connection] {
+    if (world_.finished) return;
+    const auto link = links_.find(connection);
+    if (link == links_.end()) return;
+    SimRedisLinkEnds ends = std::move(link->second.ends);
+    const bool node_listening = !link->second.node_closed;
+    links_.erase(link);
+    if (node_listening) ends.closed();
   });
 }
 
@@ -94,15 +153,9 @@ void SimulatedRedis::deliver_outputs() {
     const bool close_after = output.close_after;
     const auto found = links_.find(connection);
     if (found == links_.end()) continue;
-    auto reply = [this, connection, close_after, bytes = std::move(output.bytes)]() mutable {
-      to_node(connection, [bytes = std::move(bytes)](Link& link) { link.ends.bytes(bytes); });
-      if (close_after) reset(connection);
-    };
-    if (stalled(found->second.node)) {
-      hold(found->second.node, connection, std::move(reply));  // retransmitted once the path is back
-    } else {
-      reply();
-    }
+    SimulatedRedisLinkProxy& proxy = proxy_of(found->second);
+    proxy.from_redis(connection, output.bytes);
+    if (close_after) proxy.redis_closes(connection);
   }
   rearm_timer();
 }

@@ -75,7 +75,7 @@ struct PollingFixture : ::testing::Test {
 };
 
 TEST_F(PollingFixture, HandshakePostAndGetOverOneKeepAliveConnection) {
-  SimConnection& connection = network.accept(client, 1);
+  SimConnection& connection = network.accept(client, 1, 0);
   server.accept(connection);
   network.client_write(connection, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: sim\r\n\r\n");
   run_for_ms(5);
@@ -98,7 +98,7 @@ TEST_F(PollingFixture, HandshakePostAndGetOverOneKeepAliveConnection) {
 }
 
 TEST_F(PollingFixture, AnUnknownSessionIdIsAnsweredWithAnEngineIoError) {
-  SimConnection& connection = network.accept(client, 1);
+  SimConnection& connection = network.accept(client, 1, 0);
   server.accept(connection);
   network.client_write(connection, "GET /socket.io/?EIO=4&transport=polling&sid=nope HTTP/1.1\r\nHost: sim\r\n\r\n");
   run_for_ms(5);
