@@ -10,6 +10,8 @@
 #include "server/cluster/stream_tail_read.hpp"
 #include "sim/checker/server_exits.hpp"
 #include "sim/execution/scenario_execution.hpp"
+#include "sim/execution/cluster_faults.hpp"
+#include "sim/runner/redis_listener_faults.hpp"
 #include "sim/runner/redis_process.hpp"
 #include "sim/runner/redis_stream_log.hpp"
 #include "sim/runner/run_proxy.hpp"
@@ -26,12 +28,14 @@ constexpr std::int64_t redis_command_timeout_ms = 2000;
 constexpr int node_stop_poll_interval_ms = 2;
 // A node that has not exited this long after SIGTERM is SIGKILLed (its exit says escalated).
 constexpr auto node_stop_grace_max = std::chrono::seconds(10);
-constexpr const char* partition_fault_name = "partition";
+// partition_node's toxic on a node's Redis listener, beside the scenario's own faults there:
+// the ':' keeps it out of the names a scenario can give (sim/scenario's fault names).
+constexpr const char* partition_fault_name = "harness:partition_node";
 
-// The scenario's toxics act on every node's client listener: each listener is a proxy of
-// its own, so a fault is added to all of them (a toxic's nth_connection and connection_id
-// count per node). Watches (process faults on a trigger) are for single servers: the loader
-// refuses kill_server in a cluster.
+// A fault on the clients' link of every node: each listener is a proxy of its own, so a
+// fault is added to all of them (a toxic's nth_connection and connection_id count per node).
+// Watches (process faults on a trigger) are for single servers: the loader refuses
+// kill_server in a cluster.
 class EveryNodeFaults final : public FaultControl {
  public:
   explicit EveryNodeFaults(std::vector<FaultControl*> proxies) : proxies_(std::move(proxies)) {}
@@ -149,6 +153,7 @@ std::optional<std::string> LiveCluster::start() {
   redis_link_work_.emplace(redis_link_io_.get_executor());
   redis_link_thread_ = std::thread([this] { redis_link_io_.run(); });
 
+  ClusterFaultLinks links;
   std::vector<FaultControl*> client_proxies;
   for (int index = 0; index < scenario_.server.nodes; ++index) {
     std::string error;
@@ -159,8 +164,14 @@ std::optional<std::string> LiveCluster::start() {
     started.client_listener = start_run_proxy(io_, "127.0.0.1", started.port, seed, error);
     if (!started.client_listener) return "the fault proxy in front of " + started.node_id + " did not start: " + error;
     client_proxies.push_back(started.client_listener.get());
+    redis_listener_faults_.push_back(std::make_unique<RedisListenerFaults>(
+        *started.redis_listener, [this](const std::function<void()>& work) { on_redis_link_thread(work); }, io_));
+    links.node_redis.push_back(redis_listener_faults_.back().get());
   }
-  client_faults_ = std::make_unique<EveryNodeFaults>(std::move(client_proxies));
+  links.node_clients = client_proxies;
+  every_node_client_faults_ = std::make_unique<EveryNodeFaults>(std::move(client_proxies));
+  links.every_node_clients = every_node_client_faults_.get();
+  faults_ = std::make_unique<ClusterFaults>(std::move(links));
   return std::nullopt;
 }
 
@@ -212,7 +223,7 @@ std::optional<std::string> LiveCluster::start_node_process(int index) {
   return std::nullopt;
 }
 
-FaultControl& LiveCluster::client_faults() { return *client_faults_; }
+FaultControl& LiveCluster::faults() { return *faults_; }
 
 int LiveCluster::route_new_session(const std::string& client) {
   return router_.route_new_session(client, [this](int node) { return node_running(node); });

@@ -1,8 +1,8 @@
 #pragma once
 // An embedded cluster for one live run (docs/SCENARIOS.md, "Clusters"): the harness's Redis,
 // N `resync serve --redis` nodes, and the in-process fault proxy in front of each link: one
-// listener per node for its clients (the scenario's toxics act there, on every node) and one
-// per node in front of Redis (partition_node acts there, on that node only). It routes each
+// listener per node for its clients and one per node in front of Redis (a scenario's fault
+// acts on the link and node(s) it names; partition_node on its node's Redis listener). It routes each
 // new client session to a node (NodeRouter), stops and starts nodes and Redis for the
 // cluster steps, records their server_started / server_stopped lines with the node, and at
 // the end reads the committed log from the stream. Every process it started is stopped by
@@ -63,7 +63,9 @@ class LiveCluster {
   // Redis, its proxy listeners, the nodes and their client listeners; an error says what
   // did not start (naming the log to read).
   std::optional<std::string> start();
-  FaultControl& client_faults();
+  // The scenario's faults, by place: every node's or one node's client listener, or the
+  // Redis listeners (sim/execution/cluster_faults.hpp).
+  FaultControl& faults();
 
   // Routing: the node of a client's new session (decided at its `connecting` line) and the
   // client listener of that node.
@@ -127,7 +129,9 @@ class LiveCluster {
   std::thread redis_link_thread_;
   std::optional<RedisConnection> redis_connection_;  // the harness's own link, straight to Redis
   std::vector<std::unique_ptr<Node>> nodes_;
-  std::unique_ptr<FaultControl> client_faults_;
+  std::unique_ptr<FaultControl> every_node_client_faults_;
+  std::vector<std::unique_ptr<FaultControl>> redis_listener_faults_;  // by node, on redis_link_io_'s thread
+  std::unique_ptr<FaultControl> faults_;
   boost::asio::steady_timer stop_poll_timer_;
   // Entries trim_stream steps removed from the stream, by id: committed rows all the same.
   std::map<std::int64_t, history::CommittedMessage> trimmed_messages_;

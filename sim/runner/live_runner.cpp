@@ -163,7 +163,7 @@ class LiveEnvironment final : public RunEnvironment {
 
   void pump(ChatClient& client) override { socket_of(client).pump(); }
 
-  FaultControl& faults() override { return cluster_ ? cluster_->client_faults() : *proxy_; }
+  FaultControl& faults() override { return cluster_ ? cluster_->faults() : *proxy_; }
   bool controls_server() const override { return server_ != nullptr || cluster_ != nullptr; }
   // A server asked to stop counts as down at once, so a heal that follows starts it again.
   // A cluster is running when every node is.
