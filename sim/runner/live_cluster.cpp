@@ -10,6 +10,7 @@
 #include "server/cluster/stream_tail_read.hpp"
 #include "sim/checker/server_exits.hpp"
 #include "sim/execution/scenario_execution.hpp"
+#include "sim/runner/node_status_reader.hpp"
 #include "sim/runner/redis_process.hpp"
 #include "sim/runner/redis_stream_log.hpp"
 #include "sim/runner/run_proxy.hpp"
@@ -27,6 +28,8 @@ constexpr int node_stop_poll_interval_ms = 2;
 // A node that has not exited this long after SIGTERM is SIGKILLed (its exit says escalated).
 constexpr auto node_stop_grace_max = std::chrono::seconds(10);
 constexpr const char* partition_fault_name = "partition";
+// A node's status is a local HTTP round trip; one that takes longer is not waited for.
+constexpr auto node_status_read_max = std::chrono::milliseconds(500);
 
 // The scenario's toxics act on every node's client listener: each listener is a proxy of
 // its own, so a fault is added to all of them (a toxic's nth_connection and connection_id
@@ -343,6 +346,16 @@ RedisConnection* LiveCluster::redis_connection() {
     redis_connection_ = RedisConnection::open(redis_->port(), redis_command_timeout_ms, ignored);
   }
   return redis_connection_ ? &*redis_connection_ : nullptr;
+}
+
+bool LiveCluster::some_node_holds_unsettled_writes() {
+  if (external()) return false;
+  for (const auto& node : nodes_) {
+    if (!node_running(node->index)) continue;
+    const auto status = read_node_status("127.0.0.1", node->port, node_status_read_max);
+    if (const auto* answered = std::get_if<NodeStatus>(&status); answered != nullptr && answered->pending_commit) return true;
+  }
+  return false;
 }
 
 std::uint16_t LiveCluster::node_port(int node) const { return nodes_.at(static_cast<std::size_t>(node))->port; }

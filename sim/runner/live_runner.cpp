@@ -248,6 +248,10 @@ class LiveEnvironment final : public RunEnvironment {
     record_server_started();
   }
 
+  bool server_holds_unsettled_writes() const override {
+    return cluster_ && cluster_->some_node_holds_unsettled_writes();
+  }
+
   std::optional<std::int64_t> committed_highest_id() override {
     if (cluster_ && !cluster_->external()) return cluster_->committed_highest_id();
     if (!embedded()) return std::nullopt;
