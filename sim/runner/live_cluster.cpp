@@ -443,6 +443,11 @@ void LiveCluster::record_server_logs() {
 void LiveCluster::finish() {
   stop_poll_timer_.cancel();
   notice_unrequested_exits();
+  // The client listeners go first, as a single server's proxy does: the clients have closed
+  // their sockets, and nothing runs the listeners while this thread waits for the nodes, so
+  // a node would otherwise wait out its sessions' close timeout before it exits.
+  client_faults_.reset();
+  for (auto& node : nodes_) node->client_listener.reset();
   // Every node gets its SIGTERM first, so they shut down side by side.
   for (auto& node : nodes_) {
     if (node_running(node->index)) {
