@@ -18,7 +18,8 @@ std::span<const FuzzTarget> fuzz_targets() {
                  fuzz_server_http},
       FuzzTarget{"text_decoding", "UTF-8 validation (against Beast's checker) and percent-decoding", fuzz_text_decoding},
       FuzzTarget{"websocket_frame_observer",
-                 "a proxied connection's bytes both ways (HTTP upgrade, WebSocket frames) through the observer and triggers",
+                 "a proxied connection's bytes both ways (HTTP upgrade, WebSocket frames; or RESP on a Redis "
+                 "link) through the observer and triggers",
                  fuzz_websocket_frame_observer},
       FuzzTarget{"connect_auth", "an Engine.IO message read for a Socket.IO CONNECT auth tag", fuzz_connect_auth},
       FuzzTarget{"toxiproxy_api", "Toxiproxy HTTP API requests (\"METHOD TARGET\", body) against one control plane",

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/invariant.hpp"
 #include "protocol/percent_decoding.hpp"
 #include "protocol/socketio_packet.hpp"
 
@@ -88,17 +89,18 @@ std::optional<std::string> tag_from_socketio_connect(std::string_view packet) {
   return bounded_tag(tag->get<std::string>());
 }
 
+StreamObserver::Phase StreamObserver::phase_for_first_byte(std::uint8_t first_byte) {
+  // HTTP requests start with an upper-case method, responses with "HTTP/"; no RESP type byte
+  // is a letter. Anything else is told apart here, at its first byte, and costs nothing more.
+  if (first_byte >= 'A' && first_byte <= 'Z') return Phase::http_head;
+  const RespSide side = direction_ == Direction::upstream ? RespSide::commands : RespSide::replies;
+  if (!RespMessageScanner::starts_stream(side, first_byte)) return Phase::opaque;
+  resp_scanner_ = std::make_unique<RespMessageScanner>(side);
+  return Phase::resp;
+}
+
 void StreamObserver::observe_http_head(std::span<const std::uint8_t> piece, std::size_t& offset,
                                        Observation& observation) {
-  if (http_head_.empty() && !piece.empty()) {
-    // Cheap early exit for anything that is not HTTP: requests start with an upper-case
-    // method, responses with "HTTP/".
-    const char first = static_cast<char>(piece[0]);
-    if (first < 'A' || first > 'Z') {
-      phase_ = Phase::opaque;
-      return;
-    }
-  }
   // Search only the new bytes (plus 3 to catch a terminator split across reads).
   const std::size_t search_from = http_head_.size() >= 3 ? http_head_.size() - 3 : 0;
   const std::size_t room = kHttpHeadBytesMax - http_head_.size();
@@ -131,6 +133,7 @@ void StreamObserver::observe_http_head(std::span<const std::uint8_t> piece, std:
 
 Observation StreamObserver::observe(std::span<const std::uint8_t> piece) {
   Observation observation;
+  if (phase_ == Phase::first_byte && !piece.empty()) phase_ = phase_for_first_byte(piece[0]);
   std::size_t offset = 0;
   if (phase_ == Phase::http_head) observe_http_head(piece, offset, observation);
   if (phase_ == Phase::websocket && offset < piece.size()) {
@@ -138,8 +141,32 @@ Observation StreamObserver::observe(std::span<const std::uint8_t> piece) {
     frame_piece_base_ = offset;
     if (!parser_.observe(piece.subspan(offset), *this, /*want_payload=*/true)) phase_ = Phase::opaque;
     current_ = nullptr;
+  } else if (phase_ == Phase::resp) {
+    observe_resp(piece, observation);
   }
   return observation;
+}
+
+void StreamObserver::observe_resp(std::span<const std::uint8_t> piece, Observation& observation) {
+  RESYNC_ASSERT(resp_scanner_ != nullptr, "a RESP stream has its scanner");
+  // A piece read while no text is collected leaves a gap in the current message's text: keep
+  // none of the rest of it, so the text kept stays a prefix of the message.
+  if (!collect_text_) message_text_cut_ = true;
+  current_ = &observation;
+  const bool still_resp = resp_scanner_->observe(piece, *this, /*want_text=*/collect_text_);
+  current_ = nullptr;
+  if (still_resp) return;
+  phase_ = Phase::opaque;
+  resp_scanner_.reset();
+  message_text_.clear();
+  message_text_.shrink_to_fit();
+}
+
+void StreamObserver::keep_message_text(std::string_view bytes, std::size_t limit) {
+  if (message_text_cut_) return;
+  const std::size_t take = std::min(limit - std::min(limit, message_text_.size()), bytes.size());
+  message_text_.append(bytes.data(), take);
+  message_text_cut_ = take < bytes.size();
 }
 
 void StreamObserver::on_frame_start(const WebSocketFrameHeader& header) {
@@ -159,10 +186,7 @@ void StreamObserver::on_frame_payload(std::span<const std::uint8_t> unmasked) {
   std::size_t limit = 2;
   if (collect_text_) limit = kMessageTextBytesMax;
   if (want_tag_ && direction_ == Direction::upstream) limit = std::max(limit, kConnectPacketBytesMax);
-  if (message_text_cut_) return;
-  const std::size_t take = std::min(limit - std::min(limit, message_text_.size()), unmasked.size());
-  message_text_.append(reinterpret_cast<const char*>(unmasked.data()), take);
-  message_text_cut_ = take < unmasked.size();
+  keep_message_text({reinterpret_cast<const char*>(unmasked.data()), unmasked.size()}, limit);
 }
 
 void StreamObserver::on_frame_end(const WebSocketFrameHeader& header, std::size_t end_offset) {
@@ -185,6 +209,22 @@ void StreamObserver::on_frame_end(const WebSocketFrameHeader& header, std::size_
   message_text_.clear();
   message_text_cut_ = false;
   message_is_text_ = false;
+}
+
+// A RESP message is a data frame; it is never a Socket.IO event or ACK, and never teaches a tag.
+void StreamObserver::on_message_start() {
+  message_text_.clear();
+  message_text_cut_ = !collect_text_;
+}
+
+void StreamObserver::on_message_text(std::string_view text) { keep_message_text(text, kMessageTextBytesMax); }
+
+void StreamObserver::on_message_end(std::size_t end_offset) {
+  // A RESP stream has no head: the scanner is handed whole pieces, so its offsets are ours.
+  current_->events.push_back({ObservedEvent::Kind::data_frame, end_offset, ++data_frames_, {}});
+  if (collect_text_) current_->events.push_back({ObservedEvent::Kind::text_message, end_offset, 0, message_text_});
+  message_text_.clear();
+  message_text_cut_ = false;
 }
 
 }  // namespace resync::fault_injector

@@ -4,23 +4,27 @@
 // them. It reports where (byte offset in the piece just read) each frame and event ends, so
 // triggers can fire exactly at a frame boundary. It also learns the client's tag from the
 // `tag=` query parameter of the first HTTP request, or from a Socket.IO CONNECT auth object.
-// Any stream that is not HTTP/WebSocket (a database protocol, the benchmark's random bytes)
-// is recognized within its first bytes and observed at no further cost.
+// A Redis link (RESP: a cluster node's commands, Redis's replies and pushes) is followed
+// message by message, each message a data frame with its text; it has no Socket.IO events.
+// Any other stream (a database protocol, the benchmark's bytes) is told by its first byte
+// and observed at no further cost.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "fault_injector/core/instant.hpp"
+#include "fault_injector/core/resp_message_scanner.hpp"
 #include "fault_injector/core/websocket_frame_parser.hpp"
 
 namespace resync::fault_injector {
 
 struct ObservedEvent {
   enum class Kind : std::uint8_t {
-    data_frame,      // a text, binary or continuation frame ended
+    data_frame,      // a text, binary or continuation frame ended, or a RESP message
     socketio_event,  // a text message carrying a Socket.IO EVENT or BINARY_EVENT ended
     socketio_ack,    // a text message carrying a Socket.IO ACK or BINARY_ACK ended
     text_message,    // a text message ended; `text` holds it (only while text is collected)
@@ -39,7 +43,7 @@ struct Observation {
   std::size_t learned_tag_end_offset = 0;
 };
 
-class StreamObserver final : private WebSocketFrameListener {
+class StreamObserver final : private WebSocketFrameListener, private RespMessageListener {
  public:
   static constexpr std::size_t kHttpHeadBytesMax = 16 * 1024;
   static constexpr std::size_t kMessageTextBytesMax = 64 * 1024;  // text matched by triggers
@@ -56,27 +60,39 @@ class StreamObserver final : private WebSocketFrameListener {
   void set_want_tag(bool want) { want_tag_ = want; }
 
   bool is_websocket() const { return phase_ == Phase::websocket; }
-  // Nothing more will ever be recognized in this stream (not HTTP, or HTTP without upgrade).
+  bool is_resp() const { return phase_ == Phase::resp; }
+  // Nothing more will ever be recognized in this stream (neither HTTP nor RESP, HTTP without
+  // upgrade, or frames or RESP that broke their protocol).
   bool is_opaque() const { return phase_ == Phase::opaque; }
   std::uint64_t data_frames_seen() const { return data_frames_; }
   std::uint64_t socketio_events_seen() const { return socketio_events_; }
   std::uint64_t socketio_acks_seen() const { return socketio_acks_; }
   // Bytes the observer holds between pieces (an unfinished HTTP head or text message):
-  // never more than kHttpHeadBytesMax or kMessageTextBytesMax, whatever the stream.
+  // never more than kHttpHeadBytesMax or kMessageTextBytesMax, whatever the stream. (A RESP
+  // stream's scanner holds none of the stream's bytes, only a fixed-size state.)
   std::size_t held_bytes() const { return http_head_.size() + message_text_.size(); }
 
  private:
-  enum class Phase : std::uint8_t { http_head, websocket, opaque };
+  enum class Phase : std::uint8_t { first_byte, http_head, websocket, resp, opaque };
 
+  Phase phase_for_first_byte(std::uint8_t first_byte);
   void observe_http_head(std::span<const std::uint8_t> piece, std::size_t& offset, Observation& observation);
+  void observe_resp(std::span<const std::uint8_t> piece, Observation& observation);
+  // Keeps the next bytes of the current text message, up to the limit of the moment.
+  void keep_message_text(std::string_view bytes, std::size_t limit);
   void on_frame_start(const WebSocketFrameHeader& header) override;
   void on_frame_payload(std::span<const std::uint8_t> unmasked) override;
   void on_frame_end(const WebSocketFrameHeader& header, std::size_t end_offset) override;
+  void on_message_start() override;
+  void on_message_text(std::string_view text) override;
+  void on_message_end(std::size_t end_offset) override;
 
   Direction direction_;
-  Phase phase_ = Phase::http_head;
+  Phase phase_ = Phase::first_byte;
   std::string http_head_;
   WebSocketFrameParser parser_;
+  // Only a stream that starts as RESP has one, so a WebSocket connection carries none of it.
+  std::unique_ptr<RespMessageScanner> resp_scanner_;
   bool collect_text_ = false;
   bool want_tag_ = false;
   bool message_is_text_ = false;

@@ -213,7 +213,8 @@ std::string describe(const Trigger& trigger) {
   switch (trigger.kind) {
     case Trigger::Kind::after_ms: return std::to_string(trigger.amount) + " ms after the toxic was attached";
     case Trigger::Kind::after_bytes: return "the " + ordinal(trigger.amount) + " byte " + direction;
-    case Trigger::Kind::after_frames: return "the " + ordinal(trigger.amount) + " WebSocket data frame " + direction;
+    case Trigger::Kind::after_frames:
+      return "the " + ordinal(trigger.amount) + " WebSocket data frame or RESP message " + direction;
     case Trigger::Kind::after_events: return "the " + ordinal(trigger.amount) + " Socket.IO EVENT " + direction;
     case Trigger::Kind::after_acks: return "the " + ordinal(trigger.amount) + " Socket.IO ACK " + direction;
     case Trigger::Kind::frame_contains:

@@ -1,13 +1,16 @@
-// The proxy's WebSocket frame observer and its triggers: a proxied connection's bytes in both
-// directions (an HTTP upgrade, then frames), fed once in the pieces the input names and once
-// with every piece cut again at seeded points. The observer only watches, so what comes out
-// equals what went in; it holds no more than its limits; and where reads happen to split
-// the stream changes nothing it reports or fires.
+// The proxy's stream observer and its triggers: a proxied connection's bytes in both
+// directions (an HTTP upgrade, then WebSocket frames; or a Redis link's RESP commands and
+// replies, when a direction starts with a RESP type byte), fed once in the pieces the input
+// names and once with every piece cut again at seeded points. The observer only watches, so
+// what comes out equals what went in; it holds no more than its limits; a RESP stream never
+// shows a Socket.IO event, ACK or tag; and where reads happen to split the stream changes
+// nothing it reports or fires.
 //
 // Input: byte 0 seeds the extra cuts; then segments, each a 2-byte header (the top bit: 1 =
 // downstream, 0 = upstream; the other 15 bits: the segment's length) and its bytes.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -17,6 +20,7 @@
 #include "common/invariant.hpp"
 #include "common/portable_random.hpp"
 #include "fault_injector/core/connection_pipeline.hpp"
+#include "fault_injector/core/resp_message_scanner.hpp"
 #include "fault_injector/core/stream_observer.hpp"
 #include "fault_injector/core/toxic_spec.hpp"
 #include "input_fuzzing/fuzz_targets.hpp"
@@ -98,11 +102,24 @@ ObserverReport observe_alone(const std::vector<Segment>& pieces) {
     observer.set_want_tag(true);
   }
   std::array<std::uint64_t, 2> stream_offsets{0, 0};
+  // Whether each direction's first byte made it a Redis link (RESP), decided once.
+  std::array<std::optional<bool>, 2> started_as_resp;
   ObserverReport report;
   for (const Segment& piece : pieces) {
     const std::size_t side = fi::index_of(piece.direction);
     fi::StreamObserver& observer = observers[side];
+    if (!started_as_resp[side] && !piece.bytes.empty()) {
+      const fi::RespSide resp_side =
+          piece.direction == fi::Direction::upstream ? fi::RespSide::commands : fi::RespSide::replies;
+      started_as_resp[side] =
+          fi::RespMessageScanner::starts_stream(resp_side, static_cast<std::uint8_t>(piece.bytes[0]));
+    }
     fi::Observation observation = observer.observe(piece_bytes(piece.bytes));
+    const bool is_resp_stream = started_as_resp[side].value_or(false);
+    RESYNC_ASSERT(!observer.is_resp() || is_resp_stream, "only a stream that starts as RESP is followed as RESP");
+    RESYNC_ASSERT(!is_resp_stream || (!observer.is_websocket() && observer.socketio_events_seen() == 0 &&
+                                      observer.socketio_acks_seen() == 0 && !observation.learned_tag),
+                  "a Redis link never shows a Socket.IO event, ACK or tag");
     RESYNC_ASSERT(observer.held_bytes() <= std::max(fi::StreamObserver::kHttpHeadBytesMax,
                                                     fi::StreamObserver::kMessageTextBytesMax),
                   "the observer holds no more than its head or text limit between pieces");
@@ -133,6 +150,8 @@ const std::vector<fi::ToxicSpec>& watch_toxics() {
   static const std::vector<fi::ToxicSpec> specs = [] {
     const char* bodies[] = {
         R"({"name":"third_frame_up","type":"noop","stream":"upstream","trigger":{"after_frames":3}})",
+        R"({"name":"third_frame_down","type":"noop","trigger":{"after_frames":3}})",
+        R"({"name":"xadd_up","type":"noop","stream":"upstream","trigger":{"frame_contains":"XADD"}})",
         R"({"name":"second_event_up","type":"noop","stream":"upstream","trigger":{"after_events":2}})",
         R"({"name":"first_ack_down","type":"noop","trigger":{"after_acks":1}})",
         R"({"name":"second_event_down","type":"noop","trigger":{"after_events":2}})",

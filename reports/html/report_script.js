@@ -354,6 +354,7 @@
   var LANE_HEIGHT = 26;
   var SYSTEM_LANE_HEIGHT = 24;
   var FAULT_ROW_HEIGHT = 16;
+  var NODE_ROW_HEIGHT = 12;
   var AXIS_HEIGHT = 32;
   var HOVER_PX = 6;
 
@@ -362,7 +363,9 @@
     var lanes = [];
     var y = 0;
     function add(lane) { lane.y = y; y += lane.height; lanes.push(lane); }
-    add({ kind: 'server', label: 'server', height: SYSTEM_LANE_HEIGHT, items: [], spans: [] });
+    // A cluster's server lane has one row per node (each node is up or down on its own).
+    add({ kind: 'server', label: tl.nodes ? 'servers (' + tl.nodes + ' nodes)' : 'server',
+          height: tl.nodes ? Math.max(SYSTEM_LANE_HEIGHT, tl.nodes * NODE_ROW_HEIGHT + 8) : SYSTEM_LANE_HEIGHT, items: [], spans: [] });
     add({ kind: 'proxy', label: 'proxy (faults)', height: Math.max(1, tl.fault_rows) * FAULT_ROW_HEIGHT + 8, items: [], spans: [] });
     tl.lanes.forEach(function (lane, index) {
       add({ kind: 'client', index: index, label: data.clients[index].name, height: LANE_HEIGHT, items: [], spans: [], model: lane });
@@ -719,7 +722,18 @@
     var server = lanes[0];
     var serverLayer = svgEl('g');
     tl.server.up.forEach(function (up) {
-      append(serverLayer, svgEl('rect', { 'class': 'server-up', x: up[0], y: server.y + 5, width: Math.max(0, up[1] - up[0]), height: server.height - 10 }));
+      var width = Math.max(0, up[1] - up[0]);
+      if (up.length > 3) {
+        // A cluster node: its own row, labelled with its number (not colour alone).
+        var rowY = server.y + 4 + up[3] * NODE_ROW_HEIGHT;
+        append(serverLayer, svgEl('rect', { 'class': 'server-up', x: up[0], y: rowY, width: width, height: NODE_ROW_HEIGHT - 2 }));
+        var label = svgEl('text', { 'class': 'node-label', x: up[0] + 2, y: rowY + NODE_ROW_HEIGHT - 4 });
+        label.textContent = 'n' + up[3];
+        append(serverLayer, label);
+        server.spans.push({ start: up[0], end: up[1], text: 'node ' + up[3] + ' up (incarnation ' + up[2] + ') ' + formatMs(up[0]) + ' ' + DASH + ' ' + formatMs(up[1]) });
+        return;
+      }
+      append(serverLayer, svgEl('rect', { 'class': 'server-up', x: up[0], y: server.y + 5, width: width, height: server.height - 10 }));
       server.spans.push({ start: up[0], end: up[1], text: 'server up (incarnation ' + up[2] + ')' });
     });
     drawMarks(serverLayer, server, tl.server.marks, server.y + 2, server.y + server.height - 2);

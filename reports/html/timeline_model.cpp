@@ -189,21 +189,37 @@ std::string node_text(const std::optional<std::int64_t>& node) {
   return node ? "node " + std::to_string(*node) + ": " : std::string();
 }
 
+// The server lane. In a cluster every node is up or down on its own: each up span carries its
+// node (a fourth element, written only when the history names nodes, so single-server
+// reports keep their bytes) and the page draws one row per node.
 json build_server_lane(const history::History& history, const ScenarioAnalysis& analysis,
                        const TimelineLimits& limits) {
+  struct Running {
+    std::int64_t start_ms = 0;
+    std::int64_t incarnation = 0;
+    std::optional<std::int64_t> node;
+  };
   json up = json::array();
   json marks = json::array();
-  std::optional<std::pair<std::int64_t, std::int64_t>> running;  // start, incarnation
+  std::map<std::int64_t, Running> running;  // by node (a single server is node 0)
+  auto close_span = [&](std::int64_t node, std::int64_t end_ms) {
+    const auto found = running.find(node);
+    if (found == running.end()) return;
+    json span = {found->second.start_ms, end_ms, found->second.incarnation};
+    if (found->second.node) span.push_back(*found->second.node);
+    up.push_back(std::move(span));
+    running.erase(found);
+  };
   std::size_t log_lines = 0;
   for (const history::HistoryEvent& event : history.events) {
     if (const auto* started = event.as<history::ServerStarted>()) {
-      if (running) up.push_back({running->first, event.t_ms, running->second});
-      running = {event.t_ms, started->incarnation};
+      const std::int64_t node = started->node.value_or(0);
+      close_span(node, event.t_ms);
+      running[node] = Running{event.t_ms, started->incarnation, started->node};
       marks.push_back({event.t_ms, "server_started", node_text(started->node) + "server started (incarnation " +
                                                         std::to_string(started->incarnation) + ")"});
     } else if (const auto* stopped = event.as<history::ServerStopped>()) {
-      if (running) up.push_back({running->first, event.t_ms, running->second});
-      running.reset();
+      close_span(stopped->node.value_or(0), event.t_ms);
       std::string text = node_text(stopped->node) + "server stopped by " + stopped->signal + " (incarnation " +
                          std::to_string(stopped->incarnation) + ")";
       if (!stopped->detail.empty()) text += ": " + checker::first_line_of(stopped->detail);
@@ -221,7 +237,7 @@ json build_server_lane(const history::History& history, const ScenarioAnalysis& 
                                      : log_line->level == "warning" || log_line->level == "warn" ? "warning"
                                                                                                  : "info";
       marks.push_back({event.t_ms, "server_log_" + std::string(level),
-                       shorten_text("server log (" + std::string(level) + ", incarnation " +
+                       shorten_text(node_text(log_line->node) + "server log (" + std::string(level) + ", incarnation " +
                                         std::to_string(log_line->incarnation) + "): " + log_line->text,
                                     limits.text_bytes_max * 2)});
     } else if (const auto* failed = event.as<history::ServerFailed>()) {
@@ -233,7 +249,9 @@ json build_server_lane(const history::History& history, const ScenarioAnalysis& 
                        shorten_text("no convergence: " + checker::first_line_of(finished->detail), limits.text_bytes_max * 2)});
     }
   }
-  if (running) up.push_back({running->first, analysis.end_ms, running->second});
+  while (!running.empty()) close_span(running.begin()->first, analysis.end_ms);
+  // By start, as a single server's spans are anyway.
+  std::stable_sort(up.begin(), up.end(), [](const json& a, const json& b) { return a[0] < b[0]; });
   return {{"up", std::move(up)}, {"marks", std::move(marks)}};
 }
 
@@ -376,6 +394,9 @@ json build_timeline_model(const history::History& history, const checker::CheckR
     }
   }
 
+  for (const json& span : server["up"]) {
+    if (span.size() > 3) cluster_nodes = std::max(cluster_nodes, span[3].get<std::int64_t>() + 1);
+  }
   FaultSpans faults = build_fault_spans(history, analysis, lanes, limits);
   json recoveries = json::array();
   for (const Recovery& recovery : analysis.recoveries) recoveries.push_back({recovery.t_ms, recovery.what});

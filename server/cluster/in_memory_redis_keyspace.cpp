@@ -1,6 +1,8 @@
 #include "server/cluster/in_memory_redis_keyspace.hpp"
 
+#include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <limits>
 
 #include "server/cluster/resp_codec.hpp"
@@ -43,6 +45,18 @@ std::string encode_entry(const StreamId& id, const std::vector<std::string>& fie
 std::string script_error(std::string_view call_error, int line) {
   return encode_error(std::string(call_error) + " script: " + std::string(append_script_sha1) + ", on @user_script:" +
                       std::to_string(line) + ".");
+}
+
+// Lua 5.1's tonumber() of a string, as Redis's scripts run it: strtod over the whole text
+// (surrounding whitespace allowed; hex, inf and nan as strtod reads them), else nil.
+std::optional<double> lua_tonumber(const std::string& text) {
+  const char* start = text.c_str();
+  char* end = nullptr;
+  const double value = std::strtod(start, &end);
+  if (end == start) return std::nullopt;
+  while (*end != '\0' && std::isspace(static_cast<unsigned char>(*end))) ++end;
+  if (*end != '\0' || end != start + text.size()) return std::nullopt;
+  return value;
 }
 
 // A one-line reply's text without its type byte and CRLF (an error's, an integer's).
@@ -194,12 +208,28 @@ StreamId RedisKeyspace::last_stream_id(const std::string& key, std::int64_t now_
 std::string RedisKeyspace::append_group(const std::string& log_key, const std::string& offsets_key,
                                         const std::string& last_id_key, const std::vector<std::string>& arguments,
                                         std::int64_t now_ms) {
-  // The script would read nil arguments and fail inside XADD; no node sends such a group.
-  if (arguments.size() % 3 != 0) {
-    return encode_error("ERR the append script takes content, has-offset and offset per write");
+  // The script would read nil arguments and fail inside XADD (or compare nil); no node sends
+  // such a group.
+  if (arguments.empty() || (arguments.size() - 1) % 3 != 0) {
+    return encode_error("ERR the append script takes the id read up to, then content, has-offset and offset per write");
+  }
+  const std::optional<double> read_up_to = lua_tonumber(arguments[0]);
+  if (!read_up_to) return encode_error("ERR the append script's first argument is the id the node has read up to");
+  if (Entry* last_id = find(last_id_key, now_ms); last_id != nullptr) {
+    const auto* text = std::get_if<StringValue>(&last_id->value);
+    if (text == nullptr) return script_error(wrong_type_error, AppendScriptLines::last_id_read);
+    // tonumber(GET) or 0: a counter that does not read as a number counts as 0 here (the
+    // INCR below then fails on it, as in Redis).
+    if (lua_tonumber(text->text).value_or(0) < *read_up_to) {
+      return encode_error(std::string(log_behind_error_code) + " the log ends before id " + arguments[0] +
+                          ", which this node has read");
+    }
+  } else if (0 < *read_up_to) {
+    return encode_error(std::string(log_behind_error_code) + " the log ends before id " + arguments[0] +
+                        ", which this node has read");
   }
   std::string body;
-  for (std::size_t first = 0; first < arguments.size(); first += 3) {
+  for (std::size_t first = 1; first < arguments.size(); first += 3) {
     const std::string& content = arguments[first];
     const bool has_offset = arguments[first + 1] == "1";
     const std::string& offset = arguments[first + 2];
@@ -245,7 +275,7 @@ std::string RedisKeyspace::append_group(const std::string& log_key, const std::s
     }
     body += encode_array_header(2) + encode_bulk_string("inserted") + encode_integer(id);
   }
-  return encode_array_header(arguments.size() / 3) + body;
+  return encode_array_header((arguments.size() - 1) / 3) + body;
 }
 
 }  // namespace resync::server::cluster

@@ -24,6 +24,7 @@ SharedLogClient::SharedLogClient(SharedLogConfig config)
   RESYNC_ASSERT(config_.start_after_id >= 0, "ids are positive");
   for (const Link link : every_link) state_of(link).reconnect_delay_ms = config_.reconnect_delay_ms;
   tailed_head_id_ = config_.start_after_id;
+  known_id_max_ = config_.start_after_id;
   tail_batch_entries_ = config_.tail_batch_entries_max;
 }
 
@@ -226,7 +227,7 @@ void SharedLogClient::submit_group(const CommitRequest& request, std::int64_t no
   GroupInFlight group;
   group.group = request.group;
   group.write_count = request.writes.size();
-  group.command_bytes = encode_command(append_group_command(keys_, request.writes));
+  group.command_bytes = encode_command(append_group_command(keys_, known_id_max_, request.writes));
   group.submitted_at_ms = now_ms;
   group.deadline_ms = now_ms + config_.commit_timeout_ms;
   group_ = std::move(group);
@@ -241,6 +242,11 @@ void SharedLogClient::send_group_if_ready() {
 
 void SharedLogClient::complete_group(std::vector<InsertResult> results, std::int64_t now_ms) {
   RESYNC_ASSERT(group_ && results.size() == group_->write_count, "a completion answers the group in flight, write by write");
+  for (const InsertResult& result : results) known_id_max_ = std::max(known_id_max_, result.id);
+  if (refusing_behind_log_) {
+    refusing_behind_log_ = false;
+    log(SharedLogLine::Level::info, "the log on Redis reaches the ids this node has read again; appending");
+  }
   CommitCompletion completion;
   completion.group = group_->group;
   completion.results = std::move(results);
@@ -269,6 +275,14 @@ void SharedLogClient::on_command_reply(const RespValue& reply, std::int64_t now_
   if (results.ok()) {
     complete_group(std::move(results).value(), now_ms);
     return;
+  }
+  if (reply.kind == RespValue::Kind::error && reply.text.starts_with(log_behind_error_code) && !refusing_behind_log_) {
+    refusing_behind_log_ = true;
+    log(SharedLogLine::Level::error,
+        "Redis's log ends before id " + std::to_string(known_id_max_) +
+            ", which this node has read: Redis lost acknowledged writes (it restarted without its AOF, or a replica "
+            "that was behind took over). This node appends nothing until the log reaches that id again, so no id "
+            "is handed out twice; its writes fail and their clients retry");
   }
   fail_group(results.error(), now_ms);
   // An error reply leaves the link in step (Redis refused the whole command, e.g. LOADING
@@ -313,6 +327,7 @@ void SharedLogClient::on_tail_reply(const RespValue& reply, std::int64_t now_ms)
   auto emit_run = [&] {
     if (run.empty()) return;
     tailed_head_id_ = run.back().id;
+    known_id_max_ = std::max(known_id_max_, tailed_head_id_);
     actions_.emplace_back(EntriesTailed{std::move(run)});
     run.clear();
   };

@@ -155,6 +155,10 @@ class SharedLogClient {
   bool started_ = false;
   std::optional<GroupInFlight> group_;
   std::int64_t tailed_head_id_ = 0;
+  // The highest id this node has read from the tail or been given by an append: the append
+  // script refuses a log that ends before it (shared_log_script.cpp).
+  std::int64_t known_id_max_ = 0;
+  bool refusing_behind_log_ = false;  // the refusal is logged once per episode
   std::optional<std::int64_t> tail_read_deadline_ms_;  // an XREAD is outstanding until then
   std::size_t tail_batch_entries_ = 0;  // halved after a reply too large for the reader, regrown after good ones
   std::vector<SharedLogAction> actions_;

@@ -1,5 +1,7 @@
 #include "server/cluster/shared_log_script.hpp"
 
+#include "common/invariant.hpp"
+
 namespace resync::server::cluster {
 
 SharedLogKeys shared_log_keys(std::string_view key_prefix) {
@@ -8,12 +10,21 @@ SharedLogKeys shared_log_keys(std::string_view key_prefix) {
 }
 
 // Redis runs a script atomically, so one group's writes are contiguous ids and no other
-// node's write falls between the HGET of an offset and its HSET. If Redis fails a call in
+// node's write falls between the HGET of an offset and its HSET. The first argument is the
+// highest id the node has read or been given: a Redis whose counter is below it has lost
+// writes (restarted without its AOF, or failed over to a replica that was behind), and would
+// hand out ids the cluster has used already. The script then writes nothing and answers
+// RESYNC_LOG_BEHIND, so no node reuses an id it knows. If Redis fails a call in
 // the middle (it does not roll back), the writes before it stay: the group is reported
 // failed, its clients retry with the same client_offsets and are answered as duplicates.
 const std::string_view append_script_text = R"lua(-- resync: append one commit group to the shared log
 local results = {}
-for first = 1, #ARGV, 3 do
+local read_up_to = tonumber(ARGV[1])
+local last_id = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
+if last_id < read_up_to then
+  return redis.error_reply('RESYNC_LOG_BEHIND the log ends before id ' .. ARGV[1] .. ', which this node has read')
+end
+for first = 2, #ARGV, 3 do
   local content = ARGV[first]
   local has_offset = ARGV[first + 1] == '1'
   local offset = ARGV[first + 2]
@@ -35,10 +46,13 @@ end
 return results
 )lua";
 
-const std::string_view append_script_sha1 = "8588729ef44341f704e7d6fe7b196acdffafd5e5";
+const std::string_view append_script_sha1 = "0482abeb229b0e7402bc5a8dff94b06bfaad7f97";
 
-std::vector<std::string> append_group_command(const SharedLogKeys& keys, const std::vector<PendingWrite>& writes) {
-  std::vector<std::string> arguments{"EVAL", std::string(append_script_text), "3", keys.log, keys.offsets, keys.last_id};
+std::vector<std::string> append_group_command(const SharedLogKeys& keys, std::int64_t read_up_to_id,
+                                              const std::vector<PendingWrite>& writes) {
+  RESYNC_ASSERT(read_up_to_id >= 0, "ids start at 1; a node that read nothing has read up to 0");
+  std::vector<std::string> arguments{"EVAL", std::string(append_script_text), "3", keys.log, keys.offsets, keys.last_id,
+                                     std::to_string(read_up_to_id)};
   arguments.reserve(arguments.size() + 3 * writes.size());
   for (const PendingWrite& write : writes) {
     arguments.push_back(write.content);

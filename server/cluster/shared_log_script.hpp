@@ -41,17 +41,22 @@ extern const std::string_view append_script_text;
 // test holds the lines to the text, a test against redis-server the SHA-1 (SCRIPT LOAD).
 extern const std::string_view append_script_sha1;
 struct AppendScriptLines {
-  static constexpr int offset_lookup = 8;         // HGET offsets
-  static constexpr int id_increment = 12;         // INCR last-id
-  static constexpr int add_with_offset = 14;      // XADD ... client_offset
-  static constexpr int offset_store = 15;         // HSET offsets
-  static constexpr int add_without_offset = 17;   // XADD without one
+  static constexpr int last_id_read = 4;          // GET last-id
+  static constexpr int offset_lookup = 13;        // HGET offsets
+  static constexpr int id_increment = 17;         // INCR last-id
+  static constexpr int add_with_offset = 19;      // XADD ... client_offset
+  static constexpr int offset_store = 20;         // HSET offsets
+  static constexpr int add_without_offset = 22;   // XADD without one
 };
+// The error code of the script's refusal when Redis's last id is below what the node read.
+inline constexpr std::string_view log_behind_error_code = "RESYNC_LOG_BEHIND";
 
 // EVAL rather than EVALSHA: EVAL needs no SCRIPT LOAD, so a Redis restarted empty of scripts
-// needs no NOSCRIPT handling. Arguments: three keys, then three per write: content, "1" or
-// "0" (whether the write has a client_offset: an empty offset is still an offset), offset.
-std::vector<std::string> append_group_command(const SharedLogKeys& keys, const std::vector<PendingWrite>& writes);
+// needs no NOSCRIPT handling. Arguments: three keys, the highest id the node has read (the
+// script refuses a log that ends before it), then three per write: content, "1" or "0"
+// (whether the write has a client_offset: an empty offset is still an offset), offset.
+std::vector<std::string> append_group_command(const SharedLogKeys& keys, std::int64_t read_up_to_id,
+                                              const std::vector<PendingWrite>& writes);
 
 // The script's reply: one [outcome, id] per write, in order ("inserted" or "duplicate").
 // Anything else (an error reply, a wrong count, a wrong shape) is an error naming what came.

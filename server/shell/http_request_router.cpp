@@ -23,6 +23,10 @@ namespace {
 
 constexpr std::string_view client_bundle_path = "/socket.io/socket.io.js";
 constexpr std::string_view engineio_path_prefix = "/socket.io/";  // engine.io matches by prefix too
+// What the harness asks a node before it calls a run converged (docs/ARCHITECTURE.md): a
+// node that read messages it has not committed yet (a cluster node waiting out its
+// reconnect to Redis) will still deliver them, so clients that look settled are not done.
+constexpr std::string_view status_path = "/resync/status";
 constexpr std::string_view polling_content_type = "text/plain; charset=UTF-8";  // as engine.io sends it
 
 HttpResponse make_response(unsigned version, bool keep_alive, unsigned status, std::string_view content_type,
@@ -49,6 +53,12 @@ HttpResponse make_engineio_error(const HttpRequest& request, const engineio::Han
 
 HttpResponse make_text(const HttpRequest& request, http::status status, std::string text) {
   return make_response(request, static_cast<unsigned>(status), "text/plain; charset=utf-8", std::move(text));
+}
+
+// Two numbers and a boolean: built by hand, no JSON library in the shell for it.
+std::string node_status_json(const host::ServerHost& host) {
+  return std::string("{\"pending_commit\":") + (host.has_pending_commit() ? "true" : "false") +
+         ",\"sessions\":" + std::to_string(host.open_session_count()) + "}";
 }
 
 void route_websocket_transport(HttpRequest&& request, engineio::HandshakeQuery query, ShellContext& context,
@@ -151,6 +161,14 @@ void route_http_request(HttpRequest&& request, ShellContext& context, HttpExchan
           make_response(request, 200, "application/javascript; charset=utf-8", *context.client_bundle.javascript));
     }
     return exchange.send_response(make_response(request, 200, "text/html; charset=utf-8", std::string(chat_page_html())));
+  }
+  if (path == status_path) {
+    if (request.method() != http::verb::get) {
+      HttpResponse response = make_text(request, http::status::method_not_allowed, "Only GET is supported here.\n");
+      response.set(http::field::allow, "GET");
+      return exchange.send_response(std::move(response));
+    }
+    return exchange.send_response(make_response(request, 200, "application/json", node_status_json(context.host)));
   }
   if (path.starts_with(engineio_path_prefix)) return route_engineio_request(std::move(request), query, context, exchange);
   exchange.send_response(make_text(request, http::status::not_found, "Not found.\n"));

@@ -1,6 +1,6 @@
 #pragma once
 // How the server answers one HTTP request, apart from the socket it came on: the chat page and
-// the client bundle, and /socket.io/ routed to an Engine.IO transport through the host. The
+// the client bundle, the node's status (/resync/status), and /socket.io/ routed to an Engine.IO transport through the host. The
 // HttpSession runs it on a connection; the server_http fuzz target (input_fuzzing/) runs the
 // same routing on requests parsed from its bytes.
 #include <cstdint>

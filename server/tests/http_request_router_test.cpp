@@ -154,5 +154,40 @@ TEST_F(RouterFixture, APollingHandshakeIsHeldAndAnsweredWithTheOpenPacket) {
   EXPECT_TRUE(exchange.held->answers.front().starts_with("0{")) << exchange.held->answers.front();
 }
 
+TEST_F(RouterFixture, TheStatusOfAnIdleNodeHasNoPendingCommit) {
+  handle("GET /resync/status HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(only_response().result_int(), 200u);
+  EXPECT_EQ(only_response()[boost::beast::http::field::content_type], "application/json");
+  EXPECT_EQ(only_response().body(), R"({"pending_commit":false,"sessions":0})");
+}
+
+TEST_F(RouterFixture, TheStatusSaysPendingCommitWhileAReadMessageWaitsForItsCommit) {
+  handle("GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(exchange.held);
+  const std::string open = exchange.held->answers.at(0);
+  const std::size_t sid_start = open.find("\"sid\":\"") + 7;
+  const std::string sid = open.substr(sid_start, open.find('"', sid_start) - sid_start);
+  auto post = [&](const std::string& payload) {
+    handle("POST /socket.io/?EIO=4&transport=polling&sid=" + sid + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+           std::to_string(payload.size()) + "\r\n\r\n" + payload);
+  };
+  post("40");
+  post(R"(42["chat message","hello","offset-1"])");
+  exchange.responses.clear();
+  handle("GET /resync/status HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(only_response().body(), R"({"pending_commit":true,"sessions":1})");
+
+  scheduler.advance_to(scheduler.now_us() + 10'000'000);
+  exchange.responses.clear();
+  handle("GET /resync/status HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(only_response().body(), R"({"pending_commit":false,"sessions":1})");
+}
+
+TEST_F(RouterFixture, APostToTheStatusIs405AllowingGet) {
+  handle("POST /resync/status HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(only_response().result_int(), 405u);
+  EXPECT_EQ(only_response()[boost::beast::http::field::allow], "GET");
+}
+
 }  // namespace
 }  // namespace resync::server::shell

@@ -106,9 +106,10 @@ class RunEnvironment {
   virtual void heal_partition(int /*node*/) {}
   static std::string no_cluster_reason() { return "this environment runs a single server, not a cluster"; }
   // The server read messages it has neither committed nor failed: clients that look settled
-  // may still receive them, so the run is not converged. Only an environment that sees the
-  // server's core can tell (the simulator's cluster nodes, whose commits may wait for Redis to
-  // come back for seconds); elsewhere nothing is known and nothing is held up.
+  // may still receive them, so the run is not converged. Only an environment that can ask the
+  // server tells (cluster nodes, whose commits may wait for Redis to come back for seconds:
+  // the simulator's cores, and live `resync serve` nodes through GET /resync/status);
+  // elsewhere nothing is known and nothing is held up.
   virtual bool server_holds_unsettled_writes() const { return false; }
   // The run is over: close every transport and timer, stop the server, and append the
   // committed log (when the environment can read it).

@@ -7,10 +7,12 @@
 
 #include <boost/asio/post.hpp>
 
+#include "common/invariant.hpp"
 #include "server/cluster/stream_tail_read.hpp"
 #include "sim/checker/server_exits.hpp"
 #include "sim/execution/scenario_execution.hpp"
 #include "sim/execution/cluster_faults.hpp"
+#include "sim/runner/node_status_reader.hpp"
 #include "sim/runner/redis_listener_faults.hpp"
 #include "sim/runner/redis_process.hpp"
 #include "sim/runner/redis_stream_log.hpp"
@@ -31,6 +33,8 @@ constexpr auto node_stop_grace_max = std::chrono::seconds(10);
 // partition_node's toxic on a node's Redis listener, beside the scenario's own faults there:
 // the ':' keeps it out of the names a scenario can give (sim/scenario's fault names).
 constexpr const char* partition_fault_name = "harness:partition_node";
+// A node's status is a local HTTP round trip; one that takes longer is not waited for.
+constexpr auto node_status_read_max = std::chrono::milliseconds(500);
 
 // A fault on the clients' link of every node: each listener is a proxy of its own, so a
 // fault is added to all of them (a toxic's nth_connection and connection_id count per node).
@@ -223,7 +227,10 @@ std::optional<std::string> LiveCluster::start_node_process(int index) {
   return std::nullopt;
 }
 
-FaultControl& LiveCluster::faults() { return *faults_; }
+FaultControl& LiveCluster::faults() {
+  RESYNC_ASSERT(faults_ != nullptr, "faults are put on a cluster between its start and its finish");
+  return *faults_;
+}
 
 int LiveCluster::route_new_session(const std::string& client) {
   return router_.route_new_session(client, [this](int node) { return node_running(node); });
@@ -356,6 +363,16 @@ RedisConnection* LiveCluster::redis_connection() {
   return redis_connection_ ? &*redis_connection_ : nullptr;
 }
 
+bool LiveCluster::some_node_holds_unsettled_writes() {
+  if (external()) return false;
+  for (const auto& node : nodes_) {
+    if (!node_running(node->index)) continue;
+    const auto status = read_node_status("127.0.0.1", node->port, node_status_read_max);
+    if (const auto* answered = std::get_if<NodeStatus>(&status); answered != nullptr && answered->pending_commit) return true;
+  }
+  return false;
+}
+
 std::uint16_t LiveCluster::node_port(int node) const { return nodes_.at(static_cast<std::size_t>(node))->port; }
 
 std::optional<std::string> LiveCluster::trim_stream(std::int64_t keep_last, std::string& error) {
@@ -441,6 +458,13 @@ void LiveCluster::record_server_logs() {
 void LiveCluster::finish() {
   stop_poll_timer_.cancel();
   notice_unrequested_exits();
+  // The client listeners go first, as a single server's proxy does: the clients have closed
+  // their sockets, and nothing runs the listeners while this thread waits for the nodes, so
+  // a node would otherwise wait out its sessions' close timeout before it exits.
+  // The faults go with them (they hold the listeners); the Redis listeners stay until the end.
+  faults_.reset();
+  every_node_client_faults_.reset();
+  for (auto& node : nodes_) node->client_listener.reset();
   // Every node gets its SIGTERM first, so they shut down side by side.
   for (auto& node : nodes_) {
     if (node_running(node->index)) {

@@ -90,6 +90,10 @@ class LiveCluster {
   std::optional<std::string> trim_stream(std::int64_t keep_last, std::string& error);
   std::optional<std::string> partition_node(int node, PartitionMode mode, std::string& error);
   void heal_partition(int node);
+  // Some running `resync serve` node read messages it has not committed yet (its answer to
+  // GET /resync/status). An external cluster's nodes, and a node that does not answer within
+  // a moment, count as holding nothing: the harness cannot wait for what it cannot see.
+  bool some_node_holds_unsettled_writes();
   // The stream's newest id (0 when empty); when Redis cannot be read, a value no client
   // reaches, so nothing looks converged while the log is out of sight.
   std::int64_t committed_highest_id();

@@ -23,6 +23,7 @@
 #include "sim/runner/catch_up_reader.hpp"
 #include "sim/runner/live_cluster.hpp"
 #include "sim/runner/live_storage_faults.hpp"
+#include "sim/runner/ordered_timer_queue.hpp"
 #include "sim/runner/run_proxy.hpp"
 #include "sim/execution/scenario_execution.hpp"
 #include "sim/runner/server_log_relay.hpp"
@@ -144,10 +145,8 @@ class LiveEnvironment final : public RunEnvironment {
   }
 
   void schedule(std::int64_t time_ms, std::function<void()> work) override {
-    auto timer = std::make_shared<asio::steady_timer>(io_, *started_ + std::chrono::milliseconds(time_ms));
-    timers_.push_back(timer);
-    timer->async_wait([this, work = std::move(work)](const boost::system::error_code& error) {
-      if (!error && !finished_) work();
+    timeline_.schedule(*started_ + std::chrono::milliseconds(time_ms), [this, work = std::move(work)] {
+      if (!finished_) work();
     });
   }
 
@@ -248,6 +247,10 @@ class LiveEnvironment final : public RunEnvironment {
     record_server_started();
   }
 
+  bool server_holds_unsettled_writes() const override {
+    return cluster_ && cluster_->some_node_holds_unsettled_writes();
+  }
+
   std::optional<std::int64_t> committed_highest_id() override {
     if (cluster_ && !cluster_->external()) return cluster_->committed_highest_id();
     if (!embedded()) return std::nullopt;
@@ -288,6 +291,7 @@ class LiveEnvironment final : public RunEnvironment {
     finished_ = true;
     for (auto& [name, socket] : sockets_) socket->close_all();
     for (auto& timer : timers_) timer->cancel();
+    timeline_.cancel_all();
     exit_watch_timer_.cancel();
     abandon_timer_.cancel();
     proxy_.reset();
@@ -421,6 +425,7 @@ class LiveEnvironment final : public RunEnvironment {
     finished_ = true;
     for (auto& [name, socket] : sockets_) socket->close_all();
     for (auto& timer : timers_) timer->cancel();
+    timeline_.cancel_all();
     exit_watch_timer_.cancel();
     stop_poll_timer_.cancel();
     proxy_.reset();
@@ -735,6 +740,8 @@ class LiveEnvironment final : public RunEnvironment {
   std::unique_ptr<LiveCluster> cluster_;
   std::map<std::string, int> session_nodes_;
   std::map<std::string, std::unique_ptr<SocketChatClient>> sockets_;
+  OrderedTimerQueue timeline_{io_};  // the steps and everything scheduled at a timeline instant
+  // Microsecond delays after a protocol trigger (stop_server_on_trigger): one per fired fault.
   std::vector<std::shared_ptr<asio::steady_timer>> timers_;
   asio::steady_timer abandon_timer_{io_};
   bool finished_ = false;

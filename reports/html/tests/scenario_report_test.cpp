@@ -115,6 +115,25 @@ TEST(ScenarioDetails, TimelineHasServerProxyAndOneLanePerClient) {
   EXPECT_EQ(timeline["lanes"][0]["sends"]["exact"].size(), 5u);
 }
 
+TEST(ScenarioDetails, AClustersServerLaneKeepsEachNodesUpTimeApart) {
+  testing::TimedHistory history({"alice"}, "cluster-node-killed");
+  history.expect(sim::Verdict::valid);
+  const auto started = [](std::int64_t node, std::int64_t incarnation) {
+    history::ServerStarted line{0, std::nullopt, incarnation};
+    line.node = node;
+    return line;
+  };
+  history::ServerStopped stopped;
+  stopped.signal = "SIGKILL";
+  stopped.node = 0;
+  history.at(0, started(0, 1)).at(10, started(1, 1)).at(50, stopped).at(80, started(0, 2));
+  history.finishes(500);
+  const json timeline = report_of(history).details["timeline"];
+  // Node 1's start does not end node 0's span, and node 0's stop does not end node 1's.
+  EXPECT_EQ(timeline["server"]["up"], json::parse("[[0, 50, 1, 0], [10, 500, 1, 1], [80, 500, 2, 0]]"));
+  EXPECT_EQ(timeline["nodes"], 2) << "nodes counted from the server lane, even with no client on node 1";
+}
+
 TEST(ScenarioDetails, AClustersTimelineSaysWhichNodeEachSessionWasOn) {
   testing::TimedHistory history({"alice", "bob"}, "cluster-hop");
   history.expect(sim::Verdict::valid);

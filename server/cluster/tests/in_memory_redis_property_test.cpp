@@ -44,8 +44,12 @@ rc::Gen<Command> append_command() {
       rc::gen::oneOf(rc::gen::element<std::string>("hi", "", "a\r\nb", "\xc3\xbcnicode"),
                      rc::gen::container<std::string>(rc::gen::inRange<char>('a', 'z'))),
       client_offset());
-  return rc::gen::map(rc::gen::resize(4, rc::gen::nonEmpty(rc::gen::container<std::vector<PendingWrite>>(write))),
-                      [](const std::vector<PendingWrite>& writes) { return append_group_command(shared_log_keys("resync"), writes); });
+  // The id read up to: mostly 0 (every append goes through), sometimes ahead of the log.
+  const auto read_up_to = rc::gen::weightedElement<std::int64_t>({{6, 0}, {2, 1}, {1, 3}, {1, 9}});
+  return rc::gen::map(rc::gen::pair(read_up_to, rc::gen::resize(4, rc::gen::nonEmpty(rc::gen::container<std::vector<PendingWrite>>(write)))),
+                      [](const std::pair<std::int64_t, std::vector<PendingWrite>>& group) {
+                        return append_group_command(shared_log_keys("resync"), group.first, group.second);
+                      });
 }
 
 rc::Gen<Command> command() {

@@ -10,7 +10,7 @@ namespace resync::server::cluster {
 namespace {
 
 std::string append_command(const std::vector<PendingWrite>& writes) {
-  return encode_command(append_group_command(shared_log_keys("resync"), writes));
+  return encode_command(append_group_command(shared_log_keys("resync"), 0, writes));
 }
 
 std::string output_for(InMemoryRedis& redis, RedisConnectionId connection) {
@@ -184,7 +184,9 @@ class VirtualCluster {
     now_ms = time_ms;
   }
 
-  void restart_redis() {
+  // keep_data false: a Redis that comes back without its data (no AOF).
+  void restart_redis(bool keep_data = true) {
+    if (!keep_data) redis = InMemoryRedis();
     redis.restart();
     for (Node& node : nodes) {
       for (const Link link : {Link::command, Link::tail}) {
@@ -272,6 +274,38 @@ TEST(InMemoryRedisCluster, AGroupFailsWhileRedisIsDownAndTheTailContinuesAfterTh
   cluster.advance_to(1500);
   const std::vector<StoredMessage> expected{{1, "a", "o1"}, {2, "b", "o2"}};
   EXPECT_EQ(node.tailed, expected);
+}
+
+TEST(InMemoryRedis, AnAppendFromANodeThatReadFurtherThanTheLogEndsIsRefusedAndWritesNothing) {
+  InMemoryRedis redis;
+  redis.connection_opened(1);
+  redis.on_bytes(1, encode_command(append_group_command(shared_log_keys("resync"), 2, {{"a", "o1"}})), 0);
+  EXPECT_EQ(output_for(redis, 1), "-RESYNC_LOG_BEHIND the log ends before id 2, which this node has read\r\n");
+  redis.on_bytes(1, encode_command({"XRANGE", "resync:log", "-", "+"}), 0);
+  EXPECT_EQ(output_for(redis, 1), "*0\r\n");
+  redis.on_bytes(1, append_command({{"a", "o1"}, {"b", "o2"}}), 0);
+  output_for(redis, 1);
+  redis.on_bytes(1, encode_command(append_group_command(shared_log_keys("resync"), 2, {{"c", "o3"}})), 0);
+  EXPECT_EQ(output_for(redis, 1), "*1\r\n*2\r\n$8\r\ninserted\r\n:3\r\n") << "a log that reaches the id is appended to";
+}
+
+TEST(InMemoryRedisCluster, ANodeRefusesToAppendToARedisThatCameBackWithoutItsData) {
+  VirtualCluster cluster(1);
+  VirtualCluster::Node& node = cluster.nodes[0];
+  node.client->submit_group({1, {{"a", "o1"}, {"b", "o2"}}}, cluster.now_ms);
+  cluster.settle();
+  cluster.advance_to(300);
+  ASSERT_EQ(node.tailed.size(), 2u);
+  cluster.restart_redis(/*keep_data=*/false);
+  cluster.advance_to(600);
+  node.client->submit_group({2, {{"c", "o3"}}}, cluster.now_ms);
+  cluster.settle();
+  ASSERT_EQ(node.completions.size(), 2u);
+  ASSERT_TRUE(node.completions[1].error);
+  EXPECT_NE(node.completions[1].error->find("RESYNC_LOG_BEHIND"), std::string::npos) << *node.completions[1].error;
+  cluster.redis.connection_opened(999);
+  cluster.redis.on_bytes(999, encode_command({"XRANGE", "resync:log", "-", "+"}), cluster.now_ms);
+  EXPECT_EQ(output_for(cluster.redis, 999), "*0\r\n") << "id 1 was not handed out a second time";
 }
 
 TEST(InMemoryRedisCluster, ATailBehindATrimSeesAGap) {

@@ -31,9 +31,9 @@ TEST(SharedLogScript, KeysSitUnderThePrefix) {
 
 TEST(SharedLogScript, TellsAMissingOffsetFromAnEmptyOne) {
   const std::vector<PendingWrite> writes{{"a", std::nullopt}, {"b", std::string()}, {"c", std::string("o-1")}};
-  const std::vector<std::string> arguments = append_group_command(shared_log_keys("resync"), writes);
+  const std::vector<std::string> arguments = append_group_command(shared_log_keys("resync"), 7, writes);
   const std::vector<std::string> expected{"EVAL", std::string(append_script_text), "3", "resync:log", "resync:offsets",
-                                          "resync:last-id", "a", "0", "", "b", "1", "", "c", "1", "o-1"};
+                                          "resync:last-id", "7", "a", "0", "", "b", "1", "", "c", "1", "o-1"};
   EXPECT_EQ(arguments, expected);
 }
 
@@ -44,6 +44,7 @@ std::string script_line(int number) {
 }
 
 TEST(SharedLogScript, TheLinesNamedForErrorsHoldTheirCalls) {
+  EXPECT_NE(script_line(AppendScriptLines::last_id_read).find("redis.call('GET', KEYS[3])"), std::string::npos);
   EXPECT_NE(script_line(AppendScriptLines::offset_lookup).find("redis.call('HGET'"), std::string::npos);
   EXPECT_NE(script_line(AppendScriptLines::id_increment).find("redis.call('INCR'"), std::string::npos);
   EXPECT_NE(script_line(AppendScriptLines::add_with_offset).find("redis.call('XADD'"), std::string::npos);

@@ -222,6 +222,29 @@ TEST(SendAccounting, AConvergedRunThatEndsWithinTheSettleTimeDoesNotExcuseIt) {
       << result.anomalies[0].detail;
 }
 
+TEST(SendAccounting, TheHarnesssStopAtTheEndOfAConvergedRunDoesNotExcuseIt) {
+  // The run's own SIGTERM comes after the check phase began, once the run converged: it is
+  // no fault, so a server that drops the last send of a run is still caught. The same stop
+  // after a run that did not converge may have cut a send short.
+  for (const bool converged : {true, false}) {
+    history::ServerStopped stopped;
+    stopped.signal = "SIGTERM";
+    const CheckResult result = check_history(HistoryBuilder({"alice"})
+                                                 .connects("alice", "s1")
+                                                 .sent("alice", "hello", std::nullopt)
+                                                 .wait_ms(300)
+                                                 .event(history::PhaseChanged{"check"})
+                                                 .wait_ms(50)
+                                                 .event(stopped)
+                                                 .committed({})
+                                                 .finished(converged, converged ? "" : "bob still reconnecting")
+                                                 .build());
+    ASSERT_GE(result.anomalies.size(), 1u);
+    EXPECT_EQ(result.anomalies[0].kind, converged ? AnomalyKind::lost : AnomalyKind::sent_unknown)
+        << result.anomalies[0].detail;
+  }
+}
+
 TEST(SendAccounting, AnAckedSendRetriedWithOneAttemptOnAHealthyConnectionIsLost) {
   const CheckResult result = check_history(HistoryBuilder({"alice"})
                                                .connects("alice", "s1")

@@ -68,7 +68,7 @@ export function verdicts(out) {
       found.set(notApplicable[1], notApplicable[2]);
       continue;
     }
-    const ran = /^scenario ([a-z0-9-]+): (valid|invalid|unknown) \(expected .*\) (?:PASS|FAIL) — (.*)$/.exec(line);
+    const ran = /^scenario ([a-z0-9-]+): (valid|invalid|unknown) \(expected .*\) (?:PASS|FAIL|UNKNOWN) — (.*)$/.exec(line);
     if (!ran) continue;
     // The tail is "N clients, N messages, N faults, KIND COUNT, ..." or "... no anomalies".
     const kinds = ran[3].split(', ').map((part) => /^([a-z_]+) \d+$/.exec(part)?.[1]).filter(Boolean).sort();
