@@ -165,6 +165,27 @@ TEST(SimulatedRedisLinkFault, ACommitWhoseReplyIsSwallowedIsStoredOnceThroughThe
   EXPECT_TRUE(each_stored_once(run, {"w0", "w1"}, 20));
 }
 
+// The fault injector's observer reads a Redis link's RESP as messages: a trigger on the text of
+// node 0's next append fires on its command connection only, and the commit's reply is lost.
+TEST(SimulatedRedisLinkFault, ATriggerOnACommandsTextFiresOnTheNodesCommandLink) {
+  Scenario scenario = two_writers();
+  add_fault(scenario, 500, "lose-append-reply",
+            {{"type", "timeout"}, {"stream", "downstream"}, {"attributes", {{"timeout", 0}}},
+             {"trigger", {{"frame_contains", "EVAL"}, {"direction", "upstream"}}}},
+            FaultPlace{FaultLink::redis, 0});
+  add_heal(scenario, 1500, "lose-append-reply");
+  const LinkFaultRun run = read_link_fault_run(simulate_scenario(scenario, {}));
+  ASSERT_TRUE(run.converged);
+  std::vector<std::string> fired;
+  for (const nlohmann::json& line : run.fault_lines) {
+    if (line["action"] == "fired") fired.push_back(line["detail"]);
+  }
+  ASSERT_EQ(fired.size(), 1u) << "the tail and lost-socket links send no EVAL";
+  EXPECT_NE(fired.front().find("containing \"EVAL\" on connection 1 (node-0)"), std::string::npos) << fired.front();
+  EXPECT_FALSE(run.sent_again.empty());
+  EXPECT_TRUE(each_stored_once(run, {"w0", "w1"}, 20));
+}
+
 TEST(SimulatedRedisLinkFault, AFaultOnOneNodesClientLinkCutsOnlyTheClientsOnThatNode) {
   Scenario scenario = two_writers();
   add_fault(scenario, 500, "cut-node-1", {{"type", "reset_peer"}, {"attributes", {{"timeout", 0}}}},
