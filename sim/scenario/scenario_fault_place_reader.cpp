@@ -78,7 +78,7 @@ void check_toxic_fits_link(const nlohmann::json& toxic, const std::string& toxic
                "a trigger on Socket.IO " + std::string(kind == "after_acks" ? "ACKs" : "EVENTs") + " on " + node_text +
                    " link to Redis",
                "a trigger a Redis link can count: after_ms, after_bytes, after_frames (RESP messages) or frame_contains "
-               "(a command's words joined by spaces)",
+               "(the text of a RESP command or reply: its values joined by spaces)",
                R"(count time or bytes instead, e.g. {"after_bytes": 1}, or put the fault on "link": "clients")");
   }
 }
