@@ -24,6 +24,7 @@ enum class AnomalyKind {
   server_crashed,           // the server exited when no step asked it to, or wrote a sanitizer report
   no_convergence,           // the run did not converge within its bound
   catch_up_disagrees_with_database,  // the target's catch-up (audit) and its database hold different rows
+  stored_twice,             // one send (one client_offset) stored under more than one id
 };
 
 inline constexpr std::array all_anomaly_kinds{
@@ -31,6 +32,7 @@ inline constexpr std::array all_anomaly_kinds{
     AnomalyKind::unexpected, AnomalyKind::altered,      AnomalyKind::acknowledged_not_stored,
     AnomalyKind::sent_unknown, AnomalyKind::recovery_gap, AnomalyKind::recovery_repeat,
     AnomalyKind::server_crashed, AnomalyKind::no_convergence, AnomalyKind::catch_up_disagrees_with_database,
+    AnomalyKind::stored_twice,
 };
 
 std::string_view anomaly_kind_name(AnomalyKind kind);

@@ -11,6 +11,7 @@
 #include "sim/checker/recovery_continuity.hpp"
 #include "sim/checker/send_accounting.hpp"
 #include "sim/checker/server_exits.hpp"
+#include "sim/checker/stored_once.hpp"
 
 namespace resync::checker {
 namespace {
@@ -116,7 +117,8 @@ CheckResult check_history(const history::History& history) {
   }
   for (std::vector<Anomaly> found : {check_sends(history, log, result.committed_log_origin),
                                      check_recovery_continuity(history, log), check_server_exits(history),
-                                     check_catch_up_against_database(history)}) {
+                                     check_catch_up_against_database(history),
+                                     check_stored_once(history, result.committed_log)}) {
     std::move(found.begin(), found.end(), std::back_inserter(result.anomalies));
   }
 

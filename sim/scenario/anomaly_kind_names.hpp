@@ -9,10 +9,10 @@
 
 namespace resync::sim {
 
-inline constexpr std::array<std::string_view, 12> anomaly_kind_names{
+inline constexpr std::array<std::string_view, 13> anomaly_kind_names{
     "lost",         "duplicated",   "reordered",       "unexpected",     "altered",        "acknowledged_not_stored",
     "sent_unknown", "recovery_gap", "recovery_repeat", "server_crashed", "no_convergence",
-    "catch_up_disagrees_with_database",
+    "catch_up_disagrees_with_database", "stored_twice",
 };
 
 // The only kind that does not make a run invalid: a send a fault could have eaten.

@@ -292,6 +292,7 @@ TEST(CheckHistory, EveryKindHasTheNameScenariosUse) {
       {AnomalyKind::server_crashed, "server_crashed"},
       {AnomalyKind::no_convergence, "no_convergence"},
       {AnomalyKind::catch_up_disagrees_with_database, "catch_up_disagrees_with_database"},
+      {AnomalyKind::stored_twice, "stored_twice"},
   };
   ASSERT_EQ(names.size(), all_anomaly_kinds.size());
   for (const auto& [kind, name] : names) {
