@@ -59,6 +59,35 @@ nlohmann::json generate_toxic(const std::vector<std::string>& client_names) {
   return toxic;
 }
 
+// Where a cluster's fault acts: every node's client link (as a single server's fault), one
+// node's, or the nodes' links to Redis (one node's or all). A Redis link carries RESP, with
+// no client tag and no Socket.IO events (the loader's rules): a tag target becomes "all",
+// an event count a RESP message count, a text match a Redis command or reply word.
+FaultPlace generate_fault_place(int nodes, nlohmann::json& toxic) {
+  using rc::gen::inRange;
+  FaultPlace place;
+  switch (*rc::gen::element(0, 1, 2, 3)) {
+    case 0:
+    case 1: return place;
+    case 2: place.node = *inRange(0, nodes); return place;
+    default: break;
+  }
+  place.link = FaultLink::redis;
+  if (*rc::gen::arbitrary<bool>()) place.node = *inRange(0, nodes);
+  if (toxic["target"].is_object() && toxic["target"].contains("tag")) toxic["target"] = "all";
+  if (toxic.contains("trigger")) {
+    nlohmann::json& trigger = toxic["trigger"];
+    if (trigger.contains("after_events")) {
+      trigger["after_frames"] = trigger["after_events"];
+      trigger.erase("after_events");
+    }
+    if (trigger.contains("frame_contains")) {
+      trigger["frame_contains"] = *rc::gen::element(std::string("EVAL"), std::string("XREAD"), std::string("inserted"));
+    }
+  }
+  return place;
+}
+
 // A process fault on a protocol trigger: the server's Nth ACK, the Nth EVENT to a client, or
 // a client's Nth message seen going upstream; at once or a few microseconds later, which is
 // where an ack sent before its row is committed is caught.
@@ -244,6 +273,8 @@ rc::Gen<Scenario> scenario_generator(const FuzzProfile& profile) {
         case 1: {
           FaultStep fault;
           fault.toxic = generate_toxic(client_names);
+          // Drawn only for clusters, so a single server's scenarios keep their draws.
+          if (profile.nodes > 1) fault.place = generate_fault_place(profile.nodes, fault.toxic);
           expanded.push_back({at_ms, fault, ""});
           if (fault.toxic["type"] == "timeout") {
             // Toxiproxy's timeout toxic drops bytes and, once removed, lets the stream go on

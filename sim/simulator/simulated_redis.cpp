@@ -103,7 +103,17 @@ void SimulatedRedis::end_toward_redis(std::uint64_t connection) {
   const auto found = links_.find(connection);
   if (found == links_.end()) return;
   auto arrive = [this, connection] {
-    if (!world_.finished) close_at_redis(connection);
+    if (world_.finished) return;
+    const auto link = links_.find(connection);
+    if (link == links_.end()) return;
+    if (link->second.node_closed) return close_at_redis(connection);
+    // A toxic's end (close, limit_data) while the node's end is open: redis-server reads the
+    // EOF and closes the connection, and its FIN goes back through the proxy, so the node
+    // hears the link close and reconnects, as live. Without this the node would write into a
+    // link nobody reads and wait out its commit timeout.
+    if (link->second.open_at_redis && redis_.has_connection(connection)) redis_.connection_closed(connection);
+    link->second.open_at_redis = false;
+    proxy_of(link->second).redis_closes(connection);
   };
   if (stalled(found->second.node)) return hold(found->second.node, connection, std::move(arrive));
   world_.clock.at_us(world_.clock.now_us() + world_.options.link_latency_us, std::move(arrive));

@@ -147,6 +147,24 @@ TEST(SimulatedRedisLinkFault, AResetPeerOnANodesRedisLinkMakesThatNodeReconnect)
   EXPECT_EQ(run.disconnects.count("w0"), 0u) << "the clients' link is untouched";
 }
 
+// A close toward Redis only (upstream): redis-server reads the end and closes the
+// connection, so the node hears its links close and reconnects at once; it does not write
+// into a half-closed link and wait out its commit timeout (found by the fuzzer: a plain send
+// after such a close was dropped after 5 s).
+TEST(SimulatedRedisLinkFault, AnUpstreamCloseOnANodesRedisLinkMakesThatNodeReconnect) {
+  Scenario scenario = two_writers();
+  add_fault(scenario, 500, "close-log", {{"type", "close"}, {"stream", "upstream"}}, FaultPlace{FaultLink::redis, 0});
+  add_heal(scenario, 501, "close-log");
+  const LinkFaultRun run = read_link_fault_run(simulate_scenario(scenario, {}));
+  ASSERT_TRUE(run.converged);
+  EXPECT_TRUE(logged_on_node(run, 0, "closed by Redis or the network"));
+  EXPECT_FALSE(logged_on_node(run, 0, "timed out")) << "no append waited for a reply on a link Redis had closed";
+  EXPECT_TRUE(each_stored_once(run, {"w0", "w1"}, 20));
+  // The group in flight at the close fails (its outcome unknown) and its client retries after
+  // its 2 s ack timeout; without the reconnect the node would wait out its 5 s commit timeout.
+  EXPECT_LT(delay_of(run, "w0", 8), 4000);
+}
+
 // The append reaches Redis, which stores it; its reply is swallowed, the node's commit times
 // out, nothing of the group is acknowledged, and the client's retry (same client_offset)
 // is answered from the stored row: each message is in the log once.
