@@ -64,30 +64,22 @@ void NodeClientListener::stop(const std::string& /*proxy_name*/) {
 }
 
 void NodeClientListener::toxic_added(const std::string& /*proxy_name*/, const fi::ToxicSpec& toxic) {
-  toxics_.push_back(toxic);
-  network_.for_each([&](SimConnection& connection) {
-    if (connection.finished || connection.node != node_) return;
-    connection.pipeline.attach(for_connection(toxic, connection), network_.instant());
-    network_.after_pipeline_change(connection);
-  });
+  change_toxics(ToxicListChange::added(toxic));
 }
 
 void NodeClientListener::toxic_updated(const std::string& /*proxy_name*/, const fi::ToxicSpec& toxic) {
-  for (auto& existing : toxics_) {
-    if (existing.name == toxic.name) existing = toxic;
-  }
-  network_.for_each([&](SimConnection& connection) {
-    if (connection.finished || connection.node != node_) return;
-    connection.pipeline.update(for_connection(toxic, connection), network_.instant());
-    network_.after_pipeline_change(connection);
-  });
+  change_toxics(ToxicListChange::updated(toxic));
 }
 
 void NodeClientListener::toxic_removed(const std::string& /*proxy_name*/, const std::string& toxic_name) {
-  std::erase_if(toxics_, [&](const fi::ToxicSpec& toxic) { return toxic.name == toxic_name; });
+  change_toxics(ToxicListChange::removed(toxic_name));
+}
+
+void NodeClientListener::change_toxics(const ToxicListChange& change) {
+  change.apply_to(toxics_);
   network_.for_each([&](SimConnection& connection) {
     if (connection.finished || connection.node != node_) return;
-    connection.pipeline.detach(toxic_name, network_.instant());
+    change.apply_to(connection.pipeline, for_connection(change.toxic, connection), network_.instant());
     network_.after_pipeline_change(connection);
   });
 }

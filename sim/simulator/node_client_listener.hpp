@@ -12,6 +12,7 @@
 
 #include "fault_injector/control/proxy_runtime.hpp"
 #include "fault_injector/core/connection_pipeline.hpp"
+#include "sim/simulator/toxic_list_change.hpp"
 
 namespace resync::sim {
 
@@ -43,6 +44,8 @@ class NodeClientListener final : public fault_injector::ProxyRuntime {
   std::vector<fault_injector::ConnectionInfo> connections(const std::string& proxy_name) const override;
 
  private:
+  // A change to the toxic list: to the list and to each open connection of this proxy.
+  void change_toxics(const ToxicListChange& change);
   // The toxic as the connection's pipeline must see it: a target by number names this
   // node's count, which the pipeline (numbered across every node) cannot know; it becomes
   // the connection's own id when the number is this connection's, else an id none has.

@@ -173,30 +173,22 @@ void SimulatedNetwork::stop(const std::string& /*proxy_name*/) {
 }
 
 void SimulatedNetwork::toxic_added(const std::string& /*proxy_name*/, const fi::ToxicSpec& toxic) {
-  toxics_.push_back(toxic);
-  for (auto& [id, connection] : connections_) {
-    if (connection->finished) continue;
-    connection->pipeline.attach(toxic, instant());
-    after_pipeline_change(*connection);
-  }
+  change_toxics(ToxicListChange::added(toxic));
 }
 
 void SimulatedNetwork::toxic_updated(const std::string& /*proxy_name*/, const fi::ToxicSpec& toxic) {
-  for (auto& existing : toxics_) {
-    if (existing.name == toxic.name) existing = toxic;
-  }
-  for (auto& [id, connection] : connections_) {
-    if (connection->finished) continue;
-    connection->pipeline.update(toxic, instant());
-    after_pipeline_change(*connection);
-  }
+  change_toxics(ToxicListChange::updated(toxic));
 }
 
 void SimulatedNetwork::toxic_removed(const std::string& /*proxy_name*/, const std::string& toxic_name) {
-  std::erase_if(toxics_, [&](const fi::ToxicSpec& toxic) { return toxic.name == toxic_name; });
+  change_toxics(ToxicListChange::removed(toxic_name));
+}
+
+void SimulatedNetwork::change_toxics(const ToxicListChange& change) {
+  change.apply_to(toxics_);
   for (auto& [id, connection] : connections_) {
     if (connection->finished) continue;
-    connection->pipeline.detach(toxic_name, instant());
+    change.apply_to(connection->pipeline, instant());
     after_pipeline_change(*connection);
   }
 }

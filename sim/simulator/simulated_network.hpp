@@ -16,6 +16,7 @@
 
 #include "fault_injector/control/proxy_runtime.hpp"
 #include "fault_injector/core/connection_pipeline.hpp"
+#include "sim/simulator/toxic_list_change.hpp"
 #include "sim/client/chat_client.hpp"
 #include "sim/simulator/sim_world.hpp"
 #include "sim/simulator/wire_endpoint.hpp"
@@ -112,6 +113,8 @@ class SimulatedNetwork final : public fault_injector::ProxyRuntime {
   std::vector<fault_injector::ConnectionInfo> connections(const std::string& proxy_name) const override;
 
  private:
+  // A change to the toxic list: to the list and to each open connection of this proxy.
+  void change_toxics(const ToxicListChange& change);
   friend class NodeClientListener;  // it attaches its toxics to its node's connections here
   fault_injector::Instant instant() const { return fault_injector::Instant(world_.clock.now_us()); }
   void on_trigger_fired(const SimConnection& connection, const fault_injector::TriggerFiring& firing);

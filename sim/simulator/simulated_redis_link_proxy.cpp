@@ -170,30 +170,22 @@ void SimulatedRedisLinkProxy::stop(const std::string& /*proxy_name*/) {
 }
 
 void SimulatedRedisLinkProxy::toxic_added(const std::string& /*proxy_name*/, const fi::ToxicSpec& toxic) {
-  toxics_.push_back(toxic);
-  for (auto& [connection, proxied] : connections_) {
-    if (proxied->gone) continue;
-    proxied->pipeline.attach(toxic, instant());
-    after_pipeline_change(*proxied);
-  }
+  change_toxics(ToxicListChange::added(toxic));
 }
 
 void SimulatedRedisLinkProxy::toxic_updated(const std::string& /*proxy_name*/, const fi::ToxicSpec& toxic) {
-  for (auto& existing : toxics_) {
-    if (existing.name == toxic.name) existing = toxic;
-  }
-  for (auto& [connection, proxied] : connections_) {
-    if (proxied->gone) continue;
-    proxied->pipeline.update(toxic, instant());
-    after_pipeline_change(*proxied);
-  }
+  change_toxics(ToxicListChange::updated(toxic));
 }
 
 void SimulatedRedisLinkProxy::toxic_removed(const std::string& /*proxy_name*/, const std::string& toxic_name) {
-  std::erase_if(toxics_, [&](const fi::ToxicSpec& toxic) { return toxic.name == toxic_name; });
+  change_toxics(ToxicListChange::removed(toxic_name));
+}
+
+void SimulatedRedisLinkProxy::change_toxics(const ToxicListChange& change) {
+  change.apply_to(toxics_);
   for (auto& [connection, proxied] : connections_) {
     if (proxied->gone) continue;
-    proxied->pipeline.detach(toxic_name, instant());
+    change.apply_to(proxied->pipeline, instant());
     after_pipeline_change(*proxied);
   }
 }

@@ -17,6 +17,7 @@
 
 #include "fault_injector/control/proxy_runtime.hpp"
 #include "fault_injector/core/connection_pipeline.hpp"
+#include "sim/simulator/toxic_list_change.hpp"
 #include "sim/simulator/sim_world.hpp"
 
 namespace resync::sim {
@@ -69,6 +70,8 @@ class SimulatedRedisLinkProxy final : public fault_injector::ProxyRuntime {
   std::vector<fault_injector::ConnectionInfo> connections(const std::string& proxy_name) const override;
 
  private:
+  // A change to the toxic list: to the list and to each open connection of this proxy.
+  void change_toxics(const ToxicListChange& change);
   struct ProxiedConnection {
     ProxiedConnection(std::uint64_t seed, const std::string& name, std::uint64_t number, std::uint64_t connection_in)
         : connection(connection_in), pipeline(seed, name, number) {}
