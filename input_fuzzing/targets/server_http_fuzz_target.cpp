@@ -72,7 +72,7 @@ class RecordingTransport final : public server::host::SessionTransport {
  public:
   RecordingTransport(server::host::Scheduler& scheduler, server::host::ServerHost& host)
       : scheduler_(scheduler), host_(host) {}
-  void send_packet(std::string packet) override { bytes_queued += packet.size(); }
+  void send_packet(std::string_view packet) override { bytes_queued += packet.size(); }
   void close(server::host::CloseCause) override { end(); }
   void abort() override { end(); }
   std::string describe() const override { return "fuzzed WebSocket"; }

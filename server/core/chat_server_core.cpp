@@ -498,7 +498,7 @@ void ChatServerCore::broadcast(const HeldBroadcast& message, std::int64_t now_ms
   // buffered when the node reads it from the log.
   const bool ahead_of_the_log = config_.shared_log && broadcast_before_log_.count(message.id) > 0;
   if (recovery_ && !ahead_of_the_log) recovery_->record_event(message.id, message.content, now_ms);
-  const std::string packet = chat_event_packet(message.content, message.id);
+  BroadcastPacket packet{{}, chat_event_packet(message.content, message.id)};
   for (auto& [id, session] : sessions_) {
     if (session.socket_state != SocketState::connected || !session.receives_live_broadcasts) continue;
     if (config_.delivery == DeliveryMode::strict) {
@@ -506,8 +506,13 @@ void ChatServerCore::broadcast(const HeldBroadcast& message, std::int64_t now_ms
       session.catch_up_cursor_id = message.id;
     }
     session.last_sent_id = std::max(session.last_sent_id, message.id);
-    send_encoded_engine_packet(id, packet);
+    if (session.transport == engineio::Transport::polling) {
+      queue_for_poll(session, packet.text);
+    } else {
+      packet.sessions.push_back(id);
+    }
   }
+  if (!packet.sessions.empty()) actions_.push_back(std::move(packet));
 }
 
 void ChatServerCore::on_timer(std::int64_t now_ms) {
@@ -576,6 +581,14 @@ std::vector<Action> ChatServerCore::take_actions() {
   std::vector<Action> taken;
   taken.swap(actions_);
   return taken;
+}
+
+void ChatServerCore::give_back_actions(std::vector<Action>&& carried_out) {
+  // Only into an empty table: actions of a nested input (a close reported from inside a
+  // close) may already wait there.
+  if (!actions_.empty() || carried_out.capacity() <= actions_.capacity()) return;
+  carried_out.clear();
+  actions_.swap(carried_out);
 }
 
 void ChatServerCore::send_socket_packet(SessionId session, std::string socket_packet) {

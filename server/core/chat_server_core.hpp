@@ -7,7 +7,8 @@
 // threads, no global randomness: the Beast shell (server/shell) and the deterministic
 // simulator (sim/) drive this same object.
 //
-// Transports: a session starts on WebSocket (SendPacket actions, one per packet) or on HTTP
+// Transports: a session starts on WebSocket (SendPacket actions, one per packet, or one
+// BroadcastPacket for all its receivers) or on HTTP
 // long-polling (packets wait in the session's PollingOutbox; AnswerPoll answers the pending
 // GET with all of them). A polling session may upgrade to WebSocket; from then on it is a
 // WebSocket session like any other.
@@ -100,6 +101,12 @@ struct SendPacket {
   SessionId session = 0;
   std::string text;  // one encoded Engine.IO packet (a WebSocket text frame)
 };
+// The same packet for several WebSocket sessions (a broadcast), each taking it at this
+// action's place among the others: encoded once, whatever the number of receivers.
+struct BroadcastPacket {
+  std::vector<SessionId> sessions;
+  std::string text;  // one encoded Engine.IO packet (a WebSocket text frame)
+};
 struct CloseSession {
   SessionId session = 0;
   std::string reason;  // for logs; e.g. "ping timeout", "protocol error: ..."
@@ -135,8 +142,8 @@ struct TakeLostSocket {
   std::string private_id;
 };
 // CommitRequest (commit_group.hpp): make this group durable, then call on_commit_completed.
-using Action = std::variant<SendPacket, CloseSession, LogLine, AnswerPoll, AbandonUpgrade, CommitRequest,
-                            RememberLostSocket, TakeLostSocket>;
+using Action = std::variant<SendPacket, BroadcastPacket, CloseSession, LogLine, AnswerPoll, AbandonUpgrade,
+                            CommitRequest, RememberLostSocket, TakeLostSocket>;
 
 // The answer to an HTTP request of a long-polling session: either it was taken (the session
 // it belongs to), or the Engine.IO error to answer with.
@@ -202,6 +209,10 @@ class ChatServerCore {
   std::int64_t committed_head_id() const { return committed_head_id_; }
 
   std::vector<Action> take_actions();
+  // Hands a taken vector back once its actions are carried out, so the next input's actions
+  // fill its capacity instead of growing a new vector (a commit group's broadcasts are
+  // thousands of actions).
+  void give_back_actions(std::vector<Action>&& carried_out);
   std::optional<std::int64_t> next_deadline_ms() const;
 
   std::size_t session_count() const { return sessions_.size(); }

@@ -200,7 +200,10 @@ void ServerHost::carry_out_actions() {
   std::vector<Action> actions = core_.take_actions();
   for (Action& action : actions) {
     std::visit(Overloaded{
-                   [&](SendPacket& send) { send_packet(send.session, std::move(send.text)); },
+                   [&](SendPacket& send) { send_packet(send.session, send.text); },
+                   [&](BroadcastPacket& broadcast) {
+                     for (const SessionId session : broadcast.sessions) send_packet(session, broadcast.text);
+                   },
                    [&](CloseSession& close) {
                      log(LogLevel::info, "session " + std::to_string(close.session) + ": closing: " + close.reason);
                      auto found = sessions_.find(close.session);
@@ -241,10 +244,11 @@ void ServerHost::carry_out_actions() {
                },
                action);
   }
+  core_.give_back_actions(std::move(actions));
   rearm_deadline();
 }
 
-void ServerHost::send_packet(SessionId session, std::string packet) {
+void ServerHost::send_packet(SessionId session, std::string_view packet) {
   auto found = sessions_.find(session);
   if (found == sessions_.end() || found->second.close_requested || found->second.aborted) return;
   std::shared_ptr<SessionTransport> transport = found->second.transport.lock();
@@ -259,7 +263,7 @@ void ServerHost::send_packet(SessionId session, std::string packet) {
     return;
   }
   hosted.queued_bytes += packet.size();
-  transport->send_packet(std::move(packet));
+  transport->send_packet(packet);
 }
 
 void ServerHost::request_close(SessionId session, CloseCause cause) {

@@ -130,7 +130,7 @@ class ServerHost {
   template <typename CoreInput>
   void deliver(std::optional<SessionId> session, std::string_view event, CoreInput&& input);
   void carry_out_actions();
-  void send_packet(SessionId session, std::string packet);
+  void send_packet(SessionId session, std::string_view packet);
   void request_close(SessionId session, CloseCause cause);
   void end_session(std::map<SessionId, HostedSession>::iterator found);
   void submit_commit(CommitRequest request);

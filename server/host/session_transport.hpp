@@ -4,6 +4,7 @@
 // (PollResponder). The live shell and the simulated server endpoint implement them.
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace resync::server::host {
 
@@ -18,10 +19,11 @@ class SessionTransport {
  public:
   virtual ~SessionTransport() = default;
 
-  // Queues one encoded Engine.IO packet for the client. Never calls back into the host
-  // synchronously, so the host may call it while it walks the core's actions. Once the
-  // bytes are written, the transport reports them with ServerHost::on_output_written.
-  virtual void send_packet(std::string packet) = 0;
+  // Queues one encoded Engine.IO packet for the client (copied: a broadcast hands the same
+  // bytes to every receiver). Never calls back into the host synchronously, so the host may
+  // call it while it walks the core's actions. Once the bytes are written, the transport
+  // reports them with ServerHost::on_output_written.
+  virtual void send_packet(std::string_view packet) = 0;
 
   // Closes once everything queued so far has been written; packets sent afterwards are
   // dropped. The transport reports the end through ServerHost::on_transport_closed (it may

@@ -152,10 +152,18 @@ void WebSocketSession::on_read(beast::error_code error, std::size_t /*bytes_read
   do_read();
 }
 
-void WebSocketSession::send_packet(std::string packet) {
+void WebSocketSession::send_packet(std::string_view packet) {
   // The host has checked the slow-consumer limit before handing the packet over.
   if (state_ != State::open) return;
-  write_queue_.push_back(std::move(packet));
+  WriteBehindStream& layer = websocket_.next_layer();
+  if (write_queue_.empty() && websocket_.is_open() && layer.has_room()) {
+    // Straight into the layer, held until the posted flush below releases it: no copy of the
+    // packet waits in the queue (a broadcast's receivers all take the same bytes).
+    layer.set_held(true);
+    append_frame(packet);
+  } else {
+    write_queue_.push_back(std::string(packet));
+  }
   if (flush_scheduled_) return;
   // The queue moves to the socket after the rest of this turn, so everything the host sends
   // for one input (a commit group's broadcasts and acks, a catch-up batch) goes out in one
@@ -167,23 +175,31 @@ void WebSocketSession::send_packet(std::string packet) {
   });
 }
 
+void WebSocketSession::append_frame(std::string_view packet) {
+  WriteBehindStream& layer = websocket_.next_layer();
+  layer.append_text_frame(packet);
+  // Written once the socket has taken it, not when the layer copied it: the host's
+  // slow-consumer count and the core's catch-up pacing (the next batch goes out once the
+  // last one is written) measure what the kernel accepted.
+  unwritten_frames_.push_back({layer.accepted_bytes(), packet.size()});
+}
+
 void WebSocketSession::move_queue_to_socket() {
-  if (state_ != State::open && state_ != State::closing) return;
   WriteBehindStream& layer = websocket_.next_layer();
   // Once Beast has seen or sent a close frame no data frame may follow it; the read loop
   // ends the session.
-  if (!websocket_.is_open()) return;
-  layer.set_held(true);
-  while (!write_queue_.empty() && layer.has_room()) {
-    layer.append_text_frame(write_queue_.front());
-    // Written once the socket has taken it, not when the layer copied it: the host's
-    // slow-consumer count and the core's catch-up pacing (the next batch goes out once the
-    // last one is written) measure what the kernel accepted.
-    unwritten_frames_.push_back({layer.accepted_bytes(), write_queue_.front().size()});
-    write_queue_.pop_front();
+  const bool may_write = (state_ == State::open || state_ == State::closing) && websocket_.is_open();
+  if (may_write) {
+    layer.set_held(true);
+    while (!write_queue_.empty() && layer.has_room()) {
+      append_frame(write_queue_.front());
+      write_queue_.pop_front();
+    }
   }
-  layer.set_held(false);  // one socket write for everything appended
-  if (write_queue_.empty() && state_ == State::closing) do_close();
+  // Whatever the state: what send_packet appended under the hold, and whatever Beast wrote
+  // since, goes out in one socket write.
+  layer.set_held(false);
+  if (may_write && write_queue_.empty() && state_ == State::closing) do_close();
 }
 
 void WebSocketSession::on_socket_written(beast::error_code error, std::uint64_t written_total) {

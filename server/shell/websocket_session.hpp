@@ -32,7 +32,7 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   // Answers the upgrade request (101), then opens the Engine.IO session in the core.
   void run(boost::beast::http::request<boost::beast::http::string_body> upgrade_request);
 
-  void send_packet(std::string packet) override;
+  void send_packet(std::string_view packet) override;
   void close(host::CloseCause cause) override;
   void abort() override { abort_connection(); }
   std::string describe() const override;
@@ -54,6 +54,9 @@ class WebSocketSession final : public host::SessionTransport, public std::enable
   void on_readable(boost::beast::error_code error);
   void read_message_part();
   void on_read(boost::beast::error_code error, std::size_t bytes_read);
+  // One packet as a frame in the write-behind layer, counted as unwritten until the socket
+  // takes it. Only while the layer has room.
+  void append_frame(std::string_view packet);
   // Appends queued packets to the write-behind layer as frames while it has room, and
   // starts the close handshake once a closing session's queue is empty.
   void move_queue_to_socket();

@@ -177,6 +177,11 @@ class CoreHarness {
       if (auto* send = std::get_if<SendPacket>(&action)) {
         packets_[send->session].push_back(send->text);
         websocket_packets_[send->session].push_back(send->text);
+      } else if (auto* broadcast = std::get_if<BroadcastPacket>(&action)) {
+        for (const SessionId session : broadcast->sessions) {
+          packets_[session].push_back(broadcast->text);
+          websocket_packets_[session].push_back(broadcast->text);
+        }
       } else if (auto* answer = std::get_if<AnswerPoll>(&action)) {
         answers_[answer->session].push_back(answer->body);
         for (auto packet : protocol::engineio::split_payload(answer->body)) packets_[answer->session].emplace_back(packet);

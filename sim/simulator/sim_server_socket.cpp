@@ -179,7 +179,7 @@ void SimServerSocket::reset() {
   server_.host().on_transport_closed(session);
 }
 
-void SimServerSocket::send_packet(std::string packet) {
+void SimServerSocket::send_packet(std::string_view packet) {
   const std::size_t packet_bytes = packet.size();
   write(websocket::encode_frame(websocket::Opcode::text, packet, std::nullopt), packet_bytes);
 }

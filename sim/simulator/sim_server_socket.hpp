@@ -31,7 +31,7 @@ class SimServerSocket final : public server::host::SessionTransport,
   void flush();
 
   // server::host::SessionTransport
-  void send_packet(std::string packet) override;
+  void send_packet(std::string_view packet) override;
   void close(server::host::CloseCause cause) override;
   void abort() override;
   std::string describe() const override;

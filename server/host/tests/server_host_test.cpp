@@ -20,7 +20,7 @@ namespace {
 
 class RecordingTransport final : public SessionTransport {
  public:
-  void send_packet(std::string packet) override { packets.push_back(std::move(packet)); }
+  void send_packet(std::string_view packet) override { packets.emplace_back(packet); }
   void close(CloseCause cause) override { closes.push_back(cause); }
   void abort() override { ++aborts; }
   std::string describe() const override { return "test transport"; }

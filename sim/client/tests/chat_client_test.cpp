@@ -86,6 +86,12 @@ class Loopback {
     bool swallow_server_frames = false;
   };
 
+  void deliver_to_client(server::SessionId session, const std::string& text) {
+    Link& link = links_.at(session);
+    if (link.open && !link.swallow_server_frames) link.client->on_text_frame(link.transport, text, now_ms);
+    core_.on_output_drained(session, now_ms);
+  }
+
   void pump() {
     for (int round = 0; round < 10000; ++round) {
       bool moved = false;
@@ -121,9 +127,9 @@ class Loopback {
         if (auto* request = std::get_if<server::CommitRequest>(&action)) {
           core_.on_commit_completed(server::run_commit_group(store_, *request), now_ms);  // an instant fsync
         } else if (auto* send = std::get_if<server::SendPacket>(&action)) {
-          Link& link = links_.at(send->session);
-          if (link.open && !link.swallow_server_frames) link.client->on_text_frame(link.transport, send->text, now_ms);
-          core_.on_output_drained(send->session, now_ms);
+          deliver_to_client(send->session, send->text);
+        } else if (auto* broadcast = std::get_if<server::BroadcastPacket>(&action)) {
+          for (const server::SessionId session : broadcast->sessions) deliver_to_client(session, broadcast->text);
         } else if (auto* close = std::get_if<server::CloseSession>(&action)) {
           Link& link = links_.at(close->session);
           if (link.open) {
