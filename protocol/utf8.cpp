@@ -1,6 +1,7 @@
 #include "protocol/utf8.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace resync::protocol {
 
@@ -9,6 +10,16 @@ bool is_valid_utf8(std::string_view text) {
   const std::size_t size = text.size();
   std::size_t index = 0;
   while (index < size) {
+    // Eight ASCII bytes at a time: chat text is mostly ASCII, and every frame a client or the
+    // server reads is checked (3.7 % of a fuzz run's profile was this loop, byte by byte).
+    constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
+    std::uint64_t word = 0;
+    while (size - index >= sizeof(word)) {
+      std::memcpy(&word, bytes + index, sizeof(word));
+      if ((word & high_bits) != 0) break;
+      index += sizeof(word);
+    }
+    if (index == size) break;
     const unsigned char lead = bytes[index];
     if (lead < 0x80) {
       ++index;

@@ -22,6 +22,20 @@ TEST(Utf8, RejectsMalformedSequences) {
   EXPECT_FALSE(is_valid_utf8("ok\x80"));            // stray continuation byte
 }
 
+// The ASCII run is read eight bytes at a time: a bad byte at any place relative to those
+// words, and a sequence cut at the end of one, is still found.
+TEST(Utf8, FindsABadByteWhereverItSitsInALongAsciiRun) {
+  for (std::size_t place = 0; place < 40; ++place) {
+    std::string text(40, 'a');
+    text[place] = '\x80';
+    EXPECT_FALSE(is_valid_utf8(text)) << "stray continuation byte at " << place;
+    text[place] = '\xC3';
+    EXPECT_FALSE(is_valid_utf8(text)) << "cut sequence at " << place;
+    text.insert(place + 1, 1, '\xA7');  // 'ç'
+    EXPECT_TRUE(is_valid_utf8(text)) << "two-byte sequence at " << place;
+  }
+}
+
 RC_GTEST_PROP(Utf8, EveryStringOfCodePointsEncodedByHandIsValid, (const std::vector<std::uint32_t>& raw)) {
   std::string text;
   for (std::uint32_t value : raw) {

@@ -1,6 +1,7 @@
 #include "sim/checker/committed_log.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 
 namespace resync::checker {
@@ -141,6 +142,15 @@ CommittedLogIndex::CommittedLogIndex(const std::vector<history::CommittedMessage
 }
 
 std::optional<std::size_t> CommittedLogIndex::position_of(std::int64_t id) const {
+  // Ids are usually dense (1, 2, 3, ...): where that holds the position is a subtraction. The
+  // checker asks once per rendered message, and the search was 4 % of a fuzz run's profile.
+  if (!messages_.empty() && id >= messages_.front().id) {
+    const std::uint64_t guess = static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(messages_.front().id);
+    // The first of its id, as the search below finds it.
+    if (guess < messages_.size() && messages_[guess].id == id && (guess == 0 || messages_[guess - 1].id < id)) {
+      return static_cast<std::size_t>(guess);
+    }
+  }
   const auto found = std::lower_bound(
       messages_.begin(), messages_.end(), id,
       [](const history::CommittedMessage& message, std::int64_t wanted) { return message.id < wanted; });
