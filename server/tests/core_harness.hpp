@@ -99,6 +99,8 @@ class CoreHarness {
   // The group the core asked to commit and that has not completed.
   const std::optional<CommitRequest>& commit_in_flight() const { return requested_; }
   int commit_requests() const { return commit_requests_; }
+  // The receivers of each BroadcastPacket action, in the order the actions came.
+  const std::vector<std::vector<SessionId>>& broadcast_receivers() const { return broadcast_receivers_; }
   // shared_log with recovery: the table this node's core keeps lost sockets in.
   void use_lost_socket_table(LostSocketTable& table) { lost_sockets_ = &table; }
   // Answers every TakeLostSocket asked so far, from the table (taking the socket out).
@@ -178,6 +180,7 @@ class CoreHarness {
         packets_[send->session].push_back(send->text);
         websocket_packets_[send->session].push_back(send->text);
       } else if (auto* broadcast = std::get_if<BroadcastPacket>(&action)) {
+        broadcast_receivers_.push_back(broadcast->sessions);
         for (const SessionId session : broadcast->sessions) {
           packets_[session].push_back(broadcast->text);
           websocket_packets_[session].push_back(broadcast->text);
@@ -209,6 +212,7 @@ class CoreHarness {
   std::optional<ChatServerCore> core_;
   std::optional<CommitRequest> requested_;
   int commit_requests_ = 0;
+  std::vector<std::vector<SessionId>> broadcast_receivers_;
   LostSocketTable* lost_sockets_ = nullptr;
   std::vector<TakeLostSocket> lost_socket_lookups_;
   std::map<SessionId, std::vector<std::string>> packets_;

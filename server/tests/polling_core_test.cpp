@@ -78,6 +78,28 @@ TEST_F(PollingCore, BroadcastsReachPollingAndWebSocketClientsAlike) {
   EXPECT_EQ(harness_.received_ids(2), std::vector<std::int64_t>{1});
 }
 
+// A broadcast is encoded once: one action names every WebSocket receiver, in session order;
+// a polling receiver gets its copy in its outbox, answered with its held GET instead.
+TEST_F(PollingCore, ABroadcastIsOneActionForItsWebSocketReceiversAndThePollingOnesQueueIt) {
+  harness_.open_websocket(1);
+  harness_.frame(1, "40{}");
+  const std::string polling_sid = connected_polling(2);
+  harness_.open_websocket(3);
+  harness_.frame(3, "40{}");
+  harness_.frame(1, R"(42["chat message","hello"])");
+  harness_.frame(3, R"(42["chat message","again"])");
+  harness_.commit();
+  EXPECT_EQ(harness_.broadcast_receivers(), (std::vector<std::vector<SessionId>>{{1, 3}, {1, 3}}));
+  // The held GET took the first; the second waits in the outbox for the next GET.
+  EXPECT_EQ(harness_.received_ids(2), (std::vector<std::int64_t>{1}));
+  EXPECT_TRUE(harness_.get(polling_sid).session);
+  EXPECT_EQ(harness_.received_ids(2), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_TRUE(harness_.websocket_packets(2).empty());
+  for (const SessionId session : {SessionId{1}, SessionId{3}}) {
+    EXPECT_EQ(harness_.received_ids(session), (std::vector<std::int64_t>{1, 2})) << "session " << session;
+  }
+}
+
 TEST_F(PollingCore, UnknownSidIsSessionIdUnknown) {
   for (const auto& result : {harness_.get("no-such-sid"), harness_.post("no-such-sid", "40")}) {
     ASSERT_TRUE(result.error);
